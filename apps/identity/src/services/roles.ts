@@ -1,0 +1,106 @@
+import { DomainError } from '@guardian/domain';
+
+/**
+ * Role rules (user < admin < master), enforced server-side:
+ * - user: reads and updates their own account/profile; cannot list, create, update others or delete.
+ * - admin: everything a user can; lists users; creates users with role `user` only; reads any user;
+ *   updates, unlocks and deletes `user` accounts; reviews verification documents; cannot change roles,
+ *   cannot touch admins or masters (other than reading them).
+ * - master: everything an admin can, on any role: creates users with any role, changes any role,
+ *   deletes anyone.
+ * - Nobody deletes their own account through admin operations (CANNOT_DELETE_SELF), nobody changes
+ *   their own username (CANNOT_CHANGE_OWN_USERNAME), nobody changes their own role
+ *   (CANNOT_CHANGE_OWN_ROLE: the last master cannot demote themselves out of existence), and only
+ *   masters change roles.
+ */
+export const ROLES = ['user', 'admin', 'master'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
+
+export type Action =
+  | 'user.read'
+  | 'user.list'
+  | 'user.create'
+  | 'user.update'
+  | 'user.change_username'
+  | 'user.delete'
+  | 'user.set_role'
+  | 'user.unlock'
+  | 'verification.read'
+  | 'verification.review'
+  | 'verification.list';
+
+export const ACTIONS: readonly Action[] = [
+  'user.read',
+  'user.list',
+  'user.create',
+  'user.update',
+  'user.change_username',
+  'user.delete',
+  'user.set_role',
+  'user.unlock',
+  'verification.read',
+  'verification.review',
+  'verification.list',
+];
+
+export interface Actor {
+  id: string;
+  role: Role;
+}
+
+/**
+ * What the action is applied to. For `user.create` the role is the role being created; for
+ * `user.set_role`, `role` is the target's current role and `newRole` the one requested.
+ * `id` is absent for creations and listings.
+ */
+export interface Target {
+  id?: string;
+  role?: Role;
+  newRole?: Role;
+}
+
+export type Decision = { allowed: true } | { allowed: false; reason: string };
+
+const allow: Decision = { allowed: true };
+const deny = (reason = 'FORBIDDEN'): Decision => ({ allowed: false, reason });
+
+const isStaff = (role: Role) => role === 'admin' || role === 'master';
+/** Whether `actor` manages accounts of `role` (admin: users only; master: everyone). */
+const manages = (actor: Role, role: Role | undefined) => actor === 'master' || (actor === 'admin' && role === 'user');
+
+export function can(actor: Actor, action: Action, target: Target = {}): Decision {
+  const self = target.id !== undefined && target.id === actor.id;
+  switch (action) {
+    case 'user.read':
+    case 'verification.read':
+      return self || isStaff(actor.role) ? allow : deny();
+    case 'user.update':
+      return self || manages(actor.role, target.role) ? allow : deny();
+    case 'user.change_username':
+      if (self) return deny('CANNOT_CHANGE_OWN_USERNAME');
+      return manages(actor.role, target.role) ? allow : deny();
+    case 'user.list':
+    case 'verification.review':
+    case 'verification.list':
+      return isStaff(actor.role) ? allow : deny();
+    case 'user.create':
+      return manages(actor.role, target.role ?? 'user') ? allow : deny();
+    case 'user.delete':
+      if (self) return deny('CANNOT_DELETE_SELF');
+      return manages(actor.role, target.role) ? allow : deny();
+    case 'user.unlock':
+      return !self && manages(actor.role, target.role) ? allow : deny();
+    case 'user.set_role':
+      if (actor.role !== 'master') return deny();
+      if (self) return deny('CANNOT_CHANGE_OWN_ROLE');
+      return allow;
+  }
+}
+
+/** Throws DomainError('forbidden', reason) when `can` refuses. */
+export function assertCan(actor: Actor, action: Action, target: Target = {}): void {
+  const decision = can(actor, action, target);
+  if (!decision.allowed) throw new DomainError('forbidden', decision.reason, `Not allowed: ${action}.`, { metadata: { action } });
+}
