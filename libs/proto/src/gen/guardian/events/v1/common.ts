@@ -17,14 +17,6 @@ export interface ClientInfo {
   userAgent: string;
 }
 
-/**
- * Test is an event for the platform's own tests and smoke checks (subject `identity.test.pinged`
- * is never used; tests publish on their own prefixed subjects).
- */
-export interface Ping {
-  note: string;
-}
-
 function createBaseClientInfo(): ClientInfo {
   return { ip: "", userAgent: "" };
 }
@@ -110,73 +102,6 @@ export const ClientInfo: MessageFns<ClientInfo> = {
     const message = createBaseClientInfo();
     message.ip = object.ip ?? "";
     message.userAgent = object.userAgent ?? "";
-    return message;
-  },
-};
-
-function createBasePing(): Ping {
-  return { note: "" };
-}
-
-export const Ping: MessageFns<Ping> = {
-  encode(message: Ping, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.note !== "") {
-      writer.uint32(10).string(message.note);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): Ping {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBasePing();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.note = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): Ping {
-    return { note: isSet(object.note) ? globalThis.String(object.note) : "" };
-  },
-
-  toJSON(message: Ping): unknown {
-    const obj: any = {};
-    if (message.note !== "") {
-      obj.note = message.note;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<Ping>): Ping {
-    return Ping.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<Ping>): Ping {
-    const message = createBasePing();
-    message.note = object.note ?? "";
     return message;
   },
 };

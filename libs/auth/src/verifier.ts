@@ -1,0 +1,120 @@
+import { DomainError } from '@guardian/domain';
+import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+
+export type Role = 'user' | 'admin' | 'master';
+export const ROLES: readonly Role[] = ['user', 'admin', 'master'];
+
+/** What every service needs to know about the caller, from identity's access token. */
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+  role: Role;
+  expiresAt: Date;
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<AccessClaims>;
+}
+
+export interface JwksSource {
+  /** Fetches the issuer's current public keys (identity's AuthService.GetJwks, biometrics' FaceService.GetJwks). */
+  (): Promise<JSONWebKeySet>;
+}
+
+/**
+ * Verifies JWTs against a JWKS fetched from the issuer and cached. An unknown `kid` triggers one
+ * refresh (at most every `minRefreshMs`), so key rotation needs no restart and a flood of forged
+ * kids cannot hammer the issuer.
+ */
+export class CachedJwks {
+  private keys: ReturnType<typeof createLocalJWKSet> | undefined;
+  private kids = new Set<string>();
+  private fetchedAt = 0;
+  private inflight: Promise<void> | undefined;
+
+  constructor(
+    private readonly source: JwksSource,
+    private readonly options: { ttlMs?: number; minRefreshMs?: number; now?: () => number } = {},
+  ) {}
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private async refresh(): Promise<void> {
+    this.inflight ??= (async () => {
+      try {
+        const jwks = await this.source();
+        this.keys = createLocalJWKSet(jwks);
+        this.kids = new Set(jwks.keys.map((key) => key.kid ?? ''));
+        this.fetchedAt = this.now();
+      } finally {
+        this.inflight = undefined;
+      }
+    })();
+    return this.inflight;
+  }
+
+  /** The key set that knows `kid`, refreshing when stale or when the kid is new. */
+  async resolver(kid: string | undefined): Promise<ReturnType<typeof createLocalJWKSet>> {
+    const age = this.now() - this.fetchedAt;
+    const stale = !this.keys || age > (this.options.ttlMs ?? 5 * 60_000);
+    const unknownKid = kid !== undefined && !this.kids.has(kid) && age > (this.options.minRefreshMs ?? 30_000);
+    if (stale || unknownKid) {
+      try {
+        await this.refresh();
+      } catch (error) {
+        if (!this.keys) throw new DomainError('unavailable', 'JWKS_UNAVAILABLE', 'cannot fetch signing keys', { cause: error });
+      }
+    }
+    return this.keys!;
+  }
+}
+
+function kidOf(token: string): string | undefined {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown };
+    return typeof header.kid === 'string' ? header.kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Verifies a compact JWS with EdDSA against the cached JWKS; maps every failure to UNAUTHENTICATED. */
+export async function verifyJwt(
+  jwks: CachedJwks,
+  token: string,
+  expected: { issuer: string; audience: string; clockToleranceSec?: number; maxTokenAgeSec?: number },
+): Promise<JWTPayload> {
+  const keys = await jwks.resolver(kidOf(token));
+  try {
+    const { payload } = await jwtVerify(token, keys, {
+      issuer: expected.issuer,
+      audience: expected.audience,
+      algorithms: ['EdDSA'],
+      clockTolerance: expected.clockToleranceSec ?? 5,
+      ...(expected.maxTokenAgeSec === undefined ? {} : { maxTokenAge: expected.maxTokenAgeSec }),
+    });
+    return payload;
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) throw new DomainError('unauthenticated', 'TOKEN_EXPIRED', 'the token has expired');
+    throw new DomainError('unauthenticated', 'INVALID_TOKEN', 'the token is not valid');
+  }
+}
+
+export const ACCESS_TOKEN_ISSUER = 'guardian-identity';
+export const ACCESS_TOKEN_AUDIENCE = 'guardian';
+
+/** Verifies identity's access tokens (claims `sub`, `sid`, `role`). */
+export class AccessTokenVerifier implements TokenVerifier {
+  constructor(private readonly jwks: CachedJwks) {}
+
+  async verify(token: string): Promise<AccessClaims> {
+    const payload = await verifyJwt(this.jwks, token, { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE });
+    const { sub, sid, role, exp } = payload as JWTPayload & { sid?: unknown; role?: unknown };
+    if (typeof sub !== 'string' || typeof sid !== 'string' || !ROLES.includes(role as Role) || typeof exp !== 'number') {
+      throw new DomainError('unauthenticated', 'INVALID_TOKEN', 'the token is missing required claims');
+    }
+    return { userId: sub, sessionId: sid, role: role as Role, expiresAt: new Date(exp * 1000) };
+  }
+}

@@ -1,0 +1,6 @@
+export * from './catalogue.js';
+export * from './envelope.js';
+export * from './bus.js';
+export * from './consumer.js';
+export * from './ledger.js';
+export * from './relay.js';

@@ -1,0 +1,139 @@
+import type { Logger } from '@guardian/logger';
+import { Schema, type Model } from 'mongoose';
+import type { EventBus } from './bus.js';
+import type { EventPayload, EventType } from './catalogue.js';
+import { encodeEvent, type EncodedEvent } from './envelope.js';
+
+/** How an event waits on its document until the relay has published it (DESIGN.md §4). */
+export interface PendingEvent {
+  id: string;
+  type: EventType;
+  source: string;
+  time: Date;
+  subject: string;
+  requestId?: string;
+  data: Buffer;
+}
+
+/** The `pendingEvents` field to add to a mongoose schema whose documents emit events. */
+export const pendingEventsField = {
+  type: [
+    new Schema<PendingEvent>(
+      {
+        id: { type: String, required: true },
+        type: { type: String, required: true },
+        source: { type: String, required: true },
+        time: { type: Date, required: true },
+        subject: { type: String, required: true },
+        requestId: { type: String },
+        data: { type: Buffer, required: true },
+      },
+      { _id: false },
+    ),
+  ],
+  default: [],
+  select: false,
+};
+
+/**
+ * An event to write in the same update as the state change that causes it:
+ * `{ $set: {...change}, $push: { pendingEvents: pendingEvent(...) } }` or `doc.pendingEvents.push(...)`.
+ */
+export function pendingEvent<T extends EventType>(
+  type: T,
+  data: EventPayload<T>,
+  attributes: { source: string; subject: string; requestId?: string },
+): PendingEvent {
+  const encoded = encodeEvent(type, data, attributes);
+  return { ...encoded, data: Buffer.from(encoded.data) };
+}
+
+const toEncoded = (event: PendingEvent): EncodedEvent => ({
+  id: event.id,
+  type: event.type,
+  source: event.source,
+  time: event.time,
+  subject: event.subject,
+  ...(event.requestId ? { requestId: event.requestId } : {}),
+  data: new Uint8Array(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyModel = Model<any>;
+
+/**
+ * Publishes what documents hold in `pendingEvents` (with `Nats-Msg-Id` = event id), then removes each
+ * published event from its document. Runs at start-up, every `intervalMs`, and soon after `kick()`.
+ * Several replicas may relay at once: JetStream drops the duplicate publishes.
+ */
+export class PendingEventsRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly models: AnyModel[],
+    private readonly logger: Logger,
+    private readonly options: { intervalMs?: number; batchSize?: number } = {},
+  ) {}
+
+  start(): void {
+    void this.sweep();
+    this.timer = setInterval(() => void this.sweep(), this.options.intervalMs ?? 5_000);
+    this.timer.unref();
+  }
+
+  /** Ask for a sweep now (after a write that queued events). */
+  kick(): void {
+    void this.sweep();
+  }
+
+  /** Publishes everything pending; resolves with how many events were published. */
+  sweep(): Promise<number> {
+    if (this.stopped) return Promise.resolve(0);
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      let published = 0;
+      try {
+        do {
+          this.again = false;
+          for (const model of this.models) published += await this.sweepModel(model);
+        } while (this.again && !this.stopped);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'relay could not publish pending events; will retry');
+      } finally {
+        this.running = undefined;
+      }
+      return published;
+    })();
+    return this.running;
+  }
+
+  private async sweepModel(model: AnyModel): Promise<number> {
+    let published = 0;
+    const docs = await model
+      .find({ 'pendingEvents.0': { $exists: true } }, { _id: 1, pendingEvents: 1 })
+      .select('+pendingEvents')
+      .limit(this.options.batchSize ?? 500)
+      .lean<{ _id: unknown; pendingEvents: PendingEvent[] }[]>();
+    for (const doc of docs) {
+      for (const event of doc.pendingEvents) {
+        await this.bus.publishEncoded(toEncoded(event));
+        await model.updateOne({ _id: doc._id }, { $pull: { pendingEvents: { id: event.id } } });
+        published++;
+      }
+    }
+    return published;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}

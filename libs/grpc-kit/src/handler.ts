@@ -1,0 +1,151 @@
+import type {
+  handleUnaryCall,
+  Metadata,
+  sendUnaryData,
+  ServerUnaryCall,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import type { AccessClaims, TokenVerifier } from '@guardian/auth';
+import { DomainError, isDomainError } from '@guardian/domain';
+import { REQUEST_ID_KEY, requestIdFrom, type Logger } from '@guardian/logger';
+import type { Histogram } from 'prom-client';
+import { internalError, toServiceError } from './errors.js';
+
+export interface CallContext {
+  readonly method: string;
+  readonly requestId: string;
+  readonly logger: Logger;
+  readonly metadata: Metadata;
+  /** Aborted when the caller cancels or its deadline passes: stop work that nobody will read. */
+  readonly signal: AbortSignal;
+  readonly deadline: Date | undefined;
+  readonly peer: string;
+  /** The verified access-token claims of the end user, or UNAUTHENTICATED. */
+  auth(): Promise<AccessClaims>;
+  /** Like auth(), but undefined when no token was sent (a bad token still fails). */
+  optionalAuth(): Promise<AccessClaims | undefined>;
+}
+
+/** The async form of a ts-proto `XServiceServer` interface: `(request, ctx) => Promise<response>`. */
+export type AsyncService<S> = {
+  [K in keyof S as S[K] extends handleUnaryCall<never, never> ? K : never]: S[K] extends handleUnaryCall<
+    infer Req,
+    infer Res
+  >
+    ? (request: Req, ctx: CallContext) => Promise<Res>
+    : never;
+};
+
+export interface HandlerDeps {
+  logger: Logger;
+  verifier?: TokenVerifier;
+  durations?: Histogram<'method' | 'code'>;
+}
+
+export function bearerToken(metadata: Metadata): string | undefined {
+  const value = metadata.get('authorization')[0];
+  if (typeof value !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
+  return match?.[1];
+}
+
+function deadlineOf(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
+  const deadline = call.getDeadline();
+  if (deadline instanceof Date) return Number.isFinite(deadline.getTime()) ? deadline : undefined;
+  return Number.isFinite(deadline) ? new Date(deadline) : undefined;
+}
+
+/**
+ * Wraps async handlers into grpc-js's callback form: a request id (from `x-request-id` or new) and a
+ * child logger per call, an AbortSignal tied to cancellation and the deadline, lazy token checks,
+ * DomainError -> status + ErrorInfo, anything else -> INTERNAL without internals (logged here).
+ */
+export function implement<S>(
+  definition: ServiceDefinition,
+  handlers: AsyncService<S>,
+  deps: HandlerDeps,
+): UntypedServiceImplementation {
+  const implementation: UntypedServiceImplementation = {};
+  const table = handlers as Record<string, (request: unknown, ctx: CallContext) => Promise<unknown>>;
+  for (const [name, method] of Object.entries(definition)) {
+    const handler = table[name];
+    if (!handler) throw new Error(`no handler for ${method.path}`);
+    if (method.requestStream || method.responseStream) throw new Error(`${method.path}: only unary calls are wrapped`);
+    implementation[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      void runUnary(method.path, handler, call, callback, deps);
+    };
+  }
+  return implementation;
+}
+
+async function runUnary(
+  path: string,
+  handler: (request: unknown, ctx: CallContext) => Promise<unknown>,
+  call: ServerUnaryCall<unknown, unknown>,
+  callback: sendUnaryData<unknown>,
+  deps: HandlerDeps,
+): Promise<void> {
+  const started = performance.now();
+  const requestId = requestIdFrom(call.metadata.get(REQUEST_ID_KEY)[0]);
+  const logger = deps.logger.child({ requestId, method: path });
+  const controller = new AbortController();
+  const deadline = deadlineOf(call);
+  const onCancel = () => controller.abort(new DomainError('unavailable', 'CANCELLED', 'the caller went away'));
+  call.on('cancelled', onCancel);
+  const timer =
+    deadline === undefined
+      ? undefined
+      : setTimeout(
+          () => controller.abort(new DomainError('unavailable', 'DEADLINE_EXCEEDED', 'deadline exceeded')),
+          Math.max(0, deadline.getTime() - Date.now()),
+        );
+
+  let claims: Promise<AccessClaims | undefined> | undefined;
+  const optionalAuth = () => {
+    claims ??= (async () => {
+      const token = bearerToken(call.metadata);
+      if (token === undefined) return undefined;
+      if (!deps.verifier) throw new DomainError('unauthenticated', 'AUTH_NOT_CONFIGURED', 'this service takes no tokens');
+      return deps.verifier.verify(token);
+    })();
+    return claims;
+  };
+  const ctx: CallContext = {
+    method: path,
+    requestId,
+    logger,
+    metadata: call.metadata,
+    signal: controller.signal,
+    deadline,
+    peer: call.getPeer(),
+    optionalAuth,
+    auth: async () => {
+      const result = await optionalAuth();
+      if (!result) throw new DomainError('unauthenticated', 'MISSING_TOKEN', 'an access token is required');
+      return result;
+    },
+  };
+
+  let code: status = status.OK;
+  try {
+    const response = await handler(call.request, ctx);
+    callback(null, response);
+  } catch (error) {
+    if (isDomainError(error)) {
+      const serviceError = toServiceError(error);
+      code = serviceError.code ?? status.UNKNOWN;
+      logger.info({ reason: error.reason, code: status[code] }, 'call rejected');
+      callback(serviceError);
+    } else {
+      code = status.INTERNAL;
+      logger.error({ err: error }, 'call failed');
+      callback(internalError());
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    call.off('cancelled', onCancel);
+    deps.durations?.observe({ method: path, code: status[code] }, (performance.now() - started) / 1000);
+  }
+}
