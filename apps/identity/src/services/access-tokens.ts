@@ -1,0 +1,35 @@
+import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, AccessTokenVerifier, CachedJwks, type AccessClaims, type KeyRing } from '@guardian/auth';
+import type { Role } from './roles.js';
+
+/**
+ * Access tokens: EdDSA JWTs signed with the first key of identity's KeyRing, header `kid`, claims
+ * iss=guardian-identity, aud=guardian, sub=user id, sid=session id, role, iat, exp (15 min default),
+ * jti. Other services verify them locally against AuthService.GetJwks; identity verifies its own with
+ * the same code (through the ring's public keys) and also checks the session is still live.
+ */
+export const ACCESS_TOKEN_TTL_SEC = 15 * 60;
+
+export class AccessTokens {
+  private readonly verifier: AccessTokenVerifier;
+
+  constructor(
+    private readonly keyRing: KeyRing,
+    private readonly ttlSec: number = ACCESS_TOKEN_TTL_SEC,
+  ) {
+    this.verifier = new AccessTokenVerifier(new CachedJwks(async () => keyRing.publicJwks(), { ttlMs: Number.MAX_SAFE_INTEGER }));
+  }
+
+  async issue(subject: { userId: string; sessionId: string; role: Role }): Promise<{ token: string; expiresAt: Date }> {
+    const expiresAt = new Date((Math.floor(Date.now() / 1000) + this.ttlSec) * 1000);
+    const token = await this.keyRing.sign(
+      { sid: subject.sessionId, role: subject.role },
+      { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, subject: subject.userId, expiresInSec: this.ttlSec, jti: crypto.randomUUID() },
+    );
+    return { token, expiresAt };
+  }
+
+  /** Signature, issuer, audience, expiry and claims; UNAUTHENTICATED (INVALID_TOKEN/TOKEN_EXPIRED) otherwise. */
+  verify(token: string): Promise<AccessClaims> {
+    return this.verifier.verify(token);
+  }
+}
