@@ -1,0 +1,3 @@
+export * from './servers.js';
+export * from './helpers.js';
+export * from './processes.js';
