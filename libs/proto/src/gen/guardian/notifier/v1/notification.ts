@@ -18,10 +18,65 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 
 export const protobufPackage = "guardian.notifier.v1";
 
 export const protobufFileName = "guardian/notifier/v1/notification.proto";
+
+export enum NotificationStatus {
+  NOTIFICATION_STATUS_UNSPECIFIED = 0,
+  /** NOTIFICATION_STATUS_PENDING - Claimed, being sent or waiting for a retry after a transient failure. */
+  NOTIFICATION_STATUS_PENDING = 1,
+  NOTIFICATION_STATUS_SENT = 2,
+  /** NOTIFICATION_STATUS_FAILED - Permanent failure (or retries used up); the event went to the dead-letter subject. */
+  NOTIFICATION_STATUS_FAILED = 3,
+  /** NOTIFICATION_STATUS_SUPPRESSED - Not sent on purpose: see suppressed_reason. */
+  NOTIFICATION_STATUS_SUPPRESSED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function notificationStatusFromJSON(object: any): NotificationStatus {
+  switch (object) {
+    case 0:
+    case "NOTIFICATION_STATUS_UNSPECIFIED":
+      return NotificationStatus.NOTIFICATION_STATUS_UNSPECIFIED;
+    case 1:
+    case "NOTIFICATION_STATUS_PENDING":
+      return NotificationStatus.NOTIFICATION_STATUS_PENDING;
+    case 2:
+    case "NOTIFICATION_STATUS_SENT":
+      return NotificationStatus.NOTIFICATION_STATUS_SENT;
+    case 3:
+    case "NOTIFICATION_STATUS_FAILED":
+      return NotificationStatus.NOTIFICATION_STATUS_FAILED;
+    case 4:
+    case "NOTIFICATION_STATUS_SUPPRESSED":
+      return NotificationStatus.NOTIFICATION_STATUS_SUPPRESSED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return NotificationStatus.UNRECOGNIZED;
+  }
+}
+
+export function notificationStatusToJSON(object: NotificationStatus): string {
+  switch (object) {
+    case NotificationStatus.NOTIFICATION_STATUS_UNSPECIFIED:
+      return "NOTIFICATION_STATUS_UNSPECIFIED";
+    case NotificationStatus.NOTIFICATION_STATUS_PENDING:
+      return "NOTIFICATION_STATUS_PENDING";
+    case NotificationStatus.NOTIFICATION_STATUS_SENT:
+      return "NOTIFICATION_STATUS_SENT";
+    case NotificationStatus.NOTIFICATION_STATUS_FAILED:
+      return "NOTIFICATION_STATUS_FAILED";
+    case NotificationStatus.NOTIFICATION_STATUS_SUPPRESSED:
+      return "NOTIFICATION_STATUS_SUPPRESSED";
+    case NotificationStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 export interface Preferences {
   userId: string;
@@ -36,6 +91,92 @@ export interface GetPreferencesRequest {
 
 export interface GetPreferencesResponse {
   preferences?: Preferences | undefined;
+}
+
+export interface UpdatePreferencesRequest {
+  /** Empty means the caller. */
+  userId: string;
+  /** Unset leaves the current value. */
+  loginSuccessAlerts?: boolean | undefined;
+}
+
+export interface UpdatePreferencesResponse {
+  preferences?: Preferences | undefined;
+}
+
+/** One delivery record: one per event that concerns e-mail, keyed by the event id. */
+export interface Notification {
+  eventId: string;
+  /** CloudEvents type of the event, e.g. "identity.login.failed". */
+  eventType: string;
+  userId: string;
+  /**
+   * welcome, login_succeeded, login_failed, account_locked, biometric_enrolled, biometric_removed,
+   * password_changed, document_reviewed, video_analyzed.
+   */
+  template: string;
+  /** en, pt-BR or es. */
+  locale: string;
+  status: NotificationStatus;
+  /** Recipient address (empty when suppressed before an address was known). */
+  recipient: string;
+  subject: string;
+  /** "resend" or "outbox". */
+  transport: string;
+  /** The provider's message id (Resend's email id; the event id for the outbox). */
+  providerId: string;
+  attempts: number;
+  lastError: string;
+  /** preference, user_deleted, no_address or digest. */
+  suppressedReason: string;
+  /** For failed-login alerts: failures since the previous alert that this alert reports. */
+  digestCount: number;
+  createdAt?: Date | undefined;
+  updatedAt?: Date | undefined;
+  sentAt?: Date | undefined;
+}
+
+export interface ListRequest {
+  /** Users: empty or their own id. Admins: empty means everyone. */
+  userId: string;
+  /** Any of these statuses; all when empty. */
+  statuses: NotificationStatus[];
+  /** Any of these templates; all when empty. */
+  templates: string[];
+  createdAfter?: Date | undefined;
+  createdBefore?:
+    | Date
+    | undefined;
+  /** 1..200; 50 when unset. */
+  pageSize: number;
+  /** next_page_token of the previous page. */
+  pageToken: string;
+}
+
+export interface ListResponse {
+  notifications: Notification[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+}
+
+export interface GetRequest {
+  eventId: string;
+}
+
+export interface RenderedMessage {
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface GetResponse {
+  notification?:
+    | Notification
+    | undefined;
+  /** Present when the outbox transport stored the message. */
+  message?: RenderedMessage | undefined;
 }
 
 function createBasePreferences(): Preferences {
@@ -273,7 +414,1153 @@ export const GetPreferencesResponse: MessageFns<GetPreferencesResponse> = {
   },
 };
 
-/** NotificationService exposes the delivery log and each user's preferences. */
+function createBaseUpdatePreferencesRequest(): UpdatePreferencesRequest {
+  return { userId: "", loginSuccessAlerts: undefined };
+}
+
+export const UpdatePreferencesRequest: MessageFns<UpdatePreferencesRequest> = {
+  encode(message: UpdatePreferencesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.loginSuccessAlerts !== undefined) {
+      writer.uint32(16).bool(message.loginSuccessAlerts);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdatePreferencesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdatePreferencesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.loginSuccessAlerts = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdatePreferencesRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      loginSuccessAlerts: isSet(object.loginSuccessAlerts)
+        ? globalThis.Boolean(object.loginSuccessAlerts)
+        : isSet(object.login_success_alerts)
+        ? globalThis.Boolean(object.login_success_alerts)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdatePreferencesRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.loginSuccessAlerts !== undefined) {
+      obj.loginSuccessAlerts = message.loginSuccessAlerts;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdatePreferencesRequest>): UpdatePreferencesRequest {
+    return UpdatePreferencesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdatePreferencesRequest>): UpdatePreferencesRequest {
+    const message = createBaseUpdatePreferencesRequest();
+    message.userId = object.userId ?? "";
+    message.loginSuccessAlerts = object.loginSuccessAlerts ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpdatePreferencesResponse(): UpdatePreferencesResponse {
+  return { preferences: undefined };
+}
+
+export const UpdatePreferencesResponse: MessageFns<UpdatePreferencesResponse> = {
+  encode(message: UpdatePreferencesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.preferences !== undefined) {
+      Preferences.encode(message.preferences, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdatePreferencesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdatePreferencesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.preferences = Preferences.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdatePreferencesResponse {
+    return { preferences: isSet(object.preferences) ? Preferences.fromJSON(object.preferences) : undefined };
+  },
+
+  toJSON(message: UpdatePreferencesResponse): unknown {
+    const obj: any = {};
+    if (message.preferences !== undefined) {
+      obj.preferences = Preferences.toJSON(message.preferences);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdatePreferencesResponse>): UpdatePreferencesResponse {
+    return UpdatePreferencesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdatePreferencesResponse>): UpdatePreferencesResponse {
+    const message = createBaseUpdatePreferencesResponse();
+    message.preferences = (object.preferences !== undefined && object.preferences !== null)
+      ? Preferences.fromPartial(object.preferences)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNotification(): Notification {
+  return {
+    eventId: "",
+    eventType: "",
+    userId: "",
+    template: "",
+    locale: "",
+    status: 0,
+    recipient: "",
+    subject: "",
+    transport: "",
+    providerId: "",
+    attempts: 0,
+    lastError: "",
+    suppressedReason: "",
+    digestCount: 0,
+    createdAt: undefined,
+    updatedAt: undefined,
+    sentAt: undefined,
+  };
+}
+
+export const Notification: MessageFns<Notification> = {
+  encode(message: Notification, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId !== "") {
+      writer.uint32(10).string(message.eventId);
+    }
+    if (message.eventType !== "") {
+      writer.uint32(18).string(message.eventType);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    if (message.template !== "") {
+      writer.uint32(34).string(message.template);
+    }
+    if (message.locale !== "") {
+      writer.uint32(42).string(message.locale);
+    }
+    if (message.status !== 0) {
+      writer.uint32(48).int32(message.status);
+    }
+    if (message.recipient !== "") {
+      writer.uint32(58).string(message.recipient);
+    }
+    if (message.subject !== "") {
+      writer.uint32(66).string(message.subject);
+    }
+    if (message.transport !== "") {
+      writer.uint32(74).string(message.transport);
+    }
+    if (message.providerId !== "") {
+      writer.uint32(82).string(message.providerId);
+    }
+    if (message.attempts !== 0) {
+      writer.uint32(88).int32(message.attempts);
+    }
+    if (message.lastError !== "") {
+      writer.uint32(98).string(message.lastError);
+    }
+    if (message.suppressedReason !== "") {
+      writer.uint32(106).string(message.suppressedReason);
+    }
+    if (message.digestCount !== 0) {
+      writer.uint32(112).int32(message.digestCount);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(122).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(130).fork()).join();
+    }
+    if (message.sentAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.sentAt), writer.uint32(138).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Notification {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNotification();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.eventType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.template = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.locale = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.recipient = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.transport = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.attempts = reader.int32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.lastError = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.suppressedReason = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.digestCount = reader.int32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.sentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Notification {
+    return {
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+      eventType: isSet(object.eventType)
+        ? globalThis.String(object.eventType)
+        : isSet(object.event_type)
+        ? globalThis.String(object.event_type)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      template: isSet(object.template) ? globalThis.String(object.template) : "",
+      locale: isSet(object.locale) ? globalThis.String(object.locale) : "",
+      status: isSet(object.status) ? notificationStatusFromJSON(object.status) : 0,
+      recipient: isSet(object.recipient) ? globalThis.String(object.recipient) : "",
+      subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
+      transport: isSet(object.transport) ? globalThis.String(object.transport) : "",
+      providerId: isSet(object.providerId)
+        ? globalThis.String(object.providerId)
+        : isSet(object.provider_id)
+        ? globalThis.String(object.provider_id)
+        : "",
+      attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+      lastError: isSet(object.lastError)
+        ? globalThis.String(object.lastError)
+        : isSet(object.last_error)
+        ? globalThis.String(object.last_error)
+        : "",
+      suppressedReason: isSet(object.suppressedReason)
+        ? globalThis.String(object.suppressedReason)
+        : isSet(object.suppressed_reason)
+        ? globalThis.String(object.suppressed_reason)
+        : "",
+      digestCount: isSet(object.digestCount)
+        ? globalThis.Number(object.digestCount)
+        : isSet(object.digest_count)
+        ? globalThis.Number(object.digest_count)
+        : 0,
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+      sentAt: isSet(object.sentAt)
+        ? fromJsonTimestamp(object.sentAt)
+        : isSet(object.sent_at)
+        ? fromJsonTimestamp(object.sent_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Notification): unknown {
+    const obj: any = {};
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    if (message.eventType !== "") {
+      obj.eventType = message.eventType;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.template !== "") {
+      obj.template = message.template;
+    }
+    if (message.locale !== "") {
+      obj.locale = message.locale;
+    }
+    if (message.status !== 0) {
+      obj.status = notificationStatusToJSON(message.status);
+    }
+    if (message.recipient !== "") {
+      obj.recipient = message.recipient;
+    }
+    if (message.subject !== "") {
+      obj.subject = message.subject;
+    }
+    if (message.transport !== "") {
+      obj.transport = message.transport;
+    }
+    if (message.providerId !== "") {
+      obj.providerId = message.providerId;
+    }
+    if (message.attempts !== 0) {
+      obj.attempts = Math.round(message.attempts);
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
+    if (message.suppressedReason !== "") {
+      obj.suppressedReason = message.suppressedReason;
+    }
+    if (message.digestCount !== 0) {
+      obj.digestCount = Math.round(message.digestCount);
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.sentAt !== undefined) {
+      obj.sentAt = message.sentAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Notification>): Notification {
+    return Notification.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Notification>): Notification {
+    const message = createBaseNotification();
+    message.eventId = object.eventId ?? "";
+    message.eventType = object.eventType ?? "";
+    message.userId = object.userId ?? "";
+    message.template = object.template ?? "";
+    message.locale = object.locale ?? "";
+    message.status = object.status ?? 0;
+    message.recipient = object.recipient ?? "";
+    message.subject = object.subject ?? "";
+    message.transport = object.transport ?? "";
+    message.providerId = object.providerId ?? "";
+    message.attempts = object.attempts ?? 0;
+    message.lastError = object.lastError ?? "";
+    message.suppressedReason = object.suppressedReason ?? "";
+    message.digestCount = object.digestCount ?? 0;
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.sentAt = object.sentAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListRequest(): ListRequest {
+  return {
+    userId: "",
+    statuses: [],
+    templates: [],
+    createdAfter: undefined,
+    createdBefore: undefined,
+    pageSize: 0,
+    pageToken: "",
+  };
+}
+
+export const ListRequest: MessageFns<ListRequest> = {
+  encode(message: ListRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.statuses.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.statuses) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    for (const v of message.templates) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.createdAfter !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAfter), writer.uint32(34).fork()).join();
+    }
+    if (message.createdBefore !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdBefore), writer.uint32(42).fork()).join();
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(48).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(58).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.statuses.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.statuses.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.templates.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.createdAfter = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.createdBefore = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      statuses: globalThis.Array.isArray(object?.statuses)
+        ? object.statuses.map((e: any) => notificationStatusFromJSON(e))
+        : [],
+      templates: globalThis.Array.isArray(object?.templates)
+        ? object.templates.map((e: any) => globalThis.String(e))
+        : [],
+      createdAfter: isSet(object.createdAfter)
+        ? fromJsonTimestamp(object.createdAfter)
+        : isSet(object.created_after)
+        ? fromJsonTimestamp(object.created_after)
+        : undefined,
+      createdBefore: isSet(object.createdBefore)
+        ? fromJsonTimestamp(object.createdBefore)
+        : isSet(object.created_before)
+        ? fromJsonTimestamp(object.created_before)
+        : undefined,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.statuses?.length) {
+      obj.statuses = message.statuses.map((e) => notificationStatusToJSON(e));
+    }
+    if (message.templates?.length) {
+      obj.templates = message.templates;
+    }
+    if (message.createdAfter !== undefined) {
+      obj.createdAfter = message.createdAfter.toISOString();
+    }
+    if (message.createdBefore !== undefined) {
+      obj.createdBefore = message.createdBefore.toISOString();
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRequest>): ListRequest {
+    return ListRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRequest>): ListRequest {
+    const message = createBaseListRequest();
+    message.userId = object.userId ?? "";
+    message.statuses = object.statuses?.map((e) => e) || [];
+    message.templates = object.templates?.map((e) => e) || [];
+    message.createdAfter = object.createdAfter ?? undefined;
+    message.createdBefore = object.createdBefore ?? undefined;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListResponse(): ListResponse {
+  return { notifications: [], nextPageToken: "" };
+}
+
+export const ListResponse: MessageFns<ListResponse> = {
+  encode(message: ListResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.notifications) {
+      Notification.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.notifications.push(Notification.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListResponse {
+    return {
+      notifications: globalThis.Array.isArray(object?.notifications)
+        ? object.notifications.map((e: any) => Notification.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListResponse): unknown {
+    const obj: any = {};
+    if (message.notifications?.length) {
+      obj.notifications = message.notifications.map((e) => Notification.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListResponse>): ListResponse {
+    return ListResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListResponse>): ListResponse {
+    const message = createBaseListResponse();
+    message.notifications = object.notifications?.map((e) => Notification.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRequest(): GetRequest {
+  return { eventId: "" };
+}
+
+export const GetRequest: MessageFns<GetRequest> = {
+  encode(message: GetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId !== "") {
+      writer.uint32(10).string(message.eventId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRequest {
+    return {
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetRequest): unknown {
+    const obj: any = {};
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetRequest>): GetRequest {
+    return GetRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetRequest>): GetRequest {
+    const message = createBaseGetRequest();
+    message.eventId = object.eventId ?? "";
+    return message;
+  },
+};
+
+function createBaseRenderedMessage(): RenderedMessage {
+  return { from: "", to: "", subject: "", html: "", text: "" };
+}
+
+export const RenderedMessage: MessageFns<RenderedMessage> = {
+  encode(message: RenderedMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.from !== "") {
+      writer.uint32(10).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(18).string(message.to);
+    }
+    if (message.subject !== "") {
+      writer.uint32(26).string(message.subject);
+    }
+    if (message.html !== "") {
+      writer.uint32(34).string(message.html);
+    }
+    if (message.text !== "") {
+      writer.uint32(42).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RenderedMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRenderedMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.html = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RenderedMessage {
+    return {
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+      subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
+      html: isSet(object.html) ? globalThis.String(object.html) : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+    };
+  },
+
+  toJSON(message: RenderedMessage): unknown {
+    const obj: any = {};
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    if (message.subject !== "") {
+      obj.subject = message.subject;
+    }
+    if (message.html !== "") {
+      obj.html = message.html;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RenderedMessage>): RenderedMessage {
+    return RenderedMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RenderedMessage>): RenderedMessage {
+    const message = createBaseRenderedMessage();
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    message.subject = object.subject ?? "";
+    message.html = object.html ?? "";
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
+function createBaseGetResponse(): GetResponse {
+  return { notification: undefined, message: undefined };
+}
+
+export const GetResponse: MessageFns<GetResponse> = {
+  encode(message: GetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.notification !== undefined) {
+      Notification.encode(message.notification, writer.uint32(10).fork()).join();
+    }
+    if (message.message !== undefined) {
+      RenderedMessage.encode(message.message, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.notification = Notification.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = RenderedMessage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetResponse {
+    return {
+      notification: isSet(object.notification) ? Notification.fromJSON(object.notification) : undefined,
+      message: isSet(object.message) ? RenderedMessage.fromJSON(object.message) : undefined,
+    };
+  },
+
+  toJSON(message: GetResponse): unknown {
+    const obj: any = {};
+    if (message.notification !== undefined) {
+      obj.notification = Notification.toJSON(message.notification);
+    }
+    if (message.message !== undefined) {
+      obj.message = RenderedMessage.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetResponse>): GetResponse {
+    return GetResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetResponse>): GetResponse {
+    const message = createBaseGetResponse();
+    message.notification = (object.notification !== undefined && object.notification !== null)
+      ? Notification.fromPartial(object.notification)
+      : undefined;
+    message.message = (object.message !== undefined && object.message !== null)
+      ? RenderedMessage.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+/**
+ * NotificationService exposes the delivery log and each user's preferences.
+ * Every call takes the end user's access token in metadata `authorization: Bearer …`: a user sees and
+ * changes only their own data; admins (role admin or master) see and change everyone's.
+ */
 export type NotificationServiceService = typeof NotificationServiceService;
 export const NotificationServiceService = {
   getPreferences: {
@@ -287,10 +1574,48 @@ export const NotificationServiceService = {
       Buffer.from(GetPreferencesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetPreferencesResponse => GetPreferencesResponse.decode(value),
   },
+  /** Changes only the fields that are set; returns the preferences now in force. */
+  updatePreferences: {
+    path: "/guardian.notifier.v1.NotificationService/UpdatePreferences" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdatePreferencesRequest): Buffer =>
+      Buffer.from(UpdatePreferencesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdatePreferencesRequest => UpdatePreferencesRequest.decode(value),
+    responseSerialize: (value: UpdatePreferencesResponse): Buffer =>
+      Buffer.from(UpdatePreferencesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdatePreferencesResponse => UpdatePreferencesResponse.decode(value),
+  },
+  /** The delivery log, newest first, with filters and cursor pagination. */
+  list: {
+    path: "/guardian.notifier.v1.NotificationService/List" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRequest): Buffer => Buffer.from(ListRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRequest => ListRequest.decode(value),
+    responseSerialize: (value: ListResponse): Buffer => Buffer.from(ListResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListResponse => ListResponse.decode(value),
+  },
+  /** One delivery with its rendered message when the outbox transport stored it. */
+  get: {
+    path: "/guardian.notifier.v1.NotificationService/Get" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRequest): Buffer => Buffer.from(GetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRequest => GetRequest.decode(value),
+    responseSerialize: (value: GetResponse): Buffer => Buffer.from(GetResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetResponse => GetResponse.decode(value),
+  },
 } as const;
 
 export interface NotificationServiceServer extends UntypedServiceImplementation {
   getPreferences: handleUnaryCall<GetPreferencesRequest, GetPreferencesResponse>;
+  /** Changes only the fields that are set; returns the preferences now in force. */
+  updatePreferences: handleUnaryCall<UpdatePreferencesRequest, UpdatePreferencesResponse>;
+  /** The delivery log, newest first, with filters and cursor pagination. */
+  list: handleUnaryCall<ListRequest, ListResponse>;
+  /** One delivery with its rendered message when the outbox transport stored it. */
+  get: handleUnaryCall<GetRequest, GetResponse>;
 }
 
 export interface NotificationServiceClient extends Client {
@@ -308,6 +1633,48 @@ export interface NotificationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetPreferencesResponse) => void,
+  ): ClientUnaryCall;
+  /** Changes only the fields that are set; returns the preferences now in force. */
+  updatePreferences(
+    request: UpdatePreferencesRequest,
+    callback: (error: ServiceError | null, response: UpdatePreferencesResponse) => void,
+  ): ClientUnaryCall;
+  updatePreferences(
+    request: UpdatePreferencesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdatePreferencesResponse) => void,
+  ): ClientUnaryCall;
+  updatePreferences(
+    request: UpdatePreferencesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdatePreferencesResponse) => void,
+  ): ClientUnaryCall;
+  /** The delivery log, newest first, with filters and cursor pagination. */
+  list(request: ListRequest, callback: (error: ServiceError | null, response: ListResponse) => void): ClientUnaryCall;
+  list(
+    request: ListRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListResponse) => void,
+  ): ClientUnaryCall;
+  list(
+    request: ListRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListResponse) => void,
+  ): ClientUnaryCall;
+  /** One delivery with its rendered message when the outbox transport stored it. */
+  get(request: GetRequest, callback: (error: ServiceError | null, response: GetResponse) => void): ClientUnaryCall;
+  get(
+    request: GetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetResponse) => void,
+  ): ClientUnaryCall;
+  get(
+    request: GetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -328,6 +1695,28 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
