@@ -1,5 +1,5 @@
 import type { Logger } from '@guardian/logger';
-import { Schema, type Model } from 'mongoose';
+import { mongo, Schema, type Model } from 'mongoose';
 import type { EventBus } from './bus.js';
 import type { EventPayload, EventType } from './catalogue.js';
 import { encodeEvent, type EncodedEvent } from './envelope.js';
@@ -48,15 +48,20 @@ export function pendingEvent<T extends EventType>(
   return { ...encoded, data: Buffer.from(encoded.data) };
 }
 
-const toEncoded = (event: PendingEvent): EncodedEvent => ({
+/** A pending event as the driver returns it (`data` is BSON Binary). */
+type StoredPendingEvent = Omit<PendingEvent, 'data'> & { data: Binary };
+
+const fromStored = (event: StoredPendingEvent): EncodedEvent => ({
   id: event.id,
   type: event.type,
   source: event.source,
   time: event.time,
   subject: event.subject,
   ...(event.requestId ? { requestId: event.requestId } : {}),
-  data: new Uint8Array(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+  data: event.data.buffer,
 });
+
+type Binary = mongo.Binary;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModel = Model<any>;
@@ -116,15 +121,18 @@ export class PendingEventsRelay {
 
   private async sweepModel(model: AnyModel): Promise<number> {
     let published = 0;
-    const docs = await model
-      .find({ 'pendingEvents.0': { $exists: true } }, { _id: 1, pendingEvents: 1 })
-      .select('+pendingEvents')
-      .limit(this.options.batchSize ?? 500)
-      .lean<{ _id: unknown; pendingEvents: PendingEvent[] }[]>();
+    // The raw driver, not mongoose: the element must go back to $pull exactly as stored, because
+    // FerretDB 1.x's $pull only removes elements equal to the given value (no query conditions).
+    const docs = await model.collection
+      .find<{ _id: unknown; pendingEvents: StoredPendingEvent[] }>(
+        { 'pendingEvents.0': { $exists: true } },
+        { projection: { _id: 1, pendingEvents: 1 }, limit: this.options.batchSize ?? 500 },
+      )
+      .toArray();
     for (const doc of docs) {
-      for (const event of doc.pendingEvents) {
-        await this.bus.publishEncoded(toEncoded(event));
-        await model.updateOne({ _id: doc._id }, { $pull: { pendingEvents: { id: event.id } } });
+      for (const stored of doc.pendingEvents) {
+        await this.bus.publishEncoded(fromStored(stored));
+        await model.collection.updateOne({ _id: doc._id } as never, { $pull: { pendingEvents: stored } } as never);
         published++;
       }
     }
