@@ -2,7 +2,8 @@ import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceI
 import { ReflectionService } from '@grpc/reflection';
 import { loadPackageDefinition } from '@guardian/proto';
 import type { Logger } from '@guardian/logger';
-import { HealthImplementation } from 'grpc-health-check';
+import { dirname } from 'node:path';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 
 export interface ServiceBinding {
   /** Fully-qualified name, e.g. "guardian.identity.v1.AuthService" (the health-check service name). */
@@ -43,7 +44,11 @@ export async function startGrpcServer(options: {
   const names = options.services.map((service) => service.name);
   const health = new HealthImplementation(Object.fromEntries(['', ...names].map((name) => [name, 'NOT_SERVING'])));
   health.addToServer(server);
-  new ReflectionService(loadPackageDefinition(options.protoFiles)).addToServer(server);
+  // Reflection describes exactly what is registered: our services plus grpc.health.v1.
+  const healthDir = dirname(dirname(dirname(healthProtoPath)));
+  new ReflectionService(loadPackageDefinition([...options.protoFiles, 'health/v1/health.proto'], [healthDir]), {
+    services: [...names, 'grpc.health.v1.Health'],
+  }).addToServer(server);
   for (const service of options.services) server.addService(service.definition, service.implementation);
 
   const port = await new Promise<number>((resolve, reject) => {

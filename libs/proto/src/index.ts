@@ -8,9 +8,12 @@ export const PROTO_ROOT = fileURLToPath(new URL('../../../proto/', import.meta.u
  * A @grpc/proto-loader package definition of the given .proto files (paths relative to proto/),
  * used for server reflection. The typed code for handlers and clients is the ts-proto output.
  */
-export function loadPackageDefinition(files: readonly string[]): protoLoader.PackageDefinition {
+export function loadPackageDefinition(
+  files: readonly string[],
+  extraIncludeDirs: readonly string[] = [],
+): protoLoader.PackageDefinition {
   return protoLoader.loadSync([...files], {
-    includeDirs: [PROTO_ROOT],
+    includeDirs: [PROTO_ROOT, ...extraIncludeDirs],
     keepCase: true,
     longs: String,
     enums: String,
