@@ -19,7 +19,6 @@ function sessionWith(overrides: Partial<RefreshSessionState> = {}) {
   const current = newRefreshSecret();
   const old = newRefreshSecret();
   const session: RefreshSessionState = {
-    id: 'sess1',
     refreshHash: current.hash,
     usedRefreshHashes: [old.hash],
     createdAt: new Date(now.getTime() - day),

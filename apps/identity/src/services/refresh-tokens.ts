@@ -25,7 +25,6 @@ export const DEFAULT_REFRESH_POLICY: Readonly<RefreshPolicy> = Object.freeze({
 });
 
 export interface RefreshSessionState {
-  id: string;
   refreshHash: string;
   usedRefreshHashes: readonly string[];
   createdAt: Date;

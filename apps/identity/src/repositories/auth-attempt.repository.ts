@@ -1,0 +1,61 @@
+import { pendingEventsField, type PendingEvent } from '@guardian/events';
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { AttemptOutcome, AttemptRecord } from '../services/brute-force.js';
+
+export interface AuthAttemptRecord {
+  _id: string;
+  /** The user id, or `unknown:<lower-cased identifier>` when no account matched. */
+  accountKey: string;
+  userId: string;
+  identifier: string;
+  ip: string;
+  userAgent: string;
+  method: 'password' | 'face';
+  outcome: AttemptOutcome;
+  reason: string;
+  at: Date;
+  pendingEvents?: PendingEvent[];
+}
+
+const attemptSchema = new Schema<AuthAttemptRecord>(
+  {
+    _id: { type: String, required: true },
+    accountKey: { type: String, required: true },
+    userId: { type: String, default: '' },
+    identifier: { type: String, default: '' },
+    ip: { type: String, default: '' },
+    userAgent: { type: String, default: '' },
+    method: { type: String, required: true },
+    outcome: { type: String, required: true },
+    reason: { type: String, default: '' },
+    at: { type: Date, required: true },
+    pendingEvents: pendingEventsField,
+  },
+  { collection: 'auth_attempts', versionKey: false },
+);
+attemptSchema.index({ accountKey: 1, at: -1 });
+attemptSchema.index({ ip: 1, at: -1 });
+
+export type AuthAttemptModel = Model<AuthAttemptRecord>;
+
+export const authAttemptModel = (connection: Connection): AuthAttemptModel =>
+  (connection.models.AuthAttempt as AuthAttemptModel | undefined) ?? connection.model<AuthAttemptRecord>('AuthAttempt', attemptSchema);
+
+/** Every sign-in attempt (success, failure, blocked) with IP, user agent and method. */
+export class AuthAttemptRepository {
+  constructor(readonly model: AuthAttemptModel) {}
+
+  async record(attempt: Omit<AuthAttemptRecord, 'pendingEvents'>, events: PendingEvent[] = []): Promise<void> {
+    await this.model.create({ ...attempt, pendingEvents: events });
+  }
+
+  /** The most recent attempts for an account since `since` (newest first, bounded). */
+  forAccount(accountKey: string, since: Date, limit = 200): Promise<AttemptRecord[]> {
+    return this.model.find({ accountKey, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 }).sort({ at: -1 }).limit(limit).lean<AttemptRecord[]>().exec();
+  }
+
+  forIp(ip: string, since: Date, limit = 500): Promise<AttemptRecord[]> {
+    if (!ip) return Promise.resolve([]);
+    return this.model.find({ ip, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 }).sort({ at: -1 }).limit(limit).lean<AttemptRecord[]>().exec();
+  }
+}

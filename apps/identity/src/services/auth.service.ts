@@ -1,0 +1,404 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AccessClaims, CachedJwks } from '@guardian/auth';
+import { DomainError, invalid, notFound, unauthenticated } from '@guardian/domain';
+import type { AuthAttemptRepository } from '../repositories/auth-attempt.repository.js';
+import type { LoginMethod, SessionRecord, SessionRepository } from '../repositories/session.repository.js';
+import type { UserRecord, UserRepository } from '../repositories/user.repository.js';
+import type { AccessTokens } from './access-tokens.js';
+import { type AttemptRecord, type ThrottlePolicy, assertNotThrottled, evaluateThrottle, failureLocks } from './brute-force.js';
+import type { ClientContext, EventFactory } from './events.js';
+import { type ClaimJti, type FaceAssertionRules, verifyFaceAssertion } from './face-assertion.js';
+import { normalizeEmail, normalizeFullName, normalizeLocale, normalizeUsername } from './identifiers.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { assertPasswordAcceptable } from './password-policy.js';
+import {
+  type RefreshPolicy,
+  decideRefresh,
+  formatRefreshToken,
+  newRefreshSecret,
+  parseRefreshToken,
+  rotateUsedHashes,
+  sessionExpiresAt,
+} from './refresh-tokens.js';
+
+export interface TokenPairResult {
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+  sessionId: string;
+}
+
+export interface AuthPolicies {
+  account: ThrottlePolicy;
+  ip: ThrottlePolicy;
+  refresh: RefreshPolicy;
+  faceAssertion: FaceAssertionRules;
+}
+
+export interface AuthServiceDeps {
+  users: UserRepository;
+  sessions: SessionRepository;
+  attempts: AuthAttemptRepository;
+  hasher: PasswordHasher;
+  tokens: AccessTokens;
+  faceJwks: CachedJwks;
+  claimJti: ClaimJti;
+  events: EventFactory;
+  policies: AuthPolicies;
+  clock?: () => Date;
+}
+
+/** Longest input we even try to verify (argon2 pre-hashes, but there is no reason to accept megabytes). */
+const MAX_PASSWORD_INPUT = 1024;
+
+const invalidCredentials = () => unauthenticated('INVALID_CREDENTIALS', 'Invalid username/e-mail or password.');
+
+/**
+ * Sign-in, sessions and credentials. Decisions come from the pure rules next to it (brute-force,
+ * refresh-tokens, face-assertion, password-policy); this class sequences them around the stores and
+ * queues events with the state change that causes them.
+ */
+export class AuthService {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: AuthServiceDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  // ---- registration -------------------------------------------------------------------------
+
+  async register(input: { username: string; email: string; password: string; fullName: string; locale: string }, requestId?: string): Promise<UserRecord> {
+    const username = normalizeUsername(input.username);
+    const email = normalizeEmail(input.email);
+    const fullName = normalizeFullName(input.fullName);
+    const locale = normalizeLocale(input.locale);
+    assertPasswordAcceptable(input.password, { username, email });
+    await this.assertAvailable(username, email);
+    const passwordHash = await this.deps.hasher.hash(input.password);
+    return this.createAccount({ username, email, fullName, locale, role: 'user', status: 'active', registrationKind: 'password', passwordHash }, requestId);
+  }
+
+  async registerFaceOnly(input: { username: string; email: string; fullName: string; locale: string }, requestId?: string): Promise<UserRecord> {
+    const email = normalizeEmail(input.email);
+    const fullName = normalizeFullName(input.fullName);
+    const locale = normalizeLocale(input.locale);
+    let username = input.username.trim() ? normalizeUsername(input.username) : await this.usernameFromEmail(email);
+    if (!input.username.trim() && (await this.deps.users.exists({ usernameLower: username.toLowerCase() }))) username = await this.usernameFromEmail(email);
+    await this.assertAvailable(username, email);
+    return this.createAccount({ username, email, fullName, locale, role: 'user', status: 'pending_enrollment', registrationKind: 'face_only', passwordHash: null }, requestId);
+  }
+
+  /** Shared by registration, admin creation and the bootstrap master. */
+  async createAccount(
+    fields: Pick<UserRecord, 'username' | 'email' | 'fullName' | 'locale' | 'role' | 'status' | 'registrationKind' | 'passwordHash'>,
+    requestId?: string,
+  ): Promise<UserRecord> {
+    const now = this.clock();
+    const id = randomUUID();
+    const user: Omit<UserRecord, 'pendingEvents'> = {
+      _id: id,
+      ...fields,
+      usernameLower: fields.username.toLowerCase(),
+      profile: { phone: '', address: '', birthDate: '', bio: '' },
+      biometric: { enrolled: false, enrolledAt: null, modelId: '', sampleCount: 0, eventTime: null },
+      hasApprovedIdentityDocument: false,
+      lockedUntil: null,
+      unlockedAt: null,
+      deletedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const event = this.deps.events.make(
+      'identity.user.registered',
+      { userId: id, username: user.username, email: user.email, fullName: user.fullName, locale: user.locale, role: user.role, registrationKind: user.registrationKind },
+      id,
+      requestId,
+    );
+    await this.deps.users.insert(user, [event]);
+    this.deps.events.queued();
+    return user as UserRecord;
+  }
+
+  async assertAvailable(username: string, email: string): Promise<void> {
+    if (await this.deps.users.exists({ usernameLower: username.toLowerCase() })) throw new DomainError('conflict', 'USERNAME_TAKEN', 'Username is already taken.');
+    if (await this.deps.users.exists({ email })) throw new DomainError('conflict', 'EMAIL_TAKEN', 'E-mail address is already registered.');
+  }
+
+  private async usernameFromEmail(email: string): Promise<string> {
+    const base = (email.split('@')[0] ?? 'user').replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 24).padEnd(3, '0');
+    if (!(await this.deps.users.exists({ usernameLower: base.toLowerCase() }))) return base;
+    return `${base}-${randomBytes(3).toString('hex')}`;
+  }
+
+  // ---- sign-in --------------------------------------------------------------------------------
+
+  async login(input: { identifier: string; password: string; client: ClientContext }, requestId?: string): Promise<{ user: UserRecord; tokens: TokenPairResult }> {
+    const identifier = input.identifier.trim().toLowerCase();
+    if (!identifier || !input.password) throw invalid('MISSING_CREDENTIALS', 'Username/e-mail and password are required.');
+    const now = this.clock();
+    const user = identifier.length <= 320 ? await this.deps.users.findByIdentifierWithHash(identifier) : null;
+    const accountKey = user ? user._id : `unknown:${identifier.slice(0, 320)}`;
+    const { accountRecords, since } = await this.checkThrottle(accountKey, user, input.client, now, {
+      identifier,
+      method: 'password',
+      requestId,
+    });
+
+    let ok = false;
+    if (user?.passwordHash && input.password.length <= MAX_PASSWORD_INPUT) ok = await this.deps.hasher.verify(user.passwordHash, input.password);
+    else await this.deps.hasher.verifyUnknownUser(input.password.slice(0, MAX_PASSWORD_INPUT));
+
+    if (!ok) {
+      await this.recordFailure({ accountKey, user, identifier, method: 'password', reason: 'INVALID_CREDENTIALS', client: input.client, now, accountRecords, since, requestId });
+      throw invalidCredentials();
+    }
+    // Only someone who knows the password learns that the account is disabled.
+    if (user!.status === 'disabled') throw new DomainError('forbidden', 'ACCOUNT_DISABLED', 'This account is disabled.');
+    if (this.deps.hasher.needsRehash(user!.passwordHash!)) {
+      await this.deps.users.update(user!._id, { $set: { passwordHash: await this.deps.hasher.hash(input.password) } });
+    }
+    return this.openSession(user!, 'password', identifier, input.client, now, requestId);
+  }
+
+  async loginWithFaceAssertion(input: { assertion: string; client: ClientContext }, requestId?: string): Promise<{ user: UserRecord; tokens: TokenPairResult }> {
+    const now = this.clock();
+    const ipRecords = await this.deps.attempts.forIp(input.client.ip, new Date(now.getTime() - this.deps.policies.ip.resetAfterMs * 2));
+    assertNotThrottled(evaluateThrottle(ipRecords, this.deps.policies.ip, now), 'ip');
+    let assertion;
+    try {
+      assertion = await verifyFaceAssertion(input.assertion, this.deps.faceJwks, this.deps.policies.faceAssertion, this.deps.claimJti);
+    } catch (error) {
+      if (error instanceof DomainError && error.kind === 'unauthenticated') {
+        await this.recordFailure({ accountKey: 'face-assertion', user: null, identifier: '', method: 'face', reason: error.reason, client: input.client, now, accountRecords: [], since: undefined, requestId });
+      }
+      throw error;
+    }
+    const user = await this.deps.users.findById(assertion.userId);
+    if (!user) throw unauthenticated('INVALID_FACE_ASSERTION', 'Face assertion is not valid.');
+    const accountRecords = await this.deps.attempts.forAccount(user._id, this.accountSince(user, now));
+    const accountState = evaluateThrottle(accountRecords, this.deps.policies.account, now, user.unlockedAt ?? undefined);
+    if (accountState.state === 'locked') assertNotThrottled(accountState, 'account');
+    if (user.status === 'pending_enrollment') throw new DomainError('unprocessable', 'ENROLLMENT_PENDING', 'Face enrollment has not been confirmed yet.');
+    if (user.status === 'disabled') throw new DomainError('forbidden', 'ACCOUNT_DISABLED', 'This account is disabled.');
+    return this.openSession(user, 'face', user.username, input.client, now, requestId);
+  }
+
+  private accountSince(user: UserRecord | null, now: Date): Date {
+    const horizon = new Date(now.getTime() - this.deps.policies.account.resetAfterMs * 2);
+    const unlocked = user?.unlockedAt;
+    return unlocked && unlocked > horizon ? unlocked : horizon;
+  }
+
+  /** Refuses (and records as `blocked`) an attempt while the account or the IP is delayed or locked. */
+  private async checkThrottle(
+    accountKey: string,
+    user: UserRecord | null,
+    client: ClientContext,
+    now: Date,
+    meta: { identifier: string; method: LoginMethod; requestId: string | undefined },
+  ): Promise<{ accountRecords: AttemptRecord[]; since: Date | undefined }> {
+    const since = user?.unlockedAt ?? undefined;
+    const [accountRecords, ipRecords] = await Promise.all([
+      this.deps.attempts.forAccount(accountKey, this.accountSince(user, now)),
+      this.deps.attempts.forIp(client.ip, new Date(now.getTime() - this.deps.policies.ip.resetAfterMs * 2)),
+    ]);
+    const accountState = evaluateThrottle(accountRecords, this.deps.policies.account, now, since);
+    const ipState = evaluateThrottle(ipRecords, this.deps.policies.ip, now);
+    for (const [state, scope] of [
+      [accountState, 'account'],
+      [ipState, 'ip'],
+    ] as const) {
+      if (state.state === 'open') continue;
+      const reason = scope === 'account' && state.state === 'locked' ? 'ACCOUNT_LOCKED' : 'TOO_MANY_ATTEMPTS';
+      const event = this.deps.events.make(
+        'identity.login.failed',
+        { userId: user?._id ?? '', identifier: meta.identifier, method: meta.method, client: { ip: client.ip, userAgent: client.userAgent }, attemptCount: accountState.failures, reason, at: now },
+        user?._id ?? '',
+        meta.requestId,
+      );
+      await this.deps.attempts.record(
+        { _id: randomUUID(), accountKey, userId: user?._id ?? '', identifier: meta.identifier, ip: client.ip, userAgent: client.userAgent, method: meta.method, outcome: 'blocked', reason, at: now },
+        [event],
+      );
+      this.deps.events.queued();
+      assertNotThrottled(state, scope);
+    }
+    return { accountRecords, since };
+  }
+
+  private async recordFailure(f: {
+    accountKey: string;
+    user: UserRecord | null;
+    identifier: string;
+    method: LoginMethod;
+    reason: string;
+    client: ClientContext;
+    now: Date;
+    accountRecords: AttemptRecord[];
+    since: Date | undefined;
+    requestId: string | undefined;
+  }): Promise<void> {
+    const after = failureLocks(f.accountRecords, this.deps.policies.account, f.now, f.since);
+    const userId = f.user?._id ?? '';
+    const client = { ip: f.client.ip, userAgent: f.client.userAgent };
+    const failed = this.deps.events.make(
+      'identity.login.failed',
+      { userId, identifier: f.identifier, method: f.method, client, attemptCount: after.failures, reason: f.reason, at: f.now },
+      userId,
+      f.requestId,
+    );
+    await this.deps.attempts.record(
+      { _id: randomUUID(), accountKey: f.accountKey, userId, identifier: f.identifier, ip: f.client.ip, userAgent: f.client.userAgent, method: f.method, outcome: 'failure', reason: f.reason, at: f.now },
+      [failed],
+    );
+    if (after.state === 'locked' && f.user) {
+      const locked = this.deps.events.make(
+        'identity.account.locked',
+        { userId, lockedUntil: after.until, attemptCount: after.failures, client, channel: f.method },
+        userId,
+        f.requestId,
+      );
+      await this.deps.users.update(userId, { $set: { lockedUntil: after.until } }, [locked]);
+    }
+    this.deps.events.queued();
+  }
+
+  private async openSession(user: UserRecord, method: LoginMethod, identifier: string, client: ClientContext, now: Date, requestId?: string) {
+    const sessionId = randomBytes(16).toString('base64url');
+    const { secret, hash } = newRefreshSecret();
+    const session: Omit<SessionRecord, 'pendingEvents'> = {
+      _id: sessionId,
+      userId: user._id,
+      method,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      refreshHash: hash,
+      usedRefreshHashes: [],
+      createdAt: now,
+      lastUsedAt: now,
+      revokedAt: null,
+      revokedReason: null,
+    };
+    const event = this.deps.events.make(
+      'identity.login.succeeded',
+      { userId: user._id, sessionId, method, client: { ip: client.ip, userAgent: client.userAgent }, at: now },
+      user._id,
+      requestId,
+    );
+    await this.deps.sessions.insert(session, [event]);
+    await this.deps.attempts.record({ _id: randomUUID(), accountKey: user._id, userId: user._id, identifier, ip: client.ip, userAgent: client.userAgent, method, outcome: 'success', reason: '', at: now });
+    if (user.lockedUntil) await this.deps.users.update(user._id, { $set: { lockedUntil: null } });
+    this.deps.events.queued();
+    const access = await this.deps.tokens.issue({ userId: user._id, sessionId, role: user.role });
+    const { passwordHash: _hash, ...safeUser } = user;
+    return {
+      user: { ...safeUser, lockedUntil: null } as UserRecord,
+      tokens: {
+        accessToken: access.token,
+        accessTokenExpiresAt: access.expiresAt,
+        refreshToken: formatRefreshToken(sessionId, secret),
+        refreshTokenExpiresAt: sessionExpiresAt(session, this.deps.policies.refresh),
+        sessionId,
+      },
+    };
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------
+
+  async refresh(input: { refreshToken: string; client: ClientContext }, requestId?: string, retried = false): Promise<TokenPairResult> {
+    const parsed = parseRefreshToken(input.refreshToken);
+    const now = this.clock();
+    const session = await this.deps.sessions.findById(parsed.sessionId);
+    const decision = decideRefresh(session ?? undefined, parsed.secretHash, now, this.deps.policies.refresh);
+    switch (decision.kind) {
+      case 'invalid':
+        throw unauthenticated('INVALID_REFRESH_TOKEN', 'Refresh token is invalid.');
+      case 'revoked':
+        throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
+      case 'expired':
+        throw unauthenticated('SESSION_EXPIRED', 'This session has expired; sign in again.');
+      case 'reuse':
+        await this.revokeSessions(session!.userId, [session!._id], 'refresh_reuse', requestId);
+        throw unauthenticated('REFRESH_TOKEN_REUSED', 'Refresh token was already used; the session has been revoked.');
+      case 'rotate':
+        break;
+    }
+    const live = session!;
+    const user = await this.deps.users.findById(live.userId);
+    if (!user || user.status === 'disabled') {
+      await this.revokeSessions(live.userId, [live._id], user ? 'revoked' : 'user_deleted', requestId);
+      throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
+    }
+    const { secret, hash } = newRefreshSecret();
+    const rotated = await this.deps.sessions.rotate(live._id, live.refreshHash, hash, rotateUsedHashes(live.usedRefreshHashes, live.refreshHash), now, input.client);
+    if (!rotated) {
+      // Someone rotated this token between our read and write: a second use of the same token.
+      if (!retried) return this.refresh(input, requestId, true);
+      throw unauthenticated('INVALID_REFRESH_TOKEN', 'Refresh token is invalid.');
+    }
+    const access = await this.deps.tokens.issue({ userId: user._id, sessionId: live._id, role: user.role });
+    return {
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken: formatRefreshToken(live._id, secret),
+      refreshTokenExpiresAt: sessionExpiresAt({ createdAt: live.createdAt, lastUsedAt: now }, this.deps.policies.refresh),
+      sessionId: live._id,
+    };
+  }
+
+  /** Verifies an access token and that its session is still live (identity owns sessions). */
+  async authenticate(token: string): Promise<AccessClaims> {
+    const claims = await this.deps.tokens.verify(token);
+    if (!(await this.deps.sessions.isLive(claims.sessionId, claims.userId))) throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
+    return claims;
+  }
+
+  async revokeSessions(userId: string, ids: string[], reason: string, requestId?: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    const event = this.deps.events.make('identity.session.revoked', { userId, sessionIds: ids, reason }, userId, requestId);
+    const count = await this.deps.sessions.revoke(ids, reason, this.clock(), event);
+    this.deps.events.queued();
+    return count;
+  }
+
+  async logout(claims: AccessClaims, requestId?: string): Promise<void> {
+    await this.revokeSessions(claims.userId, [claims.sessionId], 'logout', requestId);
+  }
+
+  async logoutAll(claims: AccessClaims, requestId?: string): Promise<number> {
+    const sessions = await this.deps.sessions.listLive(claims.userId);
+    return this.revokeSessions(claims.userId, sessions.map((s) => s._id), 'logout_all', requestId);
+  }
+
+  async listSessions(claims: AccessClaims): Promise<Array<SessionRecord & { expiresAt: Date; current: boolean }>> {
+    const now = this.clock();
+    return (await this.deps.sessions.listLive(claims.userId))
+      .map((s) => ({ ...s, expiresAt: sessionExpiresAt(s, this.deps.policies.refresh), current: s._id === claims.sessionId }))
+      .filter((s) => s.expiresAt > now);
+  }
+
+  async revokeSession(claims: AccessClaims, sessionId: string, requestId?: string): Promise<void> {
+    const session = sessionId ? await this.deps.sessions.findById(sessionId) : null;
+    if (!session || session.userId !== claims.userId) throw notFound('SESSION_NOT_FOUND', 'No such session.');
+    if (session.revokedAt) return;
+    await this.revokeSessions(claims.userId, [session._id], 'revoked', requestId);
+  }
+
+  async changePassword(claims: AccessClaims, input: { currentPassword: string; newPassword: string; client: ClientContext }, requestId?: string): Promise<number> {
+    const user = await this.deps.users.findByIdWithHash(claims.userId);
+    if (!user) throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
+    if (!user.passwordHash) throw new DomainError('unprocessable', 'FACE_ONLY_ACCOUNT', 'This account signs in by face and has no password.');
+    if (!(await this.deps.hasher.verify(user.passwordHash, input.currentPassword.slice(0, MAX_PASSWORD_INPUT)))) {
+      throw unauthenticated('INVALID_CURRENT_PASSWORD', 'Current password is not correct.');
+    }
+    assertPasswordAcceptable(input.newPassword, { username: user.username, email: user.email });
+    const now = this.clock();
+    const passwordHash = await this.deps.hasher.hash(input.newPassword);
+    const event = this.deps.events.make('identity.password.changed', { userId: user._id, client: { ip: input.client.ip, userAgent: input.client.userAgent }, at: now }, user._id, requestId);
+    await this.deps.users.update(user._id, { $set: { passwordHash, updatedAt: now } }, [event]);
+    this.deps.events.queued();
+    const others = (await this.deps.sessions.listLive(user._id)).filter((s) => s._id !== claims.sessionId).map((s) => s._id);
+    return this.revokeSessions(user._id, others, 'password_changed', requestId);
+  }
+}

@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import type { AccessClaims } from '@guardian/auth';
+import { DomainError, invalid, notFound } from '@guardian/domain';
+import type { Logger } from '@guardian/logger';
+import type { DocumentRepository } from '../repositories/document.repository.js';
+import type { UserListFilter, UserRecord, UserRepository } from '../repositories/user.repository.js';
+import type { AuthService } from './auth.service.js';
+import type { EventFactory } from './events.js';
+import { normalizeEmail, normalizeFullName, normalizeLocale, normalizeUsername } from './identifiers.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { assertPasswordAcceptable } from './password-policy.js';
+import { normalizeAddress, normalizeBio, normalizeBirthDate, normalizePhone } from './profile.js';
+import { type Actor, type Role, assertCan, isRole } from './roles.js';
+
+export interface Page {
+  offset: number;
+  limit: number;
+}
+
+/** Page tokens are opaque to clients: base64url of the next offset. */
+export function parsePage(pageSize: number, pageToken: string): Page {
+  const limit = pageSize <= 0 ? 20 : Math.min(pageSize, 100);
+  if (!pageToken) return { offset: 0, limit };
+  const offset = Number(Buffer.from(pageToken, 'base64url').toString('utf8'));
+  if (!Number.isInteger(offset) || offset < 0) throw invalid('INVALID_PAGE_TOKEN', 'Page token is not valid.');
+  return { offset, limit };
+}
+
+export const nextPageToken = (page: Page, returned: number, total: number): string =>
+  page.offset + returned < total && returned > 0 ? Buffer.from(String(page.offset + returned)).toString('base64url') : '';
+
+const USER_STATUSES = ['active', 'pending_enrollment', 'disabled'] as const;
+
+const actorOf = (claims: AccessClaims): Actor => ({ id: claims.userId, role: claims.role });
+
+/** Accounts and profiles under the role rules of roles.ts. */
+export class UserService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly documents: DocumentRepository,
+    private readonly auth: AuthService,
+    private readonly hasher: PasswordHasher,
+    private readonly events: EventFactory,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** The acting user as stored now (a role change applies at once, not only after the token expires). */
+  private async actor(claims: AccessClaims): Promise<Actor> {
+    const user = await this.users.findById(claims.userId);
+    if (!user) throw new DomainError('unauthenticated', 'SESSION_REVOKED', 'This account no longer exists.');
+    return { id: user._id, role: user.role };
+  }
+
+  private async target(id: string): Promise<UserRecord> {
+    const user = id ? await this.users.findById(id) : null;
+    if (!user) throw notFound('USER_NOT_FOUND', 'No such user.');
+    return user;
+  }
+
+  async get(claims: AccessClaims, userId: string): Promise<UserRecord> {
+    const id = userId || claims.userId;
+    if (id === claims.userId) return this.target(id);
+    const actor = await this.actor(claims);
+    assertCan(actor, 'user.read', { id });
+    return this.target(id);
+  }
+
+  async list(claims: AccessClaims, filter: UserListFilter, page: Page): Promise<{ users: UserRecord[]; total: number }> {
+    assertCan(await this.actor(claims), 'user.list');
+    if (filter.role && !isRole(filter.role)) throw invalid('INVALID_ROLE', 'Unknown role.');
+    if (filter.status && !(USER_STATUSES as readonly string[]).includes(filter.status)) throw invalid('INVALID_STATUS', 'Unknown status.');
+    return this.users.list(filter, page.offset, page.limit);
+  }
+
+  async create(claims: AccessClaims, input: { username: string; email: string; password: string; fullName: string; locale: string; role: string }, requestId?: string): Promise<UserRecord> {
+    const role = input.role || 'user';
+    if (!isRole(role)) throw invalid('INVALID_ROLE', 'Unknown role.');
+    assertCan(await this.actor(claims), 'user.create', { role });
+    const username = normalizeUsername(input.username);
+    const email = normalizeEmail(input.email);
+    const fullName = normalizeFullName(input.fullName);
+    const locale = normalizeLocale(input.locale);
+    assertPasswordAcceptable(input.password, { username, email });
+    await this.auth.assertAvailable(username, email);
+    const passwordHash = await this.hasher.hash(input.password);
+    return this.auth.createAccount({ username, email, fullName, locale, role, status: 'active', registrationKind: 'password', passwordHash }, requestId);
+  }
+
+  async update(
+    claims: AccessClaims,
+    input: { userId: string; username?: string | undefined; email?: string | undefined; fullName?: string | undefined; locale?: string | undefined; status?: string | undefined },
+    requestId?: string,
+  ): Promise<UserRecord> {
+    const actor = await this.actor(claims);
+    const target = await this.target(input.userId || claims.userId);
+    const ref = { id: target._id, role: target.role };
+    assertCan(actor, 'user.update', ref);
+    const set: Record<string, unknown> = {};
+    if (input.username !== undefined && input.username !== target.username) {
+      assertCan(actor, 'user.change_username', ref);
+      const username = normalizeUsername(input.username);
+      set.username = username;
+      set.usernameLower = username.toLowerCase();
+    }
+    if (input.email !== undefined) {
+      const email = normalizeEmail(input.email);
+      if (email !== target.email) set.email = email;
+    }
+    if (input.fullName !== undefined) set.fullName = normalizeFullName(input.fullName);
+    if (input.locale !== undefined) set.locale = normalizeLocale(input.locale);
+    if (input.status !== undefined && input.status !== target.status) {
+      if (input.status !== 'active' && input.status !== 'disabled') throw invalid('INVALID_STATUS', 'Status must be active or disabled.');
+      if (target._id === actor.id) throw new DomainError('forbidden', 'CANNOT_CHANGE_OWN_STATUS', 'You cannot change your own status.');
+      if (target.status === 'pending_enrollment') throw new DomainError('unprocessable', 'ENROLLMENT_PENDING', 'The account waits for its face enrollment.');
+      set.status = input.status;
+    }
+    const updated = await this.applyChange(target, set, requestId);
+    if (set.status === 'disabled') {
+      const sessions = await this.auth.listSessions({ userId: target._id, sessionId: '', role: target.role, expiresAt: new Date() });
+      await this.auth.revokeSessions(target._id, sessions.map((s) => s._id), 'revoked', requestId);
+    }
+    return updated;
+  }
+
+  /** One update: the changed fields, updatedAt and identity.user.updated naming them. */
+  private async applyChange(target: UserRecord, set: Record<string, unknown>, requestId?: string, extraChanged: string[] = []): Promise<UserRecord> {
+    const changed = [...Object.keys(set).filter((k) => k !== 'usernameLower').map((k) => k.replace(/^profile\./, '')), ...extraChanged];
+    if (changed.length === 0) return target;
+    const next = { ...target, ...Object.fromEntries(Object.entries(set).filter(([k]) => !k.startsWith('profile.'))) } as UserRecord;
+    const event = this.events.make(
+      'identity.user.updated',
+      { userId: target._id, username: next.username, email: next.email, fullName: next.fullName, locale: next.locale, role: next.role, status: next.status, changedFields: changed.map(snake) },
+      target._id,
+      requestId,
+    );
+    const updated = await this.users.update(target._id, { $set: { ...set, updatedAt: this.clock() } }, [event]);
+    if (!updated) throw notFound('USER_NOT_FOUND', 'No such user.');
+    this.events.queued();
+    return updated;
+  }
+
+  async setRole(claims: AccessClaims, userId: string, role: string, requestId?: string): Promise<UserRecord> {
+    if (!isRole(role)) throw invalid('INVALID_ROLE', 'Unknown role.');
+    const actor = await this.actor(claims);
+    const target = await this.target(userId);
+    assertCan(actor, 'user.set_role', { id: target._id, role: target.role, newRole: role });
+    if (target.role === role) return target;
+    return this.applyChange(target, { role }, requestId);
+  }
+
+  async unlock(claims: AccessClaims, userId: string, requestId?: string): Promise<UserRecord> {
+    const actor = await this.actor(claims);
+    const target = await this.target(userId);
+    assertCan(actor, 'user.unlock', { id: target._id, role: target.role });
+    const now = this.clock();
+    const event = this.events.make(
+      'identity.user.updated',
+      { userId: target._id, username: target.username, email: target.email, fullName: target.fullName, locale: target.locale, role: target.role, status: target.status, changedFields: ['locked_until'] },
+      target._id,
+      requestId,
+    );
+    const updated = await this.users.update(target._id, { $set: { lockedUntil: null, unlockedAt: now, updatedAt: now } }, [event]);
+    if (!updated) throw notFound('USER_NOT_FOUND', 'No such user.');
+    this.events.queued();
+    return updated;
+  }
+
+  async delete(claims: AccessClaims, userId: string, requestId?: string): Promise<void> {
+    const actor = await this.actor(claims);
+    const target = await this.target(userId);
+    assertCan(actor, 'user.delete', { id: target._id, role: target.role });
+    const now = this.clock();
+    const event = this.events.make('identity.user.deleted', { userId: target._id, deletedBy: actor.id }, target._id, requestId);
+    // Tombstone: the id stays (events and audit refer to it); personal data goes; unique keys are freed.
+    const updated = await this.users.update(
+      target._id,
+      {
+        $set: {
+          status: 'deleted',
+          deletedAt: now,
+          updatedAt: now,
+          username: `deleted-${target._id}`,
+          usernameLower: `deleted-${target._id}`,
+          email: `${target._id}@deleted.invalid`,
+          fullName: '-',
+          passwordHash: null,
+          profile: { phone: '', address: '', birthDate: '', bio: '' },
+        },
+      },
+      [event],
+    );
+    if (!updated) throw notFound('USER_NOT_FOUND', 'No such user.');
+    this.events.queued();
+    const sessions = await this.auth.listSessions({ userId: target._id, sessionId: '', role: target.role, expiresAt: now });
+    await this.auth.revokeSessions(target._id, sessions.map((s) => s._id), 'user_deleted', requestId);
+    await this.documents.deleteForUser(target._id);
+  }
+
+  getProfile(claims: AccessClaims): Promise<UserRecord> {
+    return this.target(claims.userId);
+  }
+
+  async updateProfile(
+    claims: AccessClaims,
+    input: { fullName?: string | undefined; locale?: string | undefined; phone?: string | undefined; address?: string | undefined; birthDate?: string | undefined; bio?: string | undefined },
+    requestId?: string,
+  ): Promise<UserRecord> {
+    const target = await this.target(claims.userId);
+    const set: Record<string, unknown> = {};
+    if (input.fullName !== undefined) set.fullName = normalizeFullName(input.fullName);
+    if (input.locale !== undefined) set.locale = normalizeLocale(input.locale);
+    if (input.phone !== undefined) set['profile.phone'] = normalizePhone(input.phone);
+    if (input.address !== undefined) set['profile.address'] = normalizeAddress(input.address);
+    if (input.birthDate !== undefined) set['profile.birthDate'] = normalizeBirthDate(input.birthDate, this.clock());
+    if (input.bio !== undefined) set['profile.bio'] = normalizeBio(input.bio);
+    return this.applyChange(target, set, requestId);
+  }
+
+  /**
+   * No default admin/admin. When no master exists: create one from IDENTITY_BOOTSTRAP_MASTER_* or,
+   * when those are absent, with a random one-time password printed once to the log.
+   */
+  async bootstrapMaster(input: { username?: string | undefined; email?: string | undefined; password?: string | undefined }, logger: Logger): Promise<UserRecord | undefined> {
+    if (await this.users.anyMaster()) return undefined;
+    const username = normalizeUsername(input.username ?? 'master');
+    const email = normalizeEmail(input.email ?? 'master@guardian.localhost');
+    const generated = !input.password;
+    const password = input.password ?? randomBytes(18).toString('base64url');
+    assertPasswordAcceptable(password, { username, email });
+    try {
+      const user = await this.auth.createAccount(
+        { username, email, fullName: 'Guardian Master', locale: 'en', role: 'master', status: 'active', registrationKind: 'password', passwordHash: await this.hasher.hash(password) },
+        undefined,
+      );
+      if (generated) {
+        logger.warn(`bootstrap master account created: username "${username}", one-time password "${password}" (shown once; change it after signing in)`);
+      } else {
+        logger.info({ username }, 'bootstrap master account created from IDENTITY_BOOTSTRAP_MASTER_*');
+      }
+      return user;
+    } catch (error) {
+      // Another replica created it first.
+      if (error instanceof DomainError && error.kind === 'conflict') return undefined;
+      throw error;
+    }
+  }
+}
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+export type { Role };
