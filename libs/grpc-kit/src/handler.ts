@@ -30,7 +30,7 @@ export interface CallContext {
 
 /** The async form of a ts-proto `XServiceServer` interface: `(request, ctx) => Promise<response>`. */
 export type AsyncService<S> = {
-  [K in keyof S as S[K] extends handleUnaryCall<never, never> ? K : never]: S[K] extends handleUnaryCall<
+  [K in keyof S as S[K] extends handleUnaryCall<infer _Req, infer _Res> ? K : never]: S[K] extends handleUnaryCall<
     infer Req,
     infer Res
   >

@@ -1,7 +1,7 @@
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { AccessTokenVerifier, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, CachedJwks, KeyRing } from '@guardian/auth';
 import { DomainError } from '@guardian/domain';
-import { createClient, errorInfoOf, implement, startGrpcServer, type CallContext, type GrpcServerHandle } from '@guardian/grpc-kit';
+import { checkHealth, createClient, errorInfoOf, implement, startGrpcServer, type CallContext, type GrpcServerHandle } from '@guardian/grpc-kit';
 import {
   AuthServiceClient,
   AuthServiceService,
@@ -9,10 +9,8 @@ import {
   type GetJwksResponse,
 } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { testLogger } from '@guardian/testkit';
-import { HealthClient } from 'grpc-health-check/build/src/generated/grpc/health/v1/Health';
 import { loadSync } from '@grpc/proto-loader';
 import { loadPackageDefinition as grpcLoad } from '@grpc/grpc-js';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const logger = testLogger();
@@ -50,13 +48,7 @@ describe('grpc-kit', () => {
   afterAll(() => server.shutdown(1_000));
 
   describe('health', () => {
-    const check = (service: string) => {
-      const def = grpcLoad(loadSync(healthProtoPath, { keepCase: true, enums: String })) as unknown as { grpc: { health: { v1: { Health: new (a: string, c: ReturnType<typeof credentials.createInsecure>) => HealthClient } } } };
-      const client = new def.grpc.health.v1.Health(address, credentials.createInsecure());
-      return new Promise<string | undefined>((resolve, reject) =>
-        client.check({ service }, (error, response) => (error ? reject(error) : resolve(response?.status as string | undefined))),
-      );
-    };
+    const check = (service: string) => checkHealth(address, service);
 
     it('reports NOT_SERVING until the app says it is ready, then SERVING', async () => {
       expect(await check('')).toBe('NOT_SERVING');
