@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { Jwks } from "../../common/v1/jwks.js";
 
 export const protobufPackage = "guardian.biometrics.v1";
@@ -29,6 +30,222 @@ export interface GetJwksRequest {
 
 export interface GetJwksResponse {
   jwks?: Jwks | undefined;
+}
+
+/**
+ * An uploaded photo: raw bytes or base64 (a `data:` URL prefix is accepted). JPEG, PNG, WebP or GIF
+ * (first frame), sniffed from the content; 48..4096 px a side; at most 8 MiB.
+ */
+export interface Image {
+  source?: { $case: "data"; value: Buffer } | { $case: "base64"; value: string } | undefined;
+}
+
+/** The end user's client as the edge saw it (for events and per-IP throttling). */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+/** A face box in the original image's pixels (after EXIF orientation). */
+export interface FaceRectangle {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export interface Enrollment {
+  userId: string;
+  modelId: string;
+  sampleCount: number;
+  createdAt?: Date | undefined;
+  updatedAt?: Date | undefined;
+}
+
+/** An enrolled user whose template is close to a face. */
+export interface Candidate {
+  userId: string;
+  /** Euclidean distance of the L2-normalised descriptors (0..2, smaller is closer). */
+  distance: number;
+  /** 0..100 (see Compare). */
+  confidence: number;
+}
+
+export interface EnrollRequest {
+  userId: string;
+  /** 1..5 photos (3 recommended), exactly one face each, all of the same person. */
+  images: Image[];
+  client?: ClientInfo | undefined;
+}
+
+export interface EnrollResponse {
+  /** true when the user had no template before; false when it was replaced. */
+  created: boolean;
+  enrollment?:
+    | Enrollment
+    | undefined;
+  /** The face found in each image, in request order. */
+  faces: FaceRectangle[];
+  /** Other users whose templates match the new one above the identification threshold. */
+  possibleDuplicateOf: Candidate[];
+}
+
+export interface GetEnrollmentRequest {
+  userId: string;
+}
+
+export interface GetEnrollmentResponse {
+  enrolled: boolean;
+  /** Set when enrolled. */
+  enrollment?: Enrollment | undefined;
+}
+
+export interface DeleteEnrollmentRequest {
+  userId: string;
+}
+
+export interface DeleteEnrollmentResponse {
+  /** false when there was nothing to delete. */
+  deleted: boolean;
+}
+
+export interface VerifyRequest {
+  userId: string;
+  image?: Image | undefined;
+  client?: ClientInfo | undefined;
+}
+
+export interface VerifyResponse {
+  match: boolean;
+  distance: number;
+  /** 0..100. */
+  confidence: number;
+  /** The distance threshold used (match when distance <= threshold). */
+  threshold: number;
+  /** The same threshold on the confidence scale. */
+  thresholdConfidence: number;
+  face?:
+    | FaceRectangle
+    | undefined;
+  /**
+   * On a match: an EdDSA JWT (iss guardian-biometrics, aud guardian-identity, sub user id, jti),
+   * valid for at most 120 s and once, for identity's LoginWithFaceAssertion.
+   */
+  faceAssertion: string;
+  faceAssertionExpiresAt?: Date | undefined;
+}
+
+export interface IdentifyRequest {
+  image?:
+    | Image
+    | undefined;
+  /** How many candidates at most (default 5, max 50). */
+  topK: number;
+}
+
+export interface IdentifyResponse {
+  /** false when no enrolled user matched above the threshold. */
+  recognised: boolean;
+  /** Nearest first. */
+  candidates: Candidate[];
+  threshold: number;
+  face?: FaceRectangle | undefined;
+}
+
+export interface CompareRequest {
+  image1?: Image | undefined;
+  image2?: Image | undefined;
+}
+
+/** Confidence values (0..100) at which the estimated false-match rate is 1e-3, 1e-4 and 1e-5. */
+export interface Thresholds {
+  fmr1e3: number;
+  fmr1e4: number;
+  fmr1e5: number;
+}
+
+export interface CompareResponse {
+  /** The decision at FMR 1e-4. */
+  samePerson: boolean;
+  /** 0..100. */
+  confidence: number;
+  distance: number;
+  thresholds?: Thresholds | undefined;
+  face1?: FaceRectangle | undefined;
+  face2?: FaceRectangle | undefined;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface Expressions {
+  neutral: number;
+  happy: number;
+  sad: number;
+  angry: number;
+  fearful: number;
+  disgusted: number;
+  surprised: number;
+}
+
+export interface DetectedFace {
+  rectangle?:
+    | FaceRectangle
+    | undefined;
+  /** Detector confidence 0..1. */
+  score: number;
+  /** 68 points, iBUG layout, original-image pixels. */
+  landmarks: Point[];
+  expressions?:
+    | Expressions
+    | undefined;
+  /** The most likely expression. */
+  dominantExpression: string;
+  /** Only when requested. */
+  age?: number | undefined;
+  gender?: string | undefined;
+  genderProbability?: number | undefined;
+}
+
+export interface DetectRequest {
+  image?: Image | undefined;
+  withAgeGender: boolean;
+}
+
+export interface DetectResponse {
+  faces: DetectedFace[];
+  imageWidth: number;
+  imageHeight: number;
+}
+
+export interface AnalyzeExpressionsRequest {
+  image?: Image | undefined;
+}
+
+export interface FaceExpressions {
+  rectangle?: FaceRectangle | undefined;
+  expressions?: Expressions | undefined;
+  dominantExpression: string;
+}
+
+export interface AnalyzeExpressionsResponse {
+  faces: FaceExpressions[];
+}
+
+export interface GetStatusRequest {
+}
+
+export interface GetStatusResponse {
+  /** "gpu", "node" or "wasm". */
+  inferenceBackend: string;
+  inferenceWorkers: number;
+  queueCapacity: number;
+  queued: number;
+  modelId: string;
+  indexedTemplates: number;
+  indexMode: string;
 }
 
 function createBaseGetJwksRequest(): GetJwksRequest {
@@ -150,7 +367,3136 @@ export const GetJwksResponse: MessageFns<GetJwksResponse> = {
   },
 };
 
-/** FaceService owns face templates and runs the face models. */
+function createBaseImage(): Image {
+  return { source: undefined };
+}
+
+export const Image: MessageFns<Image> = {
+  encode(message: Image, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.source?.$case) {
+      case "data":
+        writer.uint32(10).bytes(message.source.value);
+        break;
+      case "base64":
+        writer.uint32(18).string(message.source.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Image {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.source = { $case: "data", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.source = { $case: "base64", value: reader.string() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Image {
+    return {
+      source: isSet(object.data)
+        ? { $case: "data", value: Buffer.from(bytesFromBase64(object.data)) }
+        : isSet(object.base64)
+        ? { $case: "base64", value: globalThis.String(object.base64) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: Image): unknown {
+    const obj: any = {};
+    if (message.source?.$case === "data") {
+      obj.data = base64FromBytes(message.source.value);
+    } else if (message.source?.$case === "base64") {
+      obj.base64 = message.source.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Image>): Image {
+    return Image.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Image>): Image {
+    const message = createBaseImage();
+    switch (object.source?.$case) {
+      case "data": {
+        if (object.source?.value !== undefined && object.source?.value !== null) {
+          message.source = { $case: "data", value: object.source.value };
+        }
+        break;
+      }
+      case "base64": {
+        if (object.source?.value !== undefined && object.source?.value !== null) {
+          message.source = { $case: "base64", value: object.source.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseClientInfo(): ClientInfo {
+  return { ip: "", userAgent: "" };
+}
+
+export const ClientInfo: MessageFns<ClientInfo> = {
+  encode(message: ClientInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ip !== "") {
+      writer.uint32(10).string(message.ip);
+    }
+    if (message.userAgent !== "") {
+      writer.uint32(18).string(message.userAgent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClientInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClientInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userAgent = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClientInfo {
+    return {
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+      userAgent: isSet(object.userAgent)
+        ? globalThis.String(object.userAgent)
+        : isSet(object.user_agent)
+        ? globalThis.String(object.user_agent)
+        : "",
+    };
+  },
+
+  toJSON(message: ClientInfo): unknown {
+    const obj: any = {};
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    if (message.userAgent !== "") {
+      obj.userAgent = message.userAgent;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ClientInfo>): ClientInfo {
+    return ClientInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ClientInfo>): ClientInfo {
+    const message = createBaseClientInfo();
+    message.ip = object.ip ?? "";
+    message.userAgent = object.userAgent ?? "";
+    return message;
+  },
+};
+
+function createBaseFaceRectangle(): FaceRectangle {
+  return { left: 0, top: 0, width: 0, height: 0 };
+}
+
+export const FaceRectangle: MessageFns<FaceRectangle> = {
+  encode(message: FaceRectangle, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.left !== 0) {
+      writer.uint32(8).int32(message.left);
+    }
+    if (message.top !== 0) {
+      writer.uint32(16).int32(message.top);
+    }
+    if (message.width !== 0) {
+      writer.uint32(24).int32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(32).int32(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FaceRectangle {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFaceRectangle();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.left = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.top = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.width = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.height = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FaceRectangle {
+    return {
+      left: isSet(object.left) ? globalThis.Number(object.left) : 0,
+      top: isSet(object.top) ? globalThis.Number(object.top) : 0,
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+    };
+  },
+
+  toJSON(message: FaceRectangle): unknown {
+    const obj: any = {};
+    if (message.left !== 0) {
+      obj.left = Math.round(message.left);
+    }
+    if (message.top !== 0) {
+      obj.top = Math.round(message.top);
+    }
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FaceRectangle>): FaceRectangle {
+    return FaceRectangle.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FaceRectangle>): FaceRectangle {
+    const message = createBaseFaceRectangle();
+    message.left = object.left ?? 0;
+    message.top = object.top ?? 0;
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    return message;
+  },
+};
+
+function createBaseEnrollment(): Enrollment {
+  return { userId: "", modelId: "", sampleCount: 0, createdAt: undefined, updatedAt: undefined };
+}
+
+export const Enrollment: MessageFns<Enrollment> = {
+  encode(message: Enrollment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.modelId !== "") {
+      writer.uint32(18).string(message.modelId);
+    }
+    if (message.sampleCount !== 0) {
+      writer.uint32(24).int32(message.sampleCount);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(34).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Enrollment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnrollment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sampleCount = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Enrollment {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      modelId: isSet(object.modelId)
+        ? globalThis.String(object.modelId)
+        : isSet(object.model_id)
+        ? globalThis.String(object.model_id)
+        : "",
+      sampleCount: isSet(object.sampleCount)
+        ? globalThis.Number(object.sampleCount)
+        : isSet(object.sample_count)
+        ? globalThis.Number(object.sample_count)
+        : 0,
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Enrollment): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.modelId !== "") {
+      obj.modelId = message.modelId;
+    }
+    if (message.sampleCount !== 0) {
+      obj.sampleCount = Math.round(message.sampleCount);
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Enrollment>): Enrollment {
+    return Enrollment.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Enrollment>): Enrollment {
+    const message = createBaseEnrollment();
+    message.userId = object.userId ?? "";
+    message.modelId = object.modelId ?? "";
+    message.sampleCount = object.sampleCount ?? 0;
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCandidate(): Candidate {
+  return { userId: "", distance: 0, confidence: 0 };
+}
+
+export const Candidate: MessageFns<Candidate> = {
+  encode(message: Candidate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.distance !== 0) {
+      writer.uint32(17).double(message.distance);
+    }
+    if (message.confidence !== 0) {
+      writer.uint32(25).double(message.confidence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Candidate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCandidate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.distance = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.confidence = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Candidate {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      distance: isSet(object.distance) ? globalThis.Number(object.distance) : 0,
+      confidence: isSet(object.confidence) ? globalThis.Number(object.confidence) : 0,
+    };
+  },
+
+  toJSON(message: Candidate): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.distance !== 0) {
+      obj.distance = floatToJson(message.distance);
+    }
+    if (message.confidence !== 0) {
+      obj.confidence = floatToJson(message.confidence);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Candidate>): Candidate {
+    return Candidate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Candidate>): Candidate {
+    const message = createBaseCandidate();
+    message.userId = object.userId ?? "";
+    message.distance = object.distance ?? 0;
+    message.confidence = object.confidence ?? 0;
+    return message;
+  },
+};
+
+function createBaseEnrollRequest(): EnrollRequest {
+  return { userId: "", images: [], client: undefined };
+}
+
+export const EnrollRequest: MessageFns<EnrollRequest> = {
+  encode(message: EnrollRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    for (const v of message.images) {
+      Image.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.client !== undefined) {
+      ClientInfo.encode(message.client, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnrollRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnrollRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.images.push(Image.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.client = ClientInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EnrollRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      images: globalThis.Array.isArray(object?.images) ? object.images.map((e: any) => Image.fromJSON(e)) : [],
+      client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+    };
+  },
+
+  toJSON(message: EnrollRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.images?.length) {
+      obj.images = message.images.map((e) => Image.toJSON(e));
+    }
+    if (message.client !== undefined) {
+      obj.client = ClientInfo.toJSON(message.client);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EnrollRequest>): EnrollRequest {
+    return EnrollRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EnrollRequest>): EnrollRequest {
+    const message = createBaseEnrollRequest();
+    message.userId = object.userId ?? "";
+    message.images = object.images?.map((e) => Image.fromPartial(e)) || [];
+    message.client = (object.client !== undefined && object.client !== null)
+      ? ClientInfo.fromPartial(object.client)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseEnrollResponse(): EnrollResponse {
+  return { created: false, enrollment: undefined, faces: [], possibleDuplicateOf: [] };
+}
+
+export const EnrollResponse: MessageFns<EnrollResponse> = {
+  encode(message: EnrollResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.created !== false) {
+      writer.uint32(8).bool(message.created);
+    }
+    if (message.enrollment !== undefined) {
+      Enrollment.encode(message.enrollment, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.faces) {
+      FaceRectangle.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.possibleDuplicateOf) {
+      Candidate.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnrollResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnrollResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.created = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.enrollment = Enrollment.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.faces.push(FaceRectangle.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.possibleDuplicateOf.push(Candidate.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EnrollResponse {
+    return {
+      created: isSet(object.created) ? globalThis.Boolean(object.created) : false,
+      enrollment: isSet(object.enrollment) ? Enrollment.fromJSON(object.enrollment) : undefined,
+      faces: globalThis.Array.isArray(object?.faces) ? object.faces.map((e: any) => FaceRectangle.fromJSON(e)) : [],
+      possibleDuplicateOf: globalThis.Array.isArray(object?.possibleDuplicateOf)
+        ? object.possibleDuplicateOf.map((e: any) => Candidate.fromJSON(e))
+        : globalThis.Array.isArray(object?.possible_duplicate_of)
+        ? object.possible_duplicate_of.map((e: any) => Candidate.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: EnrollResponse): unknown {
+    const obj: any = {};
+    if (message.created !== false) {
+      obj.created = message.created;
+    }
+    if (message.enrollment !== undefined) {
+      obj.enrollment = Enrollment.toJSON(message.enrollment);
+    }
+    if (message.faces?.length) {
+      obj.faces = message.faces.map((e) => FaceRectangle.toJSON(e));
+    }
+    if (message.possibleDuplicateOf?.length) {
+      obj.possibleDuplicateOf = message.possibleDuplicateOf.map((e) => Candidate.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EnrollResponse>): EnrollResponse {
+    return EnrollResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EnrollResponse>): EnrollResponse {
+    const message = createBaseEnrollResponse();
+    message.created = object.created ?? false;
+    message.enrollment = (object.enrollment !== undefined && object.enrollment !== null)
+      ? Enrollment.fromPartial(object.enrollment)
+      : undefined;
+    message.faces = object.faces?.map((e) => FaceRectangle.fromPartial(e)) || [];
+    message.possibleDuplicateOf = object.possibleDuplicateOf?.map((e) => Candidate.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetEnrollmentRequest(): GetEnrollmentRequest {
+  return { userId: "" };
+}
+
+export const GetEnrollmentRequest: MessageFns<GetEnrollmentRequest> = {
+  encode(message: GetEnrollmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetEnrollmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetEnrollmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetEnrollmentRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetEnrollmentRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetEnrollmentRequest>): GetEnrollmentRequest {
+    return GetEnrollmentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetEnrollmentRequest>): GetEnrollmentRequest {
+    const message = createBaseGetEnrollmentRequest();
+    message.userId = object.userId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetEnrollmentResponse(): GetEnrollmentResponse {
+  return { enrolled: false, enrollment: undefined };
+}
+
+export const GetEnrollmentResponse: MessageFns<GetEnrollmentResponse> = {
+  encode(message: GetEnrollmentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.enrolled !== false) {
+      writer.uint32(8).bool(message.enrolled);
+    }
+    if (message.enrollment !== undefined) {
+      Enrollment.encode(message.enrollment, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetEnrollmentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetEnrollmentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.enrolled = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.enrollment = Enrollment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetEnrollmentResponse {
+    return {
+      enrolled: isSet(object.enrolled) ? globalThis.Boolean(object.enrolled) : false,
+      enrollment: isSet(object.enrollment) ? Enrollment.fromJSON(object.enrollment) : undefined,
+    };
+  },
+
+  toJSON(message: GetEnrollmentResponse): unknown {
+    const obj: any = {};
+    if (message.enrolled !== false) {
+      obj.enrolled = message.enrolled;
+    }
+    if (message.enrollment !== undefined) {
+      obj.enrollment = Enrollment.toJSON(message.enrollment);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetEnrollmentResponse>): GetEnrollmentResponse {
+    return GetEnrollmentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetEnrollmentResponse>): GetEnrollmentResponse {
+    const message = createBaseGetEnrollmentResponse();
+    message.enrolled = object.enrolled ?? false;
+    message.enrollment = (object.enrollment !== undefined && object.enrollment !== null)
+      ? Enrollment.fromPartial(object.enrollment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteEnrollmentRequest(): DeleteEnrollmentRequest {
+  return { userId: "" };
+}
+
+export const DeleteEnrollmentRequest: MessageFns<DeleteEnrollmentRequest> = {
+  encode(message: DeleteEnrollmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteEnrollmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteEnrollmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteEnrollmentRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteEnrollmentRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteEnrollmentRequest>): DeleteEnrollmentRequest {
+    return DeleteEnrollmentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteEnrollmentRequest>): DeleteEnrollmentRequest {
+    const message = createBaseDeleteEnrollmentRequest();
+    message.userId = object.userId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteEnrollmentResponse(): DeleteEnrollmentResponse {
+  return { deleted: false };
+}
+
+export const DeleteEnrollmentResponse: MessageFns<DeleteEnrollmentResponse> = {
+  encode(message: DeleteEnrollmentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deleted !== false) {
+      writer.uint32(8).bool(message.deleted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteEnrollmentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteEnrollmentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.deleted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteEnrollmentResponse {
+    return { deleted: isSet(object.deleted) ? globalThis.Boolean(object.deleted) : false };
+  },
+
+  toJSON(message: DeleteEnrollmentResponse): unknown {
+    const obj: any = {};
+    if (message.deleted !== false) {
+      obj.deleted = message.deleted;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteEnrollmentResponse>): DeleteEnrollmentResponse {
+    return DeleteEnrollmentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteEnrollmentResponse>): DeleteEnrollmentResponse {
+    const message = createBaseDeleteEnrollmentResponse();
+    message.deleted = object.deleted ?? false;
+    return message;
+  },
+};
+
+function createBaseVerifyRequest(): VerifyRequest {
+  return { userId: "", image: undefined, client: undefined };
+}
+
+export const VerifyRequest: MessageFns<VerifyRequest> = {
+  encode(message: VerifyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(18).fork()).join();
+    }
+    if (message.client !== undefined) {
+      ClientInfo.encode(message.client, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.image = Image.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.client = ClientInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      image: isSet(object.image) ? Image.fromJSON(object.image) : undefined,
+      client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+    };
+  },
+
+  toJSON(message: VerifyRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.image !== undefined) {
+      obj.image = Image.toJSON(message.image);
+    }
+    if (message.client !== undefined) {
+      obj.client = ClientInfo.toJSON(message.client);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyRequest>): VerifyRequest {
+    return VerifyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyRequest>): VerifyRequest {
+    const message = createBaseVerifyRequest();
+    message.userId = object.userId ?? "";
+    message.image = (object.image !== undefined && object.image !== null) ? Image.fromPartial(object.image) : undefined;
+    message.client = (object.client !== undefined && object.client !== null)
+      ? ClientInfo.fromPartial(object.client)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseVerifyResponse(): VerifyResponse {
+  return {
+    match: false,
+    distance: 0,
+    confidence: 0,
+    threshold: 0,
+    thresholdConfidence: 0,
+    face: undefined,
+    faceAssertion: "",
+    faceAssertionExpiresAt: undefined,
+  };
+}
+
+export const VerifyResponse: MessageFns<VerifyResponse> = {
+  encode(message: VerifyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.match !== false) {
+      writer.uint32(8).bool(message.match);
+    }
+    if (message.distance !== 0) {
+      writer.uint32(17).double(message.distance);
+    }
+    if (message.confidence !== 0) {
+      writer.uint32(25).double(message.confidence);
+    }
+    if (message.threshold !== 0) {
+      writer.uint32(33).double(message.threshold);
+    }
+    if (message.thresholdConfidence !== 0) {
+      writer.uint32(41).double(message.thresholdConfidence);
+    }
+    if (message.face !== undefined) {
+      FaceRectangle.encode(message.face, writer.uint32(50).fork()).join();
+    }
+    if (message.faceAssertion !== "") {
+      writer.uint32(58).string(message.faceAssertion);
+    }
+    if (message.faceAssertionExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.faceAssertionExpiresAt), writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.match = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.distance = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.confidence = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.threshold = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.thresholdConfidence = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.face = FaceRectangle.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.faceAssertion = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.faceAssertionExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyResponse {
+    return {
+      match: isSet(object.match) ? globalThis.Boolean(object.match) : false,
+      distance: isSet(object.distance) ? globalThis.Number(object.distance) : 0,
+      confidence: isSet(object.confidence) ? globalThis.Number(object.confidence) : 0,
+      threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+      thresholdConfidence: isSet(object.thresholdConfidence)
+        ? globalThis.Number(object.thresholdConfidence)
+        : isSet(object.threshold_confidence)
+        ? globalThis.Number(object.threshold_confidence)
+        : 0,
+      face: isSet(object.face) ? FaceRectangle.fromJSON(object.face) : undefined,
+      faceAssertion: isSet(object.faceAssertion)
+        ? globalThis.String(object.faceAssertion)
+        : isSet(object.face_assertion)
+        ? globalThis.String(object.face_assertion)
+        : "",
+      faceAssertionExpiresAt: isSet(object.faceAssertionExpiresAt)
+        ? fromJsonTimestamp(object.faceAssertionExpiresAt)
+        : isSet(object.face_assertion_expires_at)
+        ? fromJsonTimestamp(object.face_assertion_expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: VerifyResponse): unknown {
+    const obj: any = {};
+    if (message.match !== false) {
+      obj.match = message.match;
+    }
+    if (message.distance !== 0) {
+      obj.distance = floatToJson(message.distance);
+    }
+    if (message.confidence !== 0) {
+      obj.confidence = floatToJson(message.confidence);
+    }
+    if (message.threshold !== 0) {
+      obj.threshold = floatToJson(message.threshold);
+    }
+    if (message.thresholdConfidence !== 0) {
+      obj.thresholdConfidence = floatToJson(message.thresholdConfidence);
+    }
+    if (message.face !== undefined) {
+      obj.face = FaceRectangle.toJSON(message.face);
+    }
+    if (message.faceAssertion !== "") {
+      obj.faceAssertion = message.faceAssertion;
+    }
+    if (message.faceAssertionExpiresAt !== undefined) {
+      obj.faceAssertionExpiresAt = message.faceAssertionExpiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyResponse>): VerifyResponse {
+    return VerifyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyResponse>): VerifyResponse {
+    const message = createBaseVerifyResponse();
+    message.match = object.match ?? false;
+    message.distance = object.distance ?? 0;
+    message.confidence = object.confidence ?? 0;
+    message.threshold = object.threshold ?? 0;
+    message.thresholdConfidence = object.thresholdConfidence ?? 0;
+    message.face = (object.face !== undefined && object.face !== null)
+      ? FaceRectangle.fromPartial(object.face)
+      : undefined;
+    message.faceAssertion = object.faceAssertion ?? "";
+    message.faceAssertionExpiresAt = object.faceAssertionExpiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseIdentifyRequest(): IdentifyRequest {
+  return { image: undefined, topK: 0 };
+}
+
+export const IdentifyRequest: MessageFns<IdentifyRequest> = {
+  encode(message: IdentifyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(10).fork()).join();
+    }
+    if (message.topK !== 0) {
+      writer.uint32(16).int32(message.topK);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IdentifyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIdentifyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.image = Image.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.topK = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IdentifyRequest {
+    return {
+      image: isSet(object.image) ? Image.fromJSON(object.image) : undefined,
+      topK: isSet(object.topK)
+        ? globalThis.Number(object.topK)
+        : isSet(object.top_k)
+        ? globalThis.Number(object.top_k)
+        : 0,
+    };
+  },
+
+  toJSON(message: IdentifyRequest): unknown {
+    const obj: any = {};
+    if (message.image !== undefined) {
+      obj.image = Image.toJSON(message.image);
+    }
+    if (message.topK !== 0) {
+      obj.topK = Math.round(message.topK);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IdentifyRequest>): IdentifyRequest {
+    return IdentifyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IdentifyRequest>): IdentifyRequest {
+    const message = createBaseIdentifyRequest();
+    message.image = (object.image !== undefined && object.image !== null) ? Image.fromPartial(object.image) : undefined;
+    message.topK = object.topK ?? 0;
+    return message;
+  },
+};
+
+function createBaseIdentifyResponse(): IdentifyResponse {
+  return { recognised: false, candidates: [], threshold: 0, face: undefined };
+}
+
+export const IdentifyResponse: MessageFns<IdentifyResponse> = {
+  encode(message: IdentifyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recognised !== false) {
+      writer.uint32(8).bool(message.recognised);
+    }
+    for (const v of message.candidates) {
+      Candidate.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.threshold !== 0) {
+      writer.uint32(25).double(message.threshold);
+    }
+    if (message.face !== undefined) {
+      FaceRectangle.encode(message.face, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IdentifyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIdentifyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.recognised = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.candidates.push(Candidate.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.threshold = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.face = FaceRectangle.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IdentifyResponse {
+    return {
+      recognised: isSet(object.recognised) ? globalThis.Boolean(object.recognised) : false,
+      candidates: globalThis.Array.isArray(object?.candidates)
+        ? object.candidates.map((e: any) => Candidate.fromJSON(e))
+        : [],
+      threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+      face: isSet(object.face) ? FaceRectangle.fromJSON(object.face) : undefined,
+    };
+  },
+
+  toJSON(message: IdentifyResponse): unknown {
+    const obj: any = {};
+    if (message.recognised !== false) {
+      obj.recognised = message.recognised;
+    }
+    if (message.candidates?.length) {
+      obj.candidates = message.candidates.map((e) => Candidate.toJSON(e));
+    }
+    if (message.threshold !== 0) {
+      obj.threshold = floatToJson(message.threshold);
+    }
+    if (message.face !== undefined) {
+      obj.face = FaceRectangle.toJSON(message.face);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IdentifyResponse>): IdentifyResponse {
+    return IdentifyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IdentifyResponse>): IdentifyResponse {
+    const message = createBaseIdentifyResponse();
+    message.recognised = object.recognised ?? false;
+    message.candidates = object.candidates?.map((e) => Candidate.fromPartial(e)) || [];
+    message.threshold = object.threshold ?? 0;
+    message.face = (object.face !== undefined && object.face !== null)
+      ? FaceRectangle.fromPartial(object.face)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCompareRequest(): CompareRequest {
+  return { image1: undefined, image2: undefined };
+}
+
+export const CompareRequest: MessageFns<CompareRequest> = {
+  encode(message: CompareRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.image1 !== undefined) {
+      Image.encode(message.image1, writer.uint32(10).fork()).join();
+    }
+    if (message.image2 !== undefined) {
+      Image.encode(message.image2, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompareRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompareRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.image1 = Image.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.image2 = Image.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompareRequest {
+    return {
+      image1: isSet(object.image1) ? Image.fromJSON(object.image1) : undefined,
+      image2: isSet(object.image2) ? Image.fromJSON(object.image2) : undefined,
+    };
+  },
+
+  toJSON(message: CompareRequest): unknown {
+    const obj: any = {};
+    if (message.image1 !== undefined) {
+      obj.image1 = Image.toJSON(message.image1);
+    }
+    if (message.image2 !== undefined) {
+      obj.image2 = Image.toJSON(message.image2);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CompareRequest>): CompareRequest {
+    return CompareRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompareRequest>): CompareRequest {
+    const message = createBaseCompareRequest();
+    message.image1 = (object.image1 !== undefined && object.image1 !== null)
+      ? Image.fromPartial(object.image1)
+      : undefined;
+    message.image2 = (object.image2 !== undefined && object.image2 !== null)
+      ? Image.fromPartial(object.image2)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseThresholds(): Thresholds {
+  return { fmr1e3: 0, fmr1e4: 0, fmr1e5: 0 };
+}
+
+export const Thresholds: MessageFns<Thresholds> = {
+  encode(message: Thresholds, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fmr1e3 !== 0) {
+      writer.uint32(9).double(message.fmr1e3);
+    }
+    if (message.fmr1e4 !== 0) {
+      writer.uint32(17).double(message.fmr1e4);
+    }
+    if (message.fmr1e5 !== 0) {
+      writer.uint32(25).double(message.fmr1e5);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Thresholds {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThresholds();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.fmr1e3 = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.fmr1e4 = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.fmr1e5 = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Thresholds {
+    return {
+      fmr1e3: isSet(object.fmr1e3)
+        ? globalThis.Number(object.fmr1e3)
+        : isSet(object.fmr_1e3)
+        ? globalThis.Number(object.fmr_1e3)
+        : 0,
+      fmr1e4: isSet(object.fmr1e4)
+        ? globalThis.Number(object.fmr1e4)
+        : isSet(object.fmr_1e4)
+        ? globalThis.Number(object.fmr_1e4)
+        : 0,
+      fmr1e5: isSet(object.fmr1e5)
+        ? globalThis.Number(object.fmr1e5)
+        : isSet(object.fmr_1e5)
+        ? globalThis.Number(object.fmr_1e5)
+        : 0,
+    };
+  },
+
+  toJSON(message: Thresholds): unknown {
+    const obj: any = {};
+    if (message.fmr1e3 !== 0) {
+      obj.fmr1e3 = floatToJson(message.fmr1e3);
+    }
+    if (message.fmr1e4 !== 0) {
+      obj.fmr1e4 = floatToJson(message.fmr1e4);
+    }
+    if (message.fmr1e5 !== 0) {
+      obj.fmr1e5 = floatToJson(message.fmr1e5);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Thresholds>): Thresholds {
+    return Thresholds.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Thresholds>): Thresholds {
+    const message = createBaseThresholds();
+    message.fmr1e3 = object.fmr1e3 ?? 0;
+    message.fmr1e4 = object.fmr1e4 ?? 0;
+    message.fmr1e5 = object.fmr1e5 ?? 0;
+    return message;
+  },
+};
+
+function createBaseCompareResponse(): CompareResponse {
+  return { samePerson: false, confidence: 0, distance: 0, thresholds: undefined, face1: undefined, face2: undefined };
+}
+
+export const CompareResponse: MessageFns<CompareResponse> = {
+  encode(message: CompareResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.samePerson !== false) {
+      writer.uint32(8).bool(message.samePerson);
+    }
+    if (message.confidence !== 0) {
+      writer.uint32(17).double(message.confidence);
+    }
+    if (message.distance !== 0) {
+      writer.uint32(25).double(message.distance);
+    }
+    if (message.thresholds !== undefined) {
+      Thresholds.encode(message.thresholds, writer.uint32(34).fork()).join();
+    }
+    if (message.face1 !== undefined) {
+      FaceRectangle.encode(message.face1, writer.uint32(42).fork()).join();
+    }
+    if (message.face2 !== undefined) {
+      FaceRectangle.encode(message.face2, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompareResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompareResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.samePerson = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.confidence = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.distance = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.thresholds = Thresholds.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.face1 = FaceRectangle.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.face2 = FaceRectangle.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompareResponse {
+    return {
+      samePerson: isSet(object.samePerson)
+        ? globalThis.Boolean(object.samePerson)
+        : isSet(object.same_person)
+        ? globalThis.Boolean(object.same_person)
+        : false,
+      confidence: isSet(object.confidence) ? globalThis.Number(object.confidence) : 0,
+      distance: isSet(object.distance) ? globalThis.Number(object.distance) : 0,
+      thresholds: isSet(object.thresholds) ? Thresholds.fromJSON(object.thresholds) : undefined,
+      face1: isSet(object.face1) ? FaceRectangle.fromJSON(object.face1) : undefined,
+      face2: isSet(object.face2) ? FaceRectangle.fromJSON(object.face2) : undefined,
+    };
+  },
+
+  toJSON(message: CompareResponse): unknown {
+    const obj: any = {};
+    if (message.samePerson !== false) {
+      obj.samePerson = message.samePerson;
+    }
+    if (message.confidence !== 0) {
+      obj.confidence = floatToJson(message.confidence);
+    }
+    if (message.distance !== 0) {
+      obj.distance = floatToJson(message.distance);
+    }
+    if (message.thresholds !== undefined) {
+      obj.thresholds = Thresholds.toJSON(message.thresholds);
+    }
+    if (message.face1 !== undefined) {
+      obj.face1 = FaceRectangle.toJSON(message.face1);
+    }
+    if (message.face2 !== undefined) {
+      obj.face2 = FaceRectangle.toJSON(message.face2);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CompareResponse>): CompareResponse {
+    return CompareResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompareResponse>): CompareResponse {
+    const message = createBaseCompareResponse();
+    message.samePerson = object.samePerson ?? false;
+    message.confidence = object.confidence ?? 0;
+    message.distance = object.distance ?? 0;
+    message.thresholds = (object.thresholds !== undefined && object.thresholds !== null)
+      ? Thresholds.fromPartial(object.thresholds)
+      : undefined;
+    message.face1 = (object.face1 !== undefined && object.face1 !== null)
+      ? FaceRectangle.fromPartial(object.face1)
+      : undefined;
+    message.face2 = (object.face2 !== undefined && object.face2 !== null)
+      ? FaceRectangle.fromPartial(object.face2)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePoint(): Point {
+  return { x: 0, y: 0 };
+}
+
+export const Point: MessageFns<Point> = {
+  encode(message: Point, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.x !== 0) {
+      writer.uint32(9).double(message.x);
+    }
+    if (message.y !== 0) {
+      writer.uint32(17).double(message.y);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Point {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePoint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.x = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.y = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Point {
+    return {
+      x: isSet(object.x) ? globalThis.Number(object.x) : 0,
+      y: isSet(object.y) ? globalThis.Number(object.y) : 0,
+    };
+  },
+
+  toJSON(message: Point): unknown {
+    const obj: any = {};
+    if (message.x !== 0) {
+      obj.x = floatToJson(message.x);
+    }
+    if (message.y !== 0) {
+      obj.y = floatToJson(message.y);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Point>): Point {
+    return Point.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Point>): Point {
+    const message = createBasePoint();
+    message.x = object.x ?? 0;
+    message.y = object.y ?? 0;
+    return message;
+  },
+};
+
+function createBaseExpressions(): Expressions {
+  return { neutral: 0, happy: 0, sad: 0, angry: 0, fearful: 0, disgusted: 0, surprised: 0 };
+}
+
+export const Expressions: MessageFns<Expressions> = {
+  encode(message: Expressions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.neutral !== 0) {
+      writer.uint32(9).double(message.neutral);
+    }
+    if (message.happy !== 0) {
+      writer.uint32(17).double(message.happy);
+    }
+    if (message.sad !== 0) {
+      writer.uint32(25).double(message.sad);
+    }
+    if (message.angry !== 0) {
+      writer.uint32(33).double(message.angry);
+    }
+    if (message.fearful !== 0) {
+      writer.uint32(41).double(message.fearful);
+    }
+    if (message.disgusted !== 0) {
+      writer.uint32(49).double(message.disgusted);
+    }
+    if (message.surprised !== 0) {
+      writer.uint32(57).double(message.surprised);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Expressions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExpressions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.neutral = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.happy = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.sad = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.angry = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.fearful = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.disgusted = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.surprised = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Expressions {
+    return {
+      neutral: isSet(object.neutral) ? globalThis.Number(object.neutral) : 0,
+      happy: isSet(object.happy) ? globalThis.Number(object.happy) : 0,
+      sad: isSet(object.sad) ? globalThis.Number(object.sad) : 0,
+      angry: isSet(object.angry) ? globalThis.Number(object.angry) : 0,
+      fearful: isSet(object.fearful) ? globalThis.Number(object.fearful) : 0,
+      disgusted: isSet(object.disgusted) ? globalThis.Number(object.disgusted) : 0,
+      surprised: isSet(object.surprised) ? globalThis.Number(object.surprised) : 0,
+    };
+  },
+
+  toJSON(message: Expressions): unknown {
+    const obj: any = {};
+    if (message.neutral !== 0) {
+      obj.neutral = floatToJson(message.neutral);
+    }
+    if (message.happy !== 0) {
+      obj.happy = floatToJson(message.happy);
+    }
+    if (message.sad !== 0) {
+      obj.sad = floatToJson(message.sad);
+    }
+    if (message.angry !== 0) {
+      obj.angry = floatToJson(message.angry);
+    }
+    if (message.fearful !== 0) {
+      obj.fearful = floatToJson(message.fearful);
+    }
+    if (message.disgusted !== 0) {
+      obj.disgusted = floatToJson(message.disgusted);
+    }
+    if (message.surprised !== 0) {
+      obj.surprised = floatToJson(message.surprised);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Expressions>): Expressions {
+    return Expressions.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Expressions>): Expressions {
+    const message = createBaseExpressions();
+    message.neutral = object.neutral ?? 0;
+    message.happy = object.happy ?? 0;
+    message.sad = object.sad ?? 0;
+    message.angry = object.angry ?? 0;
+    message.fearful = object.fearful ?? 0;
+    message.disgusted = object.disgusted ?? 0;
+    message.surprised = object.surprised ?? 0;
+    return message;
+  },
+};
+
+function createBaseDetectedFace(): DetectedFace {
+  return {
+    rectangle: undefined,
+    score: 0,
+    landmarks: [],
+    expressions: undefined,
+    dominantExpression: "",
+    age: undefined,
+    gender: undefined,
+    genderProbability: undefined,
+  };
+}
+
+export const DetectedFace: MessageFns<DetectedFace> = {
+  encode(message: DetectedFace, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rectangle !== undefined) {
+      FaceRectangle.encode(message.rectangle, writer.uint32(10).fork()).join();
+    }
+    if (message.score !== 0) {
+      writer.uint32(17).double(message.score);
+    }
+    for (const v of message.landmarks) {
+      Point.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.expressions !== undefined) {
+      Expressions.encode(message.expressions, writer.uint32(34).fork()).join();
+    }
+    if (message.dominantExpression !== "") {
+      writer.uint32(42).string(message.dominantExpression);
+    }
+    if (message.age !== undefined) {
+      writer.uint32(49).double(message.age);
+    }
+    if (message.gender !== undefined) {
+      writer.uint32(58).string(message.gender);
+    }
+    if (message.genderProbability !== undefined) {
+      writer.uint32(65).double(message.genderProbability);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DetectedFace {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDetectedFace();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rectangle = FaceRectangle.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.score = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.landmarks.push(Point.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.expressions = Expressions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.dominantExpression = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.age = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.gender = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.genderProbability = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DetectedFace {
+    return {
+      rectangle: isSet(object.rectangle) ? FaceRectangle.fromJSON(object.rectangle) : undefined,
+      score: isSet(object.score) ? globalThis.Number(object.score) : 0,
+      landmarks: globalThis.Array.isArray(object?.landmarks) ? object.landmarks.map((e: any) => Point.fromJSON(e)) : [],
+      expressions: isSet(object.expressions) ? Expressions.fromJSON(object.expressions) : undefined,
+      dominantExpression: isSet(object.dominantExpression)
+        ? globalThis.String(object.dominantExpression)
+        : isSet(object.dominant_expression)
+        ? globalThis.String(object.dominant_expression)
+        : "",
+      age: isSet(object.age) ? globalThis.Number(object.age) : undefined,
+      gender: isSet(object.gender) ? globalThis.String(object.gender) : undefined,
+      genderProbability: isSet(object.genderProbability)
+        ? globalThis.Number(object.genderProbability)
+        : isSet(object.gender_probability)
+        ? globalThis.Number(object.gender_probability)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DetectedFace): unknown {
+    const obj: any = {};
+    if (message.rectangle !== undefined) {
+      obj.rectangle = FaceRectangle.toJSON(message.rectangle);
+    }
+    if (message.score !== 0) {
+      obj.score = floatToJson(message.score);
+    }
+    if (message.landmarks?.length) {
+      obj.landmarks = message.landmarks.map((e) => Point.toJSON(e));
+    }
+    if (message.expressions !== undefined) {
+      obj.expressions = Expressions.toJSON(message.expressions);
+    }
+    if (message.dominantExpression !== "") {
+      obj.dominantExpression = message.dominantExpression;
+    }
+    if (message.age !== undefined) {
+      obj.age = floatToJson(message.age);
+    }
+    if (message.gender !== undefined) {
+      obj.gender = message.gender;
+    }
+    if (message.genderProbability !== undefined) {
+      obj.genderProbability = floatToJson(message.genderProbability);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DetectedFace>): DetectedFace {
+    return DetectedFace.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DetectedFace>): DetectedFace {
+    const message = createBaseDetectedFace();
+    message.rectangle = (object.rectangle !== undefined && object.rectangle !== null)
+      ? FaceRectangle.fromPartial(object.rectangle)
+      : undefined;
+    message.score = object.score ?? 0;
+    message.landmarks = object.landmarks?.map((e) => Point.fromPartial(e)) || [];
+    message.expressions = (object.expressions !== undefined && object.expressions !== null)
+      ? Expressions.fromPartial(object.expressions)
+      : undefined;
+    message.dominantExpression = object.dominantExpression ?? "";
+    message.age = object.age ?? undefined;
+    message.gender = object.gender ?? undefined;
+    message.genderProbability = object.genderProbability ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDetectRequest(): DetectRequest {
+  return { image: undefined, withAgeGender: false };
+}
+
+export const DetectRequest: MessageFns<DetectRequest> = {
+  encode(message: DetectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(10).fork()).join();
+    }
+    if (message.withAgeGender !== false) {
+      writer.uint32(16).bool(message.withAgeGender);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DetectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDetectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.image = Image.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.withAgeGender = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DetectRequest {
+    return {
+      image: isSet(object.image) ? Image.fromJSON(object.image) : undefined,
+      withAgeGender: isSet(object.withAgeGender)
+        ? globalThis.Boolean(object.withAgeGender)
+        : isSet(object.with_age_gender)
+        ? globalThis.Boolean(object.with_age_gender)
+        : false,
+    };
+  },
+
+  toJSON(message: DetectRequest): unknown {
+    const obj: any = {};
+    if (message.image !== undefined) {
+      obj.image = Image.toJSON(message.image);
+    }
+    if (message.withAgeGender !== false) {
+      obj.withAgeGender = message.withAgeGender;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DetectRequest>): DetectRequest {
+    return DetectRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DetectRequest>): DetectRequest {
+    const message = createBaseDetectRequest();
+    message.image = (object.image !== undefined && object.image !== null) ? Image.fromPartial(object.image) : undefined;
+    message.withAgeGender = object.withAgeGender ?? false;
+    return message;
+  },
+};
+
+function createBaseDetectResponse(): DetectResponse {
+  return { faces: [], imageWidth: 0, imageHeight: 0 };
+}
+
+export const DetectResponse: MessageFns<DetectResponse> = {
+  encode(message: DetectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.faces) {
+      DetectedFace.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.imageWidth !== 0) {
+      writer.uint32(16).int32(message.imageWidth);
+    }
+    if (message.imageHeight !== 0) {
+      writer.uint32(24).int32(message.imageHeight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DetectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDetectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.faces.push(DetectedFace.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.imageWidth = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.imageHeight = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DetectResponse {
+    return {
+      faces: globalThis.Array.isArray(object?.faces) ? object.faces.map((e: any) => DetectedFace.fromJSON(e)) : [],
+      imageWidth: isSet(object.imageWidth)
+        ? globalThis.Number(object.imageWidth)
+        : isSet(object.image_width)
+        ? globalThis.Number(object.image_width)
+        : 0,
+      imageHeight: isSet(object.imageHeight)
+        ? globalThis.Number(object.imageHeight)
+        : isSet(object.image_height)
+        ? globalThis.Number(object.image_height)
+        : 0,
+    };
+  },
+
+  toJSON(message: DetectResponse): unknown {
+    const obj: any = {};
+    if (message.faces?.length) {
+      obj.faces = message.faces.map((e) => DetectedFace.toJSON(e));
+    }
+    if (message.imageWidth !== 0) {
+      obj.imageWidth = Math.round(message.imageWidth);
+    }
+    if (message.imageHeight !== 0) {
+      obj.imageHeight = Math.round(message.imageHeight);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DetectResponse>): DetectResponse {
+    return DetectResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DetectResponse>): DetectResponse {
+    const message = createBaseDetectResponse();
+    message.faces = object.faces?.map((e) => DetectedFace.fromPartial(e)) || [];
+    message.imageWidth = object.imageWidth ?? 0;
+    message.imageHeight = object.imageHeight ?? 0;
+    return message;
+  },
+};
+
+function createBaseAnalyzeExpressionsRequest(): AnalyzeExpressionsRequest {
+  return { image: undefined };
+}
+
+export const AnalyzeExpressionsRequest: MessageFns<AnalyzeExpressionsRequest> = {
+  encode(message: AnalyzeExpressionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AnalyzeExpressionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAnalyzeExpressionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.image = Image.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AnalyzeExpressionsRequest {
+    return { image: isSet(object.image) ? Image.fromJSON(object.image) : undefined };
+  },
+
+  toJSON(message: AnalyzeExpressionsRequest): unknown {
+    const obj: any = {};
+    if (message.image !== undefined) {
+      obj.image = Image.toJSON(message.image);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AnalyzeExpressionsRequest>): AnalyzeExpressionsRequest {
+    return AnalyzeExpressionsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AnalyzeExpressionsRequest>): AnalyzeExpressionsRequest {
+    const message = createBaseAnalyzeExpressionsRequest();
+    message.image = (object.image !== undefined && object.image !== null) ? Image.fromPartial(object.image) : undefined;
+    return message;
+  },
+};
+
+function createBaseFaceExpressions(): FaceExpressions {
+  return { rectangle: undefined, expressions: undefined, dominantExpression: "" };
+}
+
+export const FaceExpressions: MessageFns<FaceExpressions> = {
+  encode(message: FaceExpressions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rectangle !== undefined) {
+      FaceRectangle.encode(message.rectangle, writer.uint32(10).fork()).join();
+    }
+    if (message.expressions !== undefined) {
+      Expressions.encode(message.expressions, writer.uint32(18).fork()).join();
+    }
+    if (message.dominantExpression !== "") {
+      writer.uint32(26).string(message.dominantExpression);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FaceExpressions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFaceExpressions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rectangle = FaceRectangle.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expressions = Expressions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dominantExpression = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FaceExpressions {
+    return {
+      rectangle: isSet(object.rectangle) ? FaceRectangle.fromJSON(object.rectangle) : undefined,
+      expressions: isSet(object.expressions) ? Expressions.fromJSON(object.expressions) : undefined,
+      dominantExpression: isSet(object.dominantExpression)
+        ? globalThis.String(object.dominantExpression)
+        : isSet(object.dominant_expression)
+        ? globalThis.String(object.dominant_expression)
+        : "",
+    };
+  },
+
+  toJSON(message: FaceExpressions): unknown {
+    const obj: any = {};
+    if (message.rectangle !== undefined) {
+      obj.rectangle = FaceRectangle.toJSON(message.rectangle);
+    }
+    if (message.expressions !== undefined) {
+      obj.expressions = Expressions.toJSON(message.expressions);
+    }
+    if (message.dominantExpression !== "") {
+      obj.dominantExpression = message.dominantExpression;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FaceExpressions>): FaceExpressions {
+    return FaceExpressions.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FaceExpressions>): FaceExpressions {
+    const message = createBaseFaceExpressions();
+    message.rectangle = (object.rectangle !== undefined && object.rectangle !== null)
+      ? FaceRectangle.fromPartial(object.rectangle)
+      : undefined;
+    message.expressions = (object.expressions !== undefined && object.expressions !== null)
+      ? Expressions.fromPartial(object.expressions)
+      : undefined;
+    message.dominantExpression = object.dominantExpression ?? "";
+    return message;
+  },
+};
+
+function createBaseAnalyzeExpressionsResponse(): AnalyzeExpressionsResponse {
+  return { faces: [] };
+}
+
+export const AnalyzeExpressionsResponse: MessageFns<AnalyzeExpressionsResponse> = {
+  encode(message: AnalyzeExpressionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.faces) {
+      FaceExpressions.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AnalyzeExpressionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAnalyzeExpressionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.faces.push(FaceExpressions.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AnalyzeExpressionsResponse {
+    return {
+      faces: globalThis.Array.isArray(object?.faces) ? object.faces.map((e: any) => FaceExpressions.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: AnalyzeExpressionsResponse): unknown {
+    const obj: any = {};
+    if (message.faces?.length) {
+      obj.faces = message.faces.map((e) => FaceExpressions.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AnalyzeExpressionsResponse>): AnalyzeExpressionsResponse {
+    return AnalyzeExpressionsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AnalyzeExpressionsResponse>): AnalyzeExpressionsResponse {
+    const message = createBaseAnalyzeExpressionsResponse();
+    message.faces = object.faces?.map((e) => FaceExpressions.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetStatusRequest(): GetStatusRequest {
+  return {};
+}
+
+export const GetStatusRequest: MessageFns<GetStatusRequest> = {
+  encode(_: GetStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetStatusRequest {
+    return {};
+  },
+
+  toJSON(_: GetStatusRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetStatusRequest>): GetStatusRequest {
+    return GetStatusRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetStatusRequest>): GetStatusRequest {
+    const message = createBaseGetStatusRequest();
+    return message;
+  },
+};
+
+function createBaseGetStatusResponse(): GetStatusResponse {
+  return {
+    inferenceBackend: "",
+    inferenceWorkers: 0,
+    queueCapacity: 0,
+    queued: 0,
+    modelId: "",
+    indexedTemplates: 0,
+    indexMode: "",
+  };
+}
+
+export const GetStatusResponse: MessageFns<GetStatusResponse> = {
+  encode(message: GetStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.inferenceBackend !== "") {
+      writer.uint32(10).string(message.inferenceBackend);
+    }
+    if (message.inferenceWorkers !== 0) {
+      writer.uint32(16).int32(message.inferenceWorkers);
+    }
+    if (message.queueCapacity !== 0) {
+      writer.uint32(24).int32(message.queueCapacity);
+    }
+    if (message.queued !== 0) {
+      writer.uint32(32).int32(message.queued);
+    }
+    if (message.modelId !== "") {
+      writer.uint32(42).string(message.modelId);
+    }
+    if (message.indexedTemplates !== 0) {
+      writer.uint32(48).int32(message.indexedTemplates);
+    }
+    if (message.indexMode !== "") {
+      writer.uint32(58).string(message.indexMode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.inferenceBackend = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.inferenceWorkers = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.queueCapacity = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.queued = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.indexedTemplates = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.indexMode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetStatusResponse {
+    return {
+      inferenceBackend: isSet(object.inferenceBackend)
+        ? globalThis.String(object.inferenceBackend)
+        : isSet(object.inference_backend)
+        ? globalThis.String(object.inference_backend)
+        : "",
+      inferenceWorkers: isSet(object.inferenceWorkers)
+        ? globalThis.Number(object.inferenceWorkers)
+        : isSet(object.inference_workers)
+        ? globalThis.Number(object.inference_workers)
+        : 0,
+      queueCapacity: isSet(object.queueCapacity)
+        ? globalThis.Number(object.queueCapacity)
+        : isSet(object.queue_capacity)
+        ? globalThis.Number(object.queue_capacity)
+        : 0,
+      queued: isSet(object.queued) ? globalThis.Number(object.queued) : 0,
+      modelId: isSet(object.modelId)
+        ? globalThis.String(object.modelId)
+        : isSet(object.model_id)
+        ? globalThis.String(object.model_id)
+        : "",
+      indexedTemplates: isSet(object.indexedTemplates)
+        ? globalThis.Number(object.indexedTemplates)
+        : isSet(object.indexed_templates)
+        ? globalThis.Number(object.indexed_templates)
+        : 0,
+      indexMode: isSet(object.indexMode)
+        ? globalThis.String(object.indexMode)
+        : isSet(object.index_mode)
+        ? globalThis.String(object.index_mode)
+        : "",
+    };
+  },
+
+  toJSON(message: GetStatusResponse): unknown {
+    const obj: any = {};
+    if (message.inferenceBackend !== "") {
+      obj.inferenceBackend = message.inferenceBackend;
+    }
+    if (message.inferenceWorkers !== 0) {
+      obj.inferenceWorkers = Math.round(message.inferenceWorkers);
+    }
+    if (message.queueCapacity !== 0) {
+      obj.queueCapacity = Math.round(message.queueCapacity);
+    }
+    if (message.queued !== 0) {
+      obj.queued = Math.round(message.queued);
+    }
+    if (message.modelId !== "") {
+      obj.modelId = message.modelId;
+    }
+    if (message.indexedTemplates !== 0) {
+      obj.indexedTemplates = Math.round(message.indexedTemplates);
+    }
+    if (message.indexMode !== "") {
+      obj.indexMode = message.indexMode;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetStatusResponse>): GetStatusResponse {
+    return GetStatusResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetStatusResponse>): GetStatusResponse {
+    const message = createBaseGetStatusResponse();
+    message.inferenceBackend = object.inferenceBackend ?? "";
+    message.inferenceWorkers = object.inferenceWorkers ?? 0;
+    message.queueCapacity = object.queueCapacity ?? 0;
+    message.queued = object.queued ?? 0;
+    message.modelId = object.modelId ?? "";
+    message.indexedTemplates = object.indexedTemplates ?? 0;
+    message.indexMode = object.indexMode ?? "";
+    return message;
+  },
+};
+
+/**
+ * FaceService owns face templates and runs the face models.
+ *
+ * Callers forward the end user's access token in `authorization` metadata. Enroll, GetEnrollment and
+ * DeleteEnrollment: the user themself or an admin. Identify: admin. Compare, Detect,
+ * AnalyzeExpressions: any signed-in user. Verify needs no token (it is the face-login channel) and is
+ * protected by brute-force throttling per user and per client IP. Errors carry a reason in
+ * guardian.common.v1.ErrorInfo (NO_FACE, MULTIPLE_FACES, NOT_ENROLLED, FACE_LOCKED, ...).
+ */
 export type FaceServiceService = typeof FaceServiceService;
 export const FaceServiceService = {
   /** The public keys that verify biometrics' face assertions. */
@@ -163,11 +3509,120 @@ export const FaceServiceService = {
     responseSerialize: (value: GetJwksResponse): Buffer => Buffer.from(GetJwksResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetJwksResponse => GetJwksResponse.decode(value),
   },
+  /** Creates or replaces a user's template from 1..5 photos (exactly one face each). */
+  enroll: {
+    path: "/guardian.biometrics.v1.FaceService/Enroll" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EnrollRequest): Buffer => Buffer.from(EnrollRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EnrollRequest => EnrollRequest.decode(value),
+    responseSerialize: (value: EnrollResponse): Buffer => Buffer.from(EnrollResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EnrollResponse => EnrollResponse.decode(value),
+  },
+  getEnrollment: {
+    path: "/guardian.biometrics.v1.FaceService/GetEnrollment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetEnrollmentRequest): Buffer => Buffer.from(GetEnrollmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetEnrollmentRequest => GetEnrollmentRequest.decode(value),
+    responseSerialize: (value: GetEnrollmentResponse): Buffer =>
+      Buffer.from(GetEnrollmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetEnrollmentResponse => GetEnrollmentResponse.decode(value),
+  },
+  deleteEnrollment: {
+    path: "/guardian.biometrics.v1.FaceService/DeleteEnrollment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteEnrollmentRequest): Buffer =>
+      Buffer.from(DeleteEnrollmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteEnrollmentRequest => DeleteEnrollmentRequest.decode(value),
+    responseSerialize: (value: DeleteEnrollmentResponse): Buffer =>
+      Buffer.from(DeleteEnrollmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteEnrollmentResponse => DeleteEnrollmentResponse.decode(value),
+  },
+  /** 1:1: is the face in the photo the enrolled user? On a match, a short-lived face assertion JWT. */
+  verify: {
+    path: "/guardian.biometrics.v1.FaceService/Verify" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyRequest): Buffer => Buffer.from(VerifyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyRequest => VerifyRequest.decode(value),
+    responseSerialize: (value: VerifyResponse): Buffer => Buffer.from(VerifyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyResponse => VerifyResponse.decode(value),
+  },
+  /** 1:N: which enrolled users does the face in the photo match? */
+  identify: {
+    path: "/guardian.biometrics.v1.FaceService/Identify" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: IdentifyRequest): Buffer => Buffer.from(IdentifyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): IdentifyRequest => IdentifyRequest.decode(value),
+    responseSerialize: (value: IdentifyResponse): Buffer => Buffer.from(IdentifyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): IdentifyResponse => IdentifyResponse.decode(value),
+  },
+  /** Are the faces in two photos the same person (Face++-style confidence and thresholds)? */
+  compare: {
+    path: "/guardian.biometrics.v1.FaceService/Compare" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CompareRequest): Buffer => Buffer.from(CompareRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CompareRequest => CompareRequest.decode(value),
+    responseSerialize: (value: CompareResponse): Buffer => Buffer.from(CompareResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CompareResponse => CompareResponse.decode(value),
+  },
+  /** All faces: rectangle, score, 68 landmarks, expressions, optional age/gender. */
+  detect: {
+    path: "/guardian.biometrics.v1.FaceService/Detect" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DetectRequest): Buffer => Buffer.from(DetectRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DetectRequest => DetectRequest.decode(value),
+    responseSerialize: (value: DetectResponse): Buffer => Buffer.from(DetectResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DetectResponse => DetectResponse.decode(value),
+  },
+  /** Expressions of every face in one image. */
+  analyzeExpressions: {
+    path: "/guardian.biometrics.v1.FaceService/AnalyzeExpressions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AnalyzeExpressionsRequest): Buffer =>
+      Buffer.from(AnalyzeExpressionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AnalyzeExpressionsRequest => AnalyzeExpressionsRequest.decode(value),
+    responseSerialize: (value: AnalyzeExpressionsResponse): Buffer =>
+      Buffer.from(AnalyzeExpressionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AnalyzeExpressionsResponse => AnalyzeExpressionsResponse.decode(value),
+  },
+  /** Health details: inference backend, pool and index figures. */
+  getStatus: {
+    path: "/guardian.biometrics.v1.FaceService/GetStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetStatusRequest): Buffer => Buffer.from(GetStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetStatusRequest => GetStatusRequest.decode(value),
+    responseSerialize: (value: GetStatusResponse): Buffer => Buffer.from(GetStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetStatusResponse => GetStatusResponse.decode(value),
+  },
 } as const;
 
 export interface FaceServiceServer extends UntypedServiceImplementation {
   /** The public keys that verify biometrics' face assertions. */
   getJwks: handleUnaryCall<GetJwksRequest, GetJwksResponse>;
+  /** Creates or replaces a user's template from 1..5 photos (exactly one face each). */
+  enroll: handleUnaryCall<EnrollRequest, EnrollResponse>;
+  getEnrollment: handleUnaryCall<GetEnrollmentRequest, GetEnrollmentResponse>;
+  deleteEnrollment: handleUnaryCall<DeleteEnrollmentRequest, DeleteEnrollmentResponse>;
+  /** 1:1: is the face in the photo the enrolled user? On a match, a short-lived face assertion JWT. */
+  verify: handleUnaryCall<VerifyRequest, VerifyResponse>;
+  /** 1:N: which enrolled users does the face in the photo match? */
+  identify: handleUnaryCall<IdentifyRequest, IdentifyResponse>;
+  /** Are the faces in two photos the same person (Face++-style confidence and thresholds)? */
+  compare: handleUnaryCall<CompareRequest, CompareResponse>;
+  /** All faces: rectangle, score, 68 landmarks, expressions, optional age/gender. */
+  detect: handleUnaryCall<DetectRequest, DetectResponse>;
+  /** Expressions of every face in one image. */
+  analyzeExpressions: handleUnaryCall<AnalyzeExpressionsRequest, AnalyzeExpressionsResponse>;
+  /** Health details: inference backend, pool and index figures. */
+  getStatus: handleUnaryCall<GetStatusRequest, GetStatusResponse>;
 }
 
 export interface FaceServiceClient extends Client {
@@ -187,6 +3642,148 @@ export interface FaceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetJwksResponse) => void,
   ): ClientUnaryCall;
+  /** Creates or replaces a user's template from 1..5 photos (exactly one face each). */
+  enroll(
+    request: EnrollRequest,
+    callback: (error: ServiceError | null, response: EnrollResponse) => void,
+  ): ClientUnaryCall;
+  enroll(
+    request: EnrollRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EnrollResponse) => void,
+  ): ClientUnaryCall;
+  enroll(
+    request: EnrollRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EnrollResponse) => void,
+  ): ClientUnaryCall;
+  getEnrollment(
+    request: GetEnrollmentRequest,
+    callback: (error: ServiceError | null, response: GetEnrollmentResponse) => void,
+  ): ClientUnaryCall;
+  getEnrollment(
+    request: GetEnrollmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetEnrollmentResponse) => void,
+  ): ClientUnaryCall;
+  getEnrollment(
+    request: GetEnrollmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetEnrollmentResponse) => void,
+  ): ClientUnaryCall;
+  deleteEnrollment(
+    request: DeleteEnrollmentRequest,
+    callback: (error: ServiceError | null, response: DeleteEnrollmentResponse) => void,
+  ): ClientUnaryCall;
+  deleteEnrollment(
+    request: DeleteEnrollmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteEnrollmentResponse) => void,
+  ): ClientUnaryCall;
+  deleteEnrollment(
+    request: DeleteEnrollmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteEnrollmentResponse) => void,
+  ): ClientUnaryCall;
+  /** 1:1: is the face in the photo the enrolled user? On a match, a short-lived face assertion JWT. */
+  verify(
+    request: VerifyRequest,
+    callback: (error: ServiceError | null, response: VerifyResponse) => void,
+  ): ClientUnaryCall;
+  verify(
+    request: VerifyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyResponse) => void,
+  ): ClientUnaryCall;
+  verify(
+    request: VerifyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyResponse) => void,
+  ): ClientUnaryCall;
+  /** 1:N: which enrolled users does the face in the photo match? */
+  identify(
+    request: IdentifyRequest,
+    callback: (error: ServiceError | null, response: IdentifyResponse) => void,
+  ): ClientUnaryCall;
+  identify(
+    request: IdentifyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: IdentifyResponse) => void,
+  ): ClientUnaryCall;
+  identify(
+    request: IdentifyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: IdentifyResponse) => void,
+  ): ClientUnaryCall;
+  /** Are the faces in two photos the same person (Face++-style confidence and thresholds)? */
+  compare(
+    request: CompareRequest,
+    callback: (error: ServiceError | null, response: CompareResponse) => void,
+  ): ClientUnaryCall;
+  compare(
+    request: CompareRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CompareResponse) => void,
+  ): ClientUnaryCall;
+  compare(
+    request: CompareRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CompareResponse) => void,
+  ): ClientUnaryCall;
+  /** All faces: rectangle, score, 68 landmarks, expressions, optional age/gender. */
+  detect(
+    request: DetectRequest,
+    callback: (error: ServiceError | null, response: DetectResponse) => void,
+  ): ClientUnaryCall;
+  detect(
+    request: DetectRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DetectResponse) => void,
+  ): ClientUnaryCall;
+  detect(
+    request: DetectRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DetectResponse) => void,
+  ): ClientUnaryCall;
+  /** Expressions of every face in one image. */
+  analyzeExpressions(
+    request: AnalyzeExpressionsRequest,
+    callback: (error: ServiceError | null, response: AnalyzeExpressionsResponse) => void,
+  ): ClientUnaryCall;
+  analyzeExpressions(
+    request: AnalyzeExpressionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AnalyzeExpressionsResponse) => void,
+  ): ClientUnaryCall;
+  analyzeExpressions(
+    request: AnalyzeExpressionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AnalyzeExpressionsResponse) => void,
+  ): ClientUnaryCall;
+  /** Health details: inference backend, pool and index figures. */
+  getStatus(
+    request: GetStatusRequest,
+    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
+  ): ClientUnaryCall;
+  getStatus(
+    request: GetStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
+  ): ClientUnaryCall;
+  getStatus(
+    request: GetStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const FaceServiceClient = makeGenericClientConstructor(
@@ -198,6 +3795,18 @@ export const FaceServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin ? T
@@ -206,6 +3815,28 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -35,7 +35,11 @@ export interface BiometricAuthSucceeded {
   userId: string;
   distance: number;
   confidence: number;
-  client?: ClientInfo | undefined;
+  client?:
+    | ClientInfo
+    | undefined;
+  /** The jti of the face assertion issued. */
+  assertionId: string;
 }
 
 /** biometric.auth.failed */
@@ -45,7 +49,15 @@ export interface BiometricAuthFailed {
   reason: string;
   distance: number;
   attemptCount: number;
-  client?: ClientInfo | undefined;
+  client?:
+    | ClientInfo
+    | undefined;
+  /** true when this failure locked the face channel (for the user or the client IP). */
+  locked: boolean;
+  /** How long the lock lasts, when locked. */
+  retryAfterMs: number;
+  /** Failures in the current chain of the client IP. */
+  ipAttemptCount: number;
 }
 
 function createBaseBiometricEnrolled(): BiometricEnrolled {
@@ -287,7 +299,7 @@ export const BiometricRemoved: MessageFns<BiometricRemoved> = {
 };
 
 function createBaseBiometricAuthSucceeded(): BiometricAuthSucceeded {
-  return { userId: "", distance: 0, confidence: 0, client: undefined };
+  return { userId: "", distance: 0, confidence: 0, client: undefined, assertionId: "" };
 }
 
 export const BiometricAuthSucceeded: MessageFns<BiometricAuthSucceeded> = {
@@ -303,6 +315,9 @@ export const BiometricAuthSucceeded: MessageFns<BiometricAuthSucceeded> = {
     }
     if (message.client !== undefined) {
       ClientInfo.encode(message.client, writer.uint32(34).fork()).join();
+    }
+    if (message.assertionId !== "") {
+      writer.uint32(42).string(message.assertionId);
     }
     return writer;
   },
@@ -352,6 +367,14 @@ export const BiometricAuthSucceeded: MessageFns<BiometricAuthSucceeded> = {
             message.client = ClientInfo.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.assertionId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -374,6 +397,11 @@ export const BiometricAuthSucceeded: MessageFns<BiometricAuthSucceeded> = {
       distance: isSet(object.distance) ? globalThis.Number(object.distance) : 0,
       confidence: isSet(object.confidence) ? globalThis.Number(object.confidence) : 0,
       client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+      assertionId: isSet(object.assertionId)
+        ? globalThis.String(object.assertionId)
+        : isSet(object.assertion_id)
+        ? globalThis.String(object.assertion_id)
+        : "",
     };
   },
 
@@ -391,6 +419,9 @@ export const BiometricAuthSucceeded: MessageFns<BiometricAuthSucceeded> = {
     if (message.client !== undefined) {
       obj.client = ClientInfo.toJSON(message.client);
     }
+    if (message.assertionId !== "") {
+      obj.assertionId = message.assertionId;
+    }
     return obj;
   },
 
@@ -405,12 +436,22 @@ export const BiometricAuthSucceeded: MessageFns<BiometricAuthSucceeded> = {
     message.client = (object.client !== undefined && object.client !== null)
       ? ClientInfo.fromPartial(object.client)
       : undefined;
+    message.assertionId = object.assertionId ?? "";
     return message;
   },
 };
 
 function createBaseBiometricAuthFailed(): BiometricAuthFailed {
-  return { userId: "", reason: "", distance: 0, attemptCount: 0, client: undefined };
+  return {
+    userId: "",
+    reason: "",
+    distance: 0,
+    attemptCount: 0,
+    client: undefined,
+    locked: false,
+    retryAfterMs: 0,
+    ipAttemptCount: 0,
+  };
 }
 
 export const BiometricAuthFailed: MessageFns<BiometricAuthFailed> = {
@@ -429,6 +470,15 @@ export const BiometricAuthFailed: MessageFns<BiometricAuthFailed> = {
     }
     if (message.client !== undefined) {
       ClientInfo.encode(message.client, writer.uint32(42).fork()).join();
+    }
+    if (message.locked !== false) {
+      writer.uint32(48).bool(message.locked);
+    }
+    if (message.retryAfterMs !== 0) {
+      writer.uint32(56).int64(message.retryAfterMs);
+    }
+    if (message.ipAttemptCount !== 0) {
+      writer.uint32(64).int32(message.ipAttemptCount);
     }
     return writer;
   },
@@ -486,6 +536,30 @@ export const BiometricAuthFailed: MessageFns<BiometricAuthFailed> = {
             message.client = ClientInfo.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.locked = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.retryAfterMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ipAttemptCount = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -513,6 +587,17 @@ export const BiometricAuthFailed: MessageFns<BiometricAuthFailed> = {
         ? globalThis.Number(object.attempt_count)
         : 0,
       client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+      locked: isSet(object.locked) ? globalThis.Boolean(object.locked) : false,
+      retryAfterMs: isSet(object.retryAfterMs)
+        ? globalThis.Number(object.retryAfterMs)
+        : isSet(object.retry_after_ms)
+        ? globalThis.Number(object.retry_after_ms)
+        : 0,
+      ipAttemptCount: isSet(object.ipAttemptCount)
+        ? globalThis.Number(object.ipAttemptCount)
+        : isSet(object.ip_attempt_count)
+        ? globalThis.Number(object.ip_attempt_count)
+        : 0,
     };
   },
 
@@ -533,6 +618,15 @@ export const BiometricAuthFailed: MessageFns<BiometricAuthFailed> = {
     if (message.client !== undefined) {
       obj.client = ClientInfo.toJSON(message.client);
     }
+    if (message.locked !== false) {
+      obj.locked = message.locked;
+    }
+    if (message.retryAfterMs !== 0) {
+      obj.retryAfterMs = Math.round(message.retryAfterMs);
+    }
+    if (message.ipAttemptCount !== 0) {
+      obj.ipAttemptCount = Math.round(message.ipAttemptCount);
+    }
     return obj;
   },
 
@@ -548,6 +642,9 @@ export const BiometricAuthFailed: MessageFns<BiometricAuthFailed> = {
     message.client = (object.client !== undefined && object.client !== null)
       ? ClientInfo.fromPartial(object.client)
       : undefined;
+    message.locked = object.locked ?? false;
+    message.retryAfterMs = object.retryAfterMs ?? 0;
+    message.ipAttemptCount = object.ipAttemptCount ?? 0;
     return message;
   },
 };
@@ -564,6 +661,17 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
