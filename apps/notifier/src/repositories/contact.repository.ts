@@ -1,0 +1,83 @@
+import type { Connection, Model } from 'mongoose';
+import { Schema } from 'mongoose';
+
+import { applyUserEvent, type Contact, type UserEvent } from '../services/address-book.js';
+import { isDuplicateKey } from './mongo-errors.js';
+
+interface ContactDoc {
+  _id: string;
+  email: string;
+  name: string;
+  locale: string;
+  deleted: boolean;
+  updatedAt: Date;
+}
+
+const schema = new Schema<ContactDoc>(
+  {
+    _id: String,
+    email: { type: String, default: '' },
+    name: { type: String, default: '' },
+    locale: { type: String, default: '' },
+    deleted: { type: Boolean, default: false },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'contacts', versionKey: false },
+);
+
+const toContact = (doc: ContactDoc): Contact => ({
+  userId: doc._id,
+  email: doc.email,
+  name: doc.name,
+  locale: doc.locale,
+  deleted: doc.deleted,
+  updatedAt: doc.updatedAt,
+});
+
+/** The address book: one document per user, written only from identity's user events. */
+export class ContactRepository {
+  readonly model: Model<ContactDoc>;
+
+  constructor(connection: Connection) {
+    this.model = connection.model<ContactDoc>('Contact', schema);
+  }
+
+  async get(userId: string): Promise<Contact | undefined> {
+    const doc = await this.model.findById(userId).lean<ContactDoc>().exec();
+    return doc ? toContact(doc) : undefined;
+  }
+
+  /**
+   * Applies a user event with compare-and-set on `updatedAt`, so two events for one user handled at
+   * once cannot overwrite each other. Returns the contact as stored afterwards.
+   */
+  async apply(event: UserEvent): Promise<Contact | undefined> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await this.get(event.data.userId);
+      const next = applyUserEvent(current, event);
+      if (!next) return current;
+      const doc: ContactDoc = {
+        _id: next.userId,
+        email: next.email,
+        name: next.name,
+        locale: next.locale,
+        deleted: next.deleted,
+        updatedAt: next.updatedAt,
+      };
+      if (!current) {
+        try {
+          await this.model.create(doc);
+          return next;
+        } catch (error) {
+          if (isDuplicateKey(error)) continue;
+          throw error;
+        }
+      }
+      const result = await this.model
+        .replaceOne({ _id: current.userId, updatedAt: current.updatedAt, deleted: current.deleted }, doc)
+        .exec();
+      if (result.matchedCount === 1) return next;
+    }
+    throw new Error(`contact ${event.data.userId}: too many concurrent updates`);
+  }
+}
