@@ -1,0 +1,126 @@
+import { CachedJwks, KeyRing } from '@guardian/auth';
+import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
+import { createClient, implement } from '@guardian/grpc-kit';
+import { ensureIndexes } from '@guardian/mongo';
+import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import { AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
+import { UserServiceService } from '@guardian/proto/gen/guardian/identity/v1/user';
+import { VerificationServiceService } from '@guardian/proto/gen/guardian/identity/v1/verification';
+import type { JSONWebKeySet } from 'jose';
+import { readFile } from 'node:fs/promises';
+import { throttlePolicies, type IdentityConfig } from './config.js';
+import { handleBiometricEvent } from './consumers/biometric.consumer.js';
+import { authHandlers } from './grpc/auth.grpc.js';
+import { userHandlers } from './grpc/user.grpc.js';
+import { verificationHandlers } from './grpc/verification.grpc.js';
+import { AuthAttemptRepository, authAttemptModel } from './repositories/auth-attempt.repository.js';
+import { DocumentRepository, documentModel } from './repositories/document.repository.js';
+import { SessionRepository, sessionModel } from './repositories/session.repository.js';
+import { UsedAssertionRepository } from './repositories/used-assertion.repository.js';
+import { UserRepository, userModel } from './repositories/user.repository.js';
+import { AccessTokens } from './services/access-tokens.js';
+import { AuthService } from './services/auth.service.js';
+import { BiometricSummaryService } from './services/biometric.service.js';
+import { eventFactory } from './services/events.js';
+import { Argon2idHasher } from './services/password-hasher.js';
+import { UserService } from './services/user.service.js';
+import { VerificationService } from './services/verification.service.js';
+
+export const IDENTITY_PROTO_FILES = ['guardian/identity/v1/auth.proto', 'guardian/identity/v1/user.proto', 'guardian/identity/v1/verification.proto'];
+
+async function loadKeyRing(config: IdentityConfig, deps: ServiceDeps<IdentityConfig>): Promise<KeyRing> {
+  const json = config.IDENTITY_SIGNING_KEYS ?? (config.IDENTITY_SIGNING_KEYS_FILE ? await readFile(config.IDENTITY_SIGNING_KEYS_FILE, 'utf8') : undefined);
+  return KeyRing.load({
+    ...(json ? { json } : {}),
+    devFile: config.IDENTITY_DEV_KEY_FILE,
+    onDevKey: (file, created) => deps.logger.warn({ file, created }, 'using a development signing key: set IDENTITY_SIGNING_KEYS in production'),
+  });
+}
+
+/**
+ * Identity's wiring (config -> repositories -> services -> transports), run by app-kit's
+ * runGrpcService in main.ts and by the integration tests' in-process boot.
+ */
+export async function setupIdentity(deps: ServiceDeps<IdentityConfig>): Promise<ServiceParts & { keyRing: KeyRing; users: UserService }> {
+  const { config, logger, mongo } = deps;
+  const keyRing = await loadKeyRing(config, deps);
+
+  const users = new UserRepository(userModel(mongo));
+  const sessions = new SessionRepository(sessionModel(mongo));
+  const attempts = new AuthAttemptRepository(authAttemptModel(mongo));
+  const documents = new DocumentRepository(documentModel(mongo), mongo);
+  const usedAssertions = new UsedAssertionRepository(mongo);
+
+  const faceClient = createClient(FaceServiceClient, FaceServiceService, config.IDENTITY_BIOMETRICS_ADDRESS, { idempotent: ['getJwks'], deadlineMs: 3_000 });
+  const faceJwks = new CachedJwks(async () => {
+    const { jwks } = await faceClient.getJwks({});
+    return { keys: (jwks?.keys ?? []).map((k) => ({ ...k })) } as JSONWebKeySet;
+  });
+
+  let kick: () => void = () => undefined;
+  const events = eventFactory('guardian/identity', () => kick());
+  const hasher = new Argon2idHasher();
+  const tokens = new AccessTokens(keyRing, config.IDENTITY_ACCESS_TOKEN_TTL_SEC);
+  const auth = new AuthService({
+    users,
+    sessions,
+    attempts,
+    hasher,
+    tokens,
+    faceJwks,
+    claimJti: usedAssertions.claim,
+    events,
+    policies: {
+      ...throttlePolicies(config),
+      refresh: { idleTtlMs: config.IDENTITY_REFRESH_IDLE_TTL_MS, absoluteTtlMs: config.IDENTITY_REFRESH_ABSOLUTE_TTL_MS },
+      faceAssertion: {
+        issuer: config.IDENTITY_FACE_ASSERTION_ISSUER,
+        audience: config.IDENTITY_FACE_ASSERTION_AUDIENCE,
+        maxLifetimeSec: config.IDENTITY_FACE_ASSERTION_MAX_LIFETIME_SEC,
+        maxAgeSec: config.IDENTITY_FACE_ASSERTION_MAX_LIFETIME_SEC,
+      },
+    },
+  });
+  const userService = new UserService(users, documents, auth, hasher, events);
+  const verification = new VerificationService(users, documents, events, config.IDENTITY_DOCUMENT_MAX_BYTES);
+  const biometric = new BiometricSummaryService(users, events);
+
+  await ensureIndexes(mongo);
+  await userService.bootstrapMaster(
+    { username: config.IDENTITY_BOOTSTRAP_MASTER_USERNAME, email: config.IDENTITY_BOOTSTRAP_MASTER_EMAIL, password: config.IDENTITY_BOOTSTRAP_MASTER_PASSWORD },
+    logger,
+  );
+
+  const sweep = setInterval(() => void usedAssertions.sweep(new Date()).catch((err: unknown) => logger.warn({ err }, 'used assertion sweep failed')), 60_000);
+  sweep.unref();
+
+  const handlerDeps = { logger, verifier: { verify: (token: string) => auth.authenticate(token) }, durations: deps.grpcDurations };
+  return {
+    keyRing,
+    users: userService,
+    protoFiles: IDENTITY_PROTO_FILES,
+    services: [
+      { name: 'guardian.identity.v1.AuthService', definition: AuthServiceService, implementation: implement(AuthServiceService, authHandlers(auth, keyRing), handlerDeps) },
+      { name: 'guardian.identity.v1.UserService', definition: UserServiceService, implementation: implement(UserServiceService, userHandlers(userService), handlerDeps) },
+      {
+        name: 'guardian.identity.v1.VerificationService',
+        definition: VerificationServiceService,
+        implementation: implement(VerificationServiceService, verificationHandlers(verification), handlerDeps),
+      },
+    ],
+    relayModels: [users.model, sessions.model, attempts.model, documents.model],
+    consumers: [{ durable: 'identity-biometric', filter: 'biometric.>', maxDeliver: 10, concurrency: 4, handler: handleBiometricEvent(biometric) }],
+    onRelay: (relay) => {
+      kick = () => relay.kick();
+    },
+    onShutdown: [
+      {
+        name: 'identity-background',
+        run: () => {
+          clearInterval(sweep);
+          faceClient.close();
+        },
+      },
+    ],
+  };
+}
