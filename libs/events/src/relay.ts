@@ -1,5 +1,5 @@
 import type { Logger } from '@guardian/logger';
-import { mongo, Schema, type Model } from 'mongoose';
+import { type mongo, Schema, type Model } from 'mongoose';
 import type { EventBus } from './bus.js';
 import type { EventPayload, EventType } from './catalogue.js';
 import { encodeEvent, type EncodedEvent } from './envelope.js';

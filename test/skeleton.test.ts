@@ -1,0 +1,110 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkHealth } from '@guardian/grpc-kit';
+import { freePort, startApp, testServers, uniqueId, uniqueSubjectPrefix, type AppProcess } from '@guardian/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The walking skeleton: the four apps started as real processes (as `npm start` does) against the
+ * test kit's NATS and FerretDB, checked over real gRPC/HTTP, and stopped with SIGTERM.
+ */
+describe('walking skeleton', () => {
+  const grpcApps = ['identity', 'biometrics', 'notifier'] as const;
+  const apps = new Map<string, { process: AppProcess; grpcPort?: number; httpPort: number }>();
+
+  beforeAll(async () => {
+    const { natsUrl, mongoUrl } = testServers();
+    const dataDir = await mkdtemp(join(tmpdir(), 'guardian-skeleton-'));
+    const common = {
+      NATS_URL: natsUrl,
+      MONGO_URL: mongoUrl,
+      EVENTS_STREAM: uniqueId('SKEL'),
+      EVENTS_SUBJECT_PREFIX: uniqueSubjectPrefix(),
+      LOG_LEVEL: 'info',
+      GRPC_HOST: '127.0.0.1',
+    };
+    const ports = Object.fromEntries(await Promise.all(grpcApps.map(async (app) => [app, { grpc: await freePort(), metrics: await freePort() }] as const)));
+    for (const app of grpcApps) {
+      const process = startApp(app, {
+        ...common,
+        MONGO_DB: uniqueId(`skel_${app}_`),
+        GRPC_PORT: String(ports[app]!.grpc),
+        METRICS_PORT: String(ports[app]!.metrics),
+        IDENTITY_DEV_KEY_FILE: join(dataDir, 'identity-keys.json'),
+        IDENTITY_BIOMETRICS_ADDRESS: `127.0.0.1:${ports.biometrics!.grpc}`,
+        BIOMETRICS_DEV_KEY_FILE: join(dataDir, 'biometrics-keys.json'),
+        BIOMETRICS_DEV_TEMPLATE_KEY_FILE: join(dataDir, 'biometrics-template.key'),
+        NOTIFIER_IDENTITY_ADDRESS: `127.0.0.1:${ports.identity!.grpc}`,
+      });
+      apps.set(app, { process, grpcPort: ports[app]!.grpc, httpPort: ports[app]!.metrics });
+    }
+    const webPort = await freePort();
+    apps.set('web', {
+      process: startApp('web', {
+        ...common,
+        MONGO_DB: uniqueId('skel_web_'),
+        WEB_HOST: '127.0.0.1',
+        WEB_HTTP_PORT: String(webPort),
+        WEB_IDENTITY_ADDRESS: `127.0.0.1:${ports.identity!.grpc}`,
+        WEB_BIOMETRICS_ADDRESS: `127.0.0.1:${ports.biometrics!.grpc}`,
+        WEB_NOTIFIER_ADDRESS: `127.0.0.1:${ports.notifier!.grpc}`,
+      }),
+      httpPort: webPort,
+    });
+    await Promise.all([...apps.entries()].map(([name, app]) => app.process.waitForLog(new RegExp(`"msg":"${name} ready"`), 120_000)));
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([...apps.values()].map((app) => app.process.stop('SIGKILL')));
+  });
+
+  it.each(grpcApps)('%s answers grpc.health.v1 SERVING', async (name) => {
+    expect(await checkHealth(`127.0.0.1:${apps.get(name)!.grpcPort}`)).toBe('SERVING');
+  });
+
+  it.each(grpcApps)('%s exposes Prometheus metrics including gRPC handling times', async (name) => {
+    const response = await fetch(`http://127.0.0.1:${apps.get(name)!.httpPort}/metrics`);
+    expect(response.status).toBe(200);
+    const body = await response.text();
+    expect(body).toContain(`service="${name}"`);
+    expect(body).toContain('grpc_server_handling_seconds');
+  });
+
+  it('web answers /healthz, /readyz and /metrics', async () => {
+    const base = `http://127.0.0.1:${apps.get('web')!.httpPort}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('service="web"');
+    const ping = await (await fetch(`${base}/trpc/system.ping`)).json();
+    expect(ping).toMatchObject({ result: { data: { status: 'ok' } } });
+  });
+
+  it('web refuses the system status to anonymous callers', async () => {
+    const response = await fetch(`http://127.0.0.1:${apps.get('web')!.httpPort}/trpc/system.status`);
+    expect(response.status).toBe(401);
+  });
+
+  it.each(['identity', 'biometrics', 'notifier', 'web'])('%s stops cleanly on SIGTERM with exit code 0', async (name) => {
+    const app = apps.get(name)!;
+    const started = Date.now();
+    const code = await app.process.stop('SIGTERM', 12_000);
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(app.process.output()).toContain('"msg":"stopped"');
+  });
+});
+
+describe('configuration errors', () => {
+  it.each(['identity', 'biometrics', 'notifier', 'web'])('%s refuses to start without MONGO_URL and names it', async (name) => {
+    const app = startApp(name, { NATS_URL: 'nats://127.0.0.1:4222' });
+    expect(await app.exited).toBe(1);
+    expect(app.output()).toMatch(/MONGO_URL is required/);
+  });
+
+  it('a malformed variable is named with what is wrong', async () => {
+    const app = startApp('biometrics', { MONGO_URL: 'mongodb://127.0.0.1:1/', NATS_URL: 'nats://127.0.0.1:4222', GRPC_PORT: 'ninety' });
+    expect(await app.exited).toBe(1);
+    expect(app.output()).toMatch(/GRPC_PORT/);
+  });
+});
