@@ -96,11 +96,11 @@ export class DocumentRepository {
   }
 
   /** Review only a pending document (atomic guard); null when it was reviewed meanwhile. */
-  review(id: string, change: Pick<DocumentRecord, 'status' | 'reviewedAt' | 'reviewedBy' | 'reviewReason'>, events: PendingEvent[]): Promise<DocumentRecord | null> {
-    return this.model
-      .findOneAndUpdate({ _id: id, status: 'pending' }, { $set: change, $push: { pendingEvents: { $each: events } } } as UpdateQuery<DocumentRecord>, { new: true })
-      .lean<DocumentRecord>()
+  async review(id: string, change: Pick<DocumentRecord, 'status' | 'reviewedAt' | 'reviewedBy' | 'reviewReason'>, events: PendingEvent[]): Promise<DocumentRecord | null> {
+    const result = await this.model
+      .updateOne({ _id: id, status: 'pending' }, { $set: change, $push: { pendingEvents: { $each: events } } } as UpdateQuery<DocumentRecord>)
       .exec();
+    return result.modifiedCount === 1 ? this.findById(id) : null;
   }
 
   /** Users with at least one pending document. */

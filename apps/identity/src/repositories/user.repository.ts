@@ -146,14 +146,16 @@ export class UserRepository {
   async update(id: string, update: UpdateQuery<UserRecord>, events: PendingEvent[] = [], guard: Record<string, unknown> = {}): Promise<UserRecord | null> {
     const query: UpdateQuery<UserRecord> = { ...update };
     if (events.length > 0) query.$push = { ...(update.$push ?? {}), pendingEvents: { $each: events } };
+    // updateOne + read (not findOneAndUpdate): FerretDB 1.x has no projection in findAndModify, and
+    // the schema hides passwordHash and pendingEvents by default.
+    let matched: number;
     try {
-      return await this.model
-        .findOneAndUpdate({ _id: id, status: { $ne: 'deleted' }, ...guard }, query, { new: true })
-        .lean<UserRecord>()
-        .exec();
+      matched = (await this.model.updateOne({ _id: id, status: { $ne: 'deleted' }, ...guard }, query).exec()).matchedCount;
     } catch (error) {
       translateDuplicate(error);
     }
+    if (matched === 0) return null;
+    return this.model.findById(id).lean<UserRecord>().exec();
   }
 
   async count(filter: Record<string, unknown>): Promise<number> {

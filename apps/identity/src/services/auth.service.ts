@@ -214,7 +214,7 @@ export class AuthService {
       const event = this.deps.events.make(
         'identity.login.failed',
         { userId: user?._id ?? '', identifier: meta.identifier, method: meta.method, client: { ip: client.ip, userAgent: client.userAgent }, attemptCount: accountState.failures, reason, at: now },
-        user?._id ?? '',
+        user?._id ?? 'unknown',
         meta.requestId,
       );
       await this.deps.attempts.record(
@@ -245,7 +245,7 @@ export class AuthService {
     const failed = this.deps.events.make(
       'identity.login.failed',
       { userId, identifier: f.identifier, method: f.method, client, attemptCount: after.failures, reason: f.reason, at: f.now },
-      userId,
+      userId || 'unknown',
       f.requestId,
     );
     await this.deps.attempts.record(
