@@ -1,4 +1,8 @@
-import { loadConfigOrExit, serviceEnv, z } from '@guardian/config';
+import { env, loadConfig, loadConfigOrExit, serviceEnv, z } from '@guardian/config';
+import type { ThrottlePolicy } from './services/face-throttle.js';
+import { DEFAULT_FACE_IP_POLICY, DEFAULT_FACE_USER_POLICY } from './services/face-throttle.js';
+
+const detector = z.enum(['tiny', 'ssd']);
 
 /** Every variable biometrics reads (the only reader of process.env). Documented in README.md. */
 export const biometricsSchema = z.object({
@@ -7,8 +11,74 @@ export const biometricsSchema = z.object({
   BIOMETRICS_ASSERTION_KEYS: z.string().optional(),
   /** Where a development assertion key is generated and kept when no keys are configured. */
   BIOMETRICS_DEV_KEY_FILE: z.string().default('.data/biometrics/dev-assertion-keys.json'),
+  /** Lifetime of a face assertion (identity refuses more than 120 s). */
+  BIOMETRICS_ASSERTION_TTL_SEC: z.coerce.number().int().min(5).max(120).default(60),
+  /** AES-256-GCM key for templates at rest: base64 of 32 bytes. */
+  BIOMETRICS_TEMPLATE_KEY: z.string().optional(),
+  /** Version id of that key, stored with every template (rotation). */
+  BIOMETRICS_TEMPLATE_KEY_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).default('k1'),
+  /** JSON object {keyId: base64} of retired keys still able to decrypt (key rotation). */
+  BIOMETRICS_TEMPLATE_RETIRED_KEYS: z.string().optional(),
+  /** Where a development template key is generated and kept when BIOMETRICS_TEMPLATE_KEY is unset. */
+  BIOMETRICS_DEV_TEMPLATE_KEY_FILE: z.string().default('.data/biometrics/dev-template-key.json'),
+  /** identity's gRPC address, for AuthService.GetJwks (access-token keys). */
+  BIOMETRICS_IDENTITY_ADDRESS: z.string().default('127.0.0.1:50051'),
+  /** auto = tfjs-node-gpu > tfjs-node > wasm. */
+  BIOMETRICS_INFERENCE_BACKEND: z.enum(['auto', 'gpu', 'node', 'wasm']).default('auto'),
+  /** Worker threads (default: one per core). */
+  BIOMETRICS_INFERENCE_WORKERS: env.positiveInt.optional(),
+  /** Requests allowed to wait for a worker; beyond that RESOURCE_EXHAUSTED (default 4 per worker, >= 8). */
+  BIOMETRICS_INFERENCE_QUEUE: env.positiveInt.optional(),
+  BIOMETRICS_INFERENCE_TIMEOUT_MS: env.positiveInt.default(30_000),
+  /** auto = only on the gpu backend. */
+  BIOMETRICS_INFERENCE_MICRO_BATCH: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** Face detector per operation: tiny (fast) or ssd (finds smaller, rotated faces; ~3x slower on wasm). */
+  BIOMETRICS_DETECTOR_ENROLL: detector.default('ssd'),
+  BIOMETRICS_DETECTOR_VERIFY: detector.default('tiny'),
+  BIOMETRICS_DETECTOR_IDENTIFY: detector.default('tiny'),
+  BIOMETRICS_DETECTOR_COMPARE: detector.default('ssd'),
+  BIOMETRICS_DETECTOR_DETECT: detector.default('ssd'),
+  /** TinyFaceDetector input size (multiple of 32). */
+  BIOMETRICS_TINY_INPUT_SIZE: z.coerce.number().int().min(128).max(1024).multipleOf(32).default(416),
+  /** Largest accepted image payload in bytes. */
+  BIOMETRICS_MAX_IMAGE_BYTES: env.positiveInt.default(8 * 1024 * 1024),
+  /** Face-channel brute force, per user (failed Verify) and per client IP. */
+  BIOMETRICS_FACE_USER_DELAY_AFTER: env.positiveInt.default(DEFAULT_FACE_USER_POLICY.delayAfter),
+  BIOMETRICS_FACE_USER_DELAY_BASE_MS: env.durationMs.default(DEFAULT_FACE_USER_POLICY.delayBaseMs),
+  BIOMETRICS_FACE_USER_LOCK_AFTER: env.positiveInt.default(DEFAULT_FACE_USER_POLICY.lockAfter),
+  BIOMETRICS_FACE_USER_LOCK_BASE_MS: env.durationMs.default(DEFAULT_FACE_USER_POLICY.lockBaseMs),
+  BIOMETRICS_FACE_USER_WINDOW_MS: env.positiveInt.default(DEFAULT_FACE_USER_POLICY.resetAfterMs),
+  BIOMETRICS_FACE_IP_DELAY_AFTER: env.positiveInt.default(DEFAULT_FACE_IP_POLICY.delayAfter),
+  BIOMETRICS_FACE_IP_DELAY_BASE_MS: env.durationMs.default(DEFAULT_FACE_IP_POLICY.delayBaseMs),
+  BIOMETRICS_FACE_IP_LOCK_AFTER: env.positiveInt.default(DEFAULT_FACE_IP_POLICY.lockAfter),
+  BIOMETRICS_FACE_IP_LOCK_BASE_MS: env.durationMs.default(DEFAULT_FACE_IP_POLICY.lockBaseMs),
+  BIOMETRICS_FACE_IP_WINDOW_MS: env.positiveInt.default(DEFAULT_FACE_IP_POLICY.resetAfterMs),
 });
 
 export type BiometricsConfig = z.infer<typeof biometricsSchema>;
 
 export const loadBiometricsConfig = () => loadConfigOrExit('biometrics', biometricsSchema);
+
+/** For tests: parse a given environment (throws ConfigError). */
+export const parseBiometricsConfig = (source: Record<string, string | undefined>): BiometricsConfig => loadConfig(biometricsSchema, source);
+
+export function faceThrottlePolicies(config: BiometricsConfig): { user: ThrottlePolicy; ip: ThrottlePolicy } {
+  return {
+    user: {
+      ...DEFAULT_FACE_USER_POLICY,
+      delayAfter: config.BIOMETRICS_FACE_USER_DELAY_AFTER,
+      delayBaseMs: config.BIOMETRICS_FACE_USER_DELAY_BASE_MS,
+      lockAfter: config.BIOMETRICS_FACE_USER_LOCK_AFTER,
+      lockBaseMs: config.BIOMETRICS_FACE_USER_LOCK_BASE_MS,
+      resetAfterMs: config.BIOMETRICS_FACE_USER_WINDOW_MS,
+    },
+    ip: {
+      ...DEFAULT_FACE_IP_POLICY,
+      delayAfter: config.BIOMETRICS_FACE_IP_DELAY_AFTER,
+      delayBaseMs: config.BIOMETRICS_FACE_IP_DELAY_BASE_MS,
+      lockAfter: config.BIOMETRICS_FACE_IP_LOCK_AFTER,
+      lockBaseMs: config.BIOMETRICS_FACE_IP_LOCK_BASE_MS,
+      resetAfterMs: config.BIOMETRICS_FACE_IP_WINDOW_MS,
+    },
+  };
+}

@@ -1,9 +1,23 @@
 import type { KeyRing } from '@guardian/auth';
-import { implement, type HandlerDeps } from '@guardian/grpc-kit';
-import { FaceServiceService, type FaceServiceServer } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import { implement, type CallContext, type HandlerDeps } from '@guardian/grpc-kit';
+import { FaceServiceService, type FaceServiceServer, type GetStatusResponse } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import type { FaceVerifyService } from '../services/face-verify.service.js';
+import type { FaceService } from '../services/face.service.js';
+import { FMR_LEVELS } from '../services/matching.js';
+import { clientFrom, imageInput, toCandidate, toDetectedFace, toEnrollment, toRectangle } from './mappers.js';
+
+export interface FaceGrpcDeps extends HandlerDeps {
+  assertionKeys: KeyRing;
+  faces: FaceService;
+  verification: FaceVerifyService;
+  status: () => GetStatusResponse;
+}
+
+const call = (ctx: CallContext) => ({ signal: ctx.signal, requestId: ctx.requestId });
 
 /** biometrics.v1.FaceService: translates gRPC calls to the face services. */
-export function faceGrpc(deps: HandlerDeps & { assertionKeys: KeyRing }) {
+export function faceGrpc(deps: FaceGrpcDeps) {
+  const { faces } = deps;
   return {
     name: 'guardian.biometrics.v1.FaceService',
     definition: FaceServiceService,
@@ -11,6 +25,61 @@ export function faceGrpc(deps: HandlerDeps & { assertionKeys: KeyRing }) {
       FaceServiceService,
       {
         getJwks: async () => ({ jwks: deps.assertionKeys.publicJwks() as never }),
+        enroll: async (req, ctx) => {
+          const images = req.images.map(imageInput).map((i) => i ?? '');
+          const result = await faces.enroll(await ctx.auth(), req.userId, images, call(ctx));
+          return {
+            created: result.created,
+            enrollment: toEnrollment(result.enrollment),
+            faces: result.faces.map(toRectangle),
+            possibleDuplicateOf: result.possibleDuplicateOf.map(toCandidate),
+          };
+        },
+        getEnrollment: async (req, ctx) => {
+          const enrollment = await faces.getEnrollment(await ctx.auth(), req.userId);
+          return enrollment ? { enrolled: true, enrollment: toEnrollment(enrollment) } : { enrolled: false };
+        },
+        deleteEnrollment: async (req, ctx) => ({ deleted: await faces.deleteEnrollment(await ctx.auth(), req.userId, call(ctx)) }),
+        verify: async (req, ctx) => {
+          const r = await deps.verification.verify(req.userId, imageInput(req.image), clientFrom(req.client, ctx.peer), call(ctx));
+          return {
+            match: r.match,
+            distance: r.distance,
+            confidence: r.confidence,
+            threshold: r.threshold,
+            thresholdConfidence: r.thresholdConfidence,
+            face: toRectangle(r.face),
+            faceAssertion: r.assertion?.token ?? '',
+            ...(r.assertion ? { faceAssertionExpiresAt: r.assertion.expiresAt } : {}),
+          };
+        },
+        identify: async (req, ctx) => {
+          const r = await faces.identify(await ctx.auth(), imageInput(req.image), req.topK, call(ctx));
+          return { recognised: r.recognised, candidates: r.candidates.map(toCandidate), threshold: r.threshold, face: toRectangle(r.face) };
+        },
+        compare: async (req, ctx) => {
+          const r = await faces.compare(await ctx.auth(), imageInput(req.image1), imageInput(req.image2), call(ctx));
+          const [t3, t4, t5] = FMR_LEVELS.map((level) => r.thresholds[level]);
+          return {
+            samePerson: r.samePerson,
+            confidence: r.confidence,
+            distance: r.distance,
+            thresholds: { fmr1e3: t3!, fmr1e4: t4!, fmr1e5: t5! },
+            face1: toRectangle(r.face1),
+            face2: toRectangle(r.face2),
+          };
+        },
+        detect: async (req, ctx) => {
+          const r = await faces.detect(await ctx.auth(), imageInput(req.image), req.withAgeGender, call(ctx));
+          return { faces: r.faces.map(toDetectedFace), imageWidth: r.width, imageHeight: r.height };
+        },
+        analyzeExpressions: async (req, ctx) => {
+          const found = await faces.analyzeExpressions(await ctx.auth(), imageInput(req.image), call(ctx));
+          return {
+            faces: found.map((f) => ({ rectangle: toRectangle(f.box), expressions: { ...f.expressions }, dominantExpression: f.dominantExpression })),
+          };
+        },
+        getStatus: async () => deps.status(),
       },
       deps,
     ),

@@ -1,0 +1,181 @@
+import { conflict } from '@guardian/domain';
+import { pendingEventsField, type PendingEvent } from '@guardian/events';
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/**
+ * `face_templates`: one document per user (`_id` = user id). The embedding is stored only encrypted
+ * (packed AES-256-GCM, see services/template-crypto.ts). Deleting an enrollment erases the template
+ * and leaves a tombstone (user id, timestamps, no biometric data) that carries the `biometric.removed`
+ * event until the relay has published it — state change and event in one document update.
+ */
+export interface FaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface TemplateQualityRecord {
+  minDetectionScore: number | null;
+  meanDetectionScore: number | null;
+  minFaceSizePx: number | null;
+  maxPairDistance: number;
+}
+
+export interface TemplateRecord {
+  _id: string;
+  modelId: string;
+  sampleCount: number;
+  /** Packed encrypted template; absent on a tombstone. */
+  template?: Buffer;
+  keyId?: string;
+  faceBox?: FaceBox;
+  quality?: TemplateQualityRecord;
+  /** Optimistic-concurrency revision. */
+  rev: number;
+  createdAt: Date;
+  updatedAt: Date;
+  removedAt?: Date | null;
+  pendingEvents?: PendingEvent[];
+}
+
+/** A record that holds a template. */
+export type EnrolledRecord = TemplateRecord & { template: Buffer; keyId: string };
+
+const templateSchema = new Schema<TemplateRecord>(
+  {
+    _id: { type: String, required: true },
+    modelId: { type: String, required: true },
+    sampleCount: { type: Number, required: true },
+    template: { type: Buffer },
+    keyId: { type: String },
+    faceBox: { type: { x: Number, y: Number, width: Number, height: Number }, _id: false },
+    quality: {
+      type: { minDetectionScore: Number, meanDetectionScore: Number, minFaceSizePx: Number, maxPairDistance: Number },
+      _id: false,
+    },
+    rev: { type: Number, required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    removedAt: { type: Date, default: null },
+    pendingEvents: pendingEventsField,
+  },
+  { collection: 'face_templates', versionKey: false },
+);
+templateSchema.index({ modelId: 1 });
+
+export type TemplateModel = Model<TemplateRecord>;
+
+export const templateModel = (connection: Connection): TemplateModel =>
+  (connection.models.FaceTemplate as TemplateModel | undefined) ?? connection.model<TemplateRecord>('FaceTemplate', templateSchema);
+
+const isEnrolled = (record: TemplateRecord | null): record is EnrolledRecord => !!record?.template && !!record.keyId;
+
+const toBuffer = (value: unknown): Buffer => {
+  if (Buffer.isBuffer(value)) return value;
+  const binary = value as { buffer?: Uint8Array };
+  return Buffer.from(binary.buffer ?? (value as Uint8Array));
+};
+
+function normalise(record: TemplateRecord | null): TemplateRecord | null {
+  if (record?.template) record.template = toBuffer(record.template);
+  return record;
+}
+
+export interface SaveTemplate {
+  userId: string;
+  modelId: string;
+  sampleCount: number;
+  template: Buffer;
+  keyId: string;
+  faceBox: FaceBox;
+  quality: TemplateQualityRecord;
+}
+
+export class TemplateRepository {
+  constructor(readonly model: TemplateModel) {}
+
+  /** The user's record (tombstones included), or null. */
+  async find(userId: string): Promise<TemplateRecord | null> {
+    return normalise(await this.model.findById(userId).lean<TemplateRecord>().exec());
+  }
+
+  /** The user's record when it holds a template. */
+  async findEnrolled(userId: string): Promise<EnrolledRecord | null> {
+    const record = await this.find(userId);
+    return isEnrolled(record) ? record : null;
+  }
+
+  /**
+   * Creates or replaces the template, with the event that announces it, in one write. `previous` is
+   * the record read before (its `rev` guards against a concurrent enrollment: ENROLLMENT_CONFLICT).
+   */
+  async save(previous: TemplateRecord | null, data: SaveTemplate, event: PendingEvent, now = new Date()): Promise<TemplateRecord> {
+    const fields = {
+      modelId: data.modelId,
+      sampleCount: data.sampleCount,
+      template: data.template,
+      keyId: data.keyId,
+      faceBox: data.faceBox,
+      quality: data.quality,
+      updatedAt: now,
+      removedAt: null,
+    };
+    if (!previous) {
+      try {
+        await this.model.create({ _id: data.userId, ...fields, rev: 1, createdAt: now, pendingEvents: [event] });
+      } catch (error) {
+        if ((error as { code?: number }).code === 11000) throw enrollmentConflict();
+        throw error;
+      }
+      return { _id: data.userId, ...fields, rev: 1, createdAt: now };
+    }
+    const createdAt = isEnrolled(previous) ? previous.createdAt : now;
+    const result = await this.model
+      .updateOne(
+        { _id: data.userId, rev: previous.rev },
+        { $set: { ...fields, createdAt }, $inc: { rev: 1 }, $push: { pendingEvents: event } },
+      )
+      .exec();
+    if (result.matchedCount === 0) throw enrollmentConflict();
+    return { _id: data.userId, ...fields, rev: previous.rev + 1, createdAt };
+  }
+
+  /**
+   * Erases the template (keeps a tombstone with the event). Idempotent: false, and no event, when the
+   * user had no template.
+   */
+  async erase(userId: string, event: PendingEvent, now = new Date()): Promise<boolean> {
+    const result = await this.model
+      .updateOne(
+        { _id: userId, template: { $exists: true } },
+        {
+          $unset: { template: 1, keyId: 1, faceBox: 1, quality: 1 },
+          $set: { removedAt: now, updatedAt: now, sampleCount: 0 },
+          $inc: { rev: 1 },
+          $push: { pendingEvents: event },
+        },
+      )
+      .exec();
+    return result.modifiedCount > 0;
+  }
+
+  /** Every record holding a template of `modelId`, streamed (index load at start-up). */
+  async *enrolledWithModel(modelId: string): AsyncGenerator<EnrolledRecord> {
+    const cursor = this.model
+      .find({ modelId, template: { $exists: true } }, { _id: 1, modelId: 1, template: 1, keyId: 1 })
+      .lean<TemplateRecord>()
+      .cursor({ batchSize: 1_000 });
+    for await (const raw of cursor) {
+      const record = normalise(raw as TemplateRecord);
+      if (isEnrolled(record)) yield record;
+    }
+  }
+
+  /** How many templates were made by another model (they need re-enrollment). */
+  countOtherModels(modelId: string): Promise<number> {
+    return this.model.countDocuments({ modelId: { $ne: modelId }, template: { $exists: true } }).exec();
+  }
+}
+
+const enrollmentConflict = () => conflict('ENROLLMENT_CONFLICT', 'the enrollment changed while this one was being saved; retry');

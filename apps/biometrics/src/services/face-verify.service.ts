@@ -1,0 +1,184 @@
+/**
+ * 1:1 verification — the face-login channel. Needs no access token (the user is signing in), so it
+ * is throttled per user and per client IP (face-throttle.ts). Order of work, cheapest first:
+ * throttle -> enrolled? -> model -> photo -> match. Every attempt is recorded with its auth event in
+ * the same write; on a match a face assertion JWT is signed for identity's LoginWithFaceAssertion.
+ */
+import { randomUUID } from 'node:crypto';
+import type { KeyRing } from '@guardian/auth';
+import { DomainError, isDomainError } from '@guardian/domain';
+import { pendingEvent, type PendingEvent } from '@guardian/events';
+import type { Box } from '../repositories/inference/index.js';
+import type { FaceAttemptRepository } from '../repositories/face-attempt.repository.js';
+import type { TemplateRepository } from '../repositories/template.repository.js';
+import { requireUserId } from './access.js';
+import type { TemplateVault } from './face-index-sync.js';
+import type { FacePipeline, ImageInput } from './face-pipeline.js';
+import type { CallInfo } from './face.service.js';
+import { EVENT_SOURCE } from './face.service.js';
+import { afterFailure, checkThrottle, throttleState, type AttemptOutcome, type ThrottlePolicy } from './face-throttle.js';
+import { verify, DEFAULT_VERIFY_THRESHOLD, type VerifyResult } from './matching.js';
+import { assertSameModel } from './template.js';
+
+export const FACE_ASSERTION_ISSUER = 'guardian-biometrics';
+export const FACE_ASSERTION_AUDIENCE = 'guardian-identity';
+
+export interface ClientContext {
+  ip: string;
+  userAgent: string;
+}
+
+export interface FaceVerifyResult extends VerifyResult {
+  face: Box;
+  assertion?: { token: string; jti: string; expiresAt: Date };
+}
+
+export interface FaceVerifyDeps {
+  pipeline: FacePipeline;
+  templates: TemplateRepository;
+  attempts: FaceAttemptRepository;
+  vault: TemplateVault;
+  assertionKeys: KeyRing;
+  policies: { user: ThrottlePolicy; ip: ThrottlePolicy };
+  assertionTtlSec: number;
+  modelId: string;
+  kick: () => void;
+  now?: () => Date;
+}
+
+/** Photo problems: recorded and reported, never counted toward a lock. */
+const REJECTED_PHOTO = new Set([
+  'IMAGE_REQUIRED',
+  'UNSUPPORTED_FORMAT',
+  'IMAGE_TOO_SMALL',
+  'IMAGE_TOO_LARGE',
+  'PAYLOAD_TOO_LARGE',
+  'CORRUPT_IMAGE',
+  'EMPTY_IMAGE',
+  'INVALID_BASE64',
+  'NO_FACE',
+  'MULTIPLE_FACES',
+  'FACE_TOO_SMALL',
+  'LOW_QUALITY',
+]);
+
+export class FaceVerifyService {
+  constructor(private readonly deps: FaceVerifyDeps) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  async verify(userId: string, image: ImageInput | undefined, client: ClientContext, call: CallInfo): Promise<FaceVerifyResult> {
+    requireUserId(userId);
+    const { attempts, policies, templates, pipeline, vault, modelId } = this.deps;
+    const now = this.now();
+    const [userRecords, ipRecords] = await Promise.all([
+      attempts.forUser(userId, new Date(now.getTime() - policies.user.resetAfterMs)),
+      attempts.forIp(client.ip, new Date(now.getTime() - policies.ip.resetAfterMs)),
+    ]);
+    const refused = checkThrottle(throttleState(userRecords, policies.user, now), throttleState(ipRecords, policies.ip, now));
+    if (refused) {
+      await this.record(userId, client, 'blocked', refused.reason, now);
+      throw refused;
+    }
+
+    const failure = async (reason: string, distance = 0): Promise<{ failures: number; locked: boolean; retryAfterMs: number }> => {
+      const user = afterFailure(userRecords, policies.user, now);
+      const ip = client.ip ? afterFailure(ipRecords, policies.ip, now) : { failures: 0, locked: false, retryAfterMs: 0 };
+      const locked = user.locked || ip.locked;
+      const retryAfterMs = Math.max(user.locked ? user.retryAfterMs : 0, ip.locked ? ip.retryAfterMs : 0);
+      await this.record(userId, client, 'failure', reason, now, distance, [
+        this.event('biometric.auth.failed', userId, call, {
+          userId,
+          reason,
+          distance,
+          attemptCount: user.failures,
+          ipAttemptCount: ip.failures,
+          locked,
+          retryAfterMs,
+          client,
+        }),
+      ]);
+      return { failures: user.failures, locked, retryAfterMs };
+    };
+
+    const record = await templates.findEnrolled(userId);
+    if (!record) {
+      await failure('NOT_ENROLLED');
+      throw new DomainError('not_found', 'NOT_ENROLLED', 'this user has no face enrollment');
+    }
+    try {
+      assertSameModel(record.modelId, modelId);
+    } catch {
+      throw new DomainError('unprocessable', 'REENROLLMENT_REQUIRED', 'the face template was made by an older model; enroll again', {
+        metadata: { templateModel: record.modelId, currentModel: modelId },
+      });
+    }
+
+    let probe;
+    try {
+      probe = await pipeline.singleFace(image, 'verify', call);
+    } catch (error) {
+      if (isDomainError(error) && REJECTED_PHOTO.has(error.reason)) {
+        await this.record(userId, client, 'rejected', error.reason, now, undefined, [
+          this.event('biometric.auth.failed', userId, call, { userId, reason: error.reason, distance: 0, attemptCount: 0, ipAttemptCount: 0, locked: false, retryAfterMs: 0, client }),
+        ]);
+      }
+      throw error;
+    }
+
+    const template = vault.open(record);
+    const result = verify({ vector: template, modelId: record.modelId }, { vector: probe.descriptor, modelId }, DEFAULT_VERIFY_THRESHOLD);
+    template.fill(0);
+
+    if (!result.match) {
+      await failure('NO_MATCH', result.distance);
+      this.deps.kick();
+      return { ...result, face: probe.box };
+    }
+
+    const jti = randomUUID();
+    const token = await this.deps.assertionKeys.sign(
+      { confidence: Math.round(result.confidence * 1000) / 1000, amr: ['face'] },
+      { issuer: FACE_ASSERTION_ISSUER, audience: FACE_ASSERTION_AUDIENCE, subject: userId, expiresInSec: this.deps.assertionTtlSec, jti },
+    );
+    const expiresAt = new Date(Date.now() + this.deps.assertionTtlSec * 1000);
+    await this.record(userId, client, 'success', 'MATCH', now, result.distance, [
+      this.event('biometric.auth.succeeded', userId, call, {
+        userId,
+        distance: result.distance,
+        confidence: result.confidence,
+        client,
+        assertionId: jti,
+      }),
+    ]);
+    this.deps.kick();
+    return { ...result, face: probe.box, assertion: { token, jti, expiresAt } };
+  }
+
+  private event<T extends 'biometric.auth.failed' | 'biometric.auth.succeeded'>(
+    type: T,
+    userId: string,
+    call: CallInfo,
+    data: Parameters<typeof pendingEvent<T>>[1],
+  ): PendingEvent {
+    return pendingEvent(type, data, { source: EVENT_SOURCE, subject: userId, ...(call.requestId ? { requestId: call.requestId } : {}) });
+  }
+
+  private async record(
+    userId: string,
+    client: ClientContext,
+    outcome: AttemptOutcome,
+    reason: string,
+    at: Date,
+    distance?: number,
+    events: PendingEvent[] = [],
+  ): Promise<void> {
+    await this.deps.attempts.record(
+      { _id: randomUUID(), userId, ip: client.ip, userAgent: client.userAgent, outcome, reason, at, ...(distance === undefined ? {} : { distance }) },
+      events,
+    );
+    if (events.length > 0) this.deps.kick();
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Face operations that need no throttling: enrollment (create/replace, read, delete), 1:N identify,
+ * compare, detect and expressions. Decisions live here; the pipeline, repositories and index are
+ * injected. Verify (the face-login channel) is in face-verify.service.ts.
+ */
+import type { AccessClaims } from '@guardian/auth';
+import { invalid } from '@guardian/domain';
+import { pendingEvent } from '@guardian/events';
+import type { Box, AnalyzedFace, Expression } from '../repositories/inference/index.js';
+import { EXPRESSIONS } from '../repositories/inference/index.js';
+import type { TemplateRecord, TemplateRepository } from '../repositories/template.repository.js';
+import { requireAdmin, requireSelfOrAdmin, requireUserId, isAdmin } from './access.js';
+import type { FaceIndex, IndexHit } from './face-index.js';
+import type { TemplateVault } from './face-index-sync.js';
+import type { FacePipeline, ImageInput, RunContext } from './face-pipeline.js';
+import { compare, DEFAULT_IDENTIFY_THRESHOLD, type CompareResult } from './matching.js';
+import { buildTemplate, MAX_SAMPLES, MIN_SAMPLES } from './template.js';
+
+export const EVENT_SOURCE = 'guardian/biometrics';
+
+export interface CallInfo extends RunContext {
+  requestId?: string;
+}
+
+export interface Enrollment {
+  userId: string;
+  modelId: string;
+  sampleCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface EnrollResult {
+  created: boolean;
+  enrollment: Enrollment;
+  faces: Box[];
+  possibleDuplicateOf: IndexHit[];
+}
+
+export interface IdentifyResult {
+  recognised: boolean;
+  candidates: IndexHit[];
+  threshold: number;
+  face: Box;
+}
+
+export interface CompareFacesResult extends CompareResult {
+  face1: Box;
+  face2: Box;
+}
+
+export interface DetectedFaceView extends AnalyzedFace {
+  dominantExpression: Expression;
+}
+
+export interface FaceServiceDeps {
+  pipeline: FacePipeline;
+  templates: TemplateRepository;
+  index: FaceIndex;
+  vault: TemplateVault;
+  /** Asks the relay to publish pending events now. */
+  kick: () => void;
+  modelId: string;
+}
+
+const toEnrollment = (record: TemplateRecord): Enrollment => ({
+  userId: record._id,
+  modelId: record.modelId,
+  sampleCount: record.sampleCount,
+  createdAt: record.createdAt,
+  updatedAt: record.updatedAt,
+});
+
+export function dominantExpression(expressions: Record<Expression, number>): Expression {
+  return EXPRESSIONS.reduce((best, e) => (expressions[e] > expressions[best] ? e : best), EXPRESSIONS[0]);
+}
+
+export class FaceService {
+  constructor(private readonly deps: FaceServiceDeps) {}
+
+  /** Creates or replaces the user's template. Emits biometric.enrolled (with possible duplicates). */
+  async enroll(actor: AccessClaims, userId: string, images: readonly ImageInput[], call: CallInfo): Promise<EnrollResult> {
+    requireUserId(userId);
+    requireSelfOrAdmin(actor, userId);
+    if (images.length < MIN_SAMPLES || images.length > MAX_SAMPLES) {
+      throw invalid('SAMPLE_COUNT', `enrollment takes ${MIN_SAMPLES}..${MAX_SAMPLES} images, got ${images.length}`, {
+        min: String(MIN_SAMPLES),
+        max: String(MAX_SAMPLES),
+        got: String(images.length),
+      });
+    }
+    const { pipeline, templates, index, vault, modelId } = this.deps;
+    const faces = await Promise.all(images.map((image, i) => pipeline.singleFace(image, 'enroll', call, i)));
+    const template = buildTemplate(
+      faces.map((f) => ({ descriptor: f.descriptor, detectionScore: f.score, faceSizePx: Math.max(f.box.width, f.box.height) })),
+      { modelId },
+    );
+    const duplicates = index.size > 0 ? index.search(template.vector, 5, DEFAULT_IDENTIFY_THRESHOLD, { excludeUserId: userId, modelId }) : [];
+
+    const previous = await templates.find(userId);
+    const created = !previous?.template;
+    const sealed = vault.seal(userId, modelId, template.vector);
+    const largest = faces.reduce((a, b) => (b.box.width * b.box.height > a.box.width * a.box.height ? b : a)).box;
+    const event = pendingEvent(
+      'biometric.enrolled',
+      { userId, modelId, sampleCount: template.sampleCount, updated: !created, possibleDuplicateOf: duplicates.map((d) => d.userId) },
+      { source: EVENT_SOURCE, subject: userId, ...(call.requestId ? { requestId: call.requestId } : {}) },
+    );
+    const saved = await templates.save(
+      previous,
+      {
+        userId,
+        modelId,
+        sampleCount: template.sampleCount,
+        ...sealed,
+        faceBox: { x: largest.x, y: largest.y, width: largest.width, height: largest.height },
+        quality: {
+          minDetectionScore: template.quality.minDetectionScore,
+          meanDetectionScore: template.quality.meanDetectionScore,
+          minFaceSizePx: template.quality.minFaceSizePx,
+          maxPairDistance: template.quality.maxPairDistance,
+        },
+      },
+      event,
+    );
+    index.upsert(userId, template.vector, modelId);
+    template.vector.fill(0);
+    this.deps.kick();
+    return { created, enrollment: toEnrollment(saved), faces: faces.map((f) => f.box), possibleDuplicateOf: duplicates };
+  }
+
+  async getEnrollment(actor: AccessClaims, userId: string): Promise<Enrollment | undefined> {
+    requireUserId(userId);
+    requireSelfOrAdmin(actor, userId);
+    const record = await this.deps.templates.findEnrolled(userId);
+    return record ? toEnrollment(record) : undefined;
+  }
+
+  /** Erases the user's template (self or admin). Emits biometric.removed. False when none existed. */
+  async deleteEnrollment(actor: AccessClaims, userId: string, call: CallInfo): Promise<boolean> {
+    requireUserId(userId);
+    requireSelfOrAdmin(actor, userId);
+    const reason = actor.userId === userId ? 'user_request' : isAdmin(actor) ? 'admin' : 'user_request';
+    return this.erase(userId, reason, call.requestId);
+  }
+
+  /** Erasure for any reason (also `identity.user.deleted`); idempotent. */
+  async erase(userId: string, reason: 'user_request' | 'admin' | 'user_deleted', requestId?: string): Promise<boolean> {
+    const event = pendingEvent('biometric.removed', { userId, reason }, { source: EVENT_SOURCE, subject: userId, ...(requestId ? { requestId } : {}) });
+    const erased = await this.deps.templates.erase(userId, event);
+    this.deps.index.remove(userId);
+    if (erased) this.deps.kick();
+    return erased;
+  }
+
+  /** 1:N search (admin): the nearest enrolled users within the identify threshold. */
+  async identify(actor: AccessClaims, image: ImageInput | undefined, topK: number, call: CallInfo): Promise<IdentifyResult> {
+    requireAdmin(actor);
+    const k = topK === 0 ? 5 : topK;
+    if (!Number.isInteger(k) || k < 1 || k > 50) throw invalid('BAD_TOP_K', 'top_k must be 1..50');
+    const face = await this.deps.pipeline.singleFace(image, 'identify', call);
+    const candidates = this.deps.index.search(face.descriptor, k, DEFAULT_IDENTIFY_THRESHOLD, { modelId: this.deps.modelId });
+    return { recognised: candidates.length > 0, candidates, threshold: DEFAULT_IDENTIFY_THRESHOLD, face: face.box };
+  }
+
+  /** Are the single faces of two photos the same person? (any signed-in caller) */
+  async compare(_actor: AccessClaims, image1: ImageInput | undefined, image2: ImageInput | undefined, call: CallInfo): Promise<CompareFacesResult> {
+    const { pipeline, modelId } = this.deps;
+    const [a, b] = await Promise.all([pipeline.singleFace(image1, 'compare', call, 0), pipeline.singleFace(image2, 'compare', call, 1)]);
+    const result = compare({ vector: a.descriptor, modelId }, { vector: b.descriptor, modelId });
+    return { ...result, face1: a.box, face2: b.box };
+  }
+
+  /** Every face in the photo (none is not an error). */
+  async detect(_actor: AccessClaims, image: ImageInput | undefined, withAgeGender: boolean, call: CallInfo) {
+    const result = await this.deps.pipeline.analyze(image, call, { withAgeGender });
+    return { ...result, faces: result.faces.map((f): DetectedFaceView => ({ ...f, dominantExpression: dominantExpression(f.expressions) })) };
+  }
+
+  /** Expressions of every face in the photo; NO_FACE when there is none. */
+  async analyzeExpressions(_actor: AccessClaims, image: ImageInput | undefined, call: CallInfo): Promise<DetectedFaceView[]> {
+    const result = await this.deps.pipeline.analyze(image, call, { required: true });
+    return result.faces.map((f) => ({ ...f, dominantExpression: dominantExpression(f.expressions) }));
+  }
+}

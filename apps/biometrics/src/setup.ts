@@ -1,0 +1,156 @@
+/**
+ * biometrics' wiring: config -> keys -> inference pool -> repositories -> index (loaded, kept in sync)
+ * -> services -> gRPC and consumers. `main.ts` hands it to app-kit's runGrpcService; tests call it
+ * in-process with their own connections (and may pass a token verifier and assertion keys).
+ */
+import { AccessTokenVerifier, CachedJwks, KeyRing, type TokenVerifier } from '@guardian/auth';
+import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
+import { createClient } from '@guardian/grpc-kit';
+import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
+import type { JSONWebKeySet, JWK } from 'jose';
+import { Gauge } from 'prom-client';
+import { faceThrottlePolicies, type BiometricsConfig } from './config.js';
+import { handleUserDeleted, USER_DELETED_DURABLE } from './consumers/user-deleted.consumer.js';
+import { IndexSyncConsumer } from './consumers/index-sync.consumer.js';
+import { faceGrpc } from './grpc/face.grpc.js';
+import { faceAttemptModel, FaceAttemptRepository } from './repositories/face-attempt.repository.js';
+import { InferencePool } from './repositories/inference/index.js';
+import { loadTemplateKeys } from './repositories/template-key.repository.js';
+import { templateModel, TemplateRepository } from './repositories/template.repository.js';
+import { FaceIndex } from './services/face-index.js';
+import { FaceIndexSync, TemplateVault } from './services/face-index-sync.js';
+import { FacePipeline } from './services/face-pipeline.js';
+import { FaceVerifyService } from './services/face-verify.service.js';
+import { FaceService } from './services/face.service.js';
+import { FACEAPI_MODEL_ID } from './services/template.js';
+
+export interface BiometricsOverrides {
+  /** Verifies access tokens (default: identity's JWKS over gRPC). */
+  verifier?: TokenVerifier;
+  /** Signs face assertions (default: BIOMETRICS_ASSERTION_KEYS or the dev key file). */
+  assertionKeys?: KeyRing;
+}
+
+/** What tests reach into besides the gRPC parts. */
+export interface BiometricsInternals {
+  pool: InferencePool;
+  index: FaceIndex;
+  faces: FaceService;
+  indexSync: IndexSyncConsumer;
+  assertionKeys: KeyRing;
+}
+
+/** identity's AuthService.GetJwks as a JWKS source for the access-token verifier. */
+function identityJwks(address: string): () => Promise<JSONWebKeySet> {
+  const client = createClient(AuthServiceClient, AuthServiceService, address, { idempotent: ['getJwks'], deadlineMs: 3_000 });
+  return async () => {
+    const { jwks } = await client.getJwks({});
+    const keys = (jwks?.keys ?? []).map((k) => Object.fromEntries(Object.entries(k).filter(([, v]) => v !== '')) as JWK);
+    return { keys };
+  };
+}
+
+export async function setupBiometrics(
+  deps: ServiceDeps<BiometricsConfig>,
+  overrides: BiometricsOverrides = {},
+): Promise<ServiceParts & { internals: BiometricsInternals }> {
+  const { config, logger, mongo, bus, registry, grpcDurations } = deps;
+
+  const assertionKeys =
+    overrides.assertionKeys ??
+    (await KeyRing.load({
+      ...(config.BIOMETRICS_ASSERTION_KEYS ? { json: config.BIOMETRICS_ASSERTION_KEYS } : {}),
+      devFile: config.BIOMETRICS_DEV_KEY_FILE,
+      onDevKey: (file, created) =>
+        logger.warn({ file, created }, 'using a development face-assertion key: set BIOMETRICS_ASSERTION_KEYS in production'),
+    }));
+  const templateKeys = await loadTemplateKeys({
+    base64: config.BIOMETRICS_TEMPLATE_KEY,
+    keyId: config.BIOMETRICS_TEMPLATE_KEY_ID,
+    retiredJson: config.BIOMETRICS_TEMPLATE_RETIRED_KEYS,
+    devFile: config.BIOMETRICS_DEV_TEMPLATE_KEY_FILE,
+    onDevKey: (file, created) =>
+      logger.warn({ file, created }, 'using a development template encryption key: set BIOMETRICS_TEMPLATE_KEY in production'),
+  });
+  const verifier = overrides.verifier ?? new AccessTokenVerifier(new CachedJwks(identityJwks(config.BIOMETRICS_IDENTITY_ADDRESS)));
+
+  const pool = await InferencePool.start({
+    backend: config.BIOMETRICS_INFERENCE_BACKEND,
+    ...(config.BIOMETRICS_INFERENCE_WORKERS ? { workers: config.BIOMETRICS_INFERENCE_WORKERS } : {}),
+    ...(config.BIOMETRICS_INFERENCE_QUEUE ? { maxQueue: config.BIOMETRICS_INFERENCE_QUEUE } : {}),
+    defaultTimeoutMs: config.BIOMETRICS_INFERENCE_TIMEOUT_MS,
+    microBatch: config.BIOMETRICS_INFERENCE_MICRO_BATCH === 'auto' ? 'auto' : config.BIOMETRICS_INFERENCE_MICRO_BATCH === 'true',
+    logger: logger.child({ component: 'inference' }),
+  });
+  logger.info({ ...pool.stats() }, `inference backend: ${pool.backend}`);
+
+  const templates = new TemplateRepository(templateModel(mongo));
+  const attempts = new FaceAttemptRepository(faceAttemptModel(mongo));
+  const index = new FaceIndex({ modelId: FACEAPI_MODEL_ID });
+  const vault = new TemplateVault(templateKeys);
+  const sync = new FaceIndexSync(index, templates, vault, logger.child({ component: 'face-index' }));
+  const indexSync = await IndexSyncConsumer.subscribe(bus, sync, logger.child({ component: 'index-sync' }));
+  await sync.loadAll();
+  indexSync.run();
+
+  new Gauge({ name: 'biometrics_inference_backend', help: 'The inference backend in use (1)', labelNames: ['backend'], registers: [registry] })
+    .labels(pool.backend)
+    .set(1);
+  new Gauge({ name: 'biometrics_inference_queue_depth', help: 'Inference requests waiting for a worker', registers: [registry], collect() { this.set(pool.stats().queued); } });
+  new Gauge({ name: 'biometrics_inference_rejected_total', help: 'Inference requests refused because the queue was full', registers: [registry], collect() { this.set(pool.stats().rejectedQueueFull); } });
+  new Gauge({ name: 'biometrics_face_index_templates', help: 'Templates in the in-memory 1:N index', registers: [registry], collect() { this.set(index.size); } });
+
+  let kickRelay: (() => void) | undefined;
+  const kick = () => kickRelay?.();
+  const pipeline = new FacePipeline(pool, {
+    detectors: {
+      enroll: config.BIOMETRICS_DETECTOR_ENROLL,
+      verify: config.BIOMETRICS_DETECTOR_VERIFY,
+      identify: config.BIOMETRICS_DETECTOR_IDENTIFY,
+      compare: config.BIOMETRICS_DETECTOR_COMPARE,
+      detect: config.BIOMETRICS_DETECTOR_DETECT,
+    },
+    tinyInputSize: config.BIOMETRICS_TINY_INPUT_SIZE,
+    intake: { maxBytes: config.BIOMETRICS_MAX_IMAGE_BYTES },
+  });
+  const faces = new FaceService({ pipeline, templates, index, vault, kick, modelId: FACEAPI_MODEL_ID });
+  const faceVerify = new FaceVerifyService({
+    pipeline,
+    templates,
+    attempts,
+    vault,
+    assertionKeys,
+    policies: faceThrottlePolicies(config),
+    assertionTtlSec: config.BIOMETRICS_ASSERTION_TTL_SEC,
+    modelId: FACEAPI_MODEL_ID,
+    kick,
+  });
+
+  const status = () => {
+    const stats = pool.stats();
+    return {
+      inferenceBackend: stats.backend,
+      inferenceWorkers: stats.workers,
+      queueCapacity: stats.maxQueue,
+      queued: stats.queued,
+      modelId: FACEAPI_MODEL_ID,
+      indexedTemplates: index.size,
+      indexMode: index.mode,
+    };
+  };
+
+  return {
+    protoFiles: ['guardian/biometrics/v1/face.proto'],
+    services: [faceGrpc({ logger, durations: grpcDurations, verifier, assertionKeys, faces, verification: faceVerify, status })],
+    relayModels: [templates.model, attempts.model],
+    consumers: [{ durable: USER_DELETED_DURABLE, filter: 'identity.user.deleted', maxDeliver: 10, handler: handleUserDeleted(faces) }],
+    onRelay: (relay) => {
+      kickRelay = () => relay.kick();
+    },
+    onShutdown: [
+      { name: 'index-sync', run: () => indexSync.stop() },
+      { name: 'inference', run: () => pool.close() },
+    ],
+    internals: { pool, index, faces, indexSync, assertionKeys },
+  };
+}
