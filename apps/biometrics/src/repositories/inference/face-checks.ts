@@ -14,14 +14,17 @@ export interface FaceCheckOptions {
   minFaceSize?: number;
   /** Same, in working-image pixels (default 48): faces the models saw too small give weak descriptors. */
   minWorkingFaceSize?: number;
-  /** Detection-score gate (default 0.7; detectors return faces from 0.5 up). */
+  /**
+   * Detection-score gate (default 0.6). Detectors return faces from their own threshold (0.5) up;
+   * a request may lower that threshold so that weak faces come back and are refused here with a reason.
+   */
   minQualityScore?: number;
 }
 
 export const DEFAULT_FACE_CHECKS: Required<FaceCheckOptions> = {
   minFaceSize: 80,
   minWorkingFaceSize: 48,
-  minQualityScore: 0.7,
+  minQualityScore: 0.6,
 };
 
 export interface FacesResult<F extends DetectedFace> {

@@ -57,10 +57,8 @@ async function main() {
 
   port.on('message', (msg: ToWorker) => {
     if (msg.type === 'crash') {
-      setImmediate(() => {
-        throw new Error('worker crash requested (test hook)');
-      });
-      return;
+      // Synchronously, so the worker dies before it handles any message queued behind this one.
+      throw new Error('worker crash requested (test hook)');
     }
     void (async () => {
       const started = performance.now();
