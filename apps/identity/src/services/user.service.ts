@@ -21,8 +21,9 @@ export interface Page {
 export function parsePage(pageSize: number, pageToken: string): Page {
   const limit = pageSize <= 0 ? 20 : Math.min(pageSize, 100);
   if (!pageToken) return { offset: 0, limit };
-  const offset = Number(Buffer.from(pageToken, 'base64url').toString('utf8'));
-  if (!Number.isInteger(offset) || offset < 0) throw invalid('INVALID_PAGE_TOKEN', 'Page token is not valid.');
+  const decoded = /^[A-Za-z0-9_-]{1,16}$/.test(pageToken) ? Buffer.from(pageToken, 'base64url').toString('utf8') : '';
+  const offset = /^\d{1,9}$/.test(decoded) ? Number(decoded) : -1;
+  if (offset < 0) throw invalid('INVALID_PAGE_TOKEN', 'Page token is not valid.');
   return { offset, limit };
 }
 
