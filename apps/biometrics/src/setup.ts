@@ -38,6 +38,7 @@ export interface BiometricsInternals {
   faces: FaceService;
   indexSync: IndexSyncConsumer;
   assertionKeys: KeyRing;
+  templates: TemplateRepository;
 }
 
 /** identity's AuthService.GetJwks as a JWKS source for the access-token verifier. */
@@ -151,6 +152,6 @@ export async function setupBiometrics(
       { name: 'index-sync', run: () => indexSync.stop() },
       { name: 'inference', run: () => pool.close() },
     ],
-    internals: { pool, index, faces, indexSync, assertionKeys },
+    internals: { pool, index, faces, indexSync, assertionKeys, templates },
   };
 }
