@@ -139,7 +139,7 @@ export class NotificationRepository {
             $set: { leaseUntil: new Date(now.getTime() + leaseMs), updatedAt: now },
             $inc: { attempts: 1 },
           },
-          { upsert: true, new: true },
+          { upsert: true, returnDocument: 'after' },
         )
         .lean<NotificationDoc>()
         .exec();

@@ -1,0 +1,117 @@
+import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
+import { AccessTokenVerifier, CachedJwks, type JwksSource } from '@guardian/auth';
+import type { GuardianEvent } from '@guardian/events';
+import { createClient } from '@guardian/grpc-kit';
+import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
+import type { JSONWebKeySet } from 'jose';
+
+import type { NotifierConfig } from './config.js';
+import { notificationGrpc } from './grpc/notification.grpc.js';
+import { ContactRepository } from './repositories/contact.repository.js';
+import { DeadLetterPublisher } from './repositories/dead-letter.publisher.js';
+import { DigestRepository } from './repositories/digest.repository.js';
+import { NotifierMetrics } from './repositories/metrics.js';
+import { NotificationRepository } from './repositories/notification.repository.js';
+import { OutboxTransport } from './repositories/outbox.transport.js';
+import { PreferencesRepository } from './repositories/preferences.repository.js';
+import { ResendTransport } from './repositories/resend.transport.js';
+import { DeliveryLogService } from './services/delivery-log.service.js';
+import type { MailTransport } from './services/mail.js';
+import { NotificationDispatcher } from './services/notification.service.js';
+
+export const NOTIFIER_PROTO_FILES = ['guardian/notifier/v1/notification.proto'];
+
+export interface NotifierParts extends ServiceParts {
+  dispatcher: NotificationDispatcher;
+  repositories: {
+    contacts: ContactRepository;
+    preferences: PreferencesRepository;
+    digests: DigestRepository;
+    notifications: NotificationRepository;
+    outbox: OutboxTransport;
+  };
+  transport: MailTransport;
+}
+
+/**
+ * The notifier's wiring (config -> repositories -> services -> transports), run by app-kit in
+ * main.ts and by the integration tests. `jwks` replaces identity's GetJwks (tests sign their own tokens).
+ */
+export async function setupNotifier(deps: ServiceDeps<NotifierConfig>, overrides: { jwks?: JwksSource } = {}): Promise<NotifierParts> {
+  const { config, logger, mongo, bus, registry } = deps;
+  const durable = config.NOTIFIER_CONSUMER_DURABLE;
+
+  const contacts = new ContactRepository(mongo);
+  const preferences = new PreferencesRepository(mongo);
+  const digests = new DigestRepository(mongo);
+  const notifications = new NotificationRepository(mongo);
+  const outbox = new OutboxTransport(mongo);
+  const transport: MailTransport = config.NOTIFIER_RESEND_API_KEY
+    ? new ResendTransport({
+        apiKey: config.NOTIFIER_RESEND_API_KEY,
+        ...(config.NOTIFIER_RESEND_BASE_URL ? { baseUrl: config.NOTIFIER_RESEND_BASE_URL } : {}),
+      })
+    : outbox;
+  logger.info({ transport: transport.name }, 'mail transport selected');
+  const deadLetters = new DeadLetterPublisher(bus, durable);
+  const metrics = new NotifierMetrics(registry, bus, durable);
+
+  const dispatcher = new NotificationDispatcher(
+    {
+      contacts,
+      preferences,
+      digests,
+      notifications,
+      transport,
+      deadLetters,
+      forgetUser: async (userId) => {
+        await Promise.all([preferences.forget(userId), digests.forget(userId), outbox.forget(userId), notifications.forgetRecipient(userId)]);
+      },
+      onOutcome: (template, outcome) => metrics.count(template, outcome),
+    },
+    {
+      from: config.NOTIFIER_MAIL_FROM,
+      digestWindowMs: config.NOTIFIER_DIGEST_WINDOW_MS,
+      maxDeliver: config.NOTIFIER_MAX_DELIVER,
+      backoff: { baseMs: config.NOTIFIER_RETRY_BASE_MS, maxMs: config.NOTIFIER_RETRY_MAX_MS },
+      leaseMs: config.NOTIFIER_LEASE_MS,
+      noAddressRetries: config.NOTIFIER_NO_ADDRESS_RETRIES,
+      noAddressDelayMs: config.NOTIFIER_NO_ADDRESS_DELAY_MS,
+    },
+    logger,
+  );
+
+  let jwksSource = overrides.jwks;
+  const onShutdown = [];
+  if (!jwksSource) {
+    const identity = createClient(AuthServiceClient, AuthServiceService, config.NOTIFIER_IDENTITY_ADDRESS, {
+      idempotent: ['getJwks'],
+      deadlineMs: 3_000,
+    });
+    jwksSource = async () => {
+      const { jwks } = await identity.getJwks({});
+      return { keys: (jwks?.keys ?? []).map((k) => ({ ...k })) } as JSONWebKeySet;
+    };
+    onShutdown.push({ name: 'identity-client', run: () => identity.close() });
+  }
+  const verifier = new AccessTokenVerifier(new CachedJwks(jwksSource));
+  const log = new DeliveryLogService({ notifications, outbox, preferences });
+
+  return {
+    services: [notificationGrpc({ logger, verifier, durations: deps.grpcDurations, log })],
+    protoFiles: NOTIFIER_PROTO_FILES,
+    consumers: [
+      {
+        durable,
+        maxDeliver: config.NOTIFIER_MAX_DELIVER,
+        ackWaitMs: config.NOTIFIER_ACK_WAIT_MS,
+        concurrency: config.NOTIFIER_CONCURRENCY,
+        handler: (event: GuardianEvent, delivery) => dispatcher.handle(event, delivery),
+      },
+    ],
+    onShutdown,
+    dispatcher,
+    repositories: { contacts, preferences, digests, notifications, outbox },
+    transport,
+  };
+}
