@@ -9,6 +9,7 @@ import { FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/f
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { UserServiceClient, UserServiceService } from '@guardian/proto/gen/guardian/identity/v1/user';
 import { VerificationServiceClient, VerificationServiceService } from '@guardian/proto/gen/guardian/identity/v1/verification';
+import type { Logger } from '@guardian/logger';
 import { createMetricsRegistry } from '@guardian/runtime';
 import { testLogger, testServers, uniqueId, uniqueSubjectPrefix, waitFor } from '@guardian/testkit';
 import { Histogram } from 'prom-client';
@@ -92,9 +93,9 @@ export interface IdentityHarness {
  * Identity in-process, booted the way app-kit boots it (own database, own stream and subject
  * prefix), on a real gRPC port with the generated clients; plus a fake biometrics for its JWKS.
  */
-export async function startIdentity(env: Record<string, string> = {}): Promise<IdentityHarness> {
+export async function startIdentity(env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<IdentityHarness> {
   const { natsUrl, mongoUrl } = testServers();
-  const logger = testLogger('identity');
+  const logger = options.logger ?? testLogger('identity');
   const biometrics = await startFakeBiometrics();
   const config = loadIdentityConfig({
     MONGO_URL: mongoUrl,
