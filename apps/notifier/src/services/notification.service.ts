@@ -7,6 +7,7 @@ import type { TemplateName } from '../templates/template-data.js';
 import { isUserEvent, type Contact, type UserEvent } from './address-book.js';
 import { classifyTransportError, type BackoffPolicy } from './delivery-errors.js';
 import type { DigestDecision } from './failed-login-digest.js';
+import { KeyedMutex } from './keyed-mutex.js';
 import type { MailTransport } from './mail.js';
 import { planNotification, recipientOf, type Preferences } from './notification-policy.js';
 
@@ -45,13 +46,21 @@ export interface DispatcherOptions {
  * outcome. Returns the consumer decision; throws only for the unexpected (the consumer retries).
  */
 export class NotificationDispatcher {
+  private readonly perUser = new KeyedMutex();
+
   constructor(
     private readonly ports: DispatcherPorts,
     private readonly options: DispatcherOptions,
     private readonly logger: Logger,
   ) {}
 
+  /** One user's events are handled one at a time (see KeyedMutex); different users in parallel. */
   async handle(event: GuardianEvent, delivery: Pick<DeliveryInfo, 'deliveryCount'>): Promise<Decision> {
+    const userId = recipientOf(event);
+    return userId ? this.perUser.run(userId, () => this.handleOne(event, delivery)) : this.handleOne(event, delivery);
+  }
+
+  private async handleOne(event: GuardianEvent, delivery: Pick<DeliveryInfo, 'deliveryCount'>): Promise<Decision> {
     const { ports } = this;
     if (isUserEvent(event)) {
       await ports.contacts.apply(event);
