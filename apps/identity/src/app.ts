@@ -23,6 +23,7 @@ import { AuthService } from './services/auth.service.js';
 import { BiometricSummaryService } from './services/biometric.service.js';
 import { eventFactory } from './services/events.js';
 import { Argon2idHasher } from './services/password-hasher.js';
+import { SessionLivenessCache } from './services/session-cache.js';
 import { UserService } from './services/user.service.js';
 import { VerificationService } from './services/verification.service.js';
 
@@ -70,6 +71,7 @@ export async function setupIdentity(deps: ServiceDeps<IdentityConfig>): Promise<
     faceJwks,
     claimJti: usedAssertions.claim,
     events,
+    liveSessions: new SessionLivenessCache(config.IDENTITY_SESSION_CACHE_TTL_MS),
     policies: {
       ...throttlePolicies(config),
       refresh: { idleTtlMs: config.IDENTITY_REFRESH_IDLE_TTL_MS, absoluteTtlMs: config.IDENTITY_REFRESH_ABSOLUTE_TTL_MS },

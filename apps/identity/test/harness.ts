@@ -113,7 +113,6 @@ export async function startIdentity(env: Record<string, string> = {}, options: {
     IDENTITY_BOOTSTRAP_MASTER_PASSWORD: MASTER.password,
     IDENTITY_ACCOUNT_DELAY_BASE_MS: '0',
     IDENTITY_IP_DELAY_BASE_MS: '0',
-    IDENTITY_RELAY_INTERVAL_MS: '200',
     ...env,
   });
   const mongo = await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger });
@@ -123,7 +122,7 @@ export async function startIdentity(env: Record<string, string> = {}, options: {
   const grpcDurations = new Histogram({ name: 'grpc_server_handling_seconds', help: 'test', labelNames: ['method', 'code'] as const, registers: [registry] });
   const parts = await setupIdentity({ config, logger, mongo, bus, registry, grpcDurations });
   const grpc: GrpcServerHandle = await startGrpcServer({ host: config.GRPC_HOST, port: config.GRPC_PORT, services: parts.services, protoFiles: parts.protoFiles, logger });
-  const relay = new PendingEventsRelay(bus, parts.relayModels ?? [], logger, { intervalMs: config.IDENTITY_RELAY_INTERVAL_MS });
+  const relay = new PendingEventsRelay(bus, parts.relayModels ?? [], logger, { intervalMs: 1_000 });
   parts.onRelay?.(relay);
   relay.start();
   const consumers = await Promise.all((parts.consumers ?? []).map((c) => EventConsumer.start(bus, { ...c, logger })));

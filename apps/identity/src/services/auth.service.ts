@@ -10,6 +10,7 @@ import type { ClientContext, EventFactory } from './events.js';
 import { type ClaimJti, type FaceAssertionRules, verifyFaceAssertion } from './face-assertion.js';
 import { normalizeEmail, normalizeFullName, normalizeLocale, normalizeUsername } from './identifiers.js';
 import type { PasswordHasher } from './password-hasher.js';
+import { SessionLivenessCache } from './session-cache.js';
 import { assertPasswordAcceptable } from './password-policy.js';
 import {
   type RefreshPolicy,
@@ -46,6 +47,8 @@ export interface AuthServiceDeps {
   claimJti: ClaimJti;
   events: EventFactory;
   policies: AuthPolicies;
+  /** Recently confirmed live sessions (see session-cache.ts); none when absent. */
+  liveSessions?: SessionLivenessCache;
   clock?: () => Date;
 }
 
@@ -61,9 +64,11 @@ const invalidCredentials = () => unauthenticated('INVALID_CREDENTIALS', 'Invalid
  */
 export class AuthService {
   private readonly clock: () => Date;
+  private readonly liveSessions: SessionLivenessCache;
 
   constructor(private readonly deps: AuthServiceDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.liveSessions = deps.liveSessions ?? new SessionLivenessCache(0);
   }
 
   // ---- registration -------------------------------------------------------------------------
@@ -350,12 +355,15 @@ export class AuthService {
   /** Verifies an access token and that its session is still live (identity owns sessions). */
   async authenticate(token: string): Promise<AccessClaims> {
     const claims = await this.deps.tokens.verify(token);
+    if (this.liveSessions.isFresh(claims.sessionId)) return claims;
     if (!(await this.deps.sessions.isLive(claims.sessionId, claims.userId))) throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
+    this.liveSessions.markLive(claims.sessionId);
     return claims;
   }
 
   async revokeSessions(userId: string, ids: string[], reason: string, requestId?: string): Promise<number> {
     if (ids.length === 0) return 0;
+    this.liveSessions.forget(ids);
     const event = this.deps.events.make('identity.session.revoked', { userId, sessionIds: ids, reason }, userId, requestId);
     const count = await this.deps.sessions.revoke(ids, reason, this.clock(), event);
     this.deps.events.queued();
