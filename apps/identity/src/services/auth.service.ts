@@ -291,11 +291,13 @@ export class AuthService {
       user._id,
       requestId,
     );
-    await this.deps.sessions.insert(session, [event]);
-    await this.deps.attempts.record({ _id: randomUUID(), accountKey: user._id, userId: user._id, identifier, ip: client.ip, userAgent: client.userAgent, method, outcome: 'success', reason: '', at: now });
-    if (user.lockedUntil) await this.deps.users.update(user._id, { $set: { lockedUntil: null } });
+    const [access] = await Promise.all([
+      this.deps.tokens.issue({ userId: user._id, sessionId, role: user.role }),
+      this.deps.sessions.insert(session, [event]),
+      this.deps.attempts.record({ _id: randomUUID(), accountKey: user._id, userId: user._id, identifier, ip: client.ip, userAgent: client.userAgent, method, outcome: 'success', reason: '', at: now }),
+      user.lockedUntil ? this.deps.users.update(user._id, { $set: { lockedUntil: null } }) : undefined,
+    ]);
     this.deps.events.queued();
-    const access = await this.deps.tokens.issue({ userId: user._id, sessionId, role: user.role });
     const { passwordHash: _hash, ...safeUser } = user;
     return {
       user: { ...safeUser, lockedUntil: null } as UserRecord,
