@@ -1,5 +1,14 @@
 import { env, loadConfigOrExit, z } from '@guardian/config';
 
+const list = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
 /** Every variable web reads (the only reader of process.env). Documented in README.md. */
 export const webSchema = z.object({
   LOG_LEVEL: env.logLevel.default('info'),
@@ -15,6 +24,29 @@ export const webSchema = z.object({
   WEB_BIOMETRICS_ADDRESS: z.string().default('127.0.0.1:50052'),
   WEB_NOTIFIER_ADDRESS: z.string().default('127.0.0.1:50053'),
   SHUTDOWN_TIMEOUT_MS: env.durationMs.default(10_000),
+  /** Origins (scheme://host[:port]) allowed to call the API from a browser with credentials; comma-separated. */
+  WEB_CORS_ORIGINS: list.default([]),
+  /** Mark cookies `Secure` (set when the BFF is reached over HTTPS, directly or behind a TLS proxy). */
+  WEB_COOKIE_SECURE: env.bool.default(false),
+  /** Trust X-Forwarded-For from a proxy in front (the client IP for rate limits and login events). */
+  WEB_TRUST_PROXY: env.bool.default(false),
+  /** JSON body limit (bytes); base64 photos count here, so it is above the photo limit. */
+  WEB_BODY_LIMIT_BYTES: env.positiveInt.default(12 * 1024 * 1024),
+  /** Largest photo accepted (bytes, decoded), checked before the bytes are buffered. */
+  WEB_MAX_IMAGE_BYTES: env.positiveInt.default(8 * 1024 * 1024),
+  /** Largest identity document accepted (bytes). */
+  WEB_MAX_DOCUMENT_BYTES: env.positiveInt.default(10 * 1024 * 1024),
+  /** Per-IP budget on auth endpoints (login, register, refresh, face login): requests per window. */
+  WEB_AUTH_RATE_LIMIT: env.positiveInt.default(30),
+  WEB_AUTH_RATE_WINDOW_MS: env.positiveInt.default(60_000),
+  /** Deadline of gRPC calls (face calls get WEB_FACE_DEADLINE_MS: inference can queue). */
+  WEB_GRPC_DEADLINE_MS: env.positiveInt.default(5_000),
+  WEB_FACE_DEADLINE_MS: env.positiveInt.default(30_000),
+  /** How far back the live feed replays login events at start-up, and how many it keeps in memory. */
+  WEB_FEED_BACKFILL_MS: env.positiveInt.default(24 * 3600_000),
+  WEB_FEED_CAPACITY: env.positiveInt.default(2_000),
+  /** Where the built dashboard is (vite build output). */
+  WEB_DASHBOARD_DIR: z.string().optional(),
 });
 
 export type WebConfig = z.infer<typeof webSchema>;

@@ -1,12 +1,15 @@
 import { AccessTokenVerifier, CachedJwks } from '@guardian/auth';
-import { EventBus } from '@guardian/events';
-import { checkHealth, createClient } from '@guardian/grpc-kit';
+import { EventBus, EventConsumer } from '@guardian/events';
+import { checkHealth } from '@guardian/grpc-kit';
 import { createLogger } from '@guardian/logger';
 import { closeMongo, connectMongo } from '@guardian/mongo';
-import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { createMetricsRegistry, runService } from '@guardian/runtime';
+import { createServiceClients } from './clients.js';
 import { loadWebConfig } from './config.js';
-import { buildServer } from './server.js';
+import { buildServer, DEFAULT_DASHBOARD_DIR } from './server.js';
+import { consumerLag } from './services/consumer-lag.js';
+import { Directory } from './services/directory.js';
+import { LiveFeed } from './services/live-feed.js';
 
 const config = loadWebConfig();
 const logger = createLogger('web', { level: config.LOG_LEVEL });
@@ -24,12 +27,16 @@ runService({
       source: 'guardian/web',
       logger,
     });
-    const identity = createClient(AuthServiceClient, AuthServiceService, config.WEB_IDENTITY_ADDRESS, {
-      idempotent: ['getJwks'],
+    const clients = createServiceClients({
+      identity: config.WEB_IDENTITY_ADDRESS,
+      biometrics: config.WEB_BIOMETRICS_ADDRESS,
+      notifier: config.WEB_NOTIFIER_ADDRESS,
+      deadlineMs: config.WEB_GRPC_DEADLINE_MS,
+      faceDeadlineMs: config.WEB_FACE_DEADLINE_MS,
     });
     const verifier = new AccessTokenVerifier(
       new CachedJwks(async () => {
-        const { jwks } = await identity.getJwks({});
+        const { jwks } = await clients.auth.getJwks({});
         return { keys: (jwks?.keys ?? []).map((key) => ({ ...key })) };
       }),
     );
@@ -41,18 +48,51 @@ runService({
       ] as const
     ).map(([name, address]) => ({ name, address, check: () => checkHealth(address) }));
 
+    // Read models from events: usernames for face login (durable, shared by replicas), login
+    // attempts for the live feed (per process).
+    const directory = new Directory(mongo);
+    const directoryConsumer = await EventConsumer.start(bus, {
+      durable: 'web-directory',
+      filter: 'identity.user.>',
+      maxDeliver: 10,
+      handler: directory.handle,
+      logger,
+    });
+    const feed = new LiveFeed(config.WEB_FEED_CAPACITY);
+    await feed.start(bus, { backfillMs: config.WEB_FEED_BACKFILL_MS, logger });
+
     const server = await buildServer({
       logger,
       registry,
-      context: { logger, verifier, services },
+      context: {
+        logger,
+        verifier,
+        clients,
+        services,
+        feed,
+        directory,
+        consumerLag: () => consumerLag(bus),
+        limits: { imageBytes: config.WEB_MAX_IMAGE_BYTES, documentBytes: config.WEB_MAX_DOCUMENT_BYTES },
+      },
       isReady: () => bus.connected && mongo.readyState === 1,
+      http: {
+        corsOrigins: config.WEB_CORS_ORIGINS,
+        cookieSecure: config.WEB_COOKIE_SECURE,
+        trustProxy: config.WEB_TRUST_PROXY,
+        bodyLimitBytes: config.WEB_BODY_LIMIT_BYTES,
+        maxUploadBytes: Math.max(config.WEB_MAX_IMAGE_BYTES, config.WEB_MAX_DOCUMENT_BYTES),
+        authRateLimit: { limit: config.WEB_AUTH_RATE_LIMIT, windowMs: config.WEB_AUTH_RATE_WINDOW_MS },
+        dashboardDir: config.WEB_DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR,
+      },
     });
     await server.listen({ host: config.WEB_HOST, port: config.WEB_HTTP_PORT });
     logger.info({ url: `http://localhost:${(server.server.address() as { port: number }).port}` }, 'web ready');
 
     return [
       { name: 'http', run: () => server.close() },
-      { name: 'grpc-clients', run: () => identity.close() },
+      { name: 'live-feed', run: () => feed.stop() },
+      { name: 'directory-consumer', run: () => directoryConsumer.stop() },
+      { name: 'grpc-clients', run: async () => clients.close() },
       { name: 'nats', run: () => bus.drain() },
       { name: 'mongo', run: () => closeMongo(mongo) },
     ];

@@ -1,32 +1,136 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import fastifyStatic from '@fastify/static';
 import { newRequestId, requestIdFrom, REQUEST_ID_KEY, type Logger } from '@guardian/logger';
+import { TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
+import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './http/docs.js';
+import { openApiDocument, registerRest, restError } from './http/rest.js';
+import { COOKIE, csrfViolation, isAuthEndpoint, RateLimiter, securityHeaders } from './http/security.js';
+import { cookieSession } from './http/session.js';
+import { errorFacts } from './router/errors.js';
 import { appRouter, type AppRouter } from './router/root.js';
-import { createContextInner, type ContextInner } from './router/trpc.js';
+import { createContextInner, type Context, type ContextDeps } from './router/trpc.js';
+
+export interface HttpOptions {
+  corsOrigins: readonly string[];
+  cookieSecure: boolean;
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  maxUploadBytes: number;
+  authRateLimit: { limit: number; windowMs: number };
+  /** The built dashboard (index.html + assets); a notice page is served when it is missing. */
+  dashboardDir: string;
+}
 
 export interface ServerDeps {
   logger: Logger;
   registry: Registry;
-  context: Omit<ContextInner, 'accessToken' | 'requestId'>;
+  context: ContextDeps;
   /** Readiness of the BFF's own dependencies (NATS, MongoDB). */
   isReady: () => boolean;
-  bodyLimitBytes?: number;
+  http?: Partial<HttpOptions>;
 }
+
+export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
 
 function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(header?.trim() ?? '');
   return match?.[1];
 }
 
-/** The BFF's HTTP server: tRPC under /trpc, operator endpoints /healthz, /readyz, /metrics. */
+/** A tRPC-shaped error body for answers given before tRPC runs (rate limit, CSRF). */
+const trpcEnvelope = (code: string, httpStatus: number, reason: string, message: string, extra: Record<string, unknown> = {}) => ({
+  error: { message, code: httpStatus === 429 ? -32029 : -32003, data: { code, httpStatus, reason, ...extra } },
+});
+
+/**
+ * The BFF's HTTP server: tRPC under /trpc, the REST mirror under /api (+ /api/openapi.json,
+ * /api/docs), the dashboard at /, operator endpoints /healthz, /readyz, /metrics.
+ */
 export async function buildServer(deps: ServerDeps) {
+  const http: HttpOptions = {
+    corsOrigins: [],
+    cookieSecure: false,
+    trustProxy: false,
+    bodyLimitBytes: 12 * 1024 * 1024,
+    maxUploadBytes: 10 * 1024 * 1024,
+    authRateLimit: { limit: 30, windowMs: 60_000 },
+    dashboardDir: DEFAULT_DASHBOARD_DIR,
+    ...deps.http,
+  };
   const app = Fastify({
     loggerInstance: deps.logger,
-    bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
+    bodyLimit: http.bodyLimitBytes,
+    trustProxy: http.trustProxy,
     genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_KEY] ?? newRequestId()),
     disableRequestLogging: false,
   });
+  // Before any plugin: child scopes copy the handler when they are registered.
+  app.setErrorHandler((error, request, reply) => {
+    const statusCode = (error as { statusCode?: number }).statusCode ?? 500;
+    if (statusCode === 413 || (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return restError(reply, new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' }), request.log);
+    }
+    if (statusCode === 415) return restError(reply, new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: (error as Error).message }), request.log);
+    return restError(reply, error, request.log);
+  });
+  const limiter = new RateLimiter(http.authRateLimit.limit, http.authRateLimit.windowMs);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyCors, {
+    origin: (origin, callback) => callback(null, origin === undefined ? false : http.corsOrigins.includes(origin)),
+    credentials: true,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['content-type', 'authorization', 'x-csrf-token', 'x-request-id', 'trpc-accept', 'last-event-id'],
+    exposedHeaders: ['retry-after', 'x-request-id'],
+    maxAge: 600,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    securityHeaders(reply, { hsts: http.cookieSecure });
+    reply.header(REQUEST_ID_KEY, String(request.id));
+    const isTrpc = request.url.startsWith('/trpc/');
+    if (isAuthEndpoint(request.url) && request.method !== 'OPTIONS') {
+      const verdict = limiter.hit(request.ip);
+      if (!verdict.allowed) {
+        const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+        reply.header('retry-after', String(seconds));
+        const message = `Too many attempts from your network. Try again in ${seconds} s.`;
+        return reply
+          .code(429)
+          .send(
+            isTrpc
+              ? trpcEnvelope('TOO_MANY_REQUESTS', 429, 'RATE_LIMITED', message, { retryAfterMs: verdict.retryAfterMs })
+              : { error: { status: 429, code: 'TOO_MANY_REQUESTS', reason: 'RATE_LIMITED', message, retryAfterMs: verdict.retryAfterMs } },
+          );
+      }
+    }
+    if ((isTrpc || request.url.startsWith('/api/')) && csrfViolation(request)) {
+      const message = 'The request is missing its CSRF token. Reload the page and try again.';
+      return reply
+        .code(403)
+        .send(isTrpc ? trpcEnvelope('FORBIDDEN', 403, 'CSRF_TOKEN_INVALID', message) : { error: { status: 403, code: 'FORBIDDEN', reason: 'CSRF_TOKEN_INVALID', message } });
+    }
+    return undefined;
+  });
+
+  const createContext = (request: FastifyRequest, reply: FastifyReply): Context => {
+    const header = bearer(request.headers.authorization);
+    const cookie = header ? undefined : request.cookies[COOKIE.access];
+    return createContextInner({
+      ...deps.context,
+      accessToken: header ?? cookie,
+      authVia: header ? 'bearer' : cookie ? 'cookie' : undefined,
+      requestId: String(request.id),
+      client: { ip: request.ip, userAgent: String(request.headers['user-agent'] ?? '').slice(0, 512) },
+      session: cookieSession(request, reply, { secure: http.cookieSecure }),
+    });
+  };
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
@@ -41,12 +145,36 @@ export async function buildServer(deps: ServerDeps) {
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }) =>
-        createContextInner({ ...deps.context, accessToken: bearer(req.headers.authorization), requestId: String(req.id) }),
+      createContext: ({ req, res }) => createContext(req, res),
+      responseMeta: ({ errors }) => {
+        const retryAfterMs = errors.map((error) => errorFacts(error).retryAfterMs).find((ms) => ms !== undefined);
+        return retryAfterMs ? { headers: { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } } : {};
+      },
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, path }, 'tRPC procedure failed');
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  });
+
+  // REST mirror + its description and docs page.
+  app.get('/api/openapi.json', async (request) => openApiDocument({ serverUrl: `${request.protocol}://${request.host}` }));
+  app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
+  app.get('/api/docs.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(DOCS_JS));
+  app.get('/api/docs.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(DOCS_CSS));
+  await registerRest(app as unknown as FastifyInstance, { createContext, maxFileBytes: http.maxUploadBytes });
+
+  // The dashboard (single-page app): files from the build, index.html for client-side routes.
+  const built = existsSync(`${http.dashboardDir}/index.html`);
+  if (built) await app.register(fastifyStatic, { root: http.dashboardDir, prefix: '/', wildcard: false, index: ['index.html'] });
+  app.setNotFoundHandler(async (request, reply) => {
+    const apiPath = request.url.startsWith('/api/') || request.url.startsWith('/trpc/');
+    if (request.method === 'GET' && !apiPath && !/\.\w+$/.test(request.url.split('?')[0] ?? '')) {
+      if (built) return reply.type('text/html; charset=utf-8').sendFile('index.html');
+      return reply
+        .type('text/html; charset=utf-8')
+        .send('<!doctype html><title>Guardian</title><p>The dashboard is not built. Run <code>npm run build -w @guardian/web</code>. The API is at <a href="/api/docs">/api/docs</a>.</p>');
+    }
+    return restError(reply.code(404), new TRPCError({ code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` }), request.log);
   });
   return app;
 }

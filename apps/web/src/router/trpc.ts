@@ -1,49 +1,141 @@
 import type { AccessClaims, TokenVerifier } from '@guardian/auth';
 import { isDomainError } from '@guardian/domain';
+import type { CallOptionsLite, HealthStatus } from '@guardian/grpc-kit';
 import type { Logger } from '@guardian/logger';
 import { initTRPC, TRPCError } from '@trpc/server';
-import type { HealthStatus } from '@guardian/grpc-kit';
+import type { ServiceClients } from '../clients.js';
+import type { Directory } from '../services/directory.js';
+import type { LiveFeed } from '../services/live-feed.js';
+import { errorFacts, SAFE_INTERNAL_MESSAGE, toTRPCError } from './errors.js';
 
-/** What procedures may use; built without an HTTP request so tests can call `createCaller`. */
-export interface ContextInner {
-  logger: Logger;
-  verifier: TokenVerifier;
-  /** The caller's Bearer token, when one was sent. */
-  accessToken: string | undefined;
-  requestId: string;
-  services: { name: string; address: string; check: () => Promise<HealthStatus> }[];
+/** Tokens as identity issued them; what a session store keeps. */
+export interface IssuedTokens {
+  accessToken: string;
+  accessTokenExpiresAt?: Date | undefined;
+  refreshToken: string;
+  refreshTokenExpiresAt?: Date | undefined;
 }
 
-export const createContextInner = (inner: ContextInner) => inner;
-export type Context = ReturnType<typeof createContextInner>;
+/**
+ * The dashboard's cookie session as procedures see it. The HTTP layer implements it with HttpOnly
+ * cookies; `createContextInner` defaults to a store that keeps nothing (API clients, tests).
+ */
+export interface SessionStore {
+  /** The refresh token from the cookie, when the request carried one. */
+  readonly refreshToken: string | undefined;
+  /** Stores the tokens in cookies; returns the CSRF token the client must echo in `x-csrf-token`. */
+  set(tokens: IssuedTokens): { csrfToken: string };
+  clear(): void;
+}
+
+export const noSession: SessionStore = {
+  refreshToken: undefined,
+  set: () => ({ csrfToken: '' }),
+  clear: () => undefined,
+};
+
+export interface ServiceHealth {
+  name: string;
+  address: string;
+  check: () => Promise<HealthStatus>;
+}
+
+export interface ConsumerLag {
+  stream: string;
+  consumer: string;
+  pending: number;
+  ackPending: number;
+  redelivered: number;
+}
+
+/** Long-lived things every request shares (built once in main.ts, or by a test). */
+export interface ContextDeps {
+  logger: Logger;
+  verifier: TokenVerifier;
+  clients: ServiceClients;
+  services: ServiceHealth[];
+  feed: LiveFeed;
+  directory: Directory;
+  /** JetStream consumers and how far behind they are (system status). */
+  consumerLag: () => Promise<ConsumerLag[]>;
+  limits: { imageBytes: number; documentBytes: number };
+}
+
+/** What procedures may use; built without an HTTP request so tests can call `createCaller`. */
+export interface ContextInner extends ContextDeps {
+  /** The caller's access token (Bearer header, or the dashboard's cookie). */
+  accessToken: string | undefined;
+  authVia: 'bearer' | 'cookie' | undefined;
+  requestId: string;
+  /** The end user's client as this edge sees it (forwarded to identity and biometrics). */
+  client: { ip: string; userAgent: string };
+  session: SessionStore;
+}
+
+export function createContextInner(
+  inner: ContextDeps &
+    Partial<Pick<ContextInner, 'accessToken' | 'authVia' | 'client' | 'session'>> & { requestId: string },
+): ContextInner {
+  return {
+    ...inner,
+    accessToken: inner.accessToken,
+    authVia: inner.authVia ?? (inner.accessToken ? 'bearer' : undefined),
+    client: inner.client ?? { ip: '', userAgent: '' },
+    session: inner.session ?? noSession,
+  };
+}
+export type Context = ContextInner;
 
 const t = initTRPC.context<Context>().create({
-  errorFormatter: ({ shape, error }) => ({
-    ...shape,
-    data: { ...shape.data, reason: isDomainError(error.cause) ? error.cause.reason : undefined, stack: undefined },
-  }),
+  errorFormatter: ({ shape, error }) => {
+    const internal = error.code === 'INTERNAL_SERVER_ERROR';
+    return {
+      ...shape,
+      message: internal ? SAFE_INTERNAL_MESSAGE : shape.message,
+      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...errorFacts(error) },
+    };
+  },
+  sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
 });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
+
+/** DomainErrors (from the services or the BFF) leave with the HTTP status of their kind and their reason. */
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR' && isDomainError(result.error.cause)) {
+    throw toTRPCError(result.error.cause);
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapDomainErrors);
 
 const authenticated = t.middleware(async ({ ctx, next }) => {
-  if (!ctx.accessToken) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'an access token is required' });
+  if (!ctx.accessToken) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Please sign in first (no access token was sent).' });
   let claims: AccessClaims;
   try {
     claims = await ctx.verifier.verify(ctx.accessToken);
   } catch (error) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'the access token is not valid', cause: error });
+    if (isDomainError(error) && error.kind !== 'unauthenticated') throw toTRPCError(error);
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Your session has expired or is not valid. Please sign in again.', cause: error });
   }
   return next({ ctx: { ...ctx, claims } });
 });
 
-export const protectedProcedure = t.procedure.use(authenticated);
+export const protectedProcedure = publicProcedure.use(authenticated);
 
 export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
   if (ctx.claims.role !== 'admin' && ctx.claims.role !== 'master') {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'administrators only' });
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'This is for administrators only.' });
   }
   return next();
+});
+
+/** gRPC call options that forward the caller's token and the request id. */
+export const callOptions = (ctx: Pick<Context, 'accessToken' | 'requestId'>, signal?: AbortSignal): CallOptionsLite => ({
+  ...(ctx.accessToken ? { accessToken: ctx.accessToken } : {}),
+  requestId: ctx.requestId,
+  ...(signal ? { signal } : {}),
 });

@@ -1,0 +1,254 @@
+import type { MultipartFile, MultipartValue } from '@fastify/multipart';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { TRPCError } from '@trpc/server';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { errorFacts, SAFE_INTERNAL_MESSAGE } from '../router/errors.js';
+import { appRouter, createCaller } from '../router/root.js';
+import type { Context } from '../router/trpc.js';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type Raw = Record<string, unknown>;
+
+/** One REST operation: a path over a tRPC procedure (same validation, same errors). */
+export interface RestRoute {
+  method: Method;
+  path: string;
+  procedure: string;
+  summary: string;
+  tag: string;
+  auth: boolean;
+  status?: number;
+  /** Multipart file fields: field name -> input key (`[]` suffix: an array). */
+  files?: Record<string, string>;
+  /** Reshapes the raw body (JSON or multipart fields) into the procedure's input. */
+  adapt?: (raw: Raw) => Raw;
+}
+
+/** `image` (once or repeated) or `images` -> `images` array, for enrollment. */
+const imagesFrom = (raw: Raw): Raw => {
+  const { image, images, ...rest } = raw;
+  const list = [...(Array.isArray(images) ? images : images ? [images] : []), ...(Array.isArray(image) ? image : image ? [image] : [])];
+  return { ...rest, images: list };
+};
+
+const single = (key: string) => (raw: Raw): Raw => (Array.isArray(raw[key]) ? { ...raw, [key]: (raw[key] as unknown[])[0] } : raw);
+
+export const REST_ROUTES: RestRoute[] = [
+  { method: 'GET', path: '/api/system/ping', procedure: 'system.ping', summary: 'Liveness of the API', tag: 'system', auth: false },
+  { method: 'POST', path: '/api/auth/register', procedure: 'auth.register', summary: 'Create a password account', tag: 'auth', auth: false, status: 201,
+    adapt: (raw) => ({ ...raw, fullName: raw.fullName ?? raw.full_name }) },
+  { method: 'POST', path: '/api/auth/face-only-register', procedure: 'auth.faceOnlyRegister', summary: 'Create a face-only account (pending until a face is enrolled)', tag: 'auth', auth: false, status: 201 },
+  { method: 'POST', path: '/api/auth/login', procedure: 'auth.login', summary: 'Sign in with username or e-mail and password; returns Bearer tokens', tag: 'auth', auth: false },
+  { method: 'POST', path: '/api/auth/face-login', procedure: 'auth.faceLogin', summary: 'Sign in with a photo of your face (multipart `image` or base64) and your username', tag: 'auth', auth: false,
+    files: { image: 'image' }, adapt: single('image') },
+  { method: 'POST', path: '/api/auth/refresh', procedure: 'auth.refresh', summary: 'Exchange a refresh token for a new token pair', tag: 'auth', auth: false },
+  { method: 'POST', path: '/api/auth/logout', procedure: 'auth.logout', summary: 'End the current session', tag: 'auth', auth: true },
+  { method: 'POST', path: '/api/auth/logout-all', procedure: 'auth.logoutAll', summary: 'End every session', tag: 'auth', auth: true },
+  { method: 'GET', path: '/api/user/profile', procedure: 'me.profile', summary: 'Your account and profile', tag: 'user', auth: true },
+  { method: 'PATCH', path: '/api/user/profile', procedure: 'me.updateProfile', summary: 'Change name, language or personal information', tag: 'user', auth: true },
+  { method: 'POST', path: '/api/user/info', procedure: 'me.savePersonalInfo', summary: 'Save personal information (phone, address, birth date, bio)', tag: 'user', auth: true, status: 201,
+    adapt: (raw) => ({ ...raw, birthDate: raw.birthDate ?? raw.birth_date }) },
+  { method: 'PUT', path: '/api/user/info', procedure: 'me.savePersonalInfo', summary: 'Save personal information (phone, address, birth date, bio)', tag: 'user', auth: true,
+    adapt: (raw) => ({ ...raw, birthDate: raw.birthDate ?? raw.birth_date }) },
+  { method: 'GET', path: '/api/user/sessions', procedure: 'me.sessions', summary: 'Your live sessions', tag: 'user', auth: true },
+  { method: 'DELETE', path: '/api/user/sessions/:sessionId', procedure: 'me.revokeSession', summary: 'End one of your sessions', tag: 'user', auth: true },
+  { method: 'POST', path: '/api/user/password', procedure: 'me.changePassword', summary: 'Change your password (other sessions end)', tag: 'user', auth: true },
+  { method: 'GET', path: '/api/user/notification-preferences', procedure: 'me.notificationPreferences', summary: 'Your e-mail preferences', tag: 'user', auth: true },
+  { method: 'PUT', path: '/api/user/notification-preferences', procedure: 'me.updateNotificationPreferences', summary: 'Change your e-mail preferences', tag: 'user', auth: true },
+  { method: 'GET', path: '/api/user/notifications', procedure: 'me.notifications', summary: 'E-mails sent to you', tag: 'user', auth: true },
+  { method: 'POST', path: '/api/user/face/register', procedure: 'biometrics.enroll', summary: 'Register your face from 1-5 photos (multipart `image`, repeatable, or base64 `images`)', tag: 'face', auth: true, status: 201,
+    files: { image: 'image[]', images: 'images[]' }, adapt: imagesFrom },
+  { method: 'POST', path: '/api/user/face/recognize', procedure: 'biometrics.verify', summary: 'Is the face in the photo yours? (multipart `image` or base64)', tag: 'face', auth: true,
+    files: { image: 'image' }, adapt: single('image') },
+  { method: 'GET', path: '/api/user/face', procedure: 'biometrics.status', summary: 'Your face enrollment', tag: 'face', auth: true },
+  { method: 'DELETE', path: '/api/user/face', procedure: 'biometrics.remove', summary: 'Delete your face template', tag: 'face', auth: true },
+  { method: 'POST', path: '/api/face/compare', procedure: 'biometrics.compare', summary: 'Are two photos the same person? (`image1`, `image2`)', tag: 'face', auth: true,
+    files: { image1: 'image1', image2: 'image2' }, adapt: (raw) => single('image2')(single('image1')(raw)) },
+  { method: 'POST', path: '/api/face/detect', procedure: 'biometrics.detect', summary: 'Faces, landmarks and expressions in a photo', tag: 'face', auth: true,
+    files: { image: 'image' }, adapt: (raw) => ({ ...single('image')(raw), withAgeGender: raw.withAgeGender === true || raw.withAgeGender === 'true' }) },
+  { method: 'POST', path: '/api/verification/documents', procedure: 'verification.submit', summary: 'Submit an identity document (multipart `document` or base64 `content`)', tag: 'verification', auth: true, status: 201,
+    files: { document: 'content', content: 'content' }, adapt: single('content') },
+  { method: 'GET', path: '/api/verification/documents', procedure: 'verification.documents', summary: 'Your documents', tag: 'verification', auth: true },
+  { method: 'GET', path: '/api/verification/status', procedure: 'verification.status', summary: 'Your verification status', tag: 'verification', auth: true },
+];
+
+type Procedure = (input?: unknown) => Promise<unknown>;
+
+function procedureOf(caller: unknown, path: string): Procedure {
+  let node: unknown = caller;
+  for (const key of path.split('.')) node = (node as Record<string, unknown>)[key];
+  return node as Procedure;
+}
+
+/** Reads a multipart body: text fields as strings, files as Buffers (stream stops at the size limit). */
+async function readMultipart(request: FastifyRequest, files: Record<string, string>): Promise<Raw> {
+  const raw: Raw = {};
+  const add = (key: string, value: unknown, many: boolean) => {
+    if (many) raw[key] = [...((raw[key] as unknown[] | undefined) ?? []), value];
+    else raw[key] = value;
+  };
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      const file = part as MultipartFile;
+      const target = files[file.fieldname];
+      if (!target) {
+        file.file.resume();
+        throw new TRPCError({ code: 'BAD_REQUEST', message: `unexpected file field "${file.fieldname}"` });
+      }
+      const buffer = await file.toBuffer();
+      add(target.replace('[]', ''), buffer, target.endsWith('[]'));
+    } else {
+      const field = part as MultipartValue<string>;
+      add(field.fieldname, field.value, false);
+    }
+  }
+  return raw;
+}
+
+export function restError(reply: FastifyReply, error: unknown, log: FastifyRequest['log']) {
+  const trpcError =
+    error instanceof TRPCError
+      ? error
+      : (error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE'
+        ? new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: 'The file is too large.' })
+        : (error as { statusCode?: number }).statusCode && (error as { statusCode: number }).statusCode < 500
+          ? new TRPCError({ code: 'BAD_REQUEST', message: (error as Error).message })
+          : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error });
+  const status = getHTTPStatusCodeFromError(trpcError);
+  const facts = errorFacts(trpcError);
+  if (status >= 500 && trpcError.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error }, 'REST operation failed');
+  if (facts.retryAfterMs) reply.header('retry-after', String(Math.ceil(facts.retryAfterMs / 1000)));
+  const issues = trpcError.cause && (trpcError.cause as { name?: string }).name === 'ZodError' ? (trpcError.cause as z.ZodError).issues : undefined;
+  return reply.code(status).send({
+    error: {
+      status,
+      code: trpcError.code,
+      reason: facts.reason,
+      message: trpcError.code === 'INTERNAL_SERVER_ERROR' ? SAFE_INTERNAL_MESSAGE : trpcError.message,
+      ...(facts.retryAfterMs ? { retryAfterMs: facts.retryAfterMs } : {}),
+      ...(facts.metadata ? { metadata: facts.metadata } : {}),
+      ...(issues ? { issues: issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })) } : {}),
+    },
+  });
+}
+
+/** Registers the REST mirror (in its own scope: multipart parsing here does not touch /trpc). */
+export async function registerRest(app: FastifyInstance, options: { createContext: (request: FastifyRequest, reply: FastifyReply) => Context; maxFileBytes: number }) {
+  await app.register(async (scope) => {
+    await scope.register((await import('@fastify/multipart')).default, {
+      limits: { fileSize: options.maxFileBytes, files: 5, fields: 20, parts: 30, fieldSize: 64 * 1024 },
+    });
+    for (const route of REST_ROUTES) {
+      scope.route({
+        method: route.method,
+        url: route.path,
+        handler: async (request, reply) => {
+          try {
+            let raw: Raw = {};
+            if (request.isMultipart()) {
+              if (!route.files) throw new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'This operation takes JSON.' });
+              raw = await readMultipart(request, route.files);
+            } else if (request.body && typeof request.body === 'object') {
+              raw = { ...(request.body as Raw) };
+            }
+            if (route.method === 'GET' || route.method === 'DELETE') raw = { ...(request.query as Raw), ...raw };
+            raw = { ...raw, ...(request.params as Raw) };
+            const input = route.adapt ? route.adapt(raw) : raw;
+            const caller = createCaller(options.createContext(request, reply));
+            const output = await procedureOf(caller, route.procedure)(Object.keys(input).length ? input : undefined);
+            return reply.code(route.status ?? 200).send(output);
+          } catch (error) {
+            return restError(reply, error, request.log);
+          }
+        },
+      });
+    }
+  });
+}
+
+/** The input schema of a procedure, as declared with `.input()`. */
+function inputSchema(path: string): z.ZodType | undefined {
+  const procedure = (appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[] } }>)[path];
+  return procedure?._def.inputs[0] as z.ZodType | undefined;
+}
+
+const binary = { type: 'string', format: 'binary' };
+
+/** The OpenAPI 3.1 document of the REST mirror, generated from the procedures' zod schemas. */
+export function openApiDocument(options: { serverUrl?: string } = {}) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of REST_ROUTES) {
+    const oaPath = route.path.replace(/:(\w+)/g, '{$1}');
+    const schema = inputSchema(route.procedure);
+    const params = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+    let jsonSchema: Record<string, unknown> | undefined;
+    if (schema) {
+      jsonSchema = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
+      delete jsonSchema.$schema;
+    }
+    const operation: Record<string, unknown> = {
+      operationId: route.procedure.replace('.', '_') + (route.method === 'PUT' && route.path.endsWith('/info') ? '_put' : ''),
+      summary: route.summary,
+      tags: [route.tag],
+      ...(route.auth ? { security: [{ bearer: [] }] } : { security: [] }),
+      parameters: params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+      responses: {
+        [String(route.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } },
+        default: { description: 'Error (reason codes in error.reason)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      },
+    };
+    if (route.method === 'GET' || route.method === 'DELETE') {
+      const properties = (jsonSchema?.properties ?? {}) as Record<string, unknown>;
+      (operation.parameters as unknown[]).push(
+        ...Object.entries(properties)
+          .filter(([name]) => !params.includes(name))
+          .map(([name, property]) => ({ name, in: 'query', required: false, schema: property })),
+      );
+    } else if (jsonSchema) {
+      const content: Record<string, unknown> = { 'application/json': { schema: jsonSchema } };
+      if (route.files) {
+        const properties: Record<string, unknown> = {};
+        for (const [field, target] of Object.entries(route.files)) properties[field] = target.endsWith('[]') ? { type: 'array', items: binary } : binary;
+        for (const [name, property] of Object.entries((jsonSchema.properties ?? {}) as Record<string, unknown>)) {
+          if (!Object.values(route.files).some((t) => t.replace('[]', '') === name)) properties[name] = property;
+        }
+        content['multipart/form-data'] = { schema: { type: 'object', properties } };
+      }
+      operation.requestBody = { required: true, content };
+    }
+    (paths[oaPath] ??= {})[route.method.toLowerCase()] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Guardian API',
+      version: '1.0.0',
+      description:
+        'REST mirror of the public tRPC procedures (/trpc). Authenticate with `Authorization: Bearer <accessToken>` from /api/auth/login. Errors: `{"error":{"status","code","reason","message"}}` with the services\' reason codes; 429 answers carry Retry-After.',
+    },
+    servers: [{ url: options.serverUrl ?? '/' }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          properties: {
+            error: {
+              type: 'object',
+              properties: {
+                status: { type: 'integer' },
+                code: { type: 'string' },
+                reason: { type: 'string', example: 'INVALID_CREDENTIALS' },
+                message: { type: 'string' },
+                retryAfterMs: { type: 'integer' },
+              },
+              required: ['status', 'code', 'reason', 'message'],
+            },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import { DomainError } from '@guardian/domain';
+import type { TokenPair } from '@guardian/proto/gen/guardian/identity/v1/auth';
+import { z } from 'zod';
+import { imageOf, readImage } from '../services/uploads.js';
+import { json } from './json.js';
+import { idSchema, imageSchema, localeSchema, passwordSchema, sessionModeSchema } from './schemas.js';
+import { callOptions, protectedProcedure, publicProcedure, router, type Context } from './trpc.js';
+
+/** Tokens for API clients, or cookies for the dashboard (then only the CSRF token is returned). */
+function issue(ctx: Context, tokens: TokenPair | undefined, mode: 'token' | 'cookie') {
+  if (!tokens) throw new DomainError('unavailable', 'NO_TOKENS', 'identity returned no tokens');
+  if (mode === 'cookie') {
+    const { csrfToken } = ctx.session.set(tokens);
+    return {
+      mode: 'cookie' as const,
+      csrfToken,
+      sessionId: tokens.sessionId,
+      accessTokenExpiresAt: tokens.accessTokenExpiresAt?.toISOString() ?? null,
+    };
+  }
+  return {
+    mode: 'token' as const,
+    tokenType: 'Bearer' as const,
+    accessToken: tokens.accessToken,
+    accessTokenExpiresAt: tokens.accessTokenExpiresAt?.toISOString() ?? null,
+    refreshToken: tokens.refreshToken,
+    refreshTokenExpiresAt: tokens.refreshTokenExpiresAt?.toISOString() ?? null,
+    sessionId: tokens.sessionId,
+  };
+}
+
+const identifierInput = z
+  .object({
+    identifier: z.string().min(1).max(320).optional().describe('username or e-mail address'),
+    username: z.string().min(1).max(320).optional().describe('alias of identifier'),
+    email: z.string().min(1).max(320).optional().describe('alias of identifier'),
+  })
+  .refine((v) => v.identifier ?? v.username ?? v.email, { message: 'identifier (or username / email) is required', path: ['identifier'] });
+
+export const authRouter = router({
+  /** A password account (role user). */
+  register: publicProcedure
+    .input(
+      z.object({
+        username: z.string().min(1).max(64),
+        email: z.string().min(3).max(320),
+        password: passwordSchema,
+        fullName: z.string().max(200).optional(),
+        locale: localeSchema.optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { user } = await ctx.clients.auth.register(
+        { username: input.username, email: input.email, password: input.password, fullName: input.fullName ?? '', locale: input.locale ?? 'en', client: ctx.client },
+        callOptions(ctx),
+      );
+      return { user: json(user!) };
+    }),
+
+  /** A face-only account (no password): pending until a face is enrolled for it. */
+  faceOnlyRegister: publicProcedure
+    .input(z.object({ fullName: z.string().min(1).max(200), email: z.string().min(3).max(320), username: z.string().max(64).optional(), locale: localeSchema.optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const { user } = await ctx.clients.auth.registerFaceOnly(
+        { fullName: input.fullName, email: input.email, username: input.username ?? '', locale: input.locale ?? 'en', client: ctx.client },
+        callOptions(ctx),
+      );
+      return { user: json(user!) };
+    }),
+
+  /** Username or e-mail + password. */
+  login: publicProcedure
+    .input(z.intersection(identifierInput, z.object({ password: passwordSchema, session: sessionModeSchema })))
+    .mutation(async ({ ctx, input }) => {
+      const identifier = (input.identifier ?? input.username ?? input.email)!;
+      const result = await ctx.clients.auth.login({ identifier, password: input.password, client: ctx.client }, callOptions(ctx));
+      return { user: json(result.user!), ...issue(ctx, result.tokens, input.session) };
+    }),
+
+  /** A photo of the face and whose face it is (username, e-mail or user id). */
+  faceLogin: publicProcedure
+    .input(
+      z.object({
+        image: imageSchema,
+        username: z.string().min(1).max(320).optional().describe('username or e-mail of the account'),
+        userId: idSchema.optional(),
+        session: sessionModeSchema,
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const image = readImage(input.image, ctx.limits.imageBytes);
+      const userId = input.userId ?? (input.username ? await ctx.directory.resolve(input.username) : undefined);
+      if (!input.userId && !input.username) {
+        throw new DomainError('invalid', 'USERNAME_REQUIRED', 'Say whose face this is: send a username (face search across all accounts is for administrators).');
+      }
+      if (!userId) throw new DomainError('unauthenticated', 'FACE_NOT_MATCHED', 'The face does not match that account.');
+      const verified = await ctx.clients.faces.verify({ userId, image: imageOf(image), client: ctx.client }, callOptions(ctx));
+      if (!verified.match || !verified.faceAssertion) {
+        throw new DomainError('unauthenticated', 'FACE_NOT_MATCHED', 'The face does not match that account.', {
+          metadata: { confidence: verified.confidence.toFixed(1) },
+        });
+      }
+      const result = await ctx.clients.auth.loginWithFaceAssertion({ assertion: verified.faceAssertion, client: ctx.client }, callOptions(ctx));
+      return { user: json(result.user!), confidence: verified.confidence, ...issue(ctx, result.tokens, input.session) };
+    }),
+
+  /** A new token pair for a refresh token (from the body, or the dashboard's cookie). */
+  refresh: publicProcedure
+    .input(z.object({ refreshToken: z.string().min(1).max(1024).optional(), session: sessionModeSchema }).optional())
+    .mutation(async ({ ctx, input }) => {
+      const refreshToken = input?.refreshToken ?? ctx.session.refreshToken;
+      if (!refreshToken) throw new DomainError('unauthenticated', 'REFRESH_TOKEN_REQUIRED', 'Please sign in again.');
+      const mode = input?.refreshToken ? (input.session ?? 'token') : ctx.session.refreshToken ? 'cookie' : 'token';
+      try {
+        const { tokens } = await ctx.clients.auth.refresh({ refreshToken, client: ctx.client }, callOptions(ctx));
+        return issue(ctx, tokens, mode);
+      } catch (error) {
+        if (mode === 'cookie') ctx.session.clear();
+        throw error;
+      }
+    }),
+
+  /** Ends the current session (and clears the dashboard's cookies). */
+  logout: protectedProcedure.mutation(async ({ ctx }) => {
+    try {
+      await ctx.clients.auth.logout({}, callOptions(ctx));
+    } finally {
+      ctx.session.clear();
+    }
+    return { ok: true as const };
+  }),
+
+  /** Ends every session of the caller. */
+  logoutAll: protectedProcedure.mutation(async ({ ctx }) => {
+    const { revokedCount } = await ctx.clients.auth.logoutAll({}, callOptions(ctx));
+    ctx.session.clear();
+    return { revokedCount };
+  }),
+
+  /** Who the caller is, from the access token (cheap; no service call). */
+  whoami: protectedProcedure.query(({ ctx }) => ({
+    userId: ctx.claims.userId,
+    role: ctx.claims.role,
+    sessionId: ctx.claims.sessionId,
+    expiresAt: ctx.claims.expiresAt.toISOString(),
+    via: ctx.authVia ?? 'bearer',
+  })),
+});

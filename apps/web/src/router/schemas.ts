@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** Hard cap on a base64 string before any decoding (the precise byte limit is checked after). */
+const MAX_BASE64_CHARS = 16 * 1024 * 1024;
+
+/** A photo: base64 (a `data:` URL is fine) from JSON clients, raw bytes from the REST mirror's multipart. */
+export const imageSchema = z.union([z.string().min(1).max(MAX_BASE64_CHARS), z.instanceof(Uint8Array)]);
+
+export const idSchema = z.string().min(1).max(128);
+export const localeSchema = z.enum(['en', 'pt-BR', 'es']);
+export const roleSchema = z.enum(['user', 'admin', 'master']);
+export const sessionModeSchema = z
+  .enum(['token', 'cookie'])
+  .default('token')
+  .describe('"cookie": the dashboard keeps tokens in HttpOnly cookies; "token": they are returned in the body');
+
+export const pageSchema = {
+  pageSize: z.number().int().min(1).max(100).default(20),
+  pageToken: z.string().max(512).default(''),
+};
+
+export const passwordSchema = z.string().min(1).max(1024);

@@ -1,0 +1,69 @@
+import { DomainError } from '@guardian/domain';
+
+export type SniffedType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'application/pdf';
+
+/** The content type from the first bytes (names and declared types are not trusted). */
+export function sniff(bytes: Uint8Array): SniffedType | undefined {
+  const at = (i: number) => bytes[i] ?? -1;
+  const ascii = (from: number, text: string) => [...text].every((ch, i) => at(from + i) === ch.charCodeAt(0));
+  if (at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff) return 'image/jpeg';
+  if (at(0) === 0x89 && ascii(1, 'PNG\r\n\x1a\n')) return 'image/png';
+  if (ascii(0, 'GIF87a') || ascii(0, 'GIF89a')) return 'image/gif';
+  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'image/webp';
+  if (ascii(0, '%PDF-')) return 'application/pdf';
+  return undefined;
+}
+
+const IMAGE_TYPES: readonly SniffedType[] = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+const DOCUMENT_TYPES: readonly SniffedType[] = ['image/jpeg', 'image/png', 'application/pdf'];
+
+/** Decoded size of a base64 string without decoding it. */
+export function base64Size(text: string): number {
+  const body = text.replace(/\s/g, '');
+  const padding = body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0;
+  return Math.floor((body.length * 3) / 4) - padding;
+}
+
+/** Bytes from a Buffer (multipart) or a base64 string, with or without a `data:` URL prefix. */
+export function decodeUpload(value: string | Uint8Array, maxBytes: number, field: string): Buffer {
+  if (typeof value !== 'string') {
+    if (value.byteLength > maxBytes) throw tooLarge(field, maxBytes);
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+  const body = value.startsWith('data:') ? value.slice(value.indexOf(',') + 1) : value;
+  if (!/^[A-Za-z0-9+/_\-\s]*={0,2}\s*$/.test(body)) {
+    throw new DomainError('invalid', 'INVALID_BASE64', `${field} is not valid base64`);
+  }
+  if (base64Size(body) > maxBytes) throw tooLarge(field, maxBytes);
+  return Buffer.from(body, 'base64');
+}
+
+function tooLarge(field: string, maxBytes: number): DomainError {
+  return new DomainError('too_large', 'PAYLOAD_TOO_LARGE', `${field} is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`, {
+    metadata: { field, maxBytes: String(maxBytes) },
+  });
+}
+
+/** A photo: JPEG, PNG, GIF or WebP by its bytes, within the limit. */
+export function readImage(value: string | Uint8Array, maxBytes: number, field = 'image'): Buffer {
+  const bytes = decodeUpload(value, maxBytes, field);
+  if (bytes.byteLength === 0) throw new DomainError('invalid', 'IMAGE_REQUIRED', `${field} is empty`);
+  const type = sniff(bytes);
+  if (!type || !IMAGE_TYPES.includes(type)) {
+    throw new DomainError('unsupported', 'UNSUPPORTED_FORMAT', `${field} must be a JPEG, PNG, WebP or GIF image`, { metadata: { field } });
+  }
+  return bytes;
+}
+
+/** An identity document: JPEG, PNG or PDF by its bytes, within the limit. */
+export function readDocument(value: string | Uint8Array, maxBytes: number, field = 'document'): { bytes: Buffer; type: SniffedType } {
+  const bytes = decodeUpload(value, maxBytes, field);
+  const type = sniff(bytes);
+  if (!type || !DOCUMENT_TYPES.includes(type)) {
+    throw new DomainError('unsupported', 'UNSUPPORTED_FORMAT', `${field} must be a JPEG, PNG or PDF file`, { metadata: { field } });
+  }
+  return { bytes, type };
+}
+
+/** A checked photo as biometrics' `Image` message. */
+export const imageOf = (bytes: Buffer) => ({ source: { $case: 'data' as const, value: bytes } });
