@@ -1,0 +1,26 @@
+import { createRequire } from 'node:module';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+
+const require = createRequire(import.meta.url);
+const DEMO = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
+
+/** Single-face crops of face-api's demo group photo (two different people), built at test time. */
+const CROPS = {
+  alice: { source: 'sample1.jpg', left: 306, top: 247, width: 393, height: 455 },
+  bruno: { source: 'sample1.jpg', left: 736, top: 318, width: 391, height: 433 },
+} as const;
+
+export type Person = keyof typeof CROPS;
+
+export async function facePhoto(person: Person): Promise<{ file: string; bytes: Buffer }> {
+  const crop = CROPS[person];
+  const bytes = await sharp(join(DEMO, crop.source)).extract({ left: crop.left, top: crop.top, width: crop.width, height: crop.height }).jpeg({ quality: 92 }).toBuffer();
+  const dir = join(tmpdir(), 'guardian-web-faces');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${person}.jpg`);
+  await writeFile(file, bytes);
+  return { file, bytes };
+}
