@@ -32,7 +32,8 @@ export class IndexSyncConsumer {
   static async subscribe(bus: EventBus, sync: FaceIndexSync, logger: Logger): Promise<IndexSyncConsumer> {
     const consumer = new IndexSyncConsumer(bus, sync, logger);
     const ordered = await bus.js.consumers.get(bus.options.stream, {
-      filterSubjects: [bus.subject('biometric.enrolled'), bus.subject('biometric.removed')],
+      // One filter subject: nats-server 2.9 has no multi-filter consumers; other biometric.* are skipped.
+      filterSubjects: bus.subject('biometric.>'),
       deliver_policy: DeliverPolicy.StartTime,
       opt_start_time: new Date().toISOString(),
     });
@@ -51,6 +52,7 @@ export class IndexSyncConsumer {
       let userId = '';
       try {
         const event = fromMessage(msg.headers, msg.data);
+        if (event.type !== 'biometric.enrolled' && event.type !== 'biometric.removed') continue;
         userId = (event.data as { userId?: string }).userId ?? event.subject;
         if (userId) await this.sync.syncUser(userId);
         this.applied++;
