@@ -28,9 +28,14 @@ const CALLS = arg('calls', 4000);
 const LOGINS = arg('logins', 200);
 const LOGIN_CONCURRENCY = arg('login-concurrency', 8);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-async function run<T>(total: number, concurrency: number, task: (i: number) => Promise<T>): Promise<{ latencies: number[]; seconds: number }> {
+async function run<T>(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<T>,
+): Promise<{ latencies: number[]; seconds: number }> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -68,27 +73,50 @@ async function main() {
     const auth = createClient(AuthServiceClient, AuthServiceService, address, { deadlineMs: 30_000 });
     const users = createClient(UserServiceClient, UserServiceService, address, { deadlineMs: 30_000 });
     const password = 'A long bench passphrase 42';
-    const { user } = await auth.register({ username: 'bench_user', email: 'bench@example.com', password, fullName: 'Bench User', locale: 'en', client: { ip: '127.0.0.1', userAgent: 'bench' } });
-    const { tokens } = await auth.login({ identifier: 'bench_user', password, client: { ip: '127.0.0.1', userAgent: 'bench' } });
+    const { user } = await auth.register({
+      username: 'bench_user',
+      email: 'bench@example.com',
+      password,
+      fullName: 'Bench User',
+      locale: 'en',
+      client: { ip: '127.0.0.1', userAgent: 'bench' },
+    });
+    const { tokens } = await auth.login({
+      identifier: 'bench_user',
+      password,
+      client: { ip: '127.0.0.1', userAgent: 'bench' },
+    });
     const call = { accessToken: tokens!.accessToken };
 
     console.log(`identity benchmark — ${mongo.kind}, nats-server, loopback gRPC, node ${process.version}\n`);
     await run(200, 8, () => users.getUser({ userId: user!.id }, call)); // warm-up
     console.log('GetUser (access-token check + live-session check + user read)');
     for (const concurrency of [1, 32]) {
-      const { latencies, seconds } = await run(CALLS, concurrency, () => users.getUser({ userId: user!.id }, call));
+      const { latencies, seconds } = await run(CALLS, concurrency, () =>
+        users.getUser({ userId: user!.id }, call),
+      );
       console.log(
         `  concurrency ${String(concurrency).padStart(2)}: p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, ${(CALLS / seconds).toFixed(0)} calls/s (${CALLS} calls)`,
       );
     }
 
-    const raw = await run(LOGINS, LOGIN_CONCURRENCY, () => argon2.hash(password, { type: argon2.argon2id, ...OWASP_ARGON2ID }));
-    const logins = await run(LOGINS, LOGIN_CONCURRENCY, () => auth.login({ identifier: 'bench_user', password, client: { ip: '127.0.0.1', userAgent: 'bench' } }));
+    const raw = await run(LOGINS, LOGIN_CONCURRENCY, () =>
+      argon2.hash(password, { type: argon2.argon2id, ...OWASP_ARGON2ID }),
+    );
+    const logins = await run(LOGINS, LOGIN_CONCURRENCY, () =>
+      auth.login({ identifier: 'bench_user', password, client: { ip: '127.0.0.1', userAgent: 'bench' } }),
+    );
     const rawRate = LOGINS / raw.seconds;
     const loginRate = LOGINS / logins.seconds;
-    console.log(`\nPassword logins vs raw argon2id (m=${OWASP_ARGON2ID.memoryCost} KiB, t=${OWASP_ARGON2ID.timeCost}, p=${OWASP_ARGON2ID.parallelism}), concurrency ${LOGIN_CONCURRENCY}, ${LOGINS} each`);
-    console.log(`  raw argon2id hashes: ${rawRate.toFixed(1)}/s (p50 ${percentile(raw.latencies, 50).toFixed(1)} ms)`);
-    console.log(`  password logins:     ${loginRate.toFixed(1)}/s (p50 ${percentile(logins.latencies, 50).toFixed(1)} ms, p99 ${percentile(logins.latencies, 99).toFixed(1)} ms)`);
+    console.log(
+      `\nPassword logins vs raw argon2id (m=${OWASP_ARGON2ID.memoryCost} KiB, t=${OWASP_ARGON2ID.timeCost}, p=${OWASP_ARGON2ID.parallelism}), concurrency ${LOGIN_CONCURRENCY}, ${LOGINS} each`,
+    );
+    console.log(
+      `  raw argon2id hashes: ${rawRate.toFixed(1)}/s (p50 ${percentile(raw.latencies, 50).toFixed(1)} ms)`,
+    );
+    console.log(
+      `  password logins:     ${loginRate.toFixed(1)}/s (p50 ${percentile(logins.latencies, 50).toFixed(1)} ms, p99 ${percentile(logins.latencies, 99).toFixed(1)} ms)`,
+    );
     console.log(`  ratio logins/hashes: ${(loginRate / rawRate).toFixed(2)}`);
     auth.close();
     users.close();

@@ -27,14 +27,26 @@ import { SessionLivenessCache } from './services/session-cache.js';
 import { UserService } from './services/user.service.js';
 import { VerificationService } from './services/verification.service.js';
 
-export const IDENTITY_PROTO_FILES = ['guardian/identity/v1/auth.proto', 'guardian/identity/v1/user.proto', 'guardian/identity/v1/verification.proto'];
+export const IDENTITY_PROTO_FILES = [
+  'guardian/identity/v1/auth.proto',
+  'guardian/identity/v1/user.proto',
+  'guardian/identity/v1/verification.proto',
+];
 
 async function loadKeyRing(config: IdentityConfig, deps: ServiceDeps<IdentityConfig>): Promise<KeyRing> {
-  const json = config.IDENTITY_SIGNING_KEYS ?? (config.IDENTITY_SIGNING_KEYS_FILE ? await readFile(config.IDENTITY_SIGNING_KEYS_FILE, 'utf8') : undefined);
+  const json =
+    config.IDENTITY_SIGNING_KEYS ??
+    (config.IDENTITY_SIGNING_KEYS_FILE
+      ? await readFile(config.IDENTITY_SIGNING_KEYS_FILE, 'utf8')
+      : undefined);
   return KeyRing.load({
     ...(json ? { json } : {}),
     devFile: config.IDENTITY_DEV_KEY_FILE,
-    onDevKey: (file, created) => deps.logger.warn({ file, created }, 'using a development signing key: set IDENTITY_SIGNING_KEYS in production'),
+    onDevKey: (file, created) =>
+      deps.logger.warn(
+        { file, created },
+        'using a development signing key: set IDENTITY_SIGNING_KEYS in production',
+      ),
   });
 }
 
@@ -42,7 +54,9 @@ async function loadKeyRing(config: IdentityConfig, deps: ServiceDeps<IdentityCon
  * Identity's wiring (config -> repositories -> services -> transports), run by app-kit's
  * runGrpcService in main.ts and by the integration tests' in-process boot.
  */
-export async function setupIdentity(deps: ServiceDeps<IdentityConfig>): Promise<ServiceParts & { keyRing: KeyRing; users: UserService }> {
+export async function setupIdentity(
+  deps: ServiceDeps<IdentityConfig>,
+): Promise<ServiceParts & { keyRing: KeyRing; users: UserService }> {
   const { config, logger, mongo } = deps;
   const keyRing = await loadKeyRing(config, deps);
 
@@ -52,7 +66,10 @@ export async function setupIdentity(deps: ServiceDeps<IdentityConfig>): Promise<
   const documents = new DocumentRepository(documentModel(mongo), mongo);
   const usedAssertions = new UsedAssertionRepository(mongo);
 
-  const faceClient = createClient(FaceServiceClient, FaceServiceService, config.IDENTITY_BIOMETRICS_ADDRESS, { idempotent: ['getJwks'], deadlineMs: 3_000 });
+  const faceClient = createClient(FaceServiceClient, FaceServiceService, config.IDENTITY_BIOMETRICS_ADDRESS, {
+    idempotent: ['getJwks'],
+    deadlineMs: 3_000,
+  });
   const faceJwks = new CachedJwks(async () => {
     const { jwks } = await faceClient.getJwks({});
     return { keys: (jwks?.keys ?? []).map((k) => ({ ...k })) } as JSONWebKeySet;
@@ -74,7 +91,10 @@ export async function setupIdentity(deps: ServiceDeps<IdentityConfig>): Promise<
     liveSessions: new SessionLivenessCache(config.IDENTITY_SESSION_CACHE_TTL_MS),
     policies: {
       ...throttlePolicies(config),
-      refresh: { idleTtlMs: config.IDENTITY_REFRESH_IDLE_TTL_MS, absoluteTtlMs: config.IDENTITY_REFRESH_ABSOLUTE_TTL_MS },
+      refresh: {
+        idleTtlMs: config.IDENTITY_REFRESH_IDLE_TTL_MS,
+        absoluteTtlMs: config.IDENTITY_REFRESH_ABSOLUTE_TTL_MS,
+      },
       faceAssertion: {
         issuer: config.IDENTITY_FACE_ASSERTION_ISSUER,
         audience: config.IDENTITY_FACE_ASSERTION_AUDIENCE,
@@ -89,29 +109,63 @@ export async function setupIdentity(deps: ServiceDeps<IdentityConfig>): Promise<
 
   await ensureIndexes(mongo);
   await userService.bootstrapMaster(
-    { username: config.IDENTITY_BOOTSTRAP_MASTER_USERNAME, email: config.IDENTITY_BOOTSTRAP_MASTER_EMAIL, password: config.IDENTITY_BOOTSTRAP_MASTER_PASSWORD },
+    {
+      username: config.IDENTITY_BOOTSTRAP_MASTER_USERNAME,
+      email: config.IDENTITY_BOOTSTRAP_MASTER_EMAIL,
+      password: config.IDENTITY_BOOTSTRAP_MASTER_PASSWORD,
+    },
     logger,
   );
 
-  const sweep = setInterval(() => void usedAssertions.sweep(new Date()).catch((err: unknown) => logger.warn({ err }, 'used assertion sweep failed')), 60_000);
+  const sweep = setInterval(
+    () =>
+      void usedAssertions
+        .sweep(new Date())
+        .catch((err: unknown) => logger.warn({ err }, 'used assertion sweep failed')),
+    60_000,
+  );
   sweep.unref();
 
-  const handlerDeps = { logger, verifier: { verify: (token: string) => auth.authenticate(token) }, durations: deps.grpcDurations };
+  const handlerDeps = {
+    logger,
+    verifier: { verify: (token: string) => auth.authenticate(token) },
+    durations: deps.grpcDurations,
+  };
   return {
     keyRing,
     users: userService,
     protoFiles: IDENTITY_PROTO_FILES,
     services: [
-      { name: 'guardian.identity.v1.AuthService', definition: AuthServiceService, implementation: implement(AuthServiceService, authHandlers(auth, keyRing), handlerDeps) },
-      { name: 'guardian.identity.v1.UserService', definition: UserServiceService, implementation: implement(UserServiceService, userHandlers(userService), handlerDeps) },
+      {
+        name: 'guardian.identity.v1.AuthService',
+        definition: AuthServiceService,
+        implementation: implement(AuthServiceService, authHandlers(auth, keyRing), handlerDeps),
+      },
+      {
+        name: 'guardian.identity.v1.UserService',
+        definition: UserServiceService,
+        implementation: implement(UserServiceService, userHandlers(userService), handlerDeps),
+      },
       {
         name: 'guardian.identity.v1.VerificationService',
         definition: VerificationServiceService,
-        implementation: implement(VerificationServiceService, verificationHandlers(verification), handlerDeps),
+        implementation: implement(
+          VerificationServiceService,
+          verificationHandlers(verification),
+          handlerDeps,
+        ),
       },
     ],
     relayModels: [users.model, sessions.model, attempts.model, documents.model],
-    consumers: [{ durable: 'identity-biometric', filter: 'biometric.>', maxDeliver: 10, concurrency: 4, handler: handleBiometricEvent(biometric) }],
+    consumers: [
+      {
+        durable: 'identity-biometric',
+        filter: 'biometric.>',
+        maxDeliver: 10,
+        concurrency: 4,
+        handler: handleBiometricEvent(biometric),
+      },
+    ],
     onRelay: (relay) => {
       kick = () => relay.kick();
     },

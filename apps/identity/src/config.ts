@@ -43,7 +43,9 @@ export const identitySchema = z.object({
 
 export type IdentityConfig = z.infer<typeof identitySchema>;
 
-export const loadIdentityConfig = (source: Record<string, string | undefined> = process.env): IdentityConfig => loadConfig(identitySchema, source);
+export const loadIdentityConfig = (
+  source: Record<string, string | undefined> = process.env,
+): IdentityConfig => loadConfig(identitySchema, source);
 
 export function throttlePolicies(config: IdentityConfig): { account: ThrottlePolicy; ip: ThrottlePolicy } {
   return {

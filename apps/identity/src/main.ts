@@ -3,4 +3,8 @@ import { loadConfigOrExit } from '@guardian/config';
 import { setupIdentity } from './app.js';
 import { identitySchema } from './config.js';
 
-runGrpcService({ name: 'identity', config: loadConfigOrExit('identity', identitySchema), setup: setupIdentity });
+runGrpcService({
+  name: 'identity',
+  config: loadConfigOrExit('identity', identitySchema),
+  setup: setupIdentity,
+});

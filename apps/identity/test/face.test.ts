@@ -13,42 +13,101 @@ describe('face-only accounts and LoginWithFaceAssertion', () => {
   });
 
   /** An assertion as biometrics would sign it, with the key its FaceService.GetJwks serves. */
-  const assertion = (userId: string, overrides: Partial<{ issuer: string; audience: string; expiresInSec: number; jti: string }> = {}) =>
-    h.biometrics.keys.sign({ confidence: 0.97 }, { issuer: 'guardian-biometrics', audience: 'guardian-identity', subject: userId, expiresInSec: 60, jti: randomUUID(), ...overrides });
+  const assertion = (
+    userId: string,
+    overrides: Partial<{ issuer: string; audience: string; expiresInSec: number; jti: string }> = {},
+  ) =>
+    h.biometrics.keys.sign(
+      { confidence: 0.97 },
+      {
+        issuer: 'guardian-biometrics',
+        audience: 'guardian-identity',
+        subject: userId,
+        expiresInSec: 60,
+        jti: randomUUID(),
+        ...overrides,
+      },
+    );
 
   async function enroll(userId: string) {
-    await h.bus.publish('biometric.enrolled', { userId, modelId: 'face-api-128', sampleCount: 3, updated: false, possibleDuplicateOf: [] }, { subject: userId });
+    await h.bus.publish(
+      'biometric.enrolled',
+      { userId, modelId: 'face-api-128', sampleCount: 3, updated: false, possibleDuplicateOf: [] },
+      { subject: userId },
+    );
   }
 
   it('registers a face-only account as pending_enrollment and activates it on biometric.enrolled', async () => {
     const input = newUser();
-    const { user } = await h.auth.registerFaceOnly({ fullName: input.fullName, email: input.email, username: '', locale: 'es', client: client() });
-    expect(user).toMatchObject({ status: 'pending_enrollment', registrationKind: 'face_only', faceEnrolled: false, locale: 'es' });
+    const { user } = await h.auth.registerFaceOnly({
+      fullName: input.fullName,
+      email: input.email,
+      username: '',
+      locale: 'es',
+      client: client(),
+    });
+    expect(user).toMatchObject({
+      status: 'pending_enrollment',
+      registrationKind: 'face_only',
+      faceEnrolled: false,
+      locale: 'es',
+    });
     expect(user!.username).toMatch(/^user\./);
     const [registered] = await h.tap.expect('identity.user.registered', user!.id);
     expect(registered!.data.registrationKind).toBe('face_only');
 
     // No password: a password login fails like any wrong password.
-    expect((await rejection(h.auth.login({ identifier: input.email, password: 'Long unusual passphrase', client: client('198.51.100.70') }))).reason).toBe('INVALID_CREDENTIALS');
+    expect(
+      (
+        await rejection(
+          h.auth.login({
+            identifier: input.email,
+            password: 'Long unusual passphrase',
+            client: client('198.51.100.70'),
+          }),
+        )
+      ).reason,
+    ).toBe('INVALID_CREDENTIALS');
     // Before enrollment, a (valid) face assertion cannot open a session.
-    expect((await rejection(h.auth.loginWithFaceAssertion({ assertion: await assertion(user!.id), client: client() }))).reason).toBe('ENROLLMENT_PENDING');
+    expect(
+      (
+        await rejection(
+          h.auth.loginWithFaceAssertion({ assertion: await assertion(user!.id), client: client() }),
+        )
+      ).reason,
+    ).toBe('ENROLLMENT_PENDING');
 
     await enroll(user!.id);
     const [activated] = await h.tap.expect('identity.user.updated', user!.id);
     expect(activated!.data).toMatchObject({ userId: user!.id, status: 'active', changedFields: ['status'] });
-    const master = await h.auth.login({ identifier: 'root-master', password: 'Master passphrase for tests 1', client: client('192.0.2.9') });
+    const master = await h.auth.login({
+      identifier: 'root-master',
+      password: 'Master passphrase for tests 1',
+      client: client('192.0.2.9'),
+    });
     const fetched = await waitFor(async () => {
-      const { user: u } = await h.users.getUser({ userId: user!.id }, { accessToken: master.tokens!.accessToken });
+      const { user: u } = await h.users.getUser(
+        { userId: user!.id },
+        { accessToken: master.tokens!.accessToken },
+      );
       return u!.status === 'active' && u!.faceEnrolled ? u : undefined;
     });
     expect(fetched).toMatchObject({ status: 'active', faceEnrolled: true });
 
-    const login = await h.auth.loginWithFaceAssertion({ assertion: await assertion(user!.id), client: client('198.51.100.71', 'kiosk') });
+    const login = await h.auth.loginWithFaceAssertion({
+      assertion: await assertion(user!.id),
+      client: client('198.51.100.71', 'kiosk'),
+    });
     expect(login.user!.id).toBe(user!.id);
     const { sessions } = await h.auth.listSessions({}, { accessToken: login.tokens!.accessToken });
     expect(sessions[0]).toMatchObject({ method: 'face', ip: '198.51.100.71', userAgent: 'kiosk' });
     const [succeeded] = await h.tap.expect('identity.login.succeeded', user!.id);
-    expect(succeeded!.data).toMatchObject({ userId: user!.id, method: 'face', sessionId: login.tokens!.sessionId, client: { ip: '198.51.100.71', userAgent: 'kiosk' } });
+    expect(succeeded!.data).toMatchObject({
+      userId: user!.id,
+      method: 'face',
+      sessionId: login.tokens!.sessionId,
+      client: { ip: '198.51.100.71', userAgent: 'kiosk' },
+    });
   });
 
   it('accepts an assertion once (jti single use) and rejects wrong issuer, audience, lifetime, expiry and foreign keys', async () => {
@@ -57,7 +116,10 @@ describe('face-only accounts and LoginWithFaceAssertion', () => {
     const id = user!.id;
     const token = await assertion(id);
     await h.auth.loginWithFaceAssertion({ assertion: token, client: client('198.51.100.72') });
-    expect((await rejection(h.auth.loginWithFaceAssertion({ assertion: token, client: client('198.51.100.72') }))).reason).toBe('FACE_ASSERTION_REUSED');
+    expect(
+      (await rejection(h.auth.loginWithFaceAssertion({ assertion: token, client: client('198.51.100.72') })))
+        .reason,
+    ).toBe('FACE_ASSERTION_REUSED');
 
     const cases: Array<[string, Promise<string>]> = [
       ['signature_or_claims', assertion(id, { issuer: 'someone-else' })],
@@ -67,24 +129,58 @@ describe('face-only accounts and LoginWithFaceAssertion', () => {
       ['malformed', Promise.resolve('not.a-jwt')],
     ];
     for (const [rule, pending] of cases) {
-      const error = await rejection(h.auth.loginWithFaceAssertion({ assertion: await pending, client: client('198.51.100.73') }));
-      expect(error).toMatchObject({ kind: 'unauthenticated', reason: 'INVALID_FACE_ASSERTION', metadata: { rule } });
+      const error = await rejection(
+        h.auth.loginWithFaceAssertion({ assertion: await pending, client: client('198.51.100.73') }),
+      );
+      expect(error).toMatchObject({
+        kind: 'unauthenticated',
+        reason: 'INVALID_FACE_ASSERTION',
+        metadata: { rule },
+      });
     }
     const { KeyRing } = await import('@guardian/auth');
     const intruder = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
-    const forged = await intruder.sign({}, { issuer: 'guardian-biometrics', audience: 'guardian-identity', subject: id, expiresInSec: 60, jti: randomUUID() });
-    expect((await rejection(h.auth.loginWithFaceAssertion({ assertion: forged, client: client('198.51.100.73') })))).toMatchObject({ reason: 'INVALID_FACE_ASSERTION' });
+    const forged = await intruder.sign(
+      {},
+      {
+        issuer: 'guardian-biometrics',
+        audience: 'guardian-identity',
+        subject: id,
+        expiresInSec: 60,
+        jti: randomUUID(),
+      },
+    );
+    expect(
+      await rejection(h.auth.loginWithFaceAssertion({ assertion: forged, client: client('198.51.100.73') })),
+    ).toMatchObject({ reason: 'INVALID_FACE_ASSERTION' });
     // A well-signed assertion for a user that does not exist.
-    expect((await rejection(h.auth.loginWithFaceAssertion({ assertion: await assertion(randomUUID()), client: client('198.51.100.74') }))).reason).toBe('INVALID_FACE_ASSERTION');
+    expect(
+      (
+        await rejection(
+          h.auth.loginWithFaceAssertion({
+            assertion: await assertion(randomUUID()),
+            client: client('198.51.100.74'),
+          }),
+        )
+      ).reason,
+    ).toBe('INVALID_FACE_ASSERTION');
   });
 
   it('keeps the biometric summary from biometric.enrolled and biometric.removed', async () => {
     const { user } = await h.auth.register({ ...newUser(), client: client() });
-    const master = await h.auth.login({ identifier: 'root-master', password: 'Master passphrase for tests 1', client: client('192.0.2.9') });
+    const master = await h.auth.login({
+      identifier: 'root-master',
+      password: 'Master passphrase for tests 1',
+      client: client('192.0.2.9'),
+    });
     const call = { accessToken: master.tokens!.accessToken };
     await enroll(user!.id);
     await waitFor(async () => (await h.users.getUser({ userId: user!.id }, call)).user!.faceEnrolled);
-    await h.bus.publish('biometric.removed', { userId: user!.id, reason: 'user_request' }, { subject: user!.id });
+    await h.bus.publish(
+      'biometric.removed',
+      { userId: user!.id, reason: 'user_request' },
+      { subject: user!.id },
+    );
     await waitFor(async () => !(await h.users.getUser({ userId: user!.id }, call)).user!.faceEnrolled);
     const status = await h.verification.getStatus({ userId: user!.id }, call);
     expect(status.status!.biometric).toMatchObject({ enrolled: false });

@@ -2,13 +2,23 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyRing } from '@guardian/auth';
-import { ack, EventBus, EventConsumer, PendingEventsRelay, type EventType, type GuardianEvent } from '@guardian/events';
+import {
+  ack,
+  EventBus,
+  EventConsumer,
+  PendingEventsRelay,
+  type EventType,
+  type GuardianEvent,
+} from '@guardian/events';
 import { createClient, implement, startGrpcServer, type GrpcServerHandle } from '@guardian/grpc-kit';
 import { closeMongo, connectMongo, type Connection } from '@guardian/mongo';
 import { FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { UserServiceClient, UserServiceService } from '@guardian/proto/gen/guardian/identity/v1/user';
-import { VerificationServiceClient, VerificationServiceService } from '@guardian/proto/gen/guardian/identity/v1/verification';
+import {
+  VerificationServiceClient,
+  VerificationServiceService,
+} from '@guardian/proto/gen/guardian/identity/v1/verification';
 import type { Logger } from '@guardian/logger';
 import { createMetricsRegistry } from '@guardian/runtime';
 import { testLogger, testServers, uniqueId, uniqueSubjectPrefix, waitFor } from '@guardian/testkit';
@@ -16,10 +26,18 @@ import { Histogram } from 'prom-client';
 import { setupIdentity } from '../src/app.js';
 import { loadIdentityConfig } from '../src/config.js';
 
-export const MASTER = { username: 'root-master', email: 'master@example.com', password: 'Master passphrase for tests 1' };
+export const MASTER = {
+  username: 'root-master',
+  email: 'master@example.com',
+  password: 'Master passphrase for tests 1',
+};
 
 /** A stand-in for biometrics: a real gRPC server answering FaceService.GetJwks with a test key. */
-export async function startFakeBiometrics(): Promise<{ address: string; keys: KeyRing; stop: () => Promise<void> }> {
+export async function startFakeBiometrics(): Promise<{
+  address: string;
+  keys: KeyRing;
+  stop: () => Promise<void>;
+}> {
   const keys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
   const logger = testLogger('fake-biometrics');
   const server = await startGrpcServer({
@@ -32,7 +50,11 @@ export async function startFakeBiometrics(): Promise<{ address: string; keys: Ke
         name: 'guardian.biometrics.v1.FaceService',
         // Only the RPC identity calls: a real gRPC method with the real contract.
         definition: { getJwks: FaceServiceService.getJwks },
-        implementation: implement({ getJwks: FaceServiceService.getJwks }, { getJwks: async () => ({ jwks: keys.publicJwks() as never }) } as never, { logger }),
+        implementation: implement(
+          { getJwks: FaceServiceService.getJwks },
+          { getJwks: async () => ({ jwks: keys.publicJwks() as never }) } as never,
+          { logger },
+        ),
       },
     ],
   });
@@ -63,12 +85,17 @@ export class EventTap {
   }
 
   of<T extends EventType>(type: T, subject?: string): GuardianEvent<T>[] {
-    return this.events.filter((e) => e.type === type && (subject === undefined || e.subject === subject)) as GuardianEvent<T>[];
+    return this.events.filter(
+      (e) => e.type === type && (subject === undefined || e.subject === subject),
+    ) as GuardianEvent<T>[];
   }
 
   /** Waits until `count` events of the type (about `subject`) arrived; returns them. */
   async expect<T extends EventType>(type: T, subject?: string, count = 1): Promise<GuardianEvent<T>[]> {
-    await waitFor(() => this.of(type, subject).length >= count, { what: `${count} × ${type}`, timeoutMs: 15_000 });
+    await waitFor(() => this.of(type, subject).length >= count, {
+      what: `${count} × ${type}`,
+      timeoutMs: 15_000,
+    });
     return this.of(type, subject);
   }
 
@@ -93,7 +120,10 @@ export interface IdentityHarness {
  * Identity in-process, booted the way app-kit boots it (own database, own stream and subject
  * prefix), on a real gRPC port with the generated clients; plus a fake biometrics for its JWKS.
  */
-export async function startIdentity(env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<IdentityHarness> {
+export async function startIdentity(
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<IdentityHarness> {
   const { natsUrl, mongoUrl } = testServers();
   const logger = options.logger ?? testLogger('identity');
   const biometrics = await startFakeBiometrics();
@@ -116,21 +146,42 @@ export async function startIdentity(env: Record<string, string> = {}, options: {
     ...env,
   });
   const mongo = await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger });
-  const bus = await EventBus.connect({ url: config.NATS_URL, stream: config.EVENTS_STREAM, prefix: config.EVENTS_SUBJECT_PREFIX, source: 'guardian/identity', logger });
+  const bus = await EventBus.connect({
+    url: config.NATS_URL,
+    stream: config.EVENTS_STREAM,
+    prefix: config.EVENTS_SUBJECT_PREFIX,
+    source: 'guardian/identity',
+    logger,
+  });
   const tap = await EventTap.start(bus);
   const registry = createMetricsRegistry('identity-test');
-  const grpcDurations = new Histogram({ name: 'grpc_server_handling_seconds', help: 'test', labelNames: ['method', 'code'] as const, registers: [registry] });
+  const grpcDurations = new Histogram({
+    name: 'grpc_server_handling_seconds',
+    help: 'test',
+    labelNames: ['method', 'code'] as const,
+    registers: [registry],
+  });
   const parts = await setupIdentity({ config, logger, mongo, bus, registry, grpcDurations });
-  const grpc: GrpcServerHandle = await startGrpcServer({ host: config.GRPC_HOST, port: config.GRPC_PORT, services: parts.services, protoFiles: parts.protoFiles, logger });
+  const grpc: GrpcServerHandle = await startGrpcServer({
+    host: config.GRPC_HOST,
+    port: config.GRPC_PORT,
+    services: parts.services,
+    protoFiles: parts.protoFiles,
+    logger,
+  });
   const relay = new PendingEventsRelay(bus, parts.relayModels ?? [], logger, { intervalMs: 1_000 });
   parts.onRelay?.(relay);
   relay.start();
-  const consumers = await Promise.all((parts.consumers ?? []).map((c) => EventConsumer.start(bus, { ...c, logger })));
+  const consumers = await Promise.all(
+    (parts.consumers ?? []).map((c) => EventConsumer.start(bus, { ...c, logger })),
+  );
   grpc.setServing(true);
   const address = `127.0.0.1:${grpc.port}`;
   const auth = createClient(AuthServiceClient, AuthServiceService, address, { deadlineMs: 15_000 });
   const users = createClient(UserServiceClient, UserServiceService, address, { deadlineMs: 15_000 });
-  const verification = createClient(VerificationServiceClient, VerificationServiceService, address, { deadlineMs: 15_000 });
+  const verification = createClient(VerificationServiceClient, VerificationServiceService, address, {
+    deadlineMs: 15_000,
+  });
   return {
     address,
     auth,
@@ -158,7 +209,14 @@ export async function startIdentity(env: Record<string, string> = {}, options: {
 }
 
 /** Expects a rejected call with this reason; returns the error for further checks. */
-export async function rejection(promise: Promise<unknown>): Promise<{ reason: string; kind: string; retryAfterMs?: number | undefined; metadata: Record<string, string> }> {
+export async function rejection(
+  promise: Promise<unknown>,
+): Promise<{
+  reason: string;
+  kind: string;
+  retryAfterMs?: number | undefined;
+  metadata: Record<string, string>;
+}> {
   try {
     await promise;
   } catch (error) {
@@ -169,9 +227,24 @@ export async function rejection(promise: Promise<unknown>): Promise<{ reason: st
 
 let counter = 0;
 /** A fresh, valid registration. */
-export function newUser(overrides: Partial<{ username: string; email: string; password: string; fullName: string; locale: string }> = {}) {
+export function newUser(
+  overrides: Partial<{
+    username: string;
+    email: string;
+    password: string;
+    fullName: string;
+    locale: string;
+  }> = {},
+) {
   const n = `${Date.now().toString(36)}${(counter++).toString(36)}${Math.floor(Math.random() * 1e4)}`;
-  return { username: `user_${n}`, email: `user.${n}@example.com`, password: `Long unusual passphrase ${n}`, fullName: `Test User ${n}`, locale: 'en', ...overrides };
+  return {
+    username: `user_${n}`,
+    email: `user.${n}@example.com`,
+    password: `Long unusual passphrase ${n}`,
+    fullName: `Test User ${n}`,
+    locale: 'en',
+    ...overrides,
+  };
 }
 
 export const client = (ip = '203.0.113.7', userAgent = 'vitest/identity') => ({ ip, userAgent });

@@ -11,7 +11,9 @@ describe('UserService profile', () => {
     h = await startIdentity();
     const input = newUser();
     userId = (await h.auth.register({ ...input, client: client() })).user!.id;
-    token = (await h.auth.login({ identifier: input.email, password: input.password, client: client('192.0.2.30') })).tokens!.accessToken;
+    token = (
+      await h.auth.login({ identifier: input.email, password: input.password, client: client('192.0.2.30') })
+    ).tokens!.accessToken;
   });
   afterAll(async () => {
     await h?.stop();
@@ -19,14 +21,39 @@ describe('UserService profile', () => {
 
   it('updates own profile fields and publishes identity.user.updated naming them', async () => {
     const { user } = await h.users.updateProfile(
-      { fullName: 'Maria  da   Silva', locale: 'pt-BR', phone: '+55 11 91234-5678', address: 'Rua das Flores, 10', birthDate: '1990-05-17', bio: 'Olá!' },
+      {
+        fullName: 'Maria  da   Silva',
+        locale: 'pt-BR',
+        phone: '+55 11 91234-5678',
+        address: 'Rua das Flores, 10',
+        birthDate: '1990-05-17',
+        bio: 'Olá!',
+      },
       { accessToken: token },
     );
-    expect(user).toMatchObject({ fullName: 'Maria da Silva', locale: 'pt-BR', profile: { phone: '+55 11 91234-5678', address: 'Rua das Flores, 10', birthDate: '1990-05-17', bio: 'Olá!' } });
+    expect(user).toMatchObject({
+      fullName: 'Maria da Silva',
+      locale: 'pt-BR',
+      profile: {
+        phone: '+55 11 91234-5678',
+        address: 'Rua das Flores, 10',
+        birthDate: '1990-05-17',
+        bio: 'Olá!',
+      },
+    });
     const [event] = await h.tap.expect('identity.user.updated', userId);
     expect(event!.data).toMatchObject({ userId, fullName: 'Maria da Silva', locale: 'pt-BR' });
-    expect([...event!.data.changedFields].sort()).toEqual(['address', 'bio', 'birth_date', 'full_name', 'locale', 'phone']);
-    expect((await h.users.getProfile({}, { accessToken: token })).user!.profile!.birthDate).toBe('1990-05-17');
+    expect([...event!.data.changedFields].sort()).toEqual([
+      'address',
+      'bio',
+      'birth_date',
+      'full_name',
+      'locale',
+      'phone',
+    ]);
+    expect((await h.users.getProfile({}, { accessToken: token })).user!.profile!.birthDate).toBe(
+      '1990-05-17',
+    );
   });
 
   it.each([
@@ -37,7 +64,10 @@ describe('UserService profile', () => {
     ['INVALID_LOCALE', { locale: 'de' }],
     ['INVALID_FULL_NAME', { fullName: ' ' }],
   ])('rejects bad profile input with %s', async (reason, input) => {
-    expect(await rejection(h.users.updateProfile(input, { accessToken: token }))).toMatchObject({ kind: 'invalid', reason });
+    expect(await rejection(h.users.updateProfile(input, { accessToken: token }))).toMatchObject({
+      kind: 'invalid',
+      reason,
+    });
   });
 });
 
@@ -51,14 +81,31 @@ describe('bootstrap master', () => {
       },
     });
     const logger = createLogger('identity', { level: 'info', destination: sink });
-    const h = await startIdentity({ IDENTITY_BOOTSTRAP_MASTER_USERNAME: '', IDENTITY_BOOTSTRAP_MASTER_EMAIL: '', IDENTITY_BOOTSTRAP_MASTER_PASSWORD: '' }, { logger });
+    const h = await startIdentity(
+      {
+        IDENTITY_BOOTSTRAP_MASTER_USERNAME: '',
+        IDENTITY_BOOTSTRAP_MASTER_EMAIL: '',
+        IDENTITY_BOOTSTRAP_MASTER_PASSWORD: '',
+      },
+      { logger },
+    );
     try {
       const announcements = lines.filter((l) => l.includes('bootstrap master account created'));
       expect(announcements).toHaveLength(1);
       const password = /one-time password \\"([^"\\]+)\\"/.exec(announcements[0]!)?.[1];
       expect(password).toBeDefined();
-      expect((await rejection(h.auth.login({ identifier: 'admin', password: 'admin', client: client('192.0.2.31') }))).reason).toBe('INVALID_CREDENTIALS');
-      const { user } = await h.auth.login({ identifier: 'master', password: password!, client: client('192.0.2.31') });
+      expect(
+        (
+          await rejection(
+            h.auth.login({ identifier: 'admin', password: 'admin', client: client('192.0.2.31') }),
+          )
+        ).reason,
+      ).toBe('INVALID_CREDENTIALS');
+      const { user } = await h.auth.login({
+        identifier: 'master',
+        password: password!,
+        client: client('192.0.2.31'),
+      });
       expect(user).toMatchObject({ username: 'master', role: 'master' });
     } finally {
       await h.stop();

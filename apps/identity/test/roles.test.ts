@@ -3,13 +3,48 @@ import { type IdentityHarness, MASTER, client, newUser, rejection, startIdentity
 
 type Role = 'user' | 'admin' | 'master';
 const ROLES: Role[] = ['user', 'admin', 'master'];
-type Action = 'GetUser' | 'CreateUser' | 'UpdateUser' | 'ChangeUsername' | 'DeleteUser' | 'SetRole' | 'UnlockUser' | 'GetStatus';
+type Action =
+  | 'GetUser'
+  | 'CreateUser'
+  | 'UpdateUser'
+  | 'ChangeUsername'
+  | 'DeleteUser'
+  | 'SetRole'
+  | 'UnlockUser'
+  | 'GetStatus';
 
 /** The rules of the issue, written out: which target roles each actor may act on (other accounts). */
 const ALLOWED: Record<Role, Record<Action, Role[]>> = {
-  user: { GetUser: [], CreateUser: [], UpdateUser: [], ChangeUsername: [], DeleteUser: [], SetRole: [], UnlockUser: [], GetStatus: [] },
-  admin: { GetUser: ROLES, CreateUser: ['user'], UpdateUser: ['user'], ChangeUsername: ['user'], DeleteUser: ['user'], SetRole: [], UnlockUser: ['user'], GetStatus: ROLES },
-  master: { GetUser: ROLES, CreateUser: ROLES, UpdateUser: ROLES, ChangeUsername: ROLES, DeleteUser: ROLES, SetRole: ROLES, UnlockUser: ROLES, GetStatus: ROLES },
+  user: {
+    GetUser: [],
+    CreateUser: [],
+    UpdateUser: [],
+    ChangeUsername: [],
+    DeleteUser: [],
+    SetRole: [],
+    UnlockUser: [],
+    GetStatus: [],
+  },
+  admin: {
+    GetUser: ROLES,
+    CreateUser: ['user'],
+    UpdateUser: ['user'],
+    ChangeUsername: ['user'],
+    DeleteUser: ['user'],
+    SetRole: [],
+    UnlockUser: ['user'],
+    GetStatus: ROLES,
+  },
+  master: {
+    GetUser: ROLES,
+    CreateUser: ROLES,
+    UpdateUser: ROLES,
+    ChangeUsername: ROLES,
+    DeleteUser: ROLES,
+    SetRole: ROLES,
+    UnlockUser: ROLES,
+    GetStatus: ROLES,
+  },
 };
 
 describe('role rules over gRPC (actor role × action × target role)', () => {
@@ -43,7 +78,12 @@ describe('role rules over gRPC (actor role × action × target role)', () => {
     await h?.stop();
   });
 
-  async function perform(action: Action, actor: Role, t: Awaited<ReturnType<typeof target>> | undefined, createRole: Role) {
+  async function perform(
+    action: Action,
+    actor: Role,
+    t: Awaited<ReturnType<typeof target>> | undefined,
+    createRole: Role,
+  ) {
     const call = { accessToken: tokens[actor] };
     switch (action) {
       case 'GetUser':
@@ -74,7 +114,10 @@ describe('role rules over gRPC (actor role × action × target role)', () => {
           if (allowed) {
             await expect(perform(action, actor, t, targetRole)).resolves.toBeDefined();
           } else {
-            expect(await rejection(perform(action, actor, t, targetRole))).toMatchObject({ kind: 'forbidden', reason: 'FORBIDDEN' });
+            expect(await rejection(perform(action, actor, t, targetRole))).toMatchObject({
+              kind: 'forbidden',
+              reason: 'FORBIDDEN',
+            });
           }
         });
       }
@@ -87,28 +130,59 @@ describe('role rules over gRPC (actor role × action × target role)', () => {
       ['admin', true],
       ['master', true],
     ] as const)('%s listing users: allowed=%s', async (actor, allowed) => {
-      const call = h.users.listUsers({ pageSize: 5, pageToken: '', query: '', role: '', status: '' }, { accessToken: tokens[actor] });
+      const call = h.users.listUsers(
+        { pageSize: 5, pageToken: '', query: '', role: '', status: '' },
+        { accessToken: tokens[actor] },
+      );
       if (allowed) expect((await call).users.length).toBeGreaterThan(0);
       else expect((await rejection(call)).reason).toBe('FORBIDDEN');
     });
 
     it('searches by name/username/e-mail, filters by role and paginates', async () => {
       const mark = `Zeta${Date.now().toString(36)}`;
-      for (let i = 0; i < 3; i++) await h.users.createUser({ ...newUser({ fullName: `${mark} Person ${i}` }), role: 'user' }, { accessToken: tokens.master });
+      for (let i = 0; i < 3; i++)
+        await h.users.createUser(
+          { ...newUser({ fullName: `${mark} Person ${i}` }), role: 'user' },
+          { accessToken: tokens.master },
+        );
       const call = { accessToken: tokens.admin };
-      const first = await h.users.listUsers({ pageSize: 2, pageToken: '', query: mark.toLowerCase(), role: '', status: '' }, call);
+      const first = await h.users.listUsers(
+        { pageSize: 2, pageToken: '', query: mark.toLowerCase(), role: '', status: '' },
+        call,
+      );
       expect(first.totalSize).toBe(3);
       expect(first.users).toHaveLength(2);
-      const second = await h.users.listUsers({ pageSize: 2, pageToken: first.nextPageToken, query: mark, role: '', status: '' }, call);
+      const second = await h.users.listUsers(
+        { pageSize: 2, pageToken: first.nextPageToken, query: mark, role: '', status: '' },
+        call,
+      );
       expect(second.users).toHaveLength(1);
       expect(second.nextPageToken).toBe('');
       expect(new Set([...first.users, ...second.users].map((u) => u.id)).size).toBe(3);
-      const masters = await h.users.listUsers({ pageSize: 100, pageToken: '', query: '', role: 'master', status: '' }, call);
+      const masters = await h.users.listUsers(
+        { pageSize: 100, pageToken: '', query: '', role: 'master', status: '' },
+        call,
+      );
       expect(masters.users.every((u) => u.role === 'master')).toBe(true);
-      const unverified = await h.users.listUsers({ pageSize: 100, pageToken: '', query: mark, role: '', status: 'active', verified: false }, call);
+      const unverified = await h.users.listUsers(
+        { pageSize: 100, pageToken: '', query: mark, role: '', status: 'active', verified: false },
+        call,
+      );
       expect(unverified.totalSize).toBe(3);
-      expect((await rejection(h.users.listUsers({ pageSize: 2, pageToken: '!!', query: '', role: '', status: '' }, call))).reason).toBe('INVALID_PAGE_TOKEN');
-      expect((await rejection(h.users.listUsers({ pageSize: 2, pageToken: '', query: '', role: 'root', status: '' }, call))).reason).toBe('INVALID_ROLE');
+      expect(
+        (
+          await rejection(
+            h.users.listUsers({ pageSize: 2, pageToken: '!!', query: '', role: '', status: '' }, call),
+          )
+        ).reason,
+      ).toBe('INVALID_PAGE_TOKEN');
+      expect(
+        (
+          await rejection(
+            h.users.listUsers({ pageSize: 2, pageToken: '', query: '', role: 'root', status: '' }, call),
+          )
+        ).reason,
+      ).toBe('INVALID_ROLE');
     });
   });
 
@@ -116,11 +190,23 @@ describe('role rules over gRPC (actor role × action × target role)', () => {
     for (const actor of ROLES) {
       it(`${actor} cannot delete self, change own username or own role, but reads and updates own profile`, async () => {
         const call = { accessToken: tokens[actor] };
-        expect((await rejection(h.users.deleteUser({ userId: ids[actor] }, call))).reason).toBe('CANNOT_DELETE_SELF');
-        expect((await rejection(h.users.updateUser({ userId: ids[actor], username: `self_rename_${actor}` }, call))).reason).toBe('CANNOT_CHANGE_OWN_USERNAME');
-        expect((await rejection(h.users.setRole({ userId: ids[actor], role: 'master' }, call))).reason).toBe(actor === 'master' ? 'CANNOT_CHANGE_OWN_ROLE' : 'FORBIDDEN');
+        expect((await rejection(h.users.deleteUser({ userId: ids[actor] }, call))).reason).toBe(
+          'CANNOT_DELETE_SELF',
+        );
+        expect(
+          (
+            await rejection(
+              h.users.updateUser({ userId: ids[actor], username: `self_rename_${actor}` }, call),
+            )
+          ).reason,
+        ).toBe('CANNOT_CHANGE_OWN_USERNAME');
+        expect((await rejection(h.users.setRole({ userId: ids[actor], role: 'master' }, call))).reason).toBe(
+          actor === 'master' ? 'CANNOT_CHANGE_OWN_ROLE' : 'FORBIDDEN',
+        );
         expect((await h.users.getUser({ userId: '' }, call)).user!.id).toBe(ids[actor]);
-        expect((await h.users.updateProfile({ bio: `I am the ${actor}` }, call)).user!.profile!.bio).toBe(`I am the ${actor}`);
+        expect((await h.users.updateProfile({ bio: `I am the ${actor}` }, call)).user!.profile!.bio).toBe(
+          `I am the ${actor}`,
+        );
       });
     }
   });
@@ -134,18 +220,39 @@ describe('role rules over gRPC (actor role × action × target role)', () => {
       const [updated] = await h.tap.expect('identity.user.updated', t.id);
       expect(updated!.data).toMatchObject({ userId: t.id, role: 'admin', changedFields: ['role'] });
       // The new admin can list users with the token it already had (roles are read from the store).
-      await h.users.listUsers({ pageSize: 1, pageToken: '', query: '', role: '', status: '' }, { accessToken: session.accessToken });
-      expect((await rejection(h.users.setRole({ userId: t.id, role: 'bogus' }, { accessToken: tokens.master }))).reason).toBe('INVALID_ROLE');
+      await h.users.listUsers(
+        { pageSize: 1, pageToken: '', query: '', role: '', status: '' },
+        { accessToken: session.accessToken },
+      );
+      expect(
+        (await rejection(h.users.setRole({ userId: t.id, role: 'bogus' }, { accessToken: tokens.master })))
+          .reason,
+      ).toBe('INVALID_ROLE');
 
       await h.users.deleteUser({ userId: t.id }, { accessToken: tokens.master });
       const [deleted] = await h.tap.expect('identity.user.deleted', t.id);
       expect(deleted!.data).toEqual({ userId: t.id, deletedBy: ids.master });
-      expect((await rejection(h.users.getUser({ userId: t.id }, { accessToken: tokens.master }))).reason).toBe('USER_NOT_FOUND');
-      expect((await rejection(h.users.getProfile({}, { accessToken: session.accessToken }))).reason).toBe('SESSION_REVOKED');
+      expect(
+        (await rejection(h.users.getUser({ userId: t.id }, { accessToken: tokens.master }))).reason,
+      ).toBe('USER_NOT_FOUND');
+      expect((await rejection(h.users.getProfile({}, { accessToken: session.accessToken }))).reason).toBe(
+        'SESSION_REVOKED',
+      );
       const [revoked] = await h.tap.expect('identity.session.revoked', t.id);
-      expect(revoked!.data).toMatchObject({ userId: t.id, sessionIds: [session.sessionId], reason: 'user_deleted' });
+      expect(revoked!.data).toMatchObject({
+        userId: t.id,
+        sessionIds: [session.sessionId],
+        reason: 'user_deleted',
+      });
       // The username and e-mail are free again.
-      await h.auth.register({ username: t.username, email: t.email, password: t.password, fullName: 'Again', locale: 'en', client: client() });
+      await h.auth.register({
+        username: t.username,
+        email: t.email,
+        password: t.password,
+        fullName: 'Again',
+        locale: 'en',
+        client: client(),
+      });
       expect(h.tap.of('identity.user.deleted', t.id)).toHaveLength(1);
     });
   });

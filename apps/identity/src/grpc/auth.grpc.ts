@@ -6,32 +6,62 @@ import { clientFrom, toSession, toTokens, toUser } from './mappers.js';
 
 /** AuthService transport: parse, call the service, map. */
 export function authHandlers(auth: AuthService, keyRing: KeyRing): AsyncService<AuthServiceServer> {
-  const client = (req: { client?: { ip: string; userAgent: string } | undefined }, ctx: CallContext) => clientFrom(req.client, ctx.peer);
+  const client = (req: { client?: { ip: string; userAgent: string } | undefined }, ctx: CallContext) =>
+    clientFrom(req.client, ctx.peer);
   return {
-    getJwks: async () => ({ jwks: { keys: keyRing.publicJwks().keys.map((k) => ({ kty: k.kty ?? '', crv: k.crv ?? '', x: k.x ?? '', kid: k.kid ?? '', alg: k.alg ?? '', use: k.use ?? '' })) } }),
+    getJwks: async () => ({
+      jwks: {
+        keys: keyRing
+          .publicJwks()
+          .keys.map((k) => ({
+            kty: k.kty ?? '',
+            crv: k.crv ?? '',
+            x: k.x ?? '',
+            kid: k.kid ?? '',
+            alg: k.alg ?? '',
+            use: k.use ?? '',
+          })),
+      },
+    }),
     register: async (req, ctx) => ({ user: toUser(await auth.register(req, ctx.requestId)) }),
     registerFaceOnly: async (req, ctx) => ({ user: toUser(await auth.registerFaceOnly(req, ctx.requestId)) }),
     login: async (req, ctx) => {
-      const { user, tokens } = await auth.login({ identifier: req.identifier, password: req.password, client: client(req, ctx) }, ctx.requestId);
+      const { user, tokens } = await auth.login(
+        { identifier: req.identifier, password: req.password, client: client(req, ctx) },
+        ctx.requestId,
+      );
       return { user: toUser(user), tokens: toTokens(tokens) };
     },
     loginWithFaceAssertion: async (req, ctx) => {
-      const { user, tokens } = await auth.loginWithFaceAssertion({ assertion: req.assertion, client: client(req, ctx) }, ctx.requestId);
+      const { user, tokens } = await auth.loginWithFaceAssertion(
+        { assertion: req.assertion, client: client(req, ctx) },
+        ctx.requestId,
+      );
       return { user: toUser(user), tokens: toTokens(tokens) };
     },
-    refresh: async (req, ctx) => ({ tokens: toTokens(await auth.refresh({ refreshToken: req.refreshToken, client: client(req, ctx) }, ctx.requestId)) }),
+    refresh: async (req, ctx) => ({
+      tokens: toTokens(
+        await auth.refresh({ refreshToken: req.refreshToken, client: client(req, ctx) }, ctx.requestId),
+      ),
+    }),
     logout: async (_req, ctx) => {
       await auth.logout(await ctx.auth(), ctx.requestId);
       return {};
     },
     logoutAll: async (_req, ctx) => ({ revokedCount: await auth.logoutAll(await ctx.auth(), ctx.requestId) }),
-    listSessions: async (_req, ctx) => ({ sessions: (await auth.listSessions(await ctx.auth())).map(toSession) }),
+    listSessions: async (_req, ctx) => ({
+      sessions: (await auth.listSessions(await ctx.auth())).map(toSession),
+    }),
     revokeSession: async (req, ctx) => {
       await auth.revokeSession(await ctx.auth(), req.sessionId, ctx.requestId);
       return {};
     },
     changePassword: async (req, ctx) => ({
-      revokedSessions: await auth.changePassword(await ctx.auth(), { currentPassword: req.currentPassword, newPassword: req.newPassword, client: client(req, ctx) }, ctx.requestId),
+      revokedSessions: await auth.changePassword(
+        await ctx.auth(),
+        { currentPassword: req.currentPassword, newPassword: req.newPassword, client: client(req, ctx) },
+        ctx.requestId,
+      ),
     }),
   };
 }

@@ -17,7 +17,12 @@ export function toUser(user: UserRecord, now: Date = new Date()): User {
     locale: user.locale,
     role: user.role,
     status: user.status,
-    profile: { phone: user.profile.phone, address: user.profile.address, birthDate: user.profile.birthDate, bio: user.profile.bio },
+    profile: {
+      phone: user.profile.phone,
+      address: user.profile.address,
+      birthDate: user.profile.birthDate,
+      bio: user.profile.bio,
+    },
     registrationKind: user.registrationKind,
     faceEnrolled: user.biometric.enrolled,
     verified: user.hasApprovedIdentityDocument && user.biometric.enrolled,
@@ -62,8 +67,15 @@ export const toDocument = (doc: DocumentRecord): Document => ({
 });
 
 /** The client as the BFF reports it; falls back to the gRPC peer address for direct callers. */
-export function clientFrom(client: { ip?: string; userAgent?: string } | undefined, peer: string): ClientContext {
+export function clientFrom(
+  client: { ip?: string; userAgent?: string } | undefined,
+  peer: string,
+): ClientContext {
   const context = clientOf(client);
-  if (!context.ip) context.ip = peer.replace(/^ipv[46]:/, '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  if (!context.ip)
+    context.ip = peer
+      .replace(/^ipv[46]:/, '')
+      .replace(/:\d+$/, '')
+      .replace(/^\[|\]$/g, '');
   return context;
 }

@@ -39,23 +39,37 @@ attemptSchema.index({ ip: 1, at: -1 });
 export type AuthAttemptModel = Model<AuthAttemptRecord>;
 
 export const authAttemptModel = (connection: Connection): AuthAttemptModel =>
-  (connection.models.AuthAttempt as AuthAttemptModel | undefined) ?? connection.model<AuthAttemptRecord>('AuthAttempt', attemptSchema);
+  (connection.models.AuthAttempt as AuthAttemptModel | undefined) ??
+  connection.model<AuthAttemptRecord>('AuthAttempt', attemptSchema);
 
 /** Every sign-in attempt (success, failure, blocked) with IP, user agent and method. */
 export class AuthAttemptRepository {
   constructor(readonly model: AuthAttemptModel) {}
 
-  async record(attempt: Omit<AuthAttemptRecord, 'pendingEvents'>, events: PendingEvent[] = []): Promise<void> {
+  async record(
+    attempt: Omit<AuthAttemptRecord, 'pendingEvents'>,
+    events: PendingEvent[] = [],
+  ): Promise<void> {
     await this.model.create({ ...attempt, pendingEvents: events });
   }
 
   /** The most recent attempts for an account since `since` (newest first, bounded). */
   forAccount(accountKey: string, since: Date, limit = 200): Promise<AttemptRecord[]> {
-    return this.model.find({ accountKey, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 }).sort({ at: -1 }).limit(limit).lean<AttemptRecord[]>().exec();
+    return this.model
+      .find({ accountKey, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 })
+      .sort({ at: -1 })
+      .limit(limit)
+      .lean<AttemptRecord[]>()
+      .exec();
   }
 
   forIp(ip: string, since: Date, limit = 500): Promise<AttemptRecord[]> {
     if (!ip) return Promise.resolve([]);
-    return this.model.find({ ip, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 }).sort({ at: -1 }).limit(limit).lean<AttemptRecord[]>().exec();
+    return this.model
+      .find({ ip, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 })
+      .sort({ at: -1 })
+      .limit(limit)
+      .lean<AttemptRecord[]>()
+      .exec();
   }
 }

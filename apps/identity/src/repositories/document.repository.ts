@@ -40,7 +40,8 @@ const documentSchema = new Schema<DocumentRecord>(
 export type DocumentModel = Model<DocumentRecord>;
 
 export const documentModel = (connection: Connection): DocumentModel =>
-  (connection.models.VerificationDocument as DocumentModel | undefined) ?? connection.model<DocumentRecord>('VerificationDocument', documentSchema);
+  (connection.models.VerificationDocument as DocumentModel | undefined) ??
+  connection.model<DocumentRecord>('VerificationDocument', documentSchema);
 
 /** Verification documents: metadata in `documents`, bytes in the GridFS bucket `document_files`. */
 export class DocumentRepository {
@@ -53,7 +54,9 @@ export class DocumentRepository {
 
   private get bucket(): mongoose.mongo.GridFSBucket {
     if (!this.connection.db) throw new Error('MongoDB connection is not open');
-    this.bucketInstance ??= new mongoose.mongo.GridFSBucket(this.connection.db, { bucketName: 'document_files' });
+    this.bucketInstance ??= new mongoose.mongo.GridFSBucket(this.connection.db, {
+      bucketName: 'document_files',
+    });
     return this.bucketInstance;
   }
 
@@ -71,7 +74,8 @@ export class DocumentRepository {
 
   async readFile(fileId: string): Promise<Buffer> {
     const chunks: Buffer[] = [];
-    for await (const chunk of this.bucket.openDownloadStream(new mongoose.Types.ObjectId(fileId))) chunks.push(chunk as Buffer);
+    for await (const chunk of this.bucket.openDownloadStream(new mongoose.Types.ObjectId(fileId)))
+      chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
 
@@ -96,9 +100,16 @@ export class DocumentRepository {
   }
 
   /** Review only a pending document (atomic guard); null when it was reviewed meanwhile. */
-  async review(id: string, change: Pick<DocumentRecord, 'status' | 'reviewedAt' | 'reviewedBy' | 'reviewReason'>, events: PendingEvent[]): Promise<DocumentRecord | null> {
+  async review(
+    id: string,
+    change: Pick<DocumentRecord, 'status' | 'reviewedAt' | 'reviewedBy' | 'reviewReason'>,
+    events: PendingEvent[],
+  ): Promise<DocumentRecord | null> {
     const result = await this.model
-      .updateOne({ _id: id, status: 'pending' }, { $set: change, $push: { pendingEvents: { $each: events } } } as UpdateQuery<DocumentRecord>)
+      .updateOne({ _id: id, status: 'pending' }, {
+        $set: change,
+        $push: { pendingEvents: { $each: events } },
+      } as UpdateQuery<DocumentRecord>)
       .exec();
     return result.modifiedCount === 1 ? this.findById(id) : null;
   }

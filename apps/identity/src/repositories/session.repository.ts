@@ -39,7 +39,8 @@ const sessionSchema = new Schema<SessionRecord>(
 export type SessionModel = Model<SessionRecord>;
 
 export const sessionModel = (connection: Connection): SessionModel =>
-  (connection.models.Session as SessionModel | undefined) ?? connection.model<SessionRecord>('Session', sessionSchema);
+  (connection.models.Session as SessionModel | undefined) ??
+  connection.model<SessionRecord>('Session', sessionSchema);
 
 /** Sessions: one document per refresh-token family. */
 export class SessionRepository {
@@ -59,18 +60,37 @@ export class SessionRepository {
   }
 
   /** Atomic rotation: only succeeds when `expectedHash` is still the current one. */
-  async rotate(id: string, expectedHash: string, nextHash: string, usedHashes: string[], now: Date, client: { ip: string; userAgent: string }): Promise<boolean> {
+  async rotate(
+    id: string,
+    expectedHash: string,
+    nextHash: string,
+    usedHashes: string[],
+    now: Date,
+    client: { ip: string; userAgent: string },
+  ): Promise<boolean> {
     const result = await this.model
       .updateOne(
         { _id: id, refreshHash: expectedHash, revokedAt: null },
-        { $set: { refreshHash: nextHash, usedRefreshHashes: usedHashes, lastUsedAt: now, ...(client.ip ? { ip: client.ip } : {}), ...(client.userAgent ? { userAgent: client.userAgent } : {}) } },
+        {
+          $set: {
+            refreshHash: nextHash,
+            usedRefreshHashes: usedHashes,
+            lastUsedAt: now,
+            ...(client.ip ? { ip: client.ip } : {}),
+            ...(client.userAgent ? { userAgent: client.userAgent } : {}),
+          },
+        },
       )
       .exec();
     return result.modifiedCount === 1;
   }
 
   listLive(userId: string): Promise<SessionRecord[]> {
-    return this.model.find({ userId, revokedAt: null }).sort({ lastUsedAt: -1 }).lean<SessionRecord[]>().exec();
+    return this.model
+      .find({ userId, revokedAt: null })
+      .sort({ lastUsedAt: -1 })
+      .lean<SessionRecord[]>()
+      .exec();
   }
 
   /**
@@ -81,7 +101,10 @@ export class SessionRepository {
   async revoke(ids: string[], reason: string, now: Date, event: PendingEvent): Promise<number> {
     if (ids.length === 0) return 0;
     const result = await this.model
-      .updateMany({ _id: { $in: ids }, revokedAt: null }, { $set: { revokedAt: now, revokedReason: reason }, $push: { pendingEvents: event } })
+      .updateMany(
+        { _id: { $in: ids }, revokedAt: null },
+        { $set: { revokedAt: now, revokedReason: reason }, $push: { pendingEvents: event } },
+      )
       .exec();
     return result.modifiedCount;
   }

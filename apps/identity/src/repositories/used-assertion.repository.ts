@@ -5,7 +5,10 @@ interface UsedAssertion {
   expiresAt: Date;
 }
 
-const schema = new Schema<UsedAssertion>({ _id: { type: String, required: true }, expiresAt: { type: Date, required: true, index: true } }, { collection: 'used_face_assertions', versionKey: false });
+const schema = new Schema<UsedAssertion>(
+  { _id: { type: String, required: true }, expiresAt: { type: Date, required: true, index: true } },
+  { collection: 'used_face_assertions', versionKey: false },
+);
 
 /**
  * Face-assertion `jti`s already accepted (single use). The unique `_id` makes the claim atomic across
@@ -15,7 +18,9 @@ export class UsedAssertionRepository {
   private readonly model: Model<UsedAssertion>;
 
   constructor(connection: Connection) {
-    this.model = (connection.models.UsedAssertion as Model<UsedAssertion> | undefined) ?? connection.model<UsedAssertion>('UsedAssertion', schema);
+    this.model =
+      (connection.models.UsedAssertion as Model<UsedAssertion> | undefined) ??
+      connection.model<UsedAssertion>('UsedAssertion', schema);
   }
 
   /** True when this jti was not seen before (and is now recorded). */

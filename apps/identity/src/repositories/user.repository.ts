@@ -84,7 +84,9 @@ export type UserModel = Model<UserRecord>;
 export const userModel = (connection: Connection): UserModel =>
   (connection.models.User as UserModel | undefined) ?? connection.model<UserRecord>('User', userSchema);
 
-const isDuplicateKey = (error: unknown): error is { code: number; message: string; keyPattern?: Record<string, unknown> } =>
+const isDuplicateKey = (
+  error: unknown,
+): error is { code: number; message: string; keyPattern?: Record<string, unknown> } =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 
 /** USERNAME_TAKEN / EMAIL_TAKEN from a unique-index violation (mongod and FerretDB alike). */
@@ -121,18 +123,29 @@ export class UserRepository {
   }
 
   findById(id: string): Promise<UserRecord | null> {
-    return this.model.findOne({ _id: id, status: { $ne: 'deleted' } }).lean<UserRecord>().exec();
+    return this.model
+      .findOne({ _id: id, status: { $ne: 'deleted' } })
+      .lean<UserRecord>()
+      .exec();
   }
 
   findByIdWithHash(id: string): Promise<UserRecord | null> {
-    return this.model.findOne({ _id: id, status: { $ne: 'deleted' } }).select('+passwordHash').lean<UserRecord>().exec();
+    return this.model
+      .findOne({ _id: id, status: { $ne: 'deleted' } })
+      .select('+passwordHash')
+      .lean<UserRecord>()
+      .exec();
   }
 
   /** By lower-cased username or e-mail (identifier containing `@` is an e-mail). */
   findByIdentifierWithHash(identifier: string): Promise<UserRecord | null> {
     const lower = identifier.trim().toLowerCase();
     const filter = lower.includes('@') ? { email: lower } : { usernameLower: lower };
-    return this.model.findOne({ ...filter, status: { $ne: 'deleted' } }).select('+passwordHash').lean<UserRecord>().exec();
+    return this.model
+      .findOne({ ...filter, status: { $ne: 'deleted' } })
+      .select('+passwordHash')
+      .lean<UserRecord>()
+      .exec();
   }
 
   async exists(filter: { usernameLower?: string; email?: string }): Promise<boolean> {
@@ -143,14 +156,20 @@ export class UserRepository {
    * Applies `update` (and queues `events`) to the live user matching `guard`; returns the new state,
    * or null when no live user matched. State and events change in one document update.
    */
-  async update(id: string, update: UpdateQuery<UserRecord>, events: PendingEvent[] = [], guard: Record<string, unknown> = {}): Promise<UserRecord | null> {
+  async update(
+    id: string,
+    update: UpdateQuery<UserRecord>,
+    events: PendingEvent[] = [],
+    guard: Record<string, unknown> = {},
+  ): Promise<UserRecord | null> {
     const query: UpdateQuery<UserRecord> = { ...update };
     if (events.length > 0) query.$push = { ...(update.$push ?? {}), pendingEvents: { $each: events } };
     // updateOne + read (not findOneAndUpdate): FerretDB 1.x has no projection in findAndModify, and
     // the schema hides passwordHash and pendingEvents by default.
     let matched: number;
     try {
-      matched = (await this.model.updateOne({ _id: id, status: { $ne: 'deleted' }, ...guard }, query).exec()).matchedCount;
+      matched = (await this.model.updateOne({ _id: id, status: { $ne: 'deleted' }, ...guard }, query).exec())
+        .matchedCount;
     } catch (error) {
       translateDuplicate(error);
     }
@@ -165,9 +184,11 @@ export class UserRepository {
   static listQuery(filter: UserListFilter): Record<string, unknown> {
     const query: Record<string, unknown> = { status: filter.status ? filter.status : { $ne: 'deleted' } };
     if (filter.role) query.role = filter.role;
-    if (filter.verified === true) Object.assign(query, { hasApprovedIdentityDocument: true, 'biometric.enrolled': true });
+    if (filter.verified === true)
+      Object.assign(query, { hasApprovedIdentityDocument: true, 'biometric.enrolled': true });
     const and: Record<string, unknown>[] = [];
-    if (filter.verified === false) and.push({ $or: [{ hasApprovedIdentityDocument: false }, { 'biometric.enrolled': false }] });
+    if (filter.verified === false)
+      and.push({ $or: [{ hasApprovedIdentityDocument: false }, { 'biometric.enrolled': false }] });
     if (filter.pendingUserIds) query._id = { $in: filter.pendingUserIds };
     if (filter.query?.trim()) {
       const pattern = new RegExp(escapeRegex(filter.query.trim()), 'i');
@@ -177,10 +198,20 @@ export class UserRepository {
     return query;
   }
 
-  async list(filter: UserListFilter, offset: number, limit: number): Promise<{ users: UserRecord[]; total: number }> {
+  async list(
+    filter: UserListFilter,
+    offset: number,
+    limit: number,
+  ): Promise<{ users: UserRecord[]; total: number }> {
     const query = UserRepository.listQuery(filter);
     const [users, total] = await Promise.all([
-      this.model.find(query).sort({ createdAt: 1, _id: 1 }).skip(offset).limit(limit).lean<UserRecord[]>().exec(),
+      this.model
+        .find(query)
+        .sort({ createdAt: 1, _id: 1 })
+        .skip(offset)
+        .limit(limit)
+        .lean<UserRecord[]>()
+        .exec(),
       this.model.countDocuments(query).exec(),
     ]);
     return { users, total };

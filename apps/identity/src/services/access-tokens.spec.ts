@@ -26,7 +26,11 @@ describe('AccessTokens', () => {
     });
     it('reports expiry as TOKEN_EXPIRED', async () => {
       const ring = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
-      const { token } = await new AccessTokens(ring, -60).issue({ userId: 'u1', sessionId: 's1', role: 'user' });
+      const { token } = await new AccessTokens(ring, -60).issue({
+        userId: 'u1',
+        sessionId: 's1',
+        role: 'user',
+      });
       await expect(new AccessTokens(ring).verify(token)).rejects.toMatchObject({ reason: 'TOKEN_EXPIRED' });
     });
   });

@@ -1,4 +1,11 @@
-import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, AccessTokenVerifier, CachedJwks, type AccessClaims, type KeyRing } from '@guardian/auth';
+import {
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  AccessTokenVerifier,
+  CachedJwks,
+  type AccessClaims,
+  type KeyRing,
+} from '@guardian/auth';
 import type { Role } from './roles.js';
 
 /**
@@ -16,14 +23,26 @@ export class AccessTokens {
     private readonly keyRing: KeyRing,
     private readonly ttlSec: number = ACCESS_TOKEN_TTL_SEC,
   ) {
-    this.verifier = new AccessTokenVerifier(new CachedJwks(async () => keyRing.publicJwks(), { ttlMs: Number.MAX_SAFE_INTEGER }));
+    this.verifier = new AccessTokenVerifier(
+      new CachedJwks(async () => keyRing.publicJwks(), { ttlMs: Number.MAX_SAFE_INTEGER }),
+    );
   }
 
-  async issue(subject: { userId: string; sessionId: string; role: Role }): Promise<{ token: string; expiresAt: Date }> {
+  async issue(subject: {
+    userId: string;
+    sessionId: string;
+    role: Role;
+  }): Promise<{ token: string; expiresAt: Date }> {
     const expiresAt = new Date((Math.floor(Date.now() / 1000) + this.ttlSec) * 1000);
     const token = await this.keyRing.sign(
       { sid: subject.sessionId, role: subject.role },
-      { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, subject: subject.userId, expiresInSec: this.ttlSec, jti: crypto.randomUUID() },
+      {
+        issuer: ACCESS_TOKEN_ISSUER,
+        audience: ACCESS_TOKEN_AUDIENCE,
+        subject: subject.userId,
+        expiresInSec: this.ttlSec,
+        jti: crypto.randomUUID(),
+      },
     );
     return { token, expiresAt };
   }

@@ -5,7 +5,13 @@ import type { AuthAttemptRepository } from '../repositories/auth-attempt.reposit
 import type { LoginMethod, SessionRecord, SessionRepository } from '../repositories/session.repository.js';
 import type { UserRecord, UserRepository } from '../repositories/user.repository.js';
 import type { AccessTokens } from './access-tokens.js';
-import { type AttemptRecord, type ThrottlePolicy, assertNotThrottled, evaluateThrottle, failureLocks } from './brute-force.js';
+import {
+  type AttemptRecord,
+  type ThrottlePolicy,
+  assertNotThrottled,
+  evaluateThrottle,
+  failureLocks,
+} from './brute-force.js';
 import type { ClientContext, EventFactory } from './events.js';
 import { type ClaimJti, type FaceAssertionRules, verifyFaceAssertion } from './face-assertion.js';
 import { normalizeEmail, normalizeFullName, normalizeLocale, normalizeUsername } from './identifiers.js';
@@ -55,7 +61,8 @@ export interface AuthServiceDeps {
 /** Longest input we even try to verify (argon2 pre-hashes, but there is no reason to accept megabytes). */
 const MAX_PASSWORD_INPUT = 1024;
 
-const invalidCredentials = () => unauthenticated('INVALID_CREDENTIALS', 'Invalid username/e-mail or password.');
+const invalidCredentials = () =>
+  unauthenticated('INVALID_CREDENTIALS', 'Invalid username/e-mail or password.');
 
 /**
  * Sign-in, sessions and credentials. Decisions come from the pure rules next to it (brute-force,
@@ -73,7 +80,10 @@ export class AuthService {
 
   // ---- registration -------------------------------------------------------------------------
 
-  async register(input: { username: string; email: string; password: string; fullName: string; locale: string }, requestId?: string): Promise<UserRecord> {
+  async register(
+    input: { username: string; email: string; password: string; fullName: string; locale: string },
+    requestId?: string,
+  ): Promise<UserRecord> {
     const username = normalizeUsername(input.username);
     const email = normalizeEmail(input.email);
     const fullName = normalizeFullName(input.fullName);
@@ -81,22 +91,55 @@ export class AuthService {
     assertPasswordAcceptable(input.password, { username, email });
     await this.assertAvailable(username, email);
     const passwordHash = await this.deps.hasher.hash(input.password);
-    return this.createAccount({ username, email, fullName, locale, role: 'user', status: 'active', registrationKind: 'password', passwordHash }, requestId);
+    return this.createAccount(
+      {
+        username,
+        email,
+        fullName,
+        locale,
+        role: 'user',
+        status: 'active',
+        registrationKind: 'password',
+        passwordHash,
+      },
+      requestId,
+    );
   }
 
-  async registerFaceOnly(input: { username: string; email: string; fullName: string; locale: string }, requestId?: string): Promise<UserRecord> {
+  async registerFaceOnly(
+    input: { username: string; email: string; fullName: string; locale: string },
+    requestId?: string,
+  ): Promise<UserRecord> {
     const email = normalizeEmail(input.email);
     const fullName = normalizeFullName(input.fullName);
     const locale = normalizeLocale(input.locale);
-    let username = input.username.trim() ? normalizeUsername(input.username) : await this.usernameFromEmail(email);
-    if (!input.username.trim() && (await this.deps.users.exists({ usernameLower: username.toLowerCase() }))) username = await this.usernameFromEmail(email);
+    let username = input.username.trim()
+      ? normalizeUsername(input.username)
+      : await this.usernameFromEmail(email);
+    if (!input.username.trim() && (await this.deps.users.exists({ usernameLower: username.toLowerCase() })))
+      username = await this.usernameFromEmail(email);
     await this.assertAvailable(username, email);
-    return this.createAccount({ username, email, fullName, locale, role: 'user', status: 'pending_enrollment', registrationKind: 'face_only', passwordHash: null }, requestId);
+    return this.createAccount(
+      {
+        username,
+        email,
+        fullName,
+        locale,
+        role: 'user',
+        status: 'pending_enrollment',
+        registrationKind: 'face_only',
+        passwordHash: null,
+      },
+      requestId,
+    );
   }
 
   /** Shared by registration, admin creation and the bootstrap master. */
   async createAccount(
-    fields: Pick<UserRecord, 'username' | 'email' | 'fullName' | 'locale' | 'role' | 'status' | 'registrationKind' | 'passwordHash'>,
+    fields: Pick<
+      UserRecord,
+      'username' | 'email' | 'fullName' | 'locale' | 'role' | 'status' | 'registrationKind' | 'passwordHash'
+    >,
     requestId?: string,
   ): Promise<UserRecord> {
     const now = this.clock();
@@ -116,7 +159,15 @@ export class AuthService {
     };
     const event = this.deps.events.make(
       'identity.user.registered',
-      { userId: id, username: user.username, email: user.email, fullName: user.fullName, locale: user.locale, role: user.role, registrationKind: user.registrationKind },
+      {
+        userId: id,
+        username: user.username,
+        email: user.email,
+        fullName: user.fullName,
+        locale: user.locale,
+        role: user.role,
+        registrationKind: user.registrationKind,
+      },
       id,
       requestId,
     );
@@ -126,21 +177,30 @@ export class AuthService {
   }
 
   async assertAvailable(username: string, email: string): Promise<void> {
-    if (await this.deps.users.exists({ usernameLower: username.toLowerCase() })) throw new DomainError('conflict', 'USERNAME_TAKEN', 'Username is already taken.');
-    if (await this.deps.users.exists({ email })) throw new DomainError('conflict', 'EMAIL_TAKEN', 'E-mail address is already registered.');
+    if (await this.deps.users.exists({ usernameLower: username.toLowerCase() }))
+      throw new DomainError('conflict', 'USERNAME_TAKEN', 'Username is already taken.');
+    if (await this.deps.users.exists({ email }))
+      throw new DomainError('conflict', 'EMAIL_TAKEN', 'E-mail address is already registered.');
   }
 
   private async usernameFromEmail(email: string): Promise<string> {
-    const base = (email.split('@')[0] ?? 'user').replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 24).padEnd(3, '0');
+    const base = (email.split('@')[0] ?? 'user')
+      .replace(/[^A-Za-z0-9_.-]/g, '')
+      .slice(0, 24)
+      .padEnd(3, '0');
     if (!(await this.deps.users.exists({ usernameLower: base.toLowerCase() }))) return base;
     return `${base}-${randomBytes(3).toString('hex')}`;
   }
 
   // ---- sign-in --------------------------------------------------------------------------------
 
-  async login(input: { identifier: string; password: string; client: ClientContext }, requestId?: string): Promise<{ user: UserRecord; tokens: TokenPairResult }> {
+  async login(
+    input: { identifier: string; password: string; client: ClientContext },
+    requestId?: string,
+  ): Promise<{ user: UserRecord; tokens: TokenPairResult }> {
     const identifier = input.identifier.trim().toLowerCase();
-    if (!identifier || !input.password) throw invalid('MISSING_CREDENTIALS', 'Username/e-mail and password are required.');
+    if (!identifier || !input.password)
+      throw invalid('MISSING_CREDENTIALS', 'Username/e-mail and password are required.');
     const now = this.clock();
     const user = identifier.length <= 320 ? await this.deps.users.findByIdentifierWithHash(identifier) : null;
     const accountKey = user ? user._id : `unknown:${identifier.slice(0, 320)}`;
@@ -151,41 +211,89 @@ export class AuthService {
     });
 
     let ok = false;
-    if (user?.passwordHash && input.password.length <= MAX_PASSWORD_INPUT) ok = await this.deps.hasher.verify(user.passwordHash, input.password);
+    if (user?.passwordHash && input.password.length <= MAX_PASSWORD_INPUT)
+      ok = await this.deps.hasher.verify(user.passwordHash, input.password);
     else await this.deps.hasher.verifyUnknownUser(input.password.slice(0, MAX_PASSWORD_INPUT));
 
     if (!ok) {
-      await this.recordFailure({ accountKey, user, identifier, method: 'password', reason: 'INVALID_CREDENTIALS', client: input.client, now, accountRecords, since, requestId });
+      await this.recordFailure({
+        accountKey,
+        user,
+        identifier,
+        method: 'password',
+        reason: 'INVALID_CREDENTIALS',
+        client: input.client,
+        now,
+        accountRecords,
+        since,
+        requestId,
+      });
       throw invalidCredentials();
     }
     // Only someone who knows the password learns that the account is disabled.
-    if (user!.status === 'disabled') throw new DomainError('forbidden', 'ACCOUNT_DISABLED', 'This account is disabled.');
+    if (user!.status === 'disabled')
+      throw new DomainError('forbidden', 'ACCOUNT_DISABLED', 'This account is disabled.');
     if (this.deps.hasher.needsRehash(user!.passwordHash!)) {
-      await this.deps.users.update(user!._id, { $set: { passwordHash: await this.deps.hasher.hash(input.password) } });
+      await this.deps.users.update(user!._id, {
+        $set: { passwordHash: await this.deps.hasher.hash(input.password) },
+      });
     }
     return this.openSession(user!, 'password', identifier, input.client, now, requestId);
   }
 
-  async loginWithFaceAssertion(input: { assertion: string; client: ClientContext }, requestId?: string): Promise<{ user: UserRecord; tokens: TokenPairResult }> {
+  async loginWithFaceAssertion(
+    input: { assertion: string; client: ClientContext },
+    requestId?: string,
+  ): Promise<{ user: UserRecord; tokens: TokenPairResult }> {
     const now = this.clock();
-    const ipRecords = await this.deps.attempts.forIp(input.client.ip, new Date(now.getTime() - this.deps.policies.ip.resetAfterMs * 2));
+    const ipRecords = await this.deps.attempts.forIp(
+      input.client.ip,
+      new Date(now.getTime() - this.deps.policies.ip.resetAfterMs * 2),
+    );
     assertNotThrottled(evaluateThrottle(ipRecords, this.deps.policies.ip, now), 'ip');
     let assertion;
     try {
-      assertion = await verifyFaceAssertion(input.assertion, this.deps.faceJwks, this.deps.policies.faceAssertion, this.deps.claimJti);
+      assertion = await verifyFaceAssertion(
+        input.assertion,
+        this.deps.faceJwks,
+        this.deps.policies.faceAssertion,
+        this.deps.claimJti,
+      );
     } catch (error) {
       if (error instanceof DomainError && error.kind === 'unauthenticated') {
-        await this.recordFailure({ accountKey: 'face-assertion', user: null, identifier: '', method: 'face', reason: error.reason, client: input.client, now, accountRecords: [], since: undefined, requestId });
+        await this.recordFailure({
+          accountKey: 'face-assertion',
+          user: null,
+          identifier: '',
+          method: 'face',
+          reason: error.reason,
+          client: input.client,
+          now,
+          accountRecords: [],
+          since: undefined,
+          requestId,
+        });
       }
       throw error;
     }
     const user = await this.deps.users.findById(assertion.userId);
     if (!user) throw unauthenticated('INVALID_FACE_ASSERTION', 'Face assertion is not valid.');
     const accountRecords = await this.deps.attempts.forAccount(user._id, this.accountSince(user, now));
-    const accountState = evaluateThrottle(accountRecords, this.deps.policies.account, now, user.unlockedAt ?? undefined);
+    const accountState = evaluateThrottle(
+      accountRecords,
+      this.deps.policies.account,
+      now,
+      user.unlockedAt ?? undefined,
+    );
     if (accountState.state === 'locked') assertNotThrottled(accountState, 'account');
-    if (user.status === 'pending_enrollment') throw new DomainError('unprocessable', 'ENROLLMENT_PENDING', 'Face enrollment has not been confirmed yet.');
-    if (user.status === 'disabled') throw new DomainError('forbidden', 'ACCOUNT_DISABLED', 'This account is disabled.');
+    if (user.status === 'pending_enrollment')
+      throw new DomainError(
+        'unprocessable',
+        'ENROLLMENT_PENDING',
+        'Face enrollment has not been confirmed yet.',
+      );
+    if (user.status === 'disabled')
+      throw new DomainError('forbidden', 'ACCOUNT_DISABLED', 'This account is disabled.');
     return this.openSession(user, 'face', user.username, input.client, now, requestId);
   }
 
@@ -218,12 +326,31 @@ export class AuthService {
       const reason = scope === 'account' && state.state === 'locked' ? 'ACCOUNT_LOCKED' : 'TOO_MANY_ATTEMPTS';
       const event = this.deps.events.make(
         'identity.login.failed',
-        { userId: user?._id ?? '', identifier: meta.identifier, method: meta.method, client: { ip: client.ip, userAgent: client.userAgent }, attemptCount: accountState.failures, reason, at: now },
+        {
+          userId: user?._id ?? '',
+          identifier: meta.identifier,
+          method: meta.method,
+          client: { ip: client.ip, userAgent: client.userAgent },
+          attemptCount: accountState.failures,
+          reason,
+          at: now,
+        },
         user?._id ?? 'unknown',
         meta.requestId,
       );
       await this.deps.attempts.record(
-        { _id: randomUUID(), accountKey, userId: user?._id ?? '', identifier: meta.identifier, ip: client.ip, userAgent: client.userAgent, method: meta.method, outcome: 'blocked', reason, at: now },
+        {
+          _id: randomUUID(),
+          accountKey,
+          userId: user?._id ?? '',
+          identifier: meta.identifier,
+          ip: client.ip,
+          userAgent: client.userAgent,
+          method: meta.method,
+          outcome: 'blocked',
+          reason,
+          at: now,
+        },
         [event],
       );
       this.deps.events.queued();
@@ -249,12 +376,31 @@ export class AuthService {
     const client = { ip: f.client.ip, userAgent: f.client.userAgent };
     const failed = this.deps.events.make(
       'identity.login.failed',
-      { userId, identifier: f.identifier, method: f.method, client, attemptCount: after.failures, reason: f.reason, at: f.now },
+      {
+        userId,
+        identifier: f.identifier,
+        method: f.method,
+        client,
+        attemptCount: after.failures,
+        reason: f.reason,
+        at: f.now,
+      },
       userId || 'unknown',
       f.requestId,
     );
     await this.deps.attempts.record(
-      { _id: randomUUID(), accountKey: f.accountKey, userId, identifier: f.identifier, ip: f.client.ip, userAgent: f.client.userAgent, method: f.method, outcome: 'failure', reason: f.reason, at: f.now },
+      {
+        _id: randomUUID(),
+        accountKey: f.accountKey,
+        userId,
+        identifier: f.identifier,
+        ip: f.client.ip,
+        userAgent: f.client.userAgent,
+        method: f.method,
+        outcome: 'failure',
+        reason: f.reason,
+        at: f.now,
+      },
       [failed],
     );
     if (after.state === 'locked' && f.user) {
@@ -269,7 +415,14 @@ export class AuthService {
     this.deps.events.queued();
   }
 
-  private async openSession(user: UserRecord, method: LoginMethod, identifier: string, client: ClientContext, now: Date, requestId?: string) {
+  private async openSession(
+    user: UserRecord,
+    method: LoginMethod,
+    identifier: string,
+    client: ClientContext,
+    now: Date,
+    requestId?: string,
+  ) {
     const sessionId = randomBytes(16).toString('base64url');
     const { secret, hash } = newRefreshSecret();
     const session: Omit<SessionRecord, 'pendingEvents'> = {
@@ -287,14 +440,31 @@ export class AuthService {
     };
     const event = this.deps.events.make(
       'identity.login.succeeded',
-      { userId: user._id, sessionId, method, client: { ip: client.ip, userAgent: client.userAgent }, at: now },
+      {
+        userId: user._id,
+        sessionId,
+        method,
+        client: { ip: client.ip, userAgent: client.userAgent },
+        at: now,
+      },
       user._id,
       requestId,
     );
     const [access] = await Promise.all([
       this.deps.tokens.issue({ userId: user._id, sessionId, role: user.role }),
       this.deps.sessions.insert(session, [event]),
-      this.deps.attempts.record({ _id: randomUUID(), accountKey: user._id, userId: user._id, identifier, ip: client.ip, userAgent: client.userAgent, method, outcome: 'success', reason: '', at: now }),
+      this.deps.attempts.record({
+        _id: randomUUID(),
+        accountKey: user._id,
+        userId: user._id,
+        identifier,
+        ip: client.ip,
+        userAgent: client.userAgent,
+        method,
+        outcome: 'success',
+        reason: '',
+        at: now,
+      }),
       user.lockedUntil ? this.deps.users.update(user._id, { $set: { lockedUntil: null } }) : undefined,
     ]);
     this.deps.events.queued();
@@ -313,7 +483,11 @@ export class AuthService {
 
   // ---- sessions -------------------------------------------------------------------------------
 
-  async refresh(input: { refreshToken: string; client: ClientContext }, requestId?: string, retried = false): Promise<TokenPairResult> {
+  async refresh(
+    input: { refreshToken: string; client: ClientContext },
+    requestId?: string,
+    retried = false,
+  ): Promise<TokenPairResult> {
     const parsed = parseRefreshToken(input.refreshToken);
     const now = this.clock();
     const session = await this.deps.sessions.findById(parsed.sessionId);
@@ -327,7 +501,10 @@ export class AuthService {
         throw unauthenticated('SESSION_EXPIRED', 'This session has expired; sign in again.');
       case 'reuse':
         await this.revokeSessions(session!.userId, [session!._id], 'refresh_reuse', requestId);
-        throw unauthenticated('REFRESH_TOKEN_REUSED', 'Refresh token was already used; the session has been revoked.');
+        throw unauthenticated(
+          'REFRESH_TOKEN_REUSED',
+          'Refresh token was already used; the session has been revoked.',
+        );
       case 'rotate':
         break;
     }
@@ -338,7 +515,14 @@ export class AuthService {
       throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
     }
     const { secret, hash } = newRefreshSecret();
-    const rotated = await this.deps.sessions.rotate(live._id, live.refreshHash, hash, rotateUsedHashes(live.usedRefreshHashes, live.refreshHash), now, input.client);
+    const rotated = await this.deps.sessions.rotate(
+      live._id,
+      live.refreshHash,
+      hash,
+      rotateUsedHashes(live.usedRefreshHashes, live.refreshHash),
+      now,
+      input.client,
+    );
     if (!rotated) {
       // Someone rotated this token between our read and write: a second use of the same token.
       if (!retried) return this.refresh(input, requestId, true);
@@ -349,7 +533,10 @@ export class AuthService {
       accessToken: access.token,
       accessTokenExpiresAt: access.expiresAt,
       refreshToken: formatRefreshToken(live._id, secret),
-      refreshTokenExpiresAt: sessionExpiresAt({ createdAt: live.createdAt, lastUsedAt: now }, this.deps.policies.refresh),
+      refreshTokenExpiresAt: sessionExpiresAt(
+        { createdAt: live.createdAt, lastUsedAt: now },
+        this.deps.policies.refresh,
+      ),
       sessionId: live._id,
     };
   }
@@ -358,7 +545,8 @@ export class AuthService {
   async authenticate(token: string): Promise<AccessClaims> {
     const claims = await this.deps.tokens.verify(token);
     if (this.liveSessions.isFresh(claims.sessionId)) return claims;
-    if (!(await this.deps.sessions.isLive(claims.sessionId, claims.userId))) throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
+    if (!(await this.deps.sessions.isLive(claims.sessionId, claims.userId)))
+      throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
     this.liveSessions.markLive(claims.sessionId);
     return claims;
   }
@@ -366,7 +554,12 @@ export class AuthService {
   async revokeSessions(userId: string, ids: string[], reason: string, requestId?: string): Promise<number> {
     if (ids.length === 0) return 0;
     this.liveSessions.forget(ids);
-    const event = this.deps.events.make('identity.session.revoked', { userId, sessionIds: ids, reason }, userId, requestId);
+    const event = this.deps.events.make(
+      'identity.session.revoked',
+      { userId, sessionIds: ids, reason },
+      userId,
+      requestId,
+    );
     const count = await this.deps.sessions.revoke(ids, reason, this.clock(), event);
     this.deps.events.queued();
     return count;
@@ -378,13 +571,24 @@ export class AuthService {
 
   async logoutAll(claims: AccessClaims, requestId?: string): Promise<number> {
     const sessions = await this.deps.sessions.listLive(claims.userId);
-    return this.revokeSessions(claims.userId, sessions.map((s) => s._id), 'logout_all', requestId);
+    return this.revokeSessions(
+      claims.userId,
+      sessions.map((s) => s._id),
+      'logout_all',
+      requestId,
+    );
   }
 
-  async listSessions(claims: AccessClaims): Promise<Array<SessionRecord & { expiresAt: Date; current: boolean }>> {
+  async listSessions(
+    claims: AccessClaims,
+  ): Promise<Array<SessionRecord & { expiresAt: Date; current: boolean }>> {
     const now = this.clock();
     return (await this.deps.sessions.listLive(claims.userId))
-      .map((s) => ({ ...s, expiresAt: sessionExpiresAt(s, this.deps.policies.refresh), current: s._id === claims.sessionId }))
+      .map((s) => ({
+        ...s,
+        expiresAt: sessionExpiresAt(s, this.deps.policies.refresh),
+        current: s._id === claims.sessionId,
+      }))
       .filter((s) => s.expiresAt > now);
   }
 
@@ -395,20 +599,38 @@ export class AuthService {
     await this.revokeSessions(claims.userId, [session._id], 'revoked', requestId);
   }
 
-  async changePassword(claims: AccessClaims, input: { currentPassword: string; newPassword: string; client: ClientContext }, requestId?: string): Promise<number> {
+  async changePassword(
+    claims: AccessClaims,
+    input: { currentPassword: string; newPassword: string; client: ClientContext },
+    requestId?: string,
+  ): Promise<number> {
     const user = await this.deps.users.findByIdWithHash(claims.userId);
     if (!user) throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
-    if (!user.passwordHash) throw new DomainError('unprocessable', 'FACE_ONLY_ACCOUNT', 'This account signs in by face and has no password.');
-    if (!(await this.deps.hasher.verify(user.passwordHash, input.currentPassword.slice(0, MAX_PASSWORD_INPUT)))) {
+    if (!user.passwordHash)
+      throw new DomainError(
+        'unprocessable',
+        'FACE_ONLY_ACCOUNT',
+        'This account signs in by face and has no password.',
+      );
+    if (
+      !(await this.deps.hasher.verify(user.passwordHash, input.currentPassword.slice(0, MAX_PASSWORD_INPUT)))
+    ) {
       throw unauthenticated('INVALID_CURRENT_PASSWORD', 'Current password is not correct.');
     }
     assertPasswordAcceptable(input.newPassword, { username: user.username, email: user.email });
     const now = this.clock();
     const passwordHash = await this.deps.hasher.hash(input.newPassword);
-    const event = this.deps.events.make('identity.password.changed', { userId: user._id, client: { ip: input.client.ip, userAgent: input.client.userAgent }, at: now }, user._id, requestId);
+    const event = this.deps.events.make(
+      'identity.password.changed',
+      { userId: user._id, client: { ip: input.client.ip, userAgent: input.client.userAgent }, at: now },
+      user._id,
+      requestId,
+    );
     await this.deps.users.update(user._id, { $set: { passwordHash, updatedAt: now } }, [event]);
     this.deps.events.queued();
-    const others = (await this.deps.sessions.listLive(user._id)).filter((s) => s._id !== claims.sessionId).map((s) => s._id);
+    const others = (await this.deps.sessions.listLive(user._id))
+      .filter((s) => s._id !== claims.sessionId)
+      .map((s) => s._id);
     return this.revokeSessions(user._id, others, 'password_changed', requestId);
   }
 }

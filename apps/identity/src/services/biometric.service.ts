@@ -2,7 +2,15 @@ import type { UserRepository } from '../repositories/user.repository.js';
 import type { EventFactory } from './events.js';
 
 export type BiometricChange =
-  | { kind: 'enrolled'; userId: string; modelId: string; sampleCount: number; at: Date; eventId: string; requestId?: string | undefined }
+  | {
+      kind: 'enrolled';
+      userId: string;
+      modelId: string;
+      sampleCount: number;
+      at: Date;
+      eventId: string;
+      requestId?: string | undefined;
+    }
   | { kind: 'removed'; userId: string; at: Date; eventId: string; requestId?: string | undefined };
 
 export type BiometricOutcome = 'applied' | 'stale' | 'unknown_user';
@@ -25,14 +33,29 @@ export class BiometricSummaryService {
     if (last && last.getTime() >= change.at.getTime()) return 'stale';
     const biometric =
       change.kind === 'enrolled'
-        ? { enrolled: true, enrolledAt: change.at, modelId: change.modelId, sampleCount: change.sampleCount, eventTime: change.at }
+        ? {
+            enrolled: true,
+            enrolledAt: change.at,
+            modelId: change.modelId,
+            sampleCount: change.sampleCount,
+            eventTime: change.at,
+          }
         : { enrolled: false, enrolledAt: null, modelId: '', sampleCount: 0, eventTime: change.at };
     const activate = change.kind === 'enrolled' && user.status === 'pending_enrollment';
     const events = activate
       ? [
           this.events.make(
             'identity.user.updated',
-            { userId: user._id, username: user.username, email: user.email, fullName: user.fullName, locale: user.locale, role: user.role, status: 'active', changedFields: ['status'] },
+            {
+              userId: user._id,
+              username: user.username,
+              email: user.email,
+              fullName: user.fullName,
+              locale: user.locale,
+              role: user.role,
+              status: 'active',
+              changedFields: ['status'],
+            },
             user._id,
             change.requestId,
           ),
@@ -40,7 +63,12 @@ export class BiometricSummaryService {
       : [];
     // Guard on the event time we read: a concurrent newer event wins, this one becomes stale.
     const guard = { 'biometric.eventTime': last ?? null };
-    const updated = await this.users.update(user._id, { $set: { biometric, ...(activate ? { status: 'active', updatedAt: change.at } : {}) } }, events, guard);
+    const updated = await this.users.update(
+      user._id,
+      { $set: { biometric, ...(activate ? { status: 'active', updatedAt: change.at } : {}) } },
+      events,
+      guard,
+    );
     if (!updated) return 'stale';
     if (events.length > 0) this.events.queued();
     return 'applied';

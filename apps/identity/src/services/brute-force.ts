@@ -63,10 +63,15 @@ export type ThrottleState =
   | { state: 'open'; failures: number }
   | { state: 'delayed' | 'locked'; failures: number; until: Date; retryAfterMs: number };
 
-const grow = (base: number, max: number, exponent: number) => Math.min(max, base * 2 ** Math.min(exponent, 30));
+const grow = (base: number, max: number, exponent: number) =>
+  Math.min(max, base * 2 ** Math.min(exponent, 30));
 
 /** Failures in the current chain and the time of the last one. Records may come in any order. */
-export function failureChain(records: readonly AttemptRecord[], policy: ThrottlePolicy, since?: Date): { failures: number; lastFailureAt?: Date } {
+export function failureChain(
+  records: readonly AttemptRecord[],
+  policy: ThrottlePolicy,
+  since?: Date,
+): { failures: number; lastFailureAt?: Date } {
   const sorted = records
     .filter((r) => r.outcome !== 'blocked' && (!since || r.at.getTime() > since.getTime()))
     .sort((a, b) => a.at.getTime() - b.at.getTime());
@@ -88,9 +93,15 @@ export function failureChain(records: readonly AttemptRecord[], policy: Throttle
 }
 
 /** The throttle state at `now`. `since` (e.g. an admin unlock) drops every earlier record. */
-export function evaluateThrottle(records: readonly AttemptRecord[], policy: ThrottlePolicy, now: Date, since?: Date): ThrottleState {
+export function evaluateThrottle(
+  records: readonly AttemptRecord[],
+  policy: ThrottlePolicy,
+  now: Date,
+  since?: Date,
+): ThrottleState {
   const { failures, lastFailureAt } = failureChain(records, policy, since);
-  if (!lastFailureAt || now.getTime() - lastFailureAt.getTime() > policy.resetAfterMs) return { state: 'open', failures: lastFailureAt ? 0 : failures };
+  if (!lastFailureAt || now.getTime() - lastFailureAt.getTime() > policy.resetAfterMs)
+    return { state: 'open', failures: lastFailureAt ? 0 : failures };
   let wait = 0;
   let state: 'delayed' | 'locked' = 'delayed';
   if (failures >= policy.lockAfter) {
@@ -106,7 +117,12 @@ export function evaluateThrottle(records: readonly AttemptRecord[], policy: Thro
 }
 
 /** Whether recording one more failure at `now` starts a lock (the moment to emit identity.account.locked). */
-export function failureLocks(records: readonly AttemptRecord[], policy: ThrottlePolicy, now: Date, since?: Date): ThrottleState {
+export function failureLocks(
+  records: readonly AttemptRecord[],
+  policy: ThrottlePolicy,
+  now: Date,
+  since?: Date,
+): ThrottleState {
   return evaluateThrottle([...records, { at: now, outcome: 'failure' }], policy, now, since);
 }
 
@@ -118,7 +134,15 @@ export function assertNotThrottled(state: ThrottleState, scope: ThrottleScope): 
   const retryAfterMs = Math.max(1, Math.ceil(state.retryAfterMs));
   const metadata = { scope, stage: state.state, until: state.until.toISOString() };
   if (scope === 'account' && state.state === 'locked') {
-    throw new DomainError('rate_limited', 'ACCOUNT_LOCKED', 'Account temporarily locked after repeated failed sign-ins.', { retryAfterMs, metadata });
+    throw new DomainError(
+      'rate_limited',
+      'ACCOUNT_LOCKED',
+      'Account temporarily locked after repeated failed sign-ins.',
+      { retryAfterMs, metadata },
+    );
   }
-  throw new DomainError('rate_limited', 'TOO_MANY_ATTEMPTS', 'Too many failed sign-ins; try again later.', { retryAfterMs, metadata });
+  throw new DomainError('rate_limited', 'TOO_MANY_ATTEMPTS', 'Too many failed sign-ins; try again later.', {
+    retryAfterMs,
+    metadata,
+  });
 }

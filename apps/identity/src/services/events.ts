@@ -2,14 +2,20 @@ import { pendingEvent, type EventPayload, type EventType, type PendingEvent } fr
 
 /** Builds the events a state change queues on its document, with the call's request id. */
 export interface EventFactory {
-  make<T extends EventType>(type: T, data: EventPayload<T>, subject: string, requestId?: string): PendingEvent;
+  make<T extends EventType>(
+    type: T,
+    data: EventPayload<T>,
+    subject: string,
+    requestId?: string,
+  ): PendingEvent;
   /** Tells the relay that something was queued (publish soon rather than at the next sweep). */
   queued(): void;
 }
 
 export function eventFactory(source: string, onQueued: () => void = () => undefined): EventFactory {
   return {
-    make: (type, data, subject, requestId) => pendingEvent(type, data, { source, subject, ...(requestId ? { requestId } : {}) }),
+    make: (type, data, subject, requestId) =>
+      pendingEvent(type, data, { source, subject, ...(requestId ? { requestId } : {}) }),
     queued: onQueued,
   };
 }

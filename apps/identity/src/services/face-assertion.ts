@@ -41,13 +41,23 @@ export type ClaimJti = (jti: string, expiresAt: Date) => Promise<boolean>;
 const refuse = (rule: string, message = 'Face assertion is not valid.') =>
   new DomainError('unauthenticated', 'INVALID_FACE_ASSERTION', message, { metadata: { rule } });
 
-export async function verifyFaceAssertion(token: string, jwks: CachedJwks, rules: FaceAssertionRules, claimJti: ClaimJti): Promise<FaceAssertion> {
+export async function verifyFaceAssertion(
+  token: string,
+  jwks: CachedJwks,
+  rules: FaceAssertionRules,
+  claimJti: ClaimJti,
+): Promise<FaceAssertion> {
   if (!token || token.split('.').length !== 3) throw refuse('malformed');
   let payload;
   try {
-    payload = await verifyJwt(jwks, token, { issuer: rules.issuer, audience: rules.audience, maxTokenAgeSec: rules.maxAgeSec });
+    payload = await verifyJwt(jwks, token, {
+      issuer: rules.issuer,
+      audience: rules.audience,
+      maxTokenAgeSec: rules.maxAgeSec,
+    });
   } catch (error) {
-    if (isDomainError(error) && error.reason === 'TOKEN_EXPIRED') throw refuse('expired', 'Face assertion has expired.');
+    if (isDomainError(error) && error.reason === 'TOKEN_EXPIRED')
+      throw refuse('expired', 'Face assertion has expired.');
     if (isDomainError(error) && error.kind === 'unavailable') throw error;
     throw refuse('signature_or_claims');
   }
@@ -57,7 +67,8 @@ export async function verifyFaceAssertion(token: string, jwks: CachedJwks, rules
   if (typeof iat !== 'number' || typeof exp !== 'number') throw refuse('missing_times');
   if (exp - iat > rules.maxLifetimeSec) throw refuse('lifetime_too_long');
   const expiresAt = new Date(exp * 1000);
-  if (!(await claimJti(jti, expiresAt))) throw unauthenticated('FACE_ASSERTION_REUSED', 'Face assertion was already used.');
+  if (!(await claimJti(jti, expiresAt)))
+    throw unauthenticated('FACE_ASSERTION_REUSED', 'Face assertion was already used.');
   const confidence = (payload as { confidence?: unknown }).confidence;
   return { userId: sub, jti, expiresAt, ...(typeof confidence === 'number' ? { confidence } : {}) };
 }

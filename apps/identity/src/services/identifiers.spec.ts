@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '@guardian/domain';
-import { identifierKind, isValidEmail, normalizeEmail, normalizeFullName, normalizeLocale, normalizeUsername } from './identifiers.js';
+import {
+  identifierKind,
+  isValidEmail,
+  normalizeEmail,
+  normalizeFullName,
+  normalizeLocale,
+  normalizeUsername,
+} from './identifiers.js';
 
 const reasonOf = (fn: () => unknown) => {
   try {
@@ -19,22 +26,32 @@ describe('identifiers', () => {
       expect(normalizeUsername('abc')).toBe('abc');
       expect(normalizeUsername('a'.repeat(32))).toBe('a'.repeat(32));
     });
-    it.each(['ab', 'a'.repeat(33), 'maria souza', 'maria@x', 'joão', ''])('rejects %j with INVALID_USERNAME', (u) => {
-      expect(reasonOf(() => normalizeUsername(u))).toBe('INVALID_USERNAME');
-    });
+    it.each(['ab', 'a'.repeat(33), 'maria souza', 'maria@x', 'joão', ''])(
+      'rejects %j with INVALID_USERNAME',
+      (u) => {
+        expect(reasonOf(() => normalizeUsername(u))).toBe('INVALID_USERNAME');
+      },
+    );
   });
 
   describe('normalizeEmail', () => {
     it('lower-cases and trims valid addresses', () => {
       expect(normalizeEmail('  Maria.Souza+tag@Example.COM ')).toBe('maria.souza+tag@example.com');
     });
-    it.each(['maria', 'maria@', '@example.com', 'maria@example', 'ma..ria@example.com', 'maria@ex_ample.com', 'a@b@example.com', 'maria@example.123', `${'a'.repeat(65)}@example.com`])(
-      'rejects %j with INVALID_EMAIL',
-      (e) => {
-        expect(isValidEmail(e)).toBe(false);
-        expect(reasonOf(() => normalizeEmail(e))).toBe('INVALID_EMAIL');
-      },
-    );
+    it.each([
+      'maria',
+      'maria@',
+      '@example.com',
+      'maria@example',
+      'ma..ria@example.com',
+      'maria@ex_ample.com',
+      'a@b@example.com',
+      'maria@example.123',
+      `${'a'.repeat(65)}@example.com`,
+    ])('rejects %j with INVALID_EMAIL', (e) => {
+      expect(isValidEmail(e)).toBe(false);
+      expect(reasonOf(() => normalizeEmail(e))).toBe('INVALID_EMAIL');
+    });
   });
 
   describe('normalizeFullName', () => {

@@ -17,7 +17,10 @@ export const FULL_NAME_MAX = 120;
 export function normalizeUsername(username: string): string {
   const value = username.trim();
   if (!USERNAME_PATTERN.test(value)) {
-    throw invalid('INVALID_USERNAME', 'Username must be 3-32 characters of letters, digits, "_", "." or "-".');
+    throw invalid(
+      'INVALID_USERNAME',
+      'Username must be 3-32 characters of letters, digits, "_", "." or "-".',
+    );
   }
   return value;
 }
@@ -45,9 +48,11 @@ export function normalizeEmail(email: string): string {
 export function normalizeFullName(fullName: string): string {
   const value = fullName.normalize('NFC').trim().replace(/\s+/g, ' ');
   if (value.length === 0) throw invalid('INVALID_FULL_NAME', 'Full name is required.');
-  if ([...value].length > FULL_NAME_MAX) throw invalid('INVALID_FULL_NAME', `Full name must have at most ${FULL_NAME_MAX} characters.`);
+  if ([...value].length > FULL_NAME_MAX)
+    throw invalid('INVALID_FULL_NAME', `Full name must have at most ${FULL_NAME_MAX} characters.`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid('INVALID_FULL_NAME', 'Full name must not contain control characters.');
+  if (/[\u0000-\u001f\u007f]/.test(value))
+    throw invalid('INVALID_FULL_NAME', 'Full name must not contain control characters.');
   return value;
 }
 
@@ -59,4 +64,5 @@ export function normalizeLocale(locale: string | undefined): Locale {
 }
 
 /** A login identifier is an e-mail when it contains `@`, else a username. */
-export const identifierKind = (identifier: string): 'email' | 'username' => (identifier.includes('@') ? 'email' : 'username');
+export const identifierKind = (identifier: string): 'email' | 'username' =>
+  identifier.includes('@') ? 'email' : 'username';

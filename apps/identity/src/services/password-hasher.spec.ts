@@ -36,7 +36,12 @@ describe('Argon2idHasher', () => {
       expect(hasher.needsRehash(await hasher.hash('x-password'))).toBe(false);
     });
     it('is true for weaker parameters or another variant', async () => {
-      const weaker = await argon2.hash('x-password', { type: argon2.argon2id, memoryCost: 8192, timeCost: 1, parallelism: 1 });
+      const weaker = await argon2.hash('x-password', {
+        type: argon2.argon2id,
+        memoryCost: 8192,
+        timeCost: 1,
+        parallelism: 1,
+      });
       const argon2i = await argon2.hash('x-password', { type: argon2.argon2i, ...OWASP_ARGON2ID });
       expect(hasher.needsRehash(weaker)).toBe(true);
       expect(hasher.needsRehash(argon2i)).toBe(true);

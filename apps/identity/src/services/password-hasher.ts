@@ -20,7 +20,11 @@ export interface Argon2Params {
   parallelism: number;
 }
 
-export const OWASP_ARGON2ID: Readonly<Argon2Params> = Object.freeze({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
+export const OWASP_ARGON2ID: Readonly<Argon2Params> = Object.freeze({
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+});
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -35,7 +39,11 @@ export class Argon2idHasher implements PasswordHasher {
   constructor(readonly params: Readonly<Argon2Params> = OWASP_ARGON2ID) {}
 
   hash(password: string): Promise<string> {
-    return argon2.hash(normalizePassword(password), { type: argon2.argon2id, hashLength: 32, ...this.params });
+    return argon2.hash(normalizePassword(password), {
+      type: argon2.argon2id,
+      hashLength: 32,
+      ...this.params,
+    });
   }
 
   async verify(storedHash: string, password: string): Promise<boolean> {
@@ -56,7 +64,11 @@ export class Argon2idHasher implements PasswordHasher {
   }
 
   async verifyUnknownUser(password: string): Promise<false> {
-    this.dummyHash ??= argon2.hash(randomBytes(24).toString('base64url'), { type: argon2.argon2id, hashLength: 32, ...this.params });
+    this.dummyHash ??= argon2.hash(randomBytes(24).toString('base64url'), {
+      type: argon2.argon2id,
+      hashLength: 32,
+      ...this.params,
+    });
     await this.verify(await this.dummyHash, password);
     return false;
   }

@@ -13,7 +13,8 @@ import { DomainError } from '@guardian/domain';
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 
-export type PasswordRule = 'too_short' | 'too_long' | 'common_password' | 'repeated_character' | 'matches_username' | 'matches_email';
+export type PasswordRule =
+  'too_short' | 'too_long' | 'common_password' | 'repeated_character' | 'matches_username' | 'matches_email';
 
 export interface PasswordContext {
   username?: string | undefined;
@@ -40,7 +41,10 @@ export function loadCommonPasswords(): ReadonlySet<string> {
 export const normalizePassword = (password: string): string => password.normalize('NFKC');
 
 /** Returns the first rule the password breaks, or undefined when it is acceptable. */
-export function findPasswordViolation(password: string, context: PasswordContext = {}): PasswordRule | undefined {
+export function findPasswordViolation(
+  password: string,
+  context: PasswordContext = {},
+): PasswordRule | undefined {
   const normalized = normalizePassword(password);
   const length = [...normalized].length;
   if (length < PASSWORD_MIN_LENGTH) return 'too_short';

@@ -21,9 +21,12 @@ describe('profile', () => {
     it('rejects future dates with BIRTH_DATE_IN_FUTURE', () => {
       expect(reasonOf(() => normalizeBirthDate('2026-06-16', now))).toBe('BIRTH_DATE_IN_FUTURE');
     });
-    it.each(['1990-02-30', '15/06/1990', '1990-2-3', '1899-12-31', 'yesterday'])('rejects %j with INVALID_BIRTH_DATE', (d) => {
-      expect(reasonOf(() => normalizeBirthDate(d, now))).toBe('INVALID_BIRTH_DATE');
-    });
+    it.each(['1990-02-30', '15/06/1990', '1990-2-3', '1899-12-31', 'yesterday'])(
+      'rejects %j with INVALID_BIRTH_DATE',
+      (d) => {
+        expect(reasonOf(() => normalizeBirthDate(d, now))).toBe('INVALID_BIRTH_DATE');
+      },
+    );
   });
   describe('normalizeBio', () => {
     it('limits the bio to 500 characters', () => {

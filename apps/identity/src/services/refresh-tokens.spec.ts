@@ -32,16 +32,22 @@ describe('refresh tokens', () => {
   describe('parseRefreshToken', () => {
     it('round-trips a formatted token to the session id and secret hash', () => {
       const { secret, hash } = newRefreshSecret();
-      expect(parseRefreshToken(formatRefreshToken('abc123', secret))).toEqual({ sessionId: 'abc123', secretHash: hash });
+      expect(parseRefreshToken(formatRefreshToken('abc123', secret))).toEqual({
+        sessionId: 'abc123',
+        secretHash: hash,
+      });
     });
-    it.each(['', 'nodot', 'a.b', 'a.' + 'x'.repeat(44), '.'.repeat(3)])('rejects %j with INVALID_REFRESH_TOKEN', (token) => {
-      expect(() => parseRefreshToken(token)).toThrow(DomainError);
-      try {
-        parseRefreshToken(token);
-      } catch (e) {
-        expect(e).toMatchObject({ kind: 'unauthenticated', reason: 'INVALID_REFRESH_TOKEN' });
-      }
-    });
+    it.each(['', 'nodot', 'a.b', 'a.' + 'x'.repeat(44), '.'.repeat(3)])(
+      'rejects %j with INVALID_REFRESH_TOKEN',
+      (token) => {
+        expect(() => parseRefreshToken(token)).toThrow(DomainError);
+        try {
+          parseRefreshToken(token);
+        } catch (e) {
+          expect(e).toMatchObject({ kind: 'unauthenticated', reason: 'INVALID_REFRESH_TOKEN' });
+        }
+      },
+    );
   });
 
   describe('decideRefresh', () => {
@@ -64,9 +70,13 @@ describe('refresh tokens', () => {
       expect(decideRefresh(session, old.hash, now)).toEqual({ kind: 'revoked' });
     });
     it('expires idle and too-old sessions', () => {
-      const idle = sessionWith({ lastUsedAt: new Date(now.getTime() - DEFAULT_REFRESH_POLICY.idleTtlMs - 1) });
+      const idle = sessionWith({
+        lastUsedAt: new Date(now.getTime() - DEFAULT_REFRESH_POLICY.idleTtlMs - 1),
+      });
       expect(decideRefresh(idle.session, idle.current.hash, now)).toEqual({ kind: 'expired', why: 'idle' });
-      const old = sessionWith({ createdAt: new Date(now.getTime() - DEFAULT_REFRESH_POLICY.absoluteTtlMs - 1) });
+      const old = sessionWith({
+        createdAt: new Date(now.getTime() - DEFAULT_REFRESH_POLICY.absoluteTtlMs - 1),
+      });
       expect(decideRefresh(old.session, old.current.hash, now)).toEqual({ kind: 'expired', why: 'absolute' });
     });
   });
@@ -84,8 +94,12 @@ describe('refresh tokens', () => {
   describe('sessionExpiresAt', () => {
     it('is the earlier of idle and absolute expiry', () => {
       const createdAt = new Date(now.getTime() - 20 * day);
-      expect(sessionExpiresAt({ createdAt, lastUsedAt: now }).getTime()).toBe(createdAt.getTime() + DEFAULT_REFRESH_POLICY.absoluteTtlMs);
-      expect(sessionExpiresAt({ createdAt: now, lastUsedAt: now }).getTime()).toBe(now.getTime() + DEFAULT_REFRESH_POLICY.idleTtlMs);
+      expect(sessionExpiresAt({ createdAt, lastUsedAt: now }).getTime()).toBe(
+        createdAt.getTime() + DEFAULT_REFRESH_POLICY.absoluteTtlMs,
+      );
+      expect(sessionExpiresAt({ createdAt: now, lastUsedAt: now }).getTime()).toBe(
+        now.getTime() + DEFAULT_REFRESH_POLICY.idleTtlMs,
+      );
     });
   });
 });

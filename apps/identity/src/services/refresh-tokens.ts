@@ -37,7 +37,8 @@ export interface ParsedRefreshToken {
   secretHash: string;
 }
 
-export const hashRefreshSecret = (secret: string): string => createHash('sha256').update(secret).digest('base64url');
+export const hashRefreshSecret = (secret: string): string =>
+  createHash('sha256').update(secret).digest('base64url');
 
 export function newRefreshSecret(): { secret: string; hash: string } {
   const secret = randomBytes(REFRESH_SECRET_BYTES).toString('base64url');
@@ -69,21 +70,37 @@ export type RefreshDecision =
   | { kind: 'expired'; why: 'idle' | 'absolute' };
 
 /** What to do with a presented refresh secret for this session (undefined: no such session). */
-export function decideRefresh(session: RefreshSessionState | undefined, secretHash: string, now: Date, policy: RefreshPolicy = DEFAULT_REFRESH_POLICY): RefreshDecision {
+export function decideRefresh(
+  session: RefreshSessionState | undefined,
+  secretHash: string,
+  now: Date,
+  policy: RefreshPolicy = DEFAULT_REFRESH_POLICY,
+): RefreshDecision {
   if (!session) return { kind: 'invalid' };
   const current = sameHash(session.refreshHash, secretHash);
   const used = !current && session.usedRefreshHashes.some((h) => sameHash(h, secretHash));
   if (!current && !used) return { kind: 'invalid' };
   if (session.revokedAt) return { kind: 'revoked' };
   if (used) return { kind: 'reuse' };
-  if (now.getTime() - session.createdAt.getTime() > policy.absoluteTtlMs) return { kind: 'expired', why: 'absolute' };
-  if (now.getTime() - session.lastUsedAt.getTime() > policy.idleTtlMs) return { kind: 'expired', why: 'idle' };
+  if (now.getTime() - session.createdAt.getTime() > policy.absoluteTtlMs)
+    return { kind: 'expired', why: 'absolute' };
+  if (now.getTime() - session.lastUsedAt.getTime() > policy.idleTtlMs)
+    return { kind: 'expired', why: 'idle' };
   return { kind: 'rotate' };
 }
 
 /** The used-hash list after a rotation, newest last, capped to USED_HASHES_KEPT. */
-export const rotateUsedHashes = (used: readonly string[], previous: string): string[] => [...used, previous].slice(-USED_HASHES_KEPT);
+export const rotateUsedHashes = (used: readonly string[], previous: string): string[] =>
+  [...used, previous].slice(-USED_HASHES_KEPT);
 
 /** Session expiry as seen by lists and access checks: the earlier of idle and absolute expiry. */
-export const sessionExpiresAt = (session: Pick<RefreshSessionState, 'createdAt' | 'lastUsedAt'>, policy: RefreshPolicy = DEFAULT_REFRESH_POLICY): Date =>
-  new Date(Math.min(session.createdAt.getTime() + policy.absoluteTtlMs, session.lastUsedAt.getTime() + policy.idleTtlMs));
+export const sessionExpiresAt = (
+  session: Pick<RefreshSessionState, 'createdAt' | 'lastUsedAt'>,
+  policy: RefreshPolicy = DEFAULT_REFRESH_POLICY,
+): Date =>
+  new Date(
+    Math.min(
+      session.createdAt.getTime() + policy.absoluteTtlMs,
+      session.lastUsedAt.getTime() + policy.idleTtlMs,
+    ),
+  );

@@ -6,8 +6,20 @@ const actorOf = (role: Role) => ({ id: `${role}-actor`, role });
 const other = (role: Role) => ({ id: `${role}-target`, role });
 
 /** Expected outcome for actor × action × target role on someone else's account. */
-const expected: Record<Role, Record<Exclude<Action, 'user.list' | 'verification.review' | 'verification.list'>, Role[]>> = {
-  user: { 'user.read': [], 'user.create': [], 'user.update': [], 'user.change_username': [], 'user.delete': [], 'user.set_role': [], 'user.unlock': [], 'verification.read': [] },
+const expected: Record<
+  Role,
+  Record<Exclude<Action, 'user.list' | 'verification.review' | 'verification.list'>, Role[]>
+> = {
+  user: {
+    'user.read': [],
+    'user.create': [],
+    'user.update': [],
+    'user.change_username': [],
+    'user.delete': [],
+    'user.set_role': [],
+    'user.unlock': [],
+    'verification.read': [],
+  },
   admin: {
     'user.read': ['user', 'admin', 'master'],
     'user.create': ['user'],
@@ -51,7 +63,8 @@ describe('roles', () => {
       ['admin', true],
       ['master', true],
     ] as const)('%s listing users / reviewing documents: %s', (role, allowed) => {
-      for (const action of ['user.list', 'verification.review', 'verification.list'] as const) expect(can(actorOf(role), action).allowed).toBe(allowed);
+      for (const action of ['user.list', 'verification.review', 'verification.list'] as const)
+        expect(can(actorOf(role), action).allowed).toBe(allowed);
     });
   });
 
@@ -64,9 +77,18 @@ describe('roles', () => {
         expect(can(actorOf(role), 'verification.read', self).allowed).toBe(true);
       });
       it(`${role} cannot delete self, change own username or own role`, () => {
-        expect(can(actorOf(role), 'user.delete', self)).toEqual({ allowed: false, reason: 'CANNOT_DELETE_SELF' });
-        expect(can(actorOf(role), 'user.change_username', self)).toEqual({ allowed: false, reason: 'CANNOT_CHANGE_OWN_USERNAME' });
-        expect(can(actorOf(role), 'user.set_role', self)).toEqual({ allowed: false, reason: role === 'master' ? 'CANNOT_CHANGE_OWN_ROLE' : 'FORBIDDEN' });
+        expect(can(actorOf(role), 'user.delete', self)).toEqual({
+          allowed: false,
+          reason: 'CANNOT_DELETE_SELF',
+        });
+        expect(can(actorOf(role), 'user.change_username', self)).toEqual({
+          allowed: false,
+          reason: 'CANNOT_CHANGE_OWN_USERNAME',
+        });
+        expect(can(actorOf(role), 'user.set_role', self)).toEqual({
+          allowed: false,
+          reason: role === 'master' ? 'CANNOT_CHANGE_OWN_ROLE' : 'FORBIDDEN',
+        });
       });
     }
   });

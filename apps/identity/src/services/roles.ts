@@ -68,7 +68,8 @@ const deny = (reason = 'FORBIDDEN'): Decision => ({ allowed: false, reason });
 
 const isStaff = (role: Role) => role === 'admin' || role === 'master';
 /** Whether `actor` manages accounts of `role` (admin: users only; master: everyone). */
-const manages = (actor: Role, role: Role | undefined) => actor === 'master' || (actor === 'admin' && role === 'user');
+const manages = (actor: Role, role: Role | undefined) =>
+  actor === 'master' || (actor === 'admin' && role === 'user');
 
 export function can(actor: Actor, action: Action, target: Target = {}): Decision {
   const self = target.id !== undefined && target.id === actor.id;
@@ -102,5 +103,6 @@ export function can(actor: Actor, action: Action, target: Target = {}): Decision
 /** Throws DomainError('forbidden', reason) when `can` refuses. */
 export function assertCan(actor: Actor, action: Action, target: Target = {}): void {
   const decision = can(actor, action, target);
-  if (!decision.allowed) throw new DomainError('forbidden', decision.reason, `Not allowed: ${action}.`, { metadata: { action } });
+  if (!decision.allowed)
+    throw new DomainError('forbidden', decision.reason, `Not allowed: ${action}.`, { metadata: { action } });
 }

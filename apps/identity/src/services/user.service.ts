@@ -21,18 +21,20 @@ export interface Page {
 export function parsePage(pageSize: number, pageToken: string): Page {
   const limit = pageSize <= 0 ? 20 : Math.min(pageSize, 100);
   if (!pageToken) return { offset: 0, limit };
-  const decoded = /^[A-Za-z0-9_-]{1,16}$/.test(pageToken) ? Buffer.from(pageToken, 'base64url').toString('utf8') : '';
+  const decoded = /^[A-Za-z0-9_-]{1,16}$/.test(pageToken)
+    ? Buffer.from(pageToken, 'base64url').toString('utf8')
+    : '';
   const offset = /^\d{1,9}$/.test(decoded) ? Number(decoded) : -1;
   if (offset < 0) throw invalid('INVALID_PAGE_TOKEN', 'Page token is not valid.');
   return { offset, limit };
 }
 
 export const nextPageToken = (page: Page, returned: number, total: number): string =>
-  page.offset + returned < total && returned > 0 ? Buffer.from(String(page.offset + returned)).toString('base64url') : '';
+  page.offset + returned < total && returned > 0
+    ? Buffer.from(String(page.offset + returned)).toString('base64url')
+    : '';
 
 const USER_STATUSES = ['active', 'pending_enrollment', 'disabled'] as const;
-
-const actorOf = (claims: AccessClaims): Actor => ({ id: claims.userId, role: claims.role });
 
 /** Accounts and profiles under the role rules of roles.ts. */
 export class UserService {
@@ -66,14 +68,30 @@ export class UserService {
     return this.target(id);
   }
 
-  async list(claims: AccessClaims, filter: UserListFilter, page: Page): Promise<{ users: UserRecord[]; total: number }> {
+  async list(
+    claims: AccessClaims,
+    filter: UserListFilter,
+    page: Page,
+  ): Promise<{ users: UserRecord[]; total: number }> {
     assertCan(await this.actor(claims), 'user.list');
     if (filter.role && !isRole(filter.role)) throw invalid('INVALID_ROLE', 'Unknown role.');
-    if (filter.status && !(USER_STATUSES as readonly string[]).includes(filter.status)) throw invalid('INVALID_STATUS', 'Unknown status.');
+    if (filter.status && !(USER_STATUSES as readonly string[]).includes(filter.status))
+      throw invalid('INVALID_STATUS', 'Unknown status.');
     return this.users.list(filter, page.offset, page.limit);
   }
 
-  async create(claims: AccessClaims, input: { username: string; email: string; password: string; fullName: string; locale: string; role: string }, requestId?: string): Promise<UserRecord> {
+  async create(
+    claims: AccessClaims,
+    input: {
+      username: string;
+      email: string;
+      password: string;
+      fullName: string;
+      locale: string;
+      role: string;
+    },
+    requestId?: string,
+  ): Promise<UserRecord> {
     const role = input.role || 'user';
     if (!isRole(role)) throw invalid('INVALID_ROLE', 'Unknown role.');
     assertCan(await this.actor(claims), 'user.create', { role });
@@ -84,12 +102,31 @@ export class UserService {
     assertPasswordAcceptable(input.password, { username, email });
     await this.auth.assertAvailable(username, email);
     const passwordHash = await this.hasher.hash(input.password);
-    return this.auth.createAccount({ username, email, fullName, locale, role, status: 'active', registrationKind: 'password', passwordHash }, requestId);
+    return this.auth.createAccount(
+      {
+        username,
+        email,
+        fullName,
+        locale,
+        role,
+        status: 'active',
+        registrationKind: 'password',
+        passwordHash,
+      },
+      requestId,
+    );
   }
 
   async update(
     claims: AccessClaims,
-    input: { userId: string; username?: string | undefined; email?: string | undefined; fullName?: string | undefined; locale?: string | undefined; status?: string | undefined },
+    input: {
+      userId: string;
+      username?: string | undefined;
+      email?: string | undefined;
+      fullName?: string | undefined;
+      locale?: string | undefined;
+      status?: string | undefined;
+    },
     requestId?: string,
   ): Promise<UserRecord> {
     const actor = await this.actor(claims);
@@ -110,31 +147,72 @@ export class UserService {
     if (input.fullName !== undefined) set.fullName = normalizeFullName(input.fullName);
     if (input.locale !== undefined) set.locale = normalizeLocale(input.locale);
     if (input.status !== undefined && input.status !== target.status) {
-      if (input.status !== 'active' && input.status !== 'disabled') throw invalid('INVALID_STATUS', 'Status must be active or disabled.');
-      if (target._id === actor.id) throw new DomainError('forbidden', 'CANNOT_CHANGE_OWN_STATUS', 'You cannot change your own status.');
-      if (target.status === 'pending_enrollment') throw new DomainError('unprocessable', 'ENROLLMENT_PENDING', 'The account waits for its face enrollment.');
+      if (input.status !== 'active' && input.status !== 'disabled')
+        throw invalid('INVALID_STATUS', 'Status must be active or disabled.');
+      if (target._id === actor.id)
+        throw new DomainError('forbidden', 'CANNOT_CHANGE_OWN_STATUS', 'You cannot change your own status.');
+      if (target.status === 'pending_enrollment')
+        throw new DomainError(
+          'unprocessable',
+          'ENROLLMENT_PENDING',
+          'The account waits for its face enrollment.',
+        );
       set.status = input.status;
     }
     const updated = await this.applyChange(target, set, requestId);
     if (set.status === 'disabled') {
-      const sessions = await this.auth.listSessions({ userId: target._id, sessionId: '', role: target.role, expiresAt: new Date() });
-      await this.auth.revokeSessions(target._id, sessions.map((s) => s._id), 'revoked', requestId);
+      const sessions = await this.auth.listSessions({
+        userId: target._id,
+        sessionId: '',
+        role: target.role,
+        expiresAt: new Date(),
+      });
+      await this.auth.revokeSessions(
+        target._id,
+        sessions.map((s) => s._id),
+        'revoked',
+        requestId,
+      );
     }
     return updated;
   }
 
   /** One update: the changed fields, updatedAt and identity.user.updated naming them. */
-  private async applyChange(target: UserRecord, set: Record<string, unknown>, requestId?: string, extraChanged: string[] = []): Promise<UserRecord> {
-    const changed = [...Object.keys(set).filter((k) => k !== 'usernameLower').map((k) => k.replace(/^profile\./, '')), ...extraChanged];
+  private async applyChange(
+    target: UserRecord,
+    set: Record<string, unknown>,
+    requestId?: string,
+    extraChanged: string[] = [],
+  ): Promise<UserRecord> {
+    const changed = [
+      ...Object.keys(set)
+        .filter((k) => k !== 'usernameLower')
+        .map((k) => k.replace(/^profile\./, '')),
+      ...extraChanged,
+    ];
     if (changed.length === 0) return target;
-    const next = { ...target, ...Object.fromEntries(Object.entries(set).filter(([k]) => !k.startsWith('profile.'))) } as UserRecord;
+    const next = {
+      ...target,
+      ...Object.fromEntries(Object.entries(set).filter(([k]) => !k.startsWith('profile.'))),
+    } as UserRecord;
     const event = this.events.make(
       'identity.user.updated',
-      { userId: target._id, username: next.username, email: next.email, fullName: next.fullName, locale: next.locale, role: next.role, status: next.status, changedFields: changed.map(snake) },
+      {
+        userId: target._id,
+        username: next.username,
+        email: next.email,
+        fullName: next.fullName,
+        locale: next.locale,
+        role: next.role,
+        status: next.status,
+        changedFields: changed.map(snake),
+      },
       target._id,
       requestId,
     );
-    const updated = await this.users.update(target._id, { $set: { ...set, updatedAt: this.clock() } }, [event]);
+    const updated = await this.users.update(target._id, { $set: { ...set, updatedAt: this.clock() } }, [
+      event,
+    ]);
     if (!updated) throw notFound('USER_NOT_FOUND', 'No such user.');
     this.events.queued();
     return updated;
@@ -156,11 +234,24 @@ export class UserService {
     const now = this.clock();
     const event = this.events.make(
       'identity.user.updated',
-      { userId: target._id, username: target.username, email: target.email, fullName: target.fullName, locale: target.locale, role: target.role, status: target.status, changedFields: ['locked_until'] },
+      {
+        userId: target._id,
+        username: target.username,
+        email: target.email,
+        fullName: target.fullName,
+        locale: target.locale,
+        role: target.role,
+        status: target.status,
+        changedFields: ['locked_until'],
+      },
       target._id,
       requestId,
     );
-    const updated = await this.users.update(target._id, { $set: { lockedUntil: null, unlockedAt: now, updatedAt: now } }, [event]);
+    const updated = await this.users.update(
+      target._id,
+      { $set: { lockedUntil: null, unlockedAt: now, updatedAt: now } },
+      [event],
+    );
     if (!updated) throw notFound('USER_NOT_FOUND', 'No such user.');
     this.events.queued();
     return updated;
@@ -171,7 +262,12 @@ export class UserService {
     const target = await this.target(userId);
     assertCan(actor, 'user.delete', { id: target._id, role: target.role });
     const now = this.clock();
-    const event = this.events.make('identity.user.deleted', { userId: target._id, deletedBy: actor.id }, target._id, requestId);
+    const event = this.events.make(
+      'identity.user.deleted',
+      { userId: target._id, deletedBy: actor.id },
+      target._id,
+      requestId,
+    );
     // Tombstone: the id stays (events and audit refer to it); personal data goes; unique keys are freed.
     const updated = await this.users.update(
       target._id,
@@ -192,8 +288,18 @@ export class UserService {
     );
     if (!updated) throw notFound('USER_NOT_FOUND', 'No such user.');
     this.events.queued();
-    const sessions = await this.auth.listSessions({ userId: target._id, sessionId: '', role: target.role, expiresAt: now });
-    await this.auth.revokeSessions(target._id, sessions.map((s) => s._id), 'user_deleted', requestId);
+    const sessions = await this.auth.listSessions({
+      userId: target._id,
+      sessionId: '',
+      role: target.role,
+      expiresAt: now,
+    });
+    await this.auth.revokeSessions(
+      target._id,
+      sessions.map((s) => s._id),
+      'user_deleted',
+      requestId,
+    );
     await this.documents.deleteForUser(target._id);
   }
 
@@ -203,7 +309,14 @@ export class UserService {
 
   async updateProfile(
     claims: AccessClaims,
-    input: { fullName?: string | undefined; locale?: string | undefined; phone?: string | undefined; address?: string | undefined; birthDate?: string | undefined; bio?: string | undefined },
+    input: {
+      fullName?: string | undefined;
+      locale?: string | undefined;
+      phone?: string | undefined;
+      address?: string | undefined;
+      birthDate?: string | undefined;
+      bio?: string | undefined;
+    },
     requestId?: string,
   ): Promise<UserRecord> {
     const target = await this.target(claims.userId);
@@ -212,7 +325,8 @@ export class UserService {
     if (input.locale !== undefined) set.locale = normalizeLocale(input.locale);
     if (input.phone !== undefined) set['profile.phone'] = normalizePhone(input.phone);
     if (input.address !== undefined) set['profile.address'] = normalizeAddress(input.address);
-    if (input.birthDate !== undefined) set['profile.birthDate'] = normalizeBirthDate(input.birthDate, this.clock());
+    if (input.birthDate !== undefined)
+      set['profile.birthDate'] = normalizeBirthDate(input.birthDate, this.clock());
     if (input.bio !== undefined) set['profile.bio'] = normalizeBio(input.bio);
     return this.applyChange(target, set, requestId);
   }
@@ -221,7 +335,10 @@ export class UserService {
    * No default admin/admin. When no master exists: create one from IDENTITY_BOOTSTRAP_MASTER_* or,
    * when those are absent, with a random one-time password printed once to the log.
    */
-  async bootstrapMaster(input: { username?: string | undefined; email?: string | undefined; password?: string | undefined }, logger: Logger): Promise<UserRecord | undefined> {
+  async bootstrapMaster(
+    input: { username?: string | undefined; email?: string | undefined; password?: string | undefined },
+    logger: Logger,
+  ): Promise<UserRecord | undefined> {
     if (await this.users.anyMaster()) return undefined;
     const username = normalizeUsername(input.username ?? 'master');
     const email = normalizeEmail(input.email ?? 'master@guardian.localhost');
@@ -230,11 +347,22 @@ export class UserService {
     assertPasswordAcceptable(password, { username, email });
     try {
       const user = await this.auth.createAccount(
-        { username, email, fullName: 'Guardian Master', locale: 'en', role: 'master', status: 'active', registrationKind: 'password', passwordHash: await this.hasher.hash(password) },
+        {
+          username,
+          email,
+          fullName: 'Guardian Master',
+          locale: 'en',
+          role: 'master',
+          status: 'active',
+          registrationKind: 'password',
+          passwordHash: await this.hasher.hash(password),
+        },
         undefined,
       );
       if (generated) {
-        logger.warn(`bootstrap master account created: username "${username}", one-time password "${password}" (shown once; change it after signing in)`);
+        logger.warn(
+          `bootstrap master account created: username "${username}", one-time password "${password}" (shown once; change it after signing in)`,
+        );
       } else {
         logger.info({ username }, 'bootstrap master account created from IDENTITY_BOOTSTRAP_MASTER_*');
       }

@@ -40,7 +40,9 @@ export interface VerificationOutcome {
 
 export function verificationOutcome(input: VerificationInput, now: Date): VerificationOutcome {
   const count = (status: DocumentStatus) => input.documents.filter((d) => d.status === status).length;
-  const hasApprovedIdentity = input.documents.some((d) => d.status === 'approved' && IDENTITY_DOCUMENT_TYPES.includes(d.type));
+  const hasApprovedIdentity = input.documents.some(
+    (d) => d.status === 'approved' && IDENTITY_DOCUMENT_TYPES.includes(d.type),
+  );
   const verified = hasApprovedIdentity && input.biometricEnrolled;
   const locked = !!input.lockedUntil && input.lockedUntil.getTime() > now.getTime();
   const staff = input.role === 'admin' || input.role === 'master';

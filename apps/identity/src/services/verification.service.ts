@@ -6,12 +6,21 @@ import type { UserRecord, UserRepository } from '../repositories/user.repository
 import type { EventFactory } from './events.js';
 import { assertCan } from './roles.js';
 import type { Page } from './user.service.js';
-import { DOCUMENT_TYPES, type DocumentStatus, type DocumentType, IDENTITY_DOCUMENT_TYPES, type VerificationOutcome, verificationOutcome } from './verification-status.js';
+import {
+  DOCUMENT_TYPES,
+  type DocumentStatus,
+  type DocumentType,
+  IDENTITY_DOCUMENT_TYPES,
+  type VerificationOutcome,
+  verificationOutcome,
+} from './verification-status.js';
 
 export const DEFAULT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024;
 
 /** The media type from the first bytes (never from the file name): JPEG, PNG or PDF. */
-export function sniffDocumentType(content: Uint8Array): 'image/jpeg' | 'image/png' | 'application/pdf' | undefined {
+export function sniffDocumentType(
+  content: Uint8Array,
+): 'image/jpeg' | 'image/png' | 'application/pdf' | undefined {
   const starts = (...bytes: number[]) => bytes.every((b, i) => content[i] === b);
   if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
   if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
@@ -40,14 +49,25 @@ export class VerificationService {
     return { id: user._id, role: user.role };
   }
 
-  async submit(claims: AccessClaims, input: { type: string; content: Buffer; fileName: string }, requestId?: string): Promise<DocumentRecord> {
-    if (!(DOCUMENT_TYPES as readonly string[]).includes(input.type)) throw invalid('INVALID_DOCUMENT_TYPE', `Document type must be one of ${DOCUMENT_TYPES.join(', ')}.`);
+  async submit(
+    claims: AccessClaims,
+    input: { type: string; content: Buffer; fileName: string },
+    requestId?: string,
+  ): Promise<DocumentRecord> {
+    if (!(DOCUMENT_TYPES as readonly string[]).includes(input.type))
+      throw invalid('INVALID_DOCUMENT_TYPE', `Document type must be one of ${DOCUMENT_TYPES.join(', ')}.`);
     if (input.content.length === 0) throw invalid('EMPTY_DOCUMENT', 'The document is empty.');
     if (input.content.length > this.maxBytes) {
-      throw new DomainError('too_large', 'DOCUMENT_TOO_LARGE', `Documents may have at most ${this.maxBytes} bytes.`, { metadata: { maxBytes: String(this.maxBytes) } });
+      throw new DomainError(
+        'too_large',
+        'DOCUMENT_TOO_LARGE',
+        `Documents may have at most ${this.maxBytes} bytes.`,
+        { metadata: { maxBytes: String(this.maxBytes) } },
+      );
     }
     const contentType = sniffDocumentType(input.content);
-    if (!contentType) throw new DomainError('unsupported', 'UNSUPPORTED_FORMAT', 'Documents must be JPEG, PNG or PDF.');
+    if (!contentType)
+      throw new DomainError('unsupported', 'UNSUPPORTED_FORMAT', 'Documents must be JPEG, PNG or PDF.');
     const user = await this.users.findById(claims.userId);
     if (!user) throw new DomainError('unauthenticated', 'SESSION_REVOKED', 'This account no longer exists.');
     const id = randomUUID();
@@ -66,7 +86,12 @@ export class VerificationService {
       reviewedBy: null,
       reviewReason: null,
     };
-    const event = this.events.make('verification.document.submitted', { documentId: id, userId: user._id, type: document.type }, user._id, requestId);
+    const event = this.events.make(
+      'verification.document.submitted',
+      { documentId: id, userId: user._id, type: document.type },
+      user._id,
+      requestId,
+    );
     try {
       await this.documents.insert(document, [event]);
     } catch (error) {
@@ -77,24 +102,51 @@ export class VerificationService {
     return document;
   }
 
-  async review(claims: AccessClaims, input: { documentId: string; decision: string; reason: string }, requestId?: string): Promise<DocumentRecord> {
+  async review(
+    claims: AccessClaims,
+    input: { documentId: string; decision: string; reason: string },
+    requestId?: string,
+  ): Promise<DocumentRecord> {
     const actor = await this.actor(claims);
     assertCan(actor, 'verification.review');
-    if (input.decision !== 'approve' && input.decision !== 'reject') throw invalid('INVALID_DECISION', 'Decision must be approve or reject.');
+    if (input.decision !== 'approve' && input.decision !== 'reject')
+      throw invalid('INVALID_DECISION', 'Decision must be approve or reject.');
     const reason = input.reason.trim().slice(0, 500);
-    if (input.decision === 'reject' && !reason) throw invalid('REASON_REQUIRED', 'A rejection needs a reason.');
+    if (input.decision === 'reject' && !reason)
+      throw invalid('REASON_REQUIRED', 'A rejection needs a reason.');
     const document = input.documentId ? await this.documents.findById(input.documentId) : null;
     if (!document) throw notFound('DOCUMENT_NOT_FOUND', 'No such document.');
-    if (document.status !== 'pending') throw new DomainError('conflict', 'DOCUMENT_ALREADY_REVIEWED', 'This document has already been reviewed.');
+    if (document.status !== 'pending')
+      throw new DomainError(
+        'conflict',
+        'DOCUMENT_ALREADY_REVIEWED',
+        'This document has already been reviewed.',
+      );
     const status: DocumentStatus = input.decision === 'approve' ? 'approved' : 'rejected';
     const event = this.events.make(
       'verification.document.reviewed',
-      { documentId: document._id, userId: document.userId, type: document.type, decision: status, reason, reviewedBy: actor.id },
+      {
+        documentId: document._id,
+        userId: document.userId,
+        type: document.type,
+        decision: status,
+        reason,
+        reviewedBy: actor.id,
+      },
       document.userId,
       requestId,
     );
-    const reviewed = await this.documents.review(document._id, { status, reviewedAt: this.clock(), reviewedBy: actor.id, reviewReason: reason }, [event]);
-    if (!reviewed) throw new DomainError('conflict', 'DOCUMENT_ALREADY_REVIEWED', 'This document has already been reviewed.');
+    const reviewed = await this.documents.review(
+      document._id,
+      { status, reviewedAt: this.clock(), reviewedBy: actor.id, reviewReason: reason },
+      [event],
+    );
+    if (!reviewed)
+      throw new DomainError(
+        'conflict',
+        'DOCUMENT_ALREADY_REVIEWED',
+        'This document has already been reviewed.',
+      );
     this.events.queued();
     if (status === 'approved' && IDENTITY_DOCUMENT_TYPES.includes(document.type)) {
       await this.users.update(document.userId, { $set: { hasApprovedIdentityDocument: true } });
@@ -111,12 +163,17 @@ export class VerificationService {
   }
 
   async list(claims: AccessClaims, userId: string, status: string): Promise<DocumentRecord[]> {
-    if (status && !['pending', 'approved', 'rejected'].includes(status)) throw invalid('INVALID_STATUS', 'Status must be pending, approved or rejected.');
+    if (status && !['pending', 'approved', 'rejected'].includes(status))
+      throw invalid('INVALID_STATUS', 'Status must be pending, approved or rejected.');
     const user = await this.readable(claims, userId);
     return this.documents.listForUser(user._id, (status || undefined) as DocumentStatus | undefined);
   }
 
-  async get(claims: AccessClaims, documentId: string, includeContent: boolean): Promise<{ document: DocumentRecord; content?: Buffer }> {
+  async get(
+    claims: AccessClaims,
+    documentId: string,
+    includeContent: boolean,
+  ): Promise<{ document: DocumentRecord; content?: Buffer }> {
     const document = documentId ? await this.documents.findById(documentId) : null;
     if (!document) throw notFound('DOCUMENT_NOT_FOUND', 'No such document.');
     if (document.userId !== claims.userId) {
@@ -127,14 +184,22 @@ export class VerificationService {
         throw notFound('DOCUMENT_NOT_FOUND', 'No such document.'); // do not reveal other users' documents exist
       }
     }
-    return includeContent ? { document, content: await this.documents.readFile(document.fileId) } : { document };
+    return includeContent
+      ? { document, content: await this.documents.readFile(document.fileId) }
+      : { document };
   }
 
   async status(claims: AccessClaims, userId: string): Promise<VerificationStatusView> {
     const user = await this.readable(claims, userId);
     const documents = await this.documents.listForUser(user._id);
     const outcome = verificationOutcome(
-      { role: user.role, status: user.status === 'deleted' ? 'disabled' : user.status, lockedUntil: user.lockedUntil, biometricEnrolled: user.biometric.enrolled, documents },
+      {
+        role: user.role,
+        status: user.status === 'deleted' ? 'disabled' : user.status,
+        lockedUntil: user.lockedUntil,
+        biometricEnrolled: user.biometric.enrolled,
+        documents,
+      },
       this.clock(),
     );
     return { ...outcome, user, documents };

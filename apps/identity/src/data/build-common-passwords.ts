@@ -9,7 +9,7 @@
  * Only entries of 8+ characters are kept: shorter ones are already refused by the length rule.
  * Entries are lower-case; the policy compares case-insensitively.
  *
- * Run: npx tsx apps/identity/scripts/build-common-passwords.ts
+ * Run: npx tsx apps/identity/src/data/build-common-passwords.ts
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -62,17 +62,77 @@ pa55w0rd passwort kennwort motdepasse salasana wachtwoord haslo parola
 `;
 
 const numeric = [
-  '12345678', '123456789', '1234567890', '0123456789', '87654321', '987654321', '9876543210',
-  '12341234', '11223344', '123123123', '12344321', '1234554321', '11111111', '00000000', '22222222',
-  '33333333', '44444444', '55555555', '66666666', '77777777', '88888888', '99999999', '1111111111',
-  '123456123456', '147258369', '159753456', '741852963', '789456123', '123654789', '147852369',
-  '963852741', '123qweasd', '1qazxsw23edc', '12qwaszx', '123456qwerty', '1234567a', '12345678a',
-  'a12345678', '1234567q', 'q12345678', '31415926', '314159265', '13579246', '24682468', '69696969',
-  '12121212', '13131313', '10203040', '102030405060', '11112222', '12300123', '123454321',
+  '12345678',
+  '123456789',
+  '1234567890',
+  '0123456789',
+  '87654321',
+  '987654321',
+  '9876543210',
+  '12341234',
+  '11223344',
+  '123123123',
+  '12344321',
+  '1234554321',
+  '11111111',
+  '00000000',
+  '22222222',
+  '33333333',
+  '44444444',
+  '55555555',
+  '66666666',
+  '77777777',
+  '88888888',
+  '99999999',
+  '1111111111',
+  '123456123456',
+  '147258369',
+  '159753456',
+  '741852963',
+  '789456123',
+  '123654789',
+  '147852369',
+  '963852741',
+  '123qweasd',
+  '1qazxsw23edc',
+  '12qwaszx',
+  '123456qwerty',
+  '1234567a',
+  '12345678a',
+  'a12345678',
+  '1234567q',
+  'q12345678',
+  '31415926',
+  '314159265',
+  '13579246',
+  '24682468',
+  '69696969',
+  '12121212',
+  '13131313',
+  '10203040',
+  '102030405060',
+  '11112222',
+  '12300123',
+  '123454321',
 ];
 
-const suffixes = ['', '1', '12', '123', '1234', '12345', '!', '1!', '123!', '@123', '01', '69', '2024',
-  '2025', '2026'];
+const suffixes = [
+  '',
+  '1',
+  '12',
+  '123',
+  '1234',
+  '12345',
+  '!',
+  '1!',
+  '123!',
+  '@123',
+  '01',
+  '69',
+  '2024',
+  '2025',
+  '2026',
+];
 
 const out = new Set<string>();
 const add = (p: string) => {
@@ -97,6 +157,6 @@ for (let y = 1950; y <= 2026; y++) {
 }
 
 const list = [...out].sort();
-const target = fileURLToPath(new URL('../src/data/common-passwords.txt', import.meta.url));
+const target = fileURLToPath(new URL('./common-passwords.txt', import.meta.url));
 writeFileSync(target, list.join('\n') + '\n');
 console.log(`wrote ${list.length} entries to ${target}`);
