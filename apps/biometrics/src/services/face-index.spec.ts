@@ -45,6 +45,7 @@ const expectSame = (got: IndexHit[], want: IndexHit[]) => {
 describe('scan kernel', () => {
   it('is a valid WebAssembly SIMD module', () => {
     expect(validateKernel()).toBe(true);
+    expect(validateKernel(true)).toBe(true); // shared-memory variant (for a worker-thread split)
     expect(kernelModuleBytes().subarray(0, 4)).toEqual(Uint8Array.from([0x00, 0x61, 0x73, 0x6d]));
   });
 });
