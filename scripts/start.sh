@@ -19,8 +19,10 @@ first_free_port() { local p=$1; while port_busy "$p"; do p=$((p + 1)); done; ech
 wait_port() { for _ in $(seq 1 200); do port_busy "$1" && return 0; sleep 0.1; done; echo "nothing listens on $1" >&2; return 1; }
 
 pids=()
+stopping=false
 stop_all() {
   trap - INT TERM EXIT
+  stopping=true
   echo
   echo "stopping Guardian ..."
   # Apps first (they drain gRPC and NATS, close MongoDB), then the servers.
@@ -100,4 +102,4 @@ First start: the master account's one-time password is in .data/logs/identity.lo
 IDENTITY_BOOTSTRAP_MASTER_* before starting). Press Ctrl-C to stop.
 INFO
 wait -n "${pids[@]}" || true
-echo "a process exited; see .data/logs/" >&2
+$stopping || echo "a process exited unexpectedly; see .data/logs/" >&2
