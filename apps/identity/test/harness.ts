@@ -209,9 +209,7 @@ export async function startIdentity(
 }
 
 /** Expects a rejected call with this reason; returns the error for further checks. */
-export async function rejection(
-  promise: Promise<unknown>,
-): Promise<{
+export async function rejection(promise: Promise<unknown>): Promise<{
   reason: string;
   kind: string;
   retryAfterMs?: number | undefined;

@@ -11,16 +11,14 @@ export function authHandlers(auth: AuthService, keyRing: KeyRing): AsyncService<
   return {
     getJwks: async () => ({
       jwks: {
-        keys: keyRing
-          .publicJwks()
-          .keys.map((k) => ({
-            kty: k.kty ?? '',
-            crv: k.crv ?? '',
-            x: k.x ?? '',
-            kid: k.kid ?? '',
-            alg: k.alg ?? '',
-            use: k.use ?? '',
-          })),
+        keys: keyRing.publicJwks().keys.map((k) => ({
+          kty: k.kty ?? '',
+          crv: k.crv ?? '',
+          x: k.x ?? '',
+          kid: k.kid ?? '',
+          alg: k.alg ?? '',
+          use: k.use ?? '',
+        })),
       },
     }),
     register: async (req, ctx) => ({ user: toUser(await auth.register(req, ctx.requestId)) }),
