@@ -131,33 +131,51 @@ export class TemplateRepository {
       return { _id: data.userId, ...fields, rev: 1, createdAt: now };
     }
     const createdAt = isEnrolled(previous) ? previous.createdAt : now;
-    const result = await this.model
-      .updateOne(
-        { _id: data.userId, rev: previous.rev },
-        { $set: { ...fields, createdAt }, $inc: { rev: 1 }, $push: { pendingEvents: event } },
-      )
-      .exec();
-    if (result.matchedCount === 0) throw enrollmentConflict();
-    return { _id: data.userId, ...fields, rev: previous.rev + 1, createdAt };
+    for (let attempt = 0; attempt < LOST_UPDATE_RETRIES; attempt++) {
+      const result = await this.model
+        .updateOne(
+          { _id: data.userId, rev: previous.rev },
+          { $set: { ...fields, createdAt }, $inc: { rev: 1 }, $push: { pendingEvents: event } },
+        )
+        .exec();
+      if (result.matchedCount === 0) throw enrollmentConflict();
+      const rev = await this.revOf(data.userId);
+      if (rev === previous.rev + 1) return { _id: data.userId, ...fields, rev, createdAt };
+      if (rev !== previous.rev) throw enrollmentConflict();
+      // rev unchanged: a concurrent update of the same document (the relay's $pull) put the old
+      // version back — FerretDB 1.x loses such updates. Write again.
+    }
+    throw new Error(`template of ${data.userId} could not be saved: concurrent writes kept undoing it`);
+  }
+
+  private async revOf(userId: string): Promise<number | undefined> {
+    const doc = await this.model.findById(userId, { rev: 1 }).lean<{ rev: number }>().exec();
+    return doc?.rev;
   }
 
   /**
    * Erases the template (keeps a tombstone with the event). Idempotent: false, and no event, when the
-   * user had no template.
+   * user had no template. Read back and written again when a concurrent update undid it (see save).
    */
   async erase(userId: string, event: PendingEvent, now = new Date()): Promise<boolean> {
-    const result = await this.model
-      .updateOne(
-        { _id: userId, template: { $exists: true } },
-        {
-          $unset: { template: 1, keyId: 1, faceBox: 1, quality: 1 },
-          $set: { removedAt: now, updatedAt: now, sampleCount: 0 },
-          $inc: { rev: 1 },
-          $push: { pendingEvents: event },
-        },
-      )
-      .exec();
-    return result.modifiedCount > 0;
+    let erased = false;
+    for (let attempt = 0; attempt < LOST_UPDATE_RETRIES; attempt++) {
+      const result = await this.model
+        .updateOne(
+          { _id: userId, template: { $exists: true } },
+          {
+            $unset: { template: 1, keyId: 1, faceBox: 1, quality: 1 },
+            $set: { removedAt: now, updatedAt: now, sampleCount: 0 },
+            $inc: { rev: 1 },
+            $push: { pendingEvents: event },
+          },
+        )
+        .exec();
+      if (result.modifiedCount === 0) return erased;
+      erased = true;
+      if (!(await this.findEnrolled(userId))) return true;
+    }
+    throw new Error(`template of ${userId} could not be erased: concurrent writes kept undoing it`);
   }
 
   /** Every record holding a template of `modelId`, streamed (index load at start-up). */
@@ -177,5 +195,8 @@ export class TemplateRepository {
     return this.model.countDocuments({ modelId: { $ne: modelId }, template: { $exists: true } }).exec();
   }
 }
+
+/** FerretDB 1.x can lose an update that races another update of the same document; writes are checked. */
+const LOST_UPDATE_RETRIES = 5;
 
 const enrollmentConflict = () => conflict('ENROLLMENT_CONFLICT', 'the enrollment changed while this one was being saved; retry');

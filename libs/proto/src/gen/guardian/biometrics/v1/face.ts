@@ -165,7 +165,7 @@ export interface Thresholds {
 }
 
 export interface CompareResponse {
-  /** The decision at FMR 1e-4. */
+  /** The decision at the calibrated verify threshold (apps/biometrics/docs/matching.md). */
   samePerson: boolean;
   /** 0..100. */
   confidence: number;
