@@ -2,8 +2,14 @@ import { createClient, type AsyncClient } from '@guardian/grpc-kit';
 import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { UserServiceClient, UserServiceService } from '@guardian/proto/gen/guardian/identity/v1/user';
-import { VerificationServiceClient, VerificationServiceService } from '@guardian/proto/gen/guardian/identity/v1/verification';
-import { NotificationServiceClient, NotificationServiceService } from '@guardian/proto/gen/guardian/notifier/v1/notification';
+import {
+  VerificationServiceClient,
+  VerificationServiceService,
+} from '@guardian/proto/gen/guardian/identity/v1/verification';
+import {
+  NotificationServiceClient,
+  NotificationServiceService,
+} from '@guardian/proto/gen/guardian/notifier/v1/notification';
 
 /** The gRPC clients the BFF calls (one channel per service address). */
 export interface ServiceClients {
@@ -39,10 +45,15 @@ export function createServiceClients(options: {
     deadlineMs: options.faceDeadlineMs ?? 30_000,
     idempotent: ['getJwks', 'getEnrollment', 'getStatus'],
   });
-  const notifications = createClient(NotificationServiceClient, NotificationServiceService, options.notifier, {
-    deadlineMs,
-    idempotent: ['getPreferences', 'list', 'get'],
-  });
+  const notifications = createClient(
+    NotificationServiceClient,
+    NotificationServiceService,
+    options.notifier,
+    {
+      deadlineMs,
+      idempotent: ['getPreferences', 'list', 'get'],
+    },
+  );
   return {
     auth,
     users,

@@ -1,13 +1,11 @@
 import { env, loadConfigOrExit, z } from '@guardian/config';
 
-const list = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean),
-  );
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 
 /** Every variable web reads (the only reader of process.env). Documented in README.md. */
 export const webSchema = z.object({
@@ -16,7 +14,10 @@ export const webSchema = z.object({
   MONGO_DB: z.string().default('guardian_web'),
   NATS_URL: env.url(['nats:', 'tls:', 'ws:', 'wss:']),
   EVENTS_STREAM: z.string().default('GUARDIAN'),
-  EVENTS_SUBJECT_PREFIX: z.string().regex(/^([A-Za-z0-9_-]+\.)*$/).default(''),
+  EVENTS_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9_-]+\.)*$/)
+    .default(''),
   WEB_HOST: z.string().default('0.0.0.0'),
   WEB_HTTP_PORT: env.port.default(8080),
   /** gRPC addresses (host:port) of the services the BFF calls. */

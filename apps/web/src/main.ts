@@ -86,7 +86,10 @@ runService({
       },
     });
     await server.listen({ host: config.WEB_HOST, port: config.WEB_HTTP_PORT });
-    logger.info({ url: `http://localhost:${(server.server.address() as { port: number }).port}` }, 'web ready');
+    logger.info(
+      { url: `http://localhost:${(server.server.address() as { port: number }).port}` },
+      'web ready',
+    );
 
     return [
       { name: 'http', run: () => server.close() },

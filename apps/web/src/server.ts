@@ -44,8 +44,18 @@ function bearer(header: string | undefined): string | undefined {
 }
 
 /** A tRPC-shaped error body for answers given before tRPC runs (rate limit, CSRF). */
-const trpcEnvelope = (code: string, httpStatus: number, reason: string, message: string, extra: Record<string, unknown> = {}) => ({
-  error: { message, code: httpStatus === 429 ? -32029 : -32003, data: { code, httpStatus, reason, ...extra } },
+const trpcEnvelope = (
+  code: string,
+  httpStatus: number,
+  reason: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+) => ({
+  error: {
+    message,
+    code: httpStatus === 429 ? -32029 : -32003,
+    data: { code, httpStatus, reason, ...extra },
+  },
 });
 
 /**
@@ -74,19 +84,36 @@ export async function buildServer(deps: ServerDeps) {
   app.setErrorHandler((error, request, reply) => {
     const statusCode = (error as { statusCode?: number }).statusCode ?? 500;
     if (statusCode === 413 || (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return restError(reply, new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' }), request.log);
+      return restError(
+        reply,
+        new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' }),
+        request.log,
+      );
     }
-    if (statusCode === 415) return restError(reply, new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: (error as Error).message }), request.log);
+    if (statusCode === 415)
+      return restError(
+        reply,
+        new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: (error as Error).message }),
+        request.log,
+      );
     return restError(reply, error, request.log);
   });
   const limiter = new RateLimiter(http.authRateLimit.limit, http.authRateLimit.windowMs);
 
   await app.register(fastifyCookie);
   await app.register(fastifyCors, {
-    origin: (origin, callback) => callback(null, origin === undefined ? false : http.corsOrigins.includes(origin)),
+    origin: (origin, callback) =>
+      callback(null, origin === undefined ? false : http.corsOrigins.includes(origin)),
     credentials: true,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['content-type', 'authorization', 'x-csrf-token', 'x-request-id', 'trpc-accept', 'last-event-id'],
+    allowedHeaders: [
+      'content-type',
+      'authorization',
+      'x-csrf-token',
+      'x-request-id',
+      'trpc-accept',
+      'last-event-id',
+    ],
     exposedHeaders: ['retry-after', 'x-request-id'],
     maxAge: 600,
   });
@@ -101,20 +128,32 @@ export async function buildServer(deps: ServerDeps) {
         const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
         reply.header('retry-after', String(seconds));
         const message = `Too many attempts from your network. Try again in ${seconds} s.`;
-        return reply
-          .code(429)
-          .send(
-            isTrpc
-              ? trpcEnvelope('TOO_MANY_REQUESTS', 429, 'RATE_LIMITED', message, { retryAfterMs: verdict.retryAfterMs })
-              : { error: { status: 429, code: 'TOO_MANY_REQUESTS', reason: 'RATE_LIMITED', message, retryAfterMs: verdict.retryAfterMs } },
-          );
+        return reply.code(429).send(
+          isTrpc
+            ? trpcEnvelope('TOO_MANY_REQUESTS', 429, 'RATE_LIMITED', message, {
+                retryAfterMs: verdict.retryAfterMs,
+              })
+            : {
+                error: {
+                  status: 429,
+                  code: 'TOO_MANY_REQUESTS',
+                  reason: 'RATE_LIMITED',
+                  message,
+                  retryAfterMs: verdict.retryAfterMs,
+                },
+              },
+        );
       }
     }
     if ((isTrpc || request.url.startsWith('/api/')) && csrfViolation(request)) {
       const message = 'The request is missing its CSRF token. Reload the page and try again.';
       return reply
         .code(403)
-        .send(isTrpc ? trpcEnvelope('FORBIDDEN', 403, 'CSRF_TOKEN_INVALID', message) : { error: { status: 403, code: 'FORBIDDEN', reason: 'CSRF_TOKEN_INVALID', message } });
+        .send(
+          isTrpc
+            ? trpcEnvelope('FORBIDDEN', 403, 'CSRF_TOKEN_INVALID', message)
+            : { error: { status: 403, code: 'FORBIDDEN', reason: 'CSRF_TOKEN_INVALID', message } },
+        );
     }
     return undefined;
   });
@@ -147,17 +186,22 @@ export async function buildServer(deps: ServerDeps) {
       router: appRouter,
       createContext: ({ req, res }) => createContext(req, res),
       responseMeta: ({ errors }) => {
-        const retryAfterMs = errors.map((error) => errorFacts(error).retryAfterMs).find((ms) => ms !== undefined);
+        const retryAfterMs = errors
+          .map((error) => errorFacts(error).retryAfterMs)
+          .find((ms) => ms !== undefined);
         return retryAfterMs ? { headers: { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } } : {};
       },
       onError: ({ error, path }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, path }, 'tRPC procedure failed');
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          deps.logger.error({ err: error, path }, 'tRPC procedure failed');
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });
 
   // REST mirror + its description and docs page.
-  app.get('/api/openapi.json', async (request) => openApiDocument({ serverUrl: `${request.protocol}://${request.host}` }));
+  app.get('/api/openapi.json', async (request) =>
+    openApiDocument({ serverUrl: `${request.protocol}://${request.host}` }),
+  );
   app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
   app.get('/api/docs.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(DOCS_JS));
   app.get('/api/docs.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(DOCS_CSS));
@@ -165,16 +209,31 @@ export async function buildServer(deps: ServerDeps) {
 
   // The dashboard (single-page app): files from the build, index.html for client-side routes.
   const built = existsSync(`${http.dashboardDir}/index.html`);
-  if (built) await app.register(fastifyStatic, { root: http.dashboardDir, prefix: '/', wildcard: false, index: ['index.html'] });
+  if (built)
+    await app.register(fastifyStatic, {
+      root: http.dashboardDir,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+    });
   app.setNotFoundHandler(async (request, reply) => {
     const apiPath = request.url.startsWith('/api/') || request.url.startsWith('/trpc/');
     if (request.method === 'GET' && !apiPath && !/\.\w+$/.test(request.url.split('?')[0] ?? '')) {
       if (built) return reply.type('text/html; charset=utf-8').sendFile('index.html');
       return reply
         .type('text/html; charset=utf-8')
-        .send('<!doctype html><title>Guardian</title><p>The dashboard is not built. Run <code>npm run build -w @guardian/web</code>. The API is at <a href="/api/docs">/api/docs</a>.</p>');
+        .send(
+          '<!doctype html><title>Guardian</title><p>The dashboard is not built. Run <code>npm run build -w @guardian/web</code>. The API is at <a href="/api/docs">/api/docs</a>.</p>',
+        );
     }
-    return restError(reply.code(404), new TRPCError({ code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` }), request.log);
+    return restError(
+      reply.code(404),
+      new TRPCError({
+        code: 'NOT_FOUND',
+        message: `No route ${request.method} ${request.url.split('?')[0]}`,
+      }),
+      request.log,
+    );
   });
   return app;
 }

@@ -13,7 +13,11 @@ export function trpcClient(baseUrl: string, auth: { token?: string } = {}) {
           url: `${baseUrl}/trpc`,
           EventSource,
           eventSourceOptions: () => ({
-            fetch: (input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers() } }),
+            fetch: (input: string | URL | Request, init?: RequestInit) =>
+              fetch(input, {
+                ...init,
+                headers: { ...(init?.headers as Record<string, string>), ...headers() },
+              }),
           }),
         }),
         false: httpLink({ url: `${baseUrl}/trpc`, headers }),
@@ -23,7 +27,9 @@ export function trpcClient(baseUrl: string, auth: { token?: string } = {}) {
 }
 
 /** The error of a call that must fail (its HTTP status and the service's reason). */
-export async function failure(promise: Promise<unknown>): Promise<{ httpStatus: number; reason: string; code: string; message: string }> {
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ httpStatus: number; reason: string; code: string; message: string }> {
   try {
     await promise;
   } catch (error) {

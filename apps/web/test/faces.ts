@@ -17,7 +17,10 @@ export type Person = keyof typeof CROPS;
 
 export async function facePhoto(person: Person): Promise<{ file: string; bytes: Buffer }> {
   const crop = CROPS[person];
-  const bytes = await sharp(join(DEMO, crop.source)).extract({ left: crop.left, top: crop.top, width: crop.width, height: crop.height }).jpeg({ quality: 92 }).toBuffer();
+  const bytes = await sharp(join(DEMO, crop.source))
+    .extract({ left: crop.left, top: crop.top, width: crop.width, height: crop.height })
+    .jpeg({ quality: 92 })
+    .toBuffer();
   const dir = join(tmpdir(), 'guardian-web-faces');
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${person}.jpg`);

@@ -1,9 +1,20 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startApp, testServers, uniqueId, uniqueSubjectPrefix, type AppProcess } from '@guardian/testkit';
+import {
+  freePort,
+  startApp,
+  testServers,
+  uniqueId,
+  uniqueSubjectPrefix,
+  type AppProcess,
+} from '@guardian/testkit';
 
-export const MASTER = { username: 'web-master', email: 'web-master@example.com', password: 'Web master passphrase 1!' };
+export const MASTER = {
+  username: 'web-master',
+  email: 'web-master@example.com',
+  password: 'Web master passphrase 1!',
+};
 
 export interface Mesh {
   /** http://127.0.0.1:<port> of the BFF. */
@@ -19,7 +30,9 @@ export interface Mesh {
  * biometrics, notifier (outbox transport) and web, on the test kit's NATS and MongoDB-wire server,
  * with their own stream and subject prefix.
  */
-export async function startMesh(options: { web?: Record<string, string>; withBiometrics?: boolean } = {}): Promise<Mesh> {
+export async function startMesh(
+  options: { web?: Record<string, string>; withBiometrics?: boolean } = {},
+): Promise<Mesh> {
   const { natsUrl, mongoUrl } = testServers();
   const dataDir = await mkdtemp(join(tmpdir(), 'guardian-web-'));
   const stream = uniqueId('WEB');
@@ -33,7 +46,11 @@ export async function startMesh(options: { web?: Record<string, string>; withBio
     GRPC_HOST: '127.0.0.1',
   };
   const names = ['identity', 'biometrics', 'notifier'] as const;
-  const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, { grpc: await freePort(), metrics: await freePort() }] as const)));
+  const ports = Object.fromEntries(
+    await Promise.all(
+      names.map(async (name) => [name, { grpc: await freePort(), metrics: await freePort() }] as const),
+    ),
+  );
   const addresses = {
     identity: `127.0.0.1:${ports.identity!.grpc}`,
     biometrics: `127.0.0.1:${ports.biometrics!.grpc}`,
@@ -91,17 +108,30 @@ export async function startMesh(options: { web?: Record<string, string>; withBio
     await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 5_000)));
   };
   try {
-    await Promise.all([...processes.entries()].map(([name, p]) => p.waitForLog(new RegExp(`"msg":"${name} ready"`), 150_000)));
+    await Promise.all(
+      [...processes.entries()].map(([name, p]) => p.waitForLog(new RegExp(`"msg":"${name} ready"`), 150_000)),
+    );
   } catch (error) {
     await stop();
     throw error;
   }
-  return { baseUrl: `http://127.0.0.1:${webPort}`, addresses, env: { natsUrl, mongoUrl, stream, prefix }, processes, stop };
+  return {
+    baseUrl: `http://127.0.0.1:${webPort}`,
+    addresses,
+    env: { natsUrl, mongoUrl, stream, prefix },
+    processes,
+    stop,
+  };
 }
 
 let counter = 0;
 /** A fresh, valid registration. */
 export function newUser() {
   const n = `${Date.now().toString(36)}${(counter++).toString(36)}${Math.floor(Math.random() * 1e4)}`;
-  return { username: `web_${n}`, email: `web.${n}@example.com`, password: `Long unusual passphrase ${n}`, fullName: `Web User ${n}` };
+  return {
+    username: `web_${n}`,
+    email: `web.${n}@example.com`,
+    password: `Long unusual passphrase ${n}`,
+    fullName: `Web User ${n}`,
+  };
 }

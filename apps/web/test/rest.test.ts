@@ -9,9 +9,15 @@ import { newUser, startMesh, type Mesh } from './harness.js';
 
 const run = promisify(execFile);
 
+/** A JSON body as tests read it (shapes are asserted, not typed). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Body = any;
+
 /** Runs real curl; returns the HTTP status and the parsed JSON body. */
-async function curl(args: string[]): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const { stdout } = await run('curl', ['-sS', '-w', '\n%{http_code}', ...args], { maxBuffer: 16 * 1024 * 1024 });
+async function curl(args: string[]): Promise<{ status: number; body: Body }> {
+  const { stdout } = await run('curl', ['-sS', '-w', '\n%{http_code}', ...args], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const cut = stdout.lastIndexOf('\n');
   const text = stdout.slice(0, cut);
   return { status: Number(stdout.slice(cut + 1)), body: text ? JSON.parse(text) : undefined };
@@ -30,17 +36,36 @@ describe('REST mirror (curl)', () => {
     await mesh?.stop();
   });
 
-  it('runs the older systems\' flow: register -> login -> profile -> personal info -> register face -> recognise face -> logout', async () => {
+  it("runs the older systems' flow: register -> login -> profile -> personal info -> register face -> recognise face -> logout", async () => {
     const user = newUser();
     const alice = await facePhoto('alice');
     const bruno = await facePhoto('bruno');
     const json = ['-H', 'content-type: application/json'];
 
-    const registered = await curl(['-X', 'POST', `${base}/api/auth/register`, ...json, '-d', JSON.stringify({ username: user.username, email: user.email, password: user.password, full_name: user.fullName })]);
+    const registered = await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/register`,
+      ...json,
+      '-d',
+      JSON.stringify({
+        username: user.username,
+        email: user.email,
+        password: user.password,
+        full_name: user.fullName,
+      }),
+    ]);
     expect(registered.status).toBe(201);
     expect(registered.body.user).toMatchObject({ username: user.username, fullName: user.fullName });
 
-    const login = await curl(['-X', 'POST', `${base}/api/auth/login`, ...json, '-d', JSON.stringify({ username: user.username, password: user.password })]);
+    const login = await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/login`,
+      ...json,
+      '-d',
+      JSON.stringify({ username: user.username, password: user.password }),
+    ]);
     expect(login.status).toBe(200);
     expect(login.body).toMatchObject({ tokenType: 'Bearer', user: { username: user.username } });
     const bearer = ['-H', `authorization: Bearer ${login.body.accessToken}`];
@@ -49,61 +74,182 @@ describe('REST mirror (curl)', () => {
     expect(profile.status).toBe(200);
     expect(profile.body.user.email).toBe(user.email);
 
-    const info = await curl(['-X', 'POST', `${base}/api/user/info`, ...bearer, ...json, '-d', JSON.stringify({ phone: '(11) 99999-9999', address: 'Rua Exemplo', birth_date: '1990-01-31', bio: 'Dev' })]);
+    const info = await curl([
+      '-X',
+      'POST',
+      `${base}/api/user/info`,
+      ...bearer,
+      ...json,
+      '-d',
+      JSON.stringify({
+        phone: '(11) 99999-9999',
+        address: 'Rua Exemplo',
+        birth_date: '1990-01-31',
+        bio: 'Dev',
+      }),
+    ]);
     expect(info.status).toBe(201);
-    expect(info.body.user.profile).toMatchObject({ phone: '(11) 99999-9999', address: 'Rua Exemplo', birthDate: '1990-01-31', bio: 'Dev' });
+    expect(info.body.user.profile).toMatchObject({
+      phone: '(11) 99999-9999',
+      address: 'Rua Exemplo',
+      birthDate: '1990-01-31',
+      bio: 'Dev',
+    });
 
-    const enrolled = await curl(['-X', 'POST', `${base}/api/user/face/register`, ...bearer, '-F', `image=@${alice.file}`]);
+    const enrolled = await curl([
+      '-X',
+      'POST',
+      `${base}/api/user/face/register`,
+      ...bearer,
+      '-F',
+      `image=@${alice.file}`,
+    ]);
     expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(201);
-    expect(enrolled.body).toMatchObject({ created: true, enrollment: { userId: login.body.user.id, sampleCount: 1 } });
+    expect(enrolled.body).toMatchObject({
+      created: true,
+      enrollment: { userId: login.body.user.id, sampleCount: 1 },
+    });
 
-    const same = await curl(['-X', 'POST', `${base}/api/user/face/recognize`, ...bearer, '-F', `image=@${alice.file}`]);
+    const same = await curl([
+      '-X',
+      'POST',
+      `${base}/api/user/face/recognize`,
+      ...bearer,
+      '-F',
+      `image=@${alice.file}`,
+    ]);
     expect(same.status).toBe(200);
     expect(same.body).toMatchObject({ match: true, userId: login.body.user.id });
-    const other = await curl(['-X', 'POST', `${base}/api/user/face/recognize`, ...bearer, '-F', `image=@${bruno.file}`]);
+    const other = await curl([
+      '-X',
+      'POST',
+      `${base}/api/user/face/recognize`,
+      ...bearer,
+      '-F',
+      `image=@${bruno.file}`,
+    ]);
     expect(other.status).toBe(200);
     expect(other.body.match).toBe(false);
 
-    const faceLogin = await curl(['-X', 'POST', `${base}/api/auth/face-login`, '-F', `username=${user.username}`, '-F', `image=@${alice.file}`]);
+    const faceLogin = await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/face-login`,
+      '-F',
+      `username=${user.username}`,
+      '-F',
+      `image=@${alice.file}`,
+    ]);
     expect(faceLogin.status, JSON.stringify(faceLogin.body)).toBe(200);
     expect(faceLogin.body).toMatchObject({ tokenType: 'Bearer', user: { id: login.body.user.id } });
 
     const logout = await curl(['-X', 'POST', `${base}/api/auth/logout`, ...bearer]);
     expect(logout.status).toBe(200);
-    const refresh = await curl(['-X', 'POST', `${base}/api/auth/refresh`, ...json, '-d', JSON.stringify({ refreshToken: login.body.refreshToken })]);
+    const refresh = await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/refresh`,
+      ...json,
+      '-d',
+      JSON.stringify({ refreshToken: login.body.refreshToken }),
+    ]);
     expect(refresh.status).toBe(401);
     expect(refresh.body.error.reason).toBeTruthy();
   });
 
   it('takes photos as base64 JSON too, and refuses what is not an image with 415', async () => {
     const user = newUser();
-    await curl(['-X', 'POST', `${base}/api/auth/register`, '-H', 'content-type: application/json', '-d', JSON.stringify(user)]);
-    const login = await curl(['-X', 'POST', `${base}/api/auth/login`, '-H', 'content-type: application/json', '-d', JSON.stringify({ identifier: user.username, password: user.password })]);
+    await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/register`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify(user),
+    ]);
+    const login = await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/login`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify({ identifier: user.username, password: user.password }),
+    ]);
     const bearer = ['-H', `authorization: Bearer ${login.body.accessToken}`];
     const { bytes } = await facePhoto('bruno');
     const body = join(tmpdir(), `web-b64-${user.username}.json`);
     await writeFile(body, JSON.stringify({ image: `data:image/jpeg;base64,${bytes.toString('base64')}` }));
-    const enrolled = await curl(['-X', 'POST', `${base}/api/user/face/register`, ...bearer, '-H', 'content-type: application/json', '--data-binary', `@${body}`]);
+    const enrolled = await curl([
+      '-X',
+      'POST',
+      `${base}/api/user/face/register`,
+      ...bearer,
+      '-H',
+      'content-type: application/json',
+      '--data-binary',
+      `@${body}`,
+    ]);
     expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(201);
     expect(enrolled.body.enrollment.sampleCount).toBe(1);
 
     const text = join(tmpdir(), `web-not-image-${user.username}.jpg`);
     await writeFile(text, 'this is not a photo, whatever its name says');
-    const refused = await curl(['-X', 'POST', `${base}/api/user/face/recognize`, ...bearer, '-F', `image=@${text}`]);
+    const refused = await curl([
+      '-X',
+      'POST',
+      `${base}/api/user/face/recognize`,
+      ...bearer,
+      '-F',
+      `image=@${text}`,
+    ]);
     expect(refused.status).toBe(415);
     expect(refused.body.error.reason).toBe('UNSUPPORTED_FORMAT');
 
-    const noFace = await curl(['-X', 'POST', `${base}/api/face/detect`, ...bearer, '-F', `image=@${(await facePhoto('alice')).file}`]);
+    const noFace = await curl([
+      '-X',
+      'POST',
+      `${base}/api/face/detect`,
+      ...bearer,
+      '-F',
+      `image=@${(await facePhoto('alice')).file}`,
+    ]);
     expect(noFace.status).toBe(200);
     expect(noFace.body.faces).toHaveLength(1);
   });
 
   it('submits a verification document as multipart and shows the status', async () => {
     const user = newUser();
-    await curl(['-X', 'POST', `${base}/api/auth/register`, '-H', 'content-type: application/json', '-d', JSON.stringify(user)]);
-    const login = await curl(['-X', 'POST', `${base}/api/auth/login`, '-H', 'content-type: application/json', '-d', JSON.stringify({ identifier: user.username, password: user.password })]);
+    await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/register`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify(user),
+    ]);
+    const login = await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/login`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify({ identifier: user.username, password: user.password }),
+    ]);
     const bearer = ['-H', `authorization: Bearer ${login.body.accessToken}`];
-    const submitted = await curl(['-X', 'POST', `${base}/api/verification/documents`, ...bearer, '-F', 'type=id_card', '-F', `document=@${(await facePhoto('alice')).file}`]);
+    const submitted = await curl([
+      '-X',
+      'POST',
+      `${base}/api/verification/documents`,
+      ...bearer,
+      '-F',
+      'type=id_card',
+      '-F',
+      `document=@${(await facePhoto('alice')).file}`,
+    ]);
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
     expect(submitted.body.document).toMatchObject({ type: 'id_card', status: 'pending' });
     const status = await curl([`${base}/api/verification/status`, ...bearer]);
@@ -117,7 +263,9 @@ describe('REST mirror (curl)', () => {
     expect(doc.body.openapi).toMatch(/^3\./);
     const register = doc.body.paths['/api/user/face/register'].post;
     expect(Object.keys(register.requestBody.content)).toEqual(['application/json', 'multipart/form-data']);
-    expect(register.requestBody.content['multipart/form-data'].schema.properties.image.items.format).toBe('binary');
+    expect(register.requestBody.content['multipart/form-data'].schema.properties.image.items.format).toBe(
+      'binary',
+    );
     expect(doc.body.paths['/api/auth/login'].post.security).toEqual([]);
     expect(doc.body.paths['/api/user/profile'].get.security).toEqual([{ bearer: [] }]);
     const page = await fetch(`${base}/api/docs`);
@@ -130,8 +278,19 @@ describe('REST mirror (curl)', () => {
     const missing = await curl([`${base}/api/nothing-here`]);
     expect(missing.status).toBe(404);
     expect(missing.body.error.reason).toBe('NOT_FOUND');
-    const bad = await curl(['-X', 'POST', `${base}/api/auth/login`, '-H', 'content-type: application/json', '-d', '{"password":"x"}']);
+    const bad = await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/login`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      '{"password":"x"}',
+    ]);
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toMatchObject({ reason: 'INVALID_INPUT', issues: [expect.objectContaining({ path: 'identifier' })] });
+    expect(bad.body.error).toMatchObject({
+      reason: 'INVALID_INPUT',
+      issues: [expect.objectContaining({ path: 'identifier' })],
+    });
   });
 });

@@ -17,7 +17,10 @@ function setCookies(response: Response): Map<string, string> {
   return new Map(response.headers.getSetCookie().map((line) => [line.split('=')[0]!, line]));
 }
 const cookieHeader = (cookies: Map<string, string>) =>
-  [...cookies.values()].map((line) => line.split(';')[0]).filter((pair) => !pair!.endsWith('=')).join('; ');
+  [...cookies.values()]
+    .map((line) => line.split(';')[0])
+    .filter((pair) => !pair!.endsWith('='))
+    .join('; ');
 
 describe('web tRPC API against the real services', () => {
   let mesh: Mesh;
@@ -25,7 +28,10 @@ describe('web tRPC API against the real services', () => {
 
   beforeAll(async () => {
     mesh = await startMesh({ withBiometrics: false });
-    const login = await trpcClient(mesh.baseUrl).auth.login.mutate({ identifier: MASTER.username, password: MASTER.password });
+    const login = await trpcClient(mesh.baseUrl).auth.login.mutate({
+      identifier: MASTER.username,
+      password: MASTER.password,
+    });
     if (login.mode !== 'token') throw new Error('expected tokens');
     masterToken = login.accessToken;
   }, 200_000);
@@ -41,12 +47,26 @@ describe('web tRPC API against the real services', () => {
 
     beforeAll(async () => {
       clients = createServiceClients(mesh.addresses);
-      mongo = await connectMongo({ url: mesh.env.mongoUrl, dbName: uniqueId('web_caller_'), logger: testLogger() });
+      mongo = await connectMongo({
+        url: mesh.env.mongoUrl,
+        dbName: uniqueId('web_caller_'),
+        logger: testLogger(),
+      });
       deps = {
         logger: testLogger(),
         clients,
-        verifier: new AccessTokenVerifier(new CachedJwks(async () => ({ keys: ((await clients.auth.getJwks({})).jwks?.keys ?? []).map((k) => ({ ...k })) }))),
-        services: [{ name: 'identity', address: mesh.addresses.identity, check: () => checkHealth(mesh.addresses.identity) }],
+        verifier: new AccessTokenVerifier(
+          new CachedJwks(async () => ({
+            keys: ((await clients.auth.getJwks({})).jwks?.keys ?? []).map((k) => ({ ...k })),
+          })),
+        ),
+        services: [
+          {
+            name: 'identity',
+            address: mesh.addresses.identity,
+            check: () => checkHealth(mesh.addresses.identity),
+          },
+        ],
         feed: new LiveFeed(),
         directory: new Directory(mongo),
         consumerLag: async () => [],
@@ -65,7 +85,9 @@ describe('web tRPC API against the real services', () => {
       const login = await anonymous.auth.login({ username: MASTER.username, password: MASTER.password });
       expect(login.user.role).toBe('master');
       if (login.mode !== 'token') throw new Error('expected tokens');
-      const master = createCaller(createContextInner({ ...deps, requestId: 'r2', accessToken: login.accessToken }));
+      const master = createCaller(
+        createContextInner({ ...deps, requestId: 'r2', accessToken: login.accessToken }),
+      );
       const user = newUser();
       const created = await master.admin.users.create({ ...user });
       expect(created.user).toMatchObject({ username: user.username, role: 'user', status: 'active' });
@@ -80,7 +102,9 @@ describe('web tRPC API against the real services', () => {
 
     it('keeps the reason of a DomainError and maps its kind to the HTTP status', async () => {
       const anonymous = createCaller(createContextInner({ ...deps, requestId: 'r3' }));
-      const error = await anonymous.auth.login({ identifier: 'nobody-here', password: 'wrong password' }).catch((e: unknown) => e);
+      const error = await anonymous.auth
+        .login({ identifier: 'nobody-here', password: 'wrong password' })
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'UNAUTHORIZED', cause: { reason: 'INVALID_CREDENTIALS' } });
     });
   });
@@ -91,8 +115,13 @@ describe('web tRPC API against the real services', () => {
       const user = newUser();
       const registered = await client.auth.register.mutate(user);
       expect(registered.user.username).toBe(user.username);
-      expect(await failure(client.auth.register.mutate(user))).toMatchObject({ httpStatus: 409, reason: 'USERNAME_TAKEN' });
-      expect(await failure(client.auth.login.mutate({ identifier: user.username, password: 'not the password' }))).toMatchObject({
+      expect(await failure(client.auth.register.mutate(user))).toMatchObject({
+        httpStatus: 409,
+        reason: 'USERNAME_TAKEN',
+      });
+      expect(
+        await failure(client.auth.login.mutate({ identifier: user.username, password: 'not the password' })),
+      ).toMatchObject({
         httpStatus: 401,
         reason: 'INVALID_CREDENTIALS',
       });
@@ -103,14 +132,22 @@ describe('web tRPC API against the real services', () => {
       const { user: profile } = await me.me.profile.query();
       expect(profile.profile).toMatchObject({ phone: '+55 11 99999-9999', birthDate: '1990-05-17' });
       expect(await failure(me.admin.users.list.query({}))).toMatchObject({ httpStatus: 403 });
-      expect(await failure(me.me.savePersonalInfo.mutate({ birthDate: '17/05/1990' }))).toMatchObject({ httpStatus: 400, reason: 'INVALID_INPUT' });
+      expect(await failure(me.me.savePersonalInfo.mutate({ birthDate: '17/05/1990' }))).toMatchObject({
+        httpStatus: 400,
+        reason: 'INVALID_INPUT',
+      });
       await me.auth.logout.mutate();
       expect(await failure(me.me.sessions.query())).toMatchObject({ httpStatus: 401 });
     });
 
     it('refuses anonymous callers with 401 and a reason', async () => {
-      expect(await failure(trpcClient(mesh.baseUrl).me.profile.query())).toMatchObject({ httpStatus: 401, reason: 'UNAUTHORIZED' });
-      expect(await failure(trpcClient(mesh.baseUrl, { token: 'not.a.jwt' }).me.profile.query())).toMatchObject({ httpStatus: 401, reason: 'INVALID_TOKEN' });
+      expect(await failure(trpcClient(mesh.baseUrl).me.profile.query())).toMatchObject({
+        httpStatus: 401,
+        reason: 'UNAUTHORIZED',
+      });
+      expect(
+        await failure(trpcClient(mesh.baseUrl, { token: 'not.a.jwt' }).me.profile.query()),
+      ).toMatchObject({ httpStatus: 401, reason: 'INVALID_TOKEN' });
     });
 
     it('streams login attempts to an admin over SSE as they happen', async () => {
@@ -125,8 +162,16 @@ describe('web tRPC API against the real services', () => {
       });
       try {
         await waitFor(() => started, { what: 'subscription started' });
-        await failure(trpcClient(mesh.baseUrl).auth.login.mutate({ identifier: user.username, password: 'wrong password' }));
-        const row = await waitFor(() => rows.find((r) => r.identifier === user.username && r.outcome === 'failed'), { what: 'failed login in the feed', timeoutMs: 20_000 });
+        await failure(
+          trpcClient(mesh.baseUrl).auth.login.mutate({
+            identifier: user.username,
+            password: 'wrong password',
+          }),
+        );
+        const row = await waitFor(
+          () => rows.find((r) => r.identifier === user.username && r.outcome === 'failed'),
+          { what: 'failed login in the feed', timeoutMs: 20_000 },
+        );
         expect(row).toMatchObject({ type: 'identity.login.failed', method: 'password' });
         expect(row.ip).toBeTruthy();
         const detail = await admin.admin.users.get.query({ userId: row.userId });
@@ -144,30 +189,46 @@ describe('web tRPC API against the real services', () => {
         body: JSON.stringify({ identifier: MASTER.username, password: MASTER.password, session: 'cookie' }),
       });
       expect(login.status).toBe(200);
-      const body = (await login.json()) as { result: { data: { mode: string; csrfToken: string; accessToken?: string } } };
+      const body = (await login.json()) as {
+        result: { data: { mode: string; csrfToken: string; accessToken?: string } };
+      };
       expect(body.result.data.mode).toBe('cookie');
       expect(body.result.data.accessToken).toBeUndefined();
       const cookies = setCookies(login);
       for (const name of ['guardian_at', 'guardian_rt']) expect(cookies.get(name)).toMatch(/HttpOnly/i);
-      for (const name of ['guardian_at', 'guardian_rt', 'guardian_csrf']) expect(cookies.get(name)).toMatch(/SameSite=Strict/i);
+      for (const name of ['guardian_at', 'guardian_rt', 'guardian_csrf'])
+        expect(cookies.get(name)).toMatch(/SameSite=Strict/i);
       expect(cookies.get('guardian_csrf')).not.toMatch(/HttpOnly/i);
       const cookie = cookieHeader(cookies);
 
       const profile = await fetch(`${url}/me.profile`, { headers: { cookie } });
       expect(profile.status).toBe(200);
 
-      const forged = await fetch(`${url}/me.savePersonalInfo`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{"bio":"x"}' });
+      const forged = await fetch(`${url}/me.savePersonalInfo`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: '{"bio":"x"}',
+      });
       expect(forged.status).toBe(403);
       expect(await forged.json()).toMatchObject({ error: { data: { reason: 'CSRF_TOKEN_INVALID' } } });
 
-      const headers = { cookie, 'content-type': 'application/json', 'x-csrf-token': body.result.data.csrfToken };
+      const headers = {
+        cookie,
+        'content-type': 'application/json',
+        'x-csrf-token': body.result.data.csrfToken,
+      };
       const refreshed = await fetch(`${url}/auth.refresh`, { method: 'POST', headers, body: '{}' });
       expect(refreshed.status).toBe(200);
       const rotated = setCookies(refreshed);
       expect(rotated.get('guardian_rt')).not.toBe(cookies.get('guardian_rt'));
-      const csrf = ((await refreshed.json()) as { result: { data: { csrfToken: string } } }).result.data.csrfToken;
+      const csrf = ((await refreshed.json()) as { result: { data: { csrfToken: string } } }).result.data
+        .csrfToken;
 
-      const logout = await fetch(`${url}/auth.logout`, { method: 'POST', headers: { cookie: cookieHeader(rotated), 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: '{}' });
+      const logout = await fetch(`${url}/auth.logout`, {
+        method: 'POST',
+        headers: { cookie: cookieHeader(rotated), 'x-csrf-token': csrf, 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(logout.status).toBe(200);
       expect(setCookies(logout).get('guardian_at')).toMatch(/guardian_at=;/);
     });
@@ -201,12 +262,23 @@ describe('web tRPC API against the real services', () => {
       try {
         await web.waitForLog(/"msg":"web ready"/);
         const client = trpcClient(`http://127.0.0.1:${port}`);
-        for (let i = 0; i < 2; i++) expect((await failure(client.auth.login.mutate({ identifier: 'someone', password: 'wrong' }))).httpStatus).toBe(401);
-        const limited = await fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"identifier":"someone","password":"x"}' });
+        for (let i = 0; i < 2; i++)
+          expect(
+            (await failure(client.auth.login.mutate({ identifier: 'someone', password: 'wrong' })))
+              .httpStatus,
+          ).toBe(401);
+        const limited = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"identifier":"someone","password":"x"}',
+        });
         expect(limited.status).toBe(429);
         expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
         expect(await limited.json()).toMatchObject({ error: { reason: 'RATE_LIMITED' } });
-        expect(await failure(client.auth.register.mutate(newUser()))).toMatchObject({ httpStatus: 429, reason: 'RATE_LIMITED' });
+        expect(await failure(client.auth.register.mutate(newUser()))).toMatchObject({
+          httpStatus: 429,
+          reason: 'RATE_LIMITED',
+        });
         expect((await fetch(`http://127.0.0.1:${port}/trpc/system.ping`)).status).toBe(200);
       } finally {
         await web.stop('SIGTERM', 5_000);
@@ -215,7 +287,11 @@ describe('web tRPC API against the real services', () => {
 
     it('refuses a JSON body over the limit with 413', async () => {
       const huge = JSON.stringify({ identifier: 'x', password: 'y'.repeat(13 * 1024 * 1024) });
-      const response = await fetch(`${mesh.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: huge });
+      const response = await fetch(`${mesh.baseUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: huge,
+      });
       expect(response.status).toBe(413);
       expect(await response.json()).toMatchObject({ error: { reason: 'PAYLOAD_TOO_LARGE' } });
     });

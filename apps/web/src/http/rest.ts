@@ -28,49 +28,258 @@ export interface RestRoute {
 /** `image` (once or repeated) or `images` -> `images` array, for enrollment. */
 const imagesFrom = (raw: Raw): Raw => {
   const { image, images, ...rest } = raw;
-  const list = [...(Array.isArray(images) ? images : images ? [images] : []), ...(Array.isArray(image) ? image : image ? [image] : [])];
+  const list = [
+    ...(Array.isArray(images) ? images : images ? [images] : []),
+    ...(Array.isArray(image) ? image : image ? [image] : []),
+  ];
   return { ...rest, images: list };
 };
 
-const single = (key: string) => (raw: Raw): Raw => (Array.isArray(raw[key]) ? { ...raw, [key]: (raw[key] as unknown[])[0] } : raw);
+const single =
+  (key: string) =>
+  (raw: Raw): Raw =>
+    Array.isArray(raw[key]) ? { ...raw, [key]: (raw[key] as unknown[])[0] } : raw;
 
 export const REST_ROUTES: RestRoute[] = [
-  { method: 'GET', path: '/api/system/ping', procedure: 'system.ping', summary: 'Liveness of the API', tag: 'system', auth: false },
-  { method: 'POST', path: '/api/auth/register', procedure: 'auth.register', summary: 'Create a password account', tag: 'auth', auth: false, status: 201,
-    adapt: (raw) => ({ ...raw, fullName: raw.fullName ?? raw.full_name }) },
-  { method: 'POST', path: '/api/auth/face-only-register', procedure: 'auth.faceOnlyRegister', summary: 'Create a face-only account (pending until a face is enrolled)', tag: 'auth', auth: false, status: 201 },
-  { method: 'POST', path: '/api/auth/login', procedure: 'auth.login', summary: 'Sign in with username or e-mail and password; returns Bearer tokens', tag: 'auth', auth: false },
-  { method: 'POST', path: '/api/auth/face-login', procedure: 'auth.faceLogin', summary: 'Sign in with a photo of your face (multipart `image` or base64) and your username', tag: 'auth', auth: false,
-    files: { image: 'image' }, adapt: single('image') },
-  { method: 'POST', path: '/api/auth/refresh', procedure: 'auth.refresh', summary: 'Exchange a refresh token for a new token pair', tag: 'auth', auth: false },
-  { method: 'POST', path: '/api/auth/logout', procedure: 'auth.logout', summary: 'End the current session', tag: 'auth', auth: true },
-  { method: 'POST', path: '/api/auth/logout-all', procedure: 'auth.logoutAll', summary: 'End every session', tag: 'auth', auth: true },
-  { method: 'GET', path: '/api/user/profile', procedure: 'me.profile', summary: 'Your account and profile', tag: 'user', auth: true },
-  { method: 'PATCH', path: '/api/user/profile', procedure: 'me.updateProfile', summary: 'Change name, language or personal information', tag: 'user', auth: true },
-  { method: 'POST', path: '/api/user/info', procedure: 'me.savePersonalInfo', summary: 'Save personal information (phone, address, birth date, bio)', tag: 'user', auth: true, status: 201,
-    adapt: (raw) => ({ ...raw, birthDate: raw.birthDate ?? raw.birth_date }) },
-  { method: 'PUT', path: '/api/user/info', procedure: 'me.savePersonalInfo', summary: 'Save personal information (phone, address, birth date, bio)', tag: 'user', auth: true,
-    adapt: (raw) => ({ ...raw, birthDate: raw.birthDate ?? raw.birth_date }) },
-  { method: 'GET', path: '/api/user/sessions', procedure: 'me.sessions', summary: 'Your live sessions', tag: 'user', auth: true },
-  { method: 'DELETE', path: '/api/user/sessions/:sessionId', procedure: 'me.revokeSession', summary: 'End one of your sessions', tag: 'user', auth: true },
-  { method: 'POST', path: '/api/user/password', procedure: 'me.changePassword', summary: 'Change your password (other sessions end)', tag: 'user', auth: true },
-  { method: 'GET', path: '/api/user/notification-preferences', procedure: 'me.notificationPreferences', summary: 'Your e-mail preferences', tag: 'user', auth: true },
-  { method: 'PUT', path: '/api/user/notification-preferences', procedure: 'me.updateNotificationPreferences', summary: 'Change your e-mail preferences', tag: 'user', auth: true },
-  { method: 'GET', path: '/api/user/notifications', procedure: 'me.notifications', summary: 'E-mails sent to you', tag: 'user', auth: true },
-  { method: 'POST', path: '/api/user/face/register', procedure: 'biometrics.enroll', summary: 'Register your face from 1-5 photos (multipart `image`, repeatable, or base64 `images`)', tag: 'face', auth: true, status: 201,
-    files: { image: 'image[]', images: 'images[]' }, adapt: imagesFrom },
-  { method: 'POST', path: '/api/user/face/recognize', procedure: 'biometrics.verify', summary: 'Is the face in the photo yours? (multipart `image` or base64)', tag: 'face', auth: true,
-    files: { image: 'image' }, adapt: single('image') },
-  { method: 'GET', path: '/api/user/face', procedure: 'biometrics.status', summary: 'Your face enrollment', tag: 'face', auth: true },
-  { method: 'DELETE', path: '/api/user/face', procedure: 'biometrics.remove', summary: 'Delete your face template', tag: 'face', auth: true },
-  { method: 'POST', path: '/api/face/compare', procedure: 'biometrics.compare', summary: 'Are two photos the same person? (`image1`, `image2`)', tag: 'face', auth: true,
-    files: { image1: 'image1', image2: 'image2' }, adapt: (raw) => single('image2')(single('image1')(raw)) },
-  { method: 'POST', path: '/api/face/detect', procedure: 'biometrics.detect', summary: 'Faces, landmarks and expressions in a photo', tag: 'face', auth: true,
-    files: { image: 'image' }, adapt: (raw) => ({ ...single('image')(raw), withAgeGender: raw.withAgeGender === true || raw.withAgeGender === 'true' }) },
-  { method: 'POST', path: '/api/verification/documents', procedure: 'verification.submit', summary: 'Submit an identity document (multipart `document` or base64 `content`)', tag: 'verification', auth: true, status: 201,
-    files: { document: 'content', content: 'content' }, adapt: single('content') },
-  { method: 'GET', path: '/api/verification/documents', procedure: 'verification.documents', summary: 'Your documents', tag: 'verification', auth: true },
-  { method: 'GET', path: '/api/verification/status', procedure: 'verification.status', summary: 'Your verification status', tag: 'verification', auth: true },
+  {
+    method: 'GET',
+    path: '/api/system/ping',
+    procedure: 'system.ping',
+    summary: 'Liveness of the API',
+    tag: 'system',
+    auth: false,
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/register',
+    procedure: 'auth.register',
+    summary: 'Create a password account',
+    tag: 'auth',
+    auth: false,
+    status: 201,
+    adapt: (raw) => ({ ...raw, fullName: raw.fullName ?? raw.full_name }),
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/face-only-register',
+    procedure: 'auth.faceOnlyRegister',
+    summary: 'Create a face-only account (pending until a face is enrolled)',
+    tag: 'auth',
+    auth: false,
+    status: 201,
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/login',
+    procedure: 'auth.login',
+    summary: 'Sign in with username or e-mail and password; returns Bearer tokens',
+    tag: 'auth',
+    auth: false,
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/face-login',
+    procedure: 'auth.faceLogin',
+    summary: 'Sign in with a photo of your face (multipart `image` or base64) and your username',
+    tag: 'auth',
+    auth: false,
+    files: { image: 'image' },
+    adapt: single('image'),
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/refresh',
+    procedure: 'auth.refresh',
+    summary: 'Exchange a refresh token for a new token pair',
+    tag: 'auth',
+    auth: false,
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/logout',
+    procedure: 'auth.logout',
+    summary: 'End the current session',
+    tag: 'auth',
+    auth: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/logout-all',
+    procedure: 'auth.logoutAll',
+    summary: 'End every session',
+    tag: 'auth',
+    auth: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/user/profile',
+    procedure: 'me.profile',
+    summary: 'Your account and profile',
+    tag: 'user',
+    auth: true,
+  },
+  {
+    method: 'PATCH',
+    path: '/api/user/profile',
+    procedure: 'me.updateProfile',
+    summary: 'Change name, language or personal information',
+    tag: 'user',
+    auth: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/user/info',
+    procedure: 'me.savePersonalInfo',
+    summary: 'Save personal information (phone, address, birth date, bio)',
+    tag: 'user',
+    auth: true,
+    status: 201,
+    adapt: (raw) => ({ ...raw, birthDate: raw.birthDate ?? raw.birth_date }),
+  },
+  {
+    method: 'PUT',
+    path: '/api/user/info',
+    procedure: 'me.savePersonalInfo',
+    summary: 'Save personal information (phone, address, birth date, bio)',
+    tag: 'user',
+    auth: true,
+    adapt: (raw) => ({ ...raw, birthDate: raw.birthDate ?? raw.birth_date }),
+  },
+  {
+    method: 'GET',
+    path: '/api/user/sessions',
+    procedure: 'me.sessions',
+    summary: 'Your live sessions',
+    tag: 'user',
+    auth: true,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/user/sessions/:sessionId',
+    procedure: 'me.revokeSession',
+    summary: 'End one of your sessions',
+    tag: 'user',
+    auth: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/user/password',
+    procedure: 'me.changePassword',
+    summary: 'Change your password (other sessions end)',
+    tag: 'user',
+    auth: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/user/notification-preferences',
+    procedure: 'me.notificationPreferences',
+    summary: 'Your e-mail preferences',
+    tag: 'user',
+    auth: true,
+  },
+  {
+    method: 'PUT',
+    path: '/api/user/notification-preferences',
+    procedure: 'me.updateNotificationPreferences',
+    summary: 'Change your e-mail preferences',
+    tag: 'user',
+    auth: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/user/notifications',
+    procedure: 'me.notifications',
+    summary: 'E-mails sent to you',
+    tag: 'user',
+    auth: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/user/face/register',
+    procedure: 'biometrics.enroll',
+    summary: 'Register your face from 1-5 photos (multipart `image`, repeatable, or base64 `images`)',
+    tag: 'face',
+    auth: true,
+    status: 201,
+    files: { image: 'image[]', images: 'images[]' },
+    adapt: imagesFrom,
+  },
+  {
+    method: 'POST',
+    path: '/api/user/face/recognize',
+    procedure: 'biometrics.verify',
+    summary: 'Is the face in the photo yours? (multipart `image` or base64)',
+    tag: 'face',
+    auth: true,
+    files: { image: 'image' },
+    adapt: single('image'),
+  },
+  {
+    method: 'GET',
+    path: '/api/user/face',
+    procedure: 'biometrics.status',
+    summary: 'Your face enrollment',
+    tag: 'face',
+    auth: true,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/user/face',
+    procedure: 'biometrics.remove',
+    summary: 'Delete your face template',
+    tag: 'face',
+    auth: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/face/compare',
+    procedure: 'biometrics.compare',
+    summary: 'Are two photos the same person? (`image1`, `image2`)',
+    tag: 'face',
+    auth: true,
+    files: { image1: 'image1', image2: 'image2' },
+    adapt: (raw) => single('image2')(single('image1')(raw)),
+  },
+  {
+    method: 'POST',
+    path: '/api/face/detect',
+    procedure: 'biometrics.detect',
+    summary: 'Faces, landmarks and expressions in a photo',
+    tag: 'face',
+    auth: true,
+    files: { image: 'image' },
+    adapt: (raw) => ({
+      ...single('image')(raw),
+      withAgeGender: raw.withAgeGender === true || raw.withAgeGender === 'true',
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/api/verification/documents',
+    procedure: 'verification.submit',
+    summary: 'Submit an identity document (multipart `document` or base64 `content`)',
+    tag: 'verification',
+    auth: true,
+    status: 201,
+    files: { document: 'content', content: 'content' },
+    adapt: single('content'),
+  },
+  {
+    method: 'GET',
+    path: '/api/verification/documents',
+    procedure: 'verification.documents',
+    summary: 'Your documents',
+    tag: 'verification',
+    auth: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/verification/status',
+    procedure: 'verification.status',
+    summary: 'Your verification status',
+    tag: 'verification',
+    auth: true,
+  },
 ];
 
 type Procedure = (input?: unknown) => Promise<unknown>;
@@ -117,9 +326,13 @@ export function restError(reply: FastifyReply, error: unknown, log: FastifyReque
           : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error });
   const status = getHTTPStatusCodeFromError(trpcError);
   const facts = errorFacts(trpcError);
-  if (status >= 500 && trpcError.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error }, 'REST operation failed');
+  if (status >= 500 && trpcError.code === 'INTERNAL_SERVER_ERROR')
+    log.error({ err: error }, 'REST operation failed');
   if (facts.retryAfterMs) reply.header('retry-after', String(Math.ceil(facts.retryAfterMs / 1000)));
-  const issues = trpcError.cause && (trpcError.cause as { name?: string }).name === 'ZodError' ? (trpcError.cause as z.ZodError).issues : undefined;
+  const issues =
+    trpcError.cause && (trpcError.cause as { name?: string }).name === 'ZodError'
+      ? (trpcError.cause as z.ZodError).issues
+      : undefined;
   return reply.code(status).send({
     error: {
       status,
@@ -128,13 +341,18 @@ export function restError(reply: FastifyReply, error: unknown, log: FastifyReque
       message: trpcError.code === 'INTERNAL_SERVER_ERROR' ? SAFE_INTERNAL_MESSAGE : trpcError.message,
       ...(facts.retryAfterMs ? { retryAfterMs: facts.retryAfterMs } : {}),
       ...(facts.metadata ? { metadata: facts.metadata } : {}),
-      ...(issues ? { issues: issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })) } : {}),
+      ...(issues
+        ? { issues: issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })) }
+        : {}),
     },
   });
 }
 
 /** Registers the REST mirror (in its own scope: multipart parsing here does not touch /trpc). */
-export async function registerRest(app: FastifyInstance, options: { createContext: (request: FastifyRequest, reply: FastifyReply) => Context; maxFileBytes: number }) {
+export async function registerRest(
+  app: FastifyInstance,
+  options: { createContext: (request: FastifyRequest, reply: FastifyReply) => Context; maxFileBytes: number },
+) {
   await app.register(async (scope) => {
     await scope.register((await import('@fastify/multipart')).default, {
       limits: { fileSize: options.maxFileBytes, files: 5, fields: 20, parts: 30, fieldSize: 64 * 1024 },
@@ -147,16 +365,24 @@ export async function registerRest(app: FastifyInstance, options: { createContex
           try {
             let raw: Raw = {};
             if (request.isMultipart()) {
-              if (!route.files) throw new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'This operation takes JSON.' });
+              if (!route.files)
+                throw new TRPCError({
+                  code: 'UNSUPPORTED_MEDIA_TYPE',
+                  message: 'This operation takes JSON.',
+                });
               raw = await readMultipart(request, route.files);
             } else if (request.body && typeof request.body === 'object') {
               raw = { ...(request.body as Raw) };
             }
-            if (route.method === 'GET' || route.method === 'DELETE') raw = { ...(request.query as Raw), ...raw };
+            if (route.method === 'GET' || route.method === 'DELETE')
+              raw = { ...(request.query as Raw), ...raw };
             raw = { ...raw, ...(request.params as Raw) };
             const input = route.adapt ? route.adapt(raw) : raw;
             const caller = createCaller(options.createContext(request, reply));
-            const output = await procedureOf(caller, route.procedure)(Object.keys(input).length ? input : undefined);
+            const output = await procedureOf(
+              caller,
+              route.procedure,
+            )(Object.keys(input).length ? input : undefined);
             return reply.code(route.status ?? 200).send(output);
           } catch (error) {
             return restError(reply, error, request.log);
@@ -169,7 +395,9 @@ export async function registerRest(app: FastifyInstance, options: { createContex
 
 /** The input schema of a procedure, as declared with `.input()`. */
 function inputSchema(path: string): z.ZodType | undefined {
-  const procedure = (appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[] } }>)[path];
+  const procedure = (appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[] } }>)[
+    path
+  ];
   return procedure?._def.inputs[0] as z.ZodType | undefined;
 }
 
@@ -184,18 +412,30 @@ export function openApiDocument(options: { serverUrl?: string } = {}) {
     const params = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
     let jsonSchema: Record<string, unknown> | undefined;
     if (schema) {
-      jsonSchema = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
+      jsonSchema = z.toJSONSchema(schema, {
+        io: 'input',
+        unrepresentable: 'any',
+        target: 'openapi-3.0',
+      }) as Record<string, unknown>;
       delete jsonSchema.$schema;
     }
     const operation: Record<string, unknown> = {
-      operationId: route.procedure.replace('.', '_') + (route.method === 'PUT' && route.path.endsWith('/info') ? '_put' : ''),
+      operationId:
+        route.procedure.replace('.', '_') +
+        (route.method === 'PUT' && route.path.endsWith('/info') ? '_put' : ''),
       summary: route.summary,
       tags: [route.tag],
       ...(route.auth ? { security: [{ bearer: [] }] } : { security: [] }),
       parameters: params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
       responses: {
-        [String(route.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } },
-        default: { description: 'Error (reason codes in error.reason)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        [String(route.status ?? 200)]: {
+          description: 'OK',
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
+        default: {
+          description: 'Error (reason codes in error.reason)',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
     };
     if (route.method === 'GET' || route.method === 'DELETE') {
@@ -209,9 +449,13 @@ export function openApiDocument(options: { serverUrl?: string } = {}) {
       const content: Record<string, unknown> = { 'application/json': { schema: jsonSchema } };
       if (route.files) {
         const properties: Record<string, unknown> = {};
-        for (const [field, target] of Object.entries(route.files)) properties[field] = target.endsWith('[]') ? { type: 'array', items: binary } : binary;
-        for (const [name, property] of Object.entries((jsonSchema.properties ?? {}) as Record<string, unknown>)) {
-          if (!Object.values(route.files).some((t) => t.replace('[]', '') === name)) properties[name] = property;
+        for (const [field, target] of Object.entries(route.files))
+          properties[field] = target.endsWith('[]') ? { type: 'array', items: binary } : binary;
+        for (const [name, property] of Object.entries(
+          (jsonSchema.properties ?? {}) as Record<string, unknown>,
+        )) {
+          if (!Object.values(route.files).some((t) => t.replace('[]', '') === name))
+            properties[name] = property;
         }
         content['multipart/form-data'] = { schema: { type: 'object', properties } };
       }

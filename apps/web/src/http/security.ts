@@ -76,7 +76,9 @@ export class RateLimiter {
       this.windows.set(key, window);
     }
     window.count++;
-    return window.count <= this.limit ? { allowed: true } : { allowed: false, retryAfterMs: window.resetAt - now };
+    return window.count <= this.limit
+      ? { allowed: true }
+      : { allowed: false, retryAfterMs: window.resetAt - now };
   }
 
   private sweep(now: number): void {
@@ -87,8 +89,20 @@ export class RateLimiter {
 }
 
 /** tRPC procedures and REST paths that count against the per-IP auth budget. */
-const AUTH_PROCEDURES = new Set(['auth.login', 'auth.register', 'auth.faceOnlyRegister', 'auth.faceLogin', 'auth.refresh']);
-const AUTH_PATHS = ['/api/auth/login', '/api/auth/register', '/api/auth/face-only-register', '/api/auth/face-login', '/api/auth/refresh'];
+const AUTH_PROCEDURES = new Set([
+  'auth.login',
+  'auth.register',
+  'auth.faceOnlyRegister',
+  'auth.faceLogin',
+  'auth.refresh',
+]);
+const AUTH_PATHS = [
+  '/api/auth/login',
+  '/api/auth/register',
+  '/api/auth/face-only-register',
+  '/api/auth/face-login',
+  '/api/auth/refresh',
+];
 
 export function isAuthEndpoint(url: string): boolean {
   const path = url.split('?')[0] ?? '';

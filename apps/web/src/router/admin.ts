@@ -58,7 +58,12 @@ const usersRouter = router({
     const [verification, enrollment, notifications] = await Promise.all([
       optional(ctx.clients.verification.getStatus({ userId: input.userId }, options)),
       optional(ctx.clients.faces.getEnrollment({ userId: input.userId }, options)),
-      optional(ctx.clients.notifications.list({ userId: input.userId, statuses: [], templates: [], pageSize: 10, pageToken: '' }, options)),
+      optional(
+        ctx.clients.notifications.list(
+          { userId: input.userId, statuses: [], templates: [], pageSize: 10, pageToken: '' },
+          options,
+        ),
+      ),
     ]);
     return {
       user: json(user!),
@@ -66,7 +71,8 @@ const usersRouter = router({
       verification: verification?.status ? json(verification.status) : null,
       biometric: enrollment ? json(enrollment) : null,
       loginAttempts: ctx.feed.recent({ userId: input.userId, limit: 20 }),
-      notifications: notifications?.notifications.map((n) => ({ ...json(n), status: statusName(n.status) })) ?? null,
+      notifications:
+        notifications?.notifications.map((n) => ({ ...json(n), status: statusName(n.status) })) ?? null,
     };
   }),
 
@@ -101,7 +107,8 @@ const usersRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { role, ...fields } = input;
       let { user } = await ctx.clients.users.updateUser(fields, callOptions(ctx));
-      if (role && role !== user?.role) ({ user } = await ctx.clients.users.setRole({ userId: input.userId, role }, callOptions(ctx)));
+      if (role && role !== user?.role)
+        ({ user } = await ctx.clients.users.setRole({ userId: input.userId, role }, callOptions(ctx)));
       return { user: json(user!) };
     }),
 
@@ -120,10 +127,16 @@ const documentsRouter = router({
   /** Users with documents waiting for review, each with their pending documents. */
   queue: adminProcedure.input(z.object(pageSchema).optional()).query(async ({ ctx, input }) => {
     const options = callOptions(ctx);
-    const page = await ctx.clients.verification.listPending({ pageSize: input?.pageSize ?? 20, pageToken: input?.pageToken ?? '' }, options);
+    const page = await ctx.clients.verification.listPending(
+      { pageSize: input?.pageSize ?? 20, pageToken: input?.pageToken ?? '' },
+      options,
+    );
     const items = await Promise.all(
       page.users.map(async (user) => {
-        const { documents } = await ctx.clients.verification.listDocuments({ userId: user.id, status: 'pending' }, options);
+        const { documents } = await ctx.clients.verification.listDocuments(
+          { userId: user.id, status: 'pending' },
+          options,
+        );
         return { user: json(user), documents: json(documents) };
       }),
     );
@@ -132,12 +145,21 @@ const documentsRouter = router({
 
   /** One document with its content (base64) for the preview. */
   get: adminProcedure.input(z.object({ documentId: idSchema })).query(async ({ ctx, input }) => {
-    const result = await ctx.clients.verification.getDocument({ documentId: input.documentId, includeContent: true }, callOptions(ctx));
+    const result = await ctx.clients.verification.getDocument(
+      { documentId: input.documentId, includeContent: true },
+      callOptions(ctx),
+    );
     return { document: json(result.document!), content: result.content.toString('base64') };
   }),
 
   review: adminProcedure
-    .input(z.object({ documentId: idSchema, decision: z.enum(['approve', 'reject']), reason: z.string().max(500).default('') }))
+    .input(
+      z.object({
+        documentId: idSchema,
+        decision: z.enum(['approve', 'reject']),
+        reason: z.string().max(500).default(''),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       if (input.decision === 'reject' && !input.reason.trim()) {
         throw new DomainError('invalid', 'REASON_REQUIRED', 'Say why the document is rejected.');
@@ -147,7 +169,10 @@ const documentsRouter = router({
     }),
 
   forUser: adminProcedure.input(z.object({ userId: idSchema })).query(async ({ ctx, input }) => {
-    const { documents } = await ctx.clients.verification.listDocuments({ userId: input.userId, status: '' }, callOptions(ctx));
+    const { documents } = await ctx.clients.verification.listDocuments(
+      { userId: input.userId, status: '' },
+      callOptions(ctx),
+    );
     return { documents: json(documents) };
   }),
 });
@@ -188,7 +213,11 @@ const deliveriesRouter = router({
 });
 
 /** Waits for the next feed row or the end of the subscription. */
-function nextRow(queue: FeedEvent[], signal: AbortSignal | undefined, register: (wake: () => void) => void): Promise<void> {
+function nextRow(
+  queue: FeedEvent[],
+  signal: AbortSignal | undefined,
+  register: (wake: () => void) => void,
+): Promise<void> {
   return new Promise((resolve) => {
     if (queue.length || signal?.aborted) return resolve();
     register(resolve);
@@ -196,7 +225,11 @@ function nextRow(queue: FeedEvent[], signal: AbortSignal | undefined, register: 
   });
 }
 
-async function* liveLoginAttempts(ctx: Context, input: { lastEventId?: string | null | undefined; userId?: string | undefined } | undefined, signal: AbortSignal | undefined) {
+async function* liveLoginAttempts(
+  ctx: Context,
+  input: { lastEventId?: string | null | undefined; userId?: string | undefined } | undefined,
+  signal: AbortSignal | undefined,
+) {
   const queue: FeedEvent[] = [];
   let wake: (() => void) | undefined;
   const matches = (row: FeedEvent) => !input?.userId || row.userId === input.userId;
@@ -208,7 +241,10 @@ async function* liveLoginAttempts(ctx: Context, input: { lastEventId?: string | 
   });
   try {
     const after = Number(input?.lastEventId);
-    const backlog = Number.isFinite(after) && input?.lastEventId ? ctx.feed.since(after).filter(matches) : ctx.feed.recent({ userId: input?.userId, limit: 50 }).reverse();
+    const backlog =
+      Number.isFinite(after) && input?.lastEventId
+        ? ctx.feed.since(after).filter(matches)
+        : ctx.feed.recent({ userId: input?.userId, limit: 50 }).reverse();
     let last = 0;
     for (const row of backlog) {
       last = row.seq;
@@ -235,23 +271,42 @@ export const adminRouter = router({
   deliveries: deliveriesRouter,
 
   verifiedUsers: adminProcedure.input(z.object(pageSchema).optional()).query(async ({ ctx, input }) => {
-    const result = await ctx.clients.verification.listVerified({ pageSize: input?.pageSize ?? 20, pageToken: input?.pageToken ?? '' }, callOptions(ctx));
+    const result = await ctx.clients.verification.listVerified(
+      { pageSize: input?.pageSize ?? 20, pageToken: input?.pageToken ?? '' },
+      callOptions(ctx),
+    );
     return { users: json(result.users), nextPageToken: result.nextPageToken };
   }),
 
   pendingUsers: adminProcedure.input(z.object(pageSchema).optional()).query(async ({ ctx, input }) => {
-    const result = await ctx.clients.verification.listPending({ pageSize: input?.pageSize ?? 20, pageToken: input?.pageToken ?? '' }, callOptions(ctx));
+    const result = await ctx.clients.verification.listPending(
+      { pageSize: input?.pageSize ?? 20, pageToken: input?.pageToken ?? '' },
+      callOptions(ctx),
+    );
     return { users: json(result.users), nextPageToken: result.nextPageToken };
   }),
 
   /** Recent login attempts (newest first), for everyone or one user. */
   loginAttempts: adminProcedure
-    .input(z.object({ userId: z.string().max(128).optional(), limit: z.number().int().min(1).max(500).default(100) }).optional())
-    .query(({ ctx, input }) => ({ attempts: ctx.feed.recent({ userId: input?.userId, limit: input?.limit ?? 100 }) })),
+    .input(
+      z
+        .object({
+          userId: z.string().max(128).optional(),
+          limit: z.number().int().min(1).max(500).default(100),
+        })
+        .optional(),
+    )
+    .query(({ ctx, input }) => ({
+      attempts: ctx.feed.recent({ userId: input?.userId, limit: input?.limit ?? 100 }),
+    })),
 
   /** Login attempts as they happen (SSE); resumes after `lastEventId` (the stream sequence). */
   liveEvents: adminProcedure
-    .input(z.object({ lastEventId: z.string().max(32).nullish(), userId: z.string().max(128).optional() }).optional())
+    .input(
+      z
+        .object({ lastEventId: z.string().max(32).nullish(), userId: z.string().max(128).optional() })
+        .optional(),
+    )
     .subscription(({ ctx, input, signal }) => liveLoginAttempts(ctx, input, signal)),
 
   systemStatus: adminProcedure.query(({ ctx }) => systemStatus(ctx)),

@@ -35,7 +35,10 @@ const identifierInput = z
     username: z.string().min(1).max(320).optional().describe('alias of identifier'),
     email: z.string().min(1).max(320).optional().describe('alias of identifier'),
   })
-  .refine((v) => v.identifier ?? v.username ?? v.email, { message: 'identifier (or username / email) is required', path: ['identifier'] });
+  .refine((v) => v.identifier ?? v.username ?? v.email, {
+    message: 'identifier (or username / email) is required',
+    path: ['identifier'],
+  });
 
 export const authRouter = router({
   /** A password account (role user). */
@@ -51,7 +54,14 @@ export const authRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { user } = await ctx.clients.auth.register(
-        { username: input.username, email: input.email, password: input.password, fullName: input.fullName ?? '', locale: input.locale ?? 'en', client: ctx.client },
+        {
+          username: input.username,
+          email: input.email,
+          password: input.password,
+          fullName: input.fullName ?? '',
+          locale: input.locale ?? 'en',
+          client: ctx.client,
+        },
         callOptions(ctx),
       );
       return { user: json(user!) };
@@ -59,10 +69,23 @@ export const authRouter = router({
 
   /** A face-only account (no password): pending until a face is enrolled for it. */
   faceOnlyRegister: publicProcedure
-    .input(z.object({ fullName: z.string().min(1).max(200), email: z.string().min(3).max(320), username: z.string().max(64).optional(), locale: localeSchema.optional() }))
+    .input(
+      z.object({
+        fullName: z.string().min(1).max(200),
+        email: z.string().min(3).max(320),
+        username: z.string().max(64).optional(),
+        locale: localeSchema.optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const { user } = await ctx.clients.auth.registerFaceOnly(
-        { fullName: input.fullName, email: input.email, username: input.username ?? '', locale: input.locale ?? 'en', client: ctx.client },
+        {
+          fullName: input.fullName,
+          email: input.email,
+          username: input.username ?? '',
+          locale: input.locale ?? 'en',
+          client: ctx.client,
+        },
         callOptions(ctx),
       );
       return { user: json(user!) };
@@ -70,10 +93,15 @@ export const authRouter = router({
 
   /** Username or e-mail + password. */
   login: publicProcedure
-    .input(z.intersection(identifierInput, z.object({ password: passwordSchema, session: sessionModeSchema })))
+    .input(
+      z.intersection(identifierInput, z.object({ password: passwordSchema, session: sessionModeSchema })),
+    )
     .mutation(async ({ ctx, input }) => {
       const identifier = (input.identifier ?? input.username ?? input.email)!;
-      const result = await ctx.clients.auth.login({ identifier, password: input.password, client: ctx.client }, callOptions(ctx));
+      const result = await ctx.clients.auth.login(
+        { identifier, password: input.password, client: ctx.client },
+        callOptions(ctx),
+      );
       return { user: json(result.user!), ...issue(ctx, result.tokens, input.session) };
     }),
 
@@ -89,30 +117,63 @@ export const authRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const image = readImage(input.image, ctx.limits.imageBytes);
-      const userId = input.userId ?? (input.username ? await ctx.directory.resolve(input.username) : undefined);
+      const userId =
+        input.userId ?? (input.username ? await ctx.directory.resolve(input.username) : undefined);
       if (!input.userId && !input.username) {
-        throw new DomainError('invalid', 'USERNAME_REQUIRED', 'Say whose face this is: send a username (face search across all accounts is for administrators).');
+        throw new DomainError(
+          'invalid',
+          'USERNAME_REQUIRED',
+          'Say whose face this is: send a username (face search across all accounts is for administrators).',
+        );
       }
-      if (!userId) throw new DomainError('unauthenticated', 'FACE_NOT_MATCHED', 'The face does not match that account.');
-      const verified = await ctx.clients.faces.verify({ userId, image: imageOf(image), client: ctx.client }, callOptions(ctx));
+      if (!userId)
+        throw new DomainError('unauthenticated', 'FACE_NOT_MATCHED', 'The face does not match that account.');
+      const verified = await ctx.clients.faces.verify(
+        { userId, image: imageOf(image), client: ctx.client },
+        callOptions(ctx),
+      );
       if (!verified.match || !verified.faceAssertion) {
-        throw new DomainError('unauthenticated', 'FACE_NOT_MATCHED', 'The face does not match that account.', {
-          metadata: { confidence: verified.confidence.toFixed(1) },
-        });
+        throw new DomainError(
+          'unauthenticated',
+          'FACE_NOT_MATCHED',
+          'The face does not match that account.',
+          {
+            metadata: { confidence: verified.confidence.toFixed(1) },
+          },
+        );
       }
-      const result = await ctx.clients.auth.loginWithFaceAssertion({ assertion: verified.faceAssertion, client: ctx.client }, callOptions(ctx));
-      return { user: json(result.user!), confidence: verified.confidence, ...issue(ctx, result.tokens, input.session) };
+      const result = await ctx.clients.auth.loginWithFaceAssertion(
+        { assertion: verified.faceAssertion, client: ctx.client },
+        callOptions(ctx),
+      );
+      return {
+        user: json(result.user!),
+        confidence: verified.confidence,
+        ...issue(ctx, result.tokens, input.session),
+      };
     }),
 
   /** A new token pair for a refresh token (from the body, or the dashboard's cookie). */
   refresh: publicProcedure
-    .input(z.object({ refreshToken: z.string().min(1).max(1024).optional(), session: sessionModeSchema }).optional())
+    .input(
+      z
+        .object({ refreshToken: z.string().min(1).max(1024).optional(), session: sessionModeSchema })
+        .optional(),
+    )
     .mutation(async ({ ctx, input }) => {
       const refreshToken = input?.refreshToken ?? ctx.session.refreshToken;
-      if (!refreshToken) throw new DomainError('unauthenticated', 'REFRESH_TOKEN_REQUIRED', 'Please sign in again.');
-      const mode = input?.refreshToken ? (input.session ?? 'token') : ctx.session.refreshToken ? 'cookie' : 'token';
+      if (!refreshToken)
+        throw new DomainError('unauthenticated', 'REFRESH_TOKEN_REQUIRED', 'Please sign in again.');
+      const mode = input?.refreshToken
+        ? (input.session ?? 'token')
+        : ctx.session.refreshToken
+          ? 'cookie'
+          : 'token';
       try {
-        const { tokens } = await ctx.clients.auth.refresh({ refreshToken, client: ctx.client }, callOptions(ctx));
+        const { tokens } = await ctx.clients.auth.refresh(
+          { refreshToken, client: ctx.client },
+          callOptions(ctx),
+        );
         return issue(ctx, tokens, mode);
       } catch (error) {
         if (mode === 'cookie') ctx.session.clear();

@@ -4,46 +4,86 @@ import { json } from './json.js';
 import { idSchema, imageSchema } from './schemas.js';
 import { callOptions, protectedProcedure, router } from './trpc.js';
 
-const forUser = z.object({ userId: idSchema.optional().describe('admins: another user; default the caller') });
+const forUser = z.object({
+  userId: idSchema.optional().describe('admins: another user; default the caller'),
+});
 
 export const biometricsRouter = router({
   /** Creates or replaces the face template from 1..5 photos (3 recommended), one face each. */
   enroll: protectedProcedure
     .input(forUser.extend({ images: z.array(imageSchema).min(1).max(5) }))
     .mutation(async ({ ctx, input }) => {
-      const images = input.images.map((image, i) => imageOf(readImage(image, ctx.limits.imageBytes, `images[${i}]`)));
-      const result = await ctx.clients.faces.enroll({ userId: input.userId ?? ctx.claims.userId, images, client: ctx.client }, callOptions(ctx));
+      const images = input.images.map((image, i) =>
+        imageOf(readImage(image, ctx.limits.imageBytes, `images[${i}]`)),
+      );
+      const result = await ctx.clients.faces.enroll(
+        { userId: input.userId ?? ctx.claims.userId, images, client: ctx.client },
+        callOptions(ctx),
+      );
       return json(result);
     }),
 
   status: protectedProcedure.input(forUser.optional()).query(async ({ ctx, input }) => {
-    const result = await ctx.clients.faces.getEnrollment({ userId: input?.userId ?? ctx.claims.userId }, callOptions(ctx));
+    const result = await ctx.clients.faces.getEnrollment(
+      { userId: input?.userId ?? ctx.claims.userId },
+      callOptions(ctx),
+    );
     return json(result);
   }),
 
   remove: protectedProcedure.input(forUser.optional()).mutation(async ({ ctx, input }) => {
-    const result = await ctx.clients.faces.deleteEnrollment({ userId: input?.userId ?? ctx.claims.userId }, callOptions(ctx));
+    const result = await ctx.clients.faces.deleteEnrollment(
+      { userId: input?.userId ?? ctx.claims.userId },
+      callOptions(ctx),
+    );
     return json(result);
   }),
 
   /** 1:1: is this the caller's face (or, for admins, that user's)? No login token is issued here. */
-  verify: protectedProcedure.input(forUser.extend({ image: imageSchema })).mutation(async ({ ctx, input }) => {
-    const image = readImage(input.image, ctx.limits.imageBytes);
-    const userId = input.userId ?? ctx.claims.userId;
-    const r = await ctx.clients.faces.verify({ userId, image: imageOf(image), client: ctx.client }, callOptions(ctx));
-    return { userId, match: r.match, confidence: r.confidence, distance: r.distance, threshold: r.threshold, thresholdConfidence: r.thresholdConfidence, face: json(r.face) };
-  }),
+  verify: protectedProcedure
+    .input(forUser.extend({ image: imageSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const image = readImage(input.image, ctx.limits.imageBytes);
+      const userId = input.userId ?? ctx.claims.userId;
+      const r = await ctx.clients.faces.verify(
+        { userId, image: imageOf(image), client: ctx.client },
+        callOptions(ctx),
+      );
+      return {
+        userId,
+        match: r.match,
+        confidence: r.confidence,
+        distance: r.distance,
+        threshold: r.threshold,
+        thresholdConfidence: r.thresholdConfidence,
+        face: json(r.face),
+      };
+    }),
 
   /** Are the faces in two photos the same person? */
-  compare: protectedProcedure.input(z.object({ image1: imageSchema, image2: imageSchema })).mutation(async ({ ctx, input }) => {
-    const image1 = readImage(input.image1, ctx.limits.imageBytes, 'image1');
-    const image2 = readImage(input.image2, ctx.limits.imageBytes, 'image2');
-    return json(await ctx.clients.faces.compare({ image1: imageOf(image1), image2: imageOf(image2) }, callOptions(ctx)));
-  }),
+  compare: protectedProcedure
+    .input(z.object({ image1: imageSchema, image2: imageSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const image1 = readImage(input.image1, ctx.limits.imageBytes, 'image1');
+      const image2 = readImage(input.image2, ctx.limits.imageBytes, 'image2');
+      return json(
+        await ctx.clients.faces.compare(
+          { image1: imageOf(image1), image2: imageOf(image2) },
+          callOptions(ctx),
+        ),
+      );
+    }),
 
   /** Every face in a photo: box, score, landmarks, expressions (and age/gender when asked). */
-  detect: protectedProcedure.input(z.object({ image: imageSchema, withAgeGender: z.boolean().default(false) })).mutation(async ({ ctx, input }) => {
-    const image = readImage(input.image, ctx.limits.imageBytes);
-    return json(await ctx.clients.faces.detect({ image: imageOf(image), withAgeGender: input.withAgeGender }, callOptions(ctx)));
-  }),
+  detect: protectedProcedure
+    .input(z.object({ image: imageSchema, withAgeGender: z.boolean().default(false) }))
+    .mutation(async ({ ctx, input }) => {
+      const image = readImage(input.image, ctx.limits.imageBytes);
+      return json(
+        await ctx.clients.faces.detect(
+          { image: imageOf(image), withAgeGender: input.withAgeGender },
+          callOptions(ctx),
+        ),
+      );
+    }),
 });

@@ -24,7 +24,9 @@ describe('errors', () => {
 
   describe('toTRPCError', () => {
     it('keeps the reason, retry advice and message of the service', () => {
-      const domain = new DomainError('rate_limited', 'ACCOUNT_LOCKED', 'locked for a while', { retryAfterMs: 30_000 });
+      const domain = new DomainError('rate_limited', 'ACCOUNT_LOCKED', 'locked for a while', {
+        retryAfterMs: 30_000,
+      });
       const error = toTRPCError(domain);
       expect(error.code).toBe('TOO_MANY_REQUESTS');
       expect(error.message).toBe('locked for a while');
@@ -32,7 +34,9 @@ describe('errors', () => {
     });
 
     it('passes metadata on when there is some', () => {
-      const error = toTRPCError(new DomainError('invalid', 'WEAK_PASSWORD', 'too common', { metadata: { rule: 'common_password' } }));
+      const error = toTRPCError(
+        new DomainError('invalid', 'WEAK_PASSWORD', 'too common', { metadata: { rule: 'common_password' } }),
+      );
       expect(errorFacts(error).metadata).toEqual({ rule: 'common_password' });
     });
   });
@@ -43,7 +47,11 @@ describe('errors', () => {
     });
 
     it('calls an unexpected failure INTERNAL', () => {
-      expect(errorFacts(new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: new Error('db password is hunter2') }))).toEqual({ reason: 'INTERNAL' });
+      expect(
+        errorFacts(
+          new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: new Error('db password is hunter2') }),
+        ),
+      ).toEqual({ reason: 'INTERNAL' });
     });
   });
 });

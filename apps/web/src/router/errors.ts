@@ -62,7 +62,8 @@ export function errorFacts(error: TRPCError): ErrorFacts {
       ...(Object.keys(cause.metadata).length ? { metadata: cause.metadata } : {}),
     };
   }
-  if (error.code === 'BAD_REQUEST' && cause && (cause as { name?: string }).name === 'ZodError') return { reason: 'INVALID_INPUT' };
+  if (error.code === 'BAD_REQUEST' && cause && (cause as { name?: string }).name === 'ZodError')
+    return { reason: 'INVALID_INPUT' };
   if (error.code === 'INTERNAL_SERVER_ERROR') return { reason: 'INTERNAL' };
   return { reason: error.code };
 }

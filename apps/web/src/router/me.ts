@@ -31,7 +31,12 @@ export const meRouter = router({
 
   /** Name, language and personal information. */
   updateProfile: protectedProcedure
-    .input(personalInfo.extend({ fullName: z.string().min(1).max(200).optional(), locale: localeSchema.optional() }))
+    .input(
+      personalInfo.extend({
+        fullName: z.string().min(1).max(200).optional(),
+        locale: localeSchema.optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const { user } = await ctx.clients.users.updateProfile(input, callOptions(ctx));
       return { user: json(user!) };
@@ -48,16 +53,21 @@ export const meRouter = router({
     return { sessions: json(sessions) };
   }),
 
-  revokeSession: protectedProcedure.input(z.object({ sessionId: idSchema })).mutation(async ({ ctx, input }) => {
-    await ctx.clients.auth.revokeSession({ sessionId: input.sessionId }, callOptions(ctx));
-    return { ok: true as const };
-  }),
+  revokeSession: protectedProcedure
+    .input(z.object({ sessionId: idSchema }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.clients.auth.revokeSession({ sessionId: input.sessionId }, callOptions(ctx));
+      return { ok: true as const };
+    }),
 
   /** Needs the current password; signs out the caller's other sessions. */
   changePassword: protectedProcedure
     .input(z.object({ currentPassword: passwordSchema, newPassword: passwordSchema }))
     .mutation(async ({ ctx, input }) => {
-      const { revokedSessions } = await ctx.clients.auth.changePassword({ ...input, client: ctx.client }, callOptions(ctx));
+      const { revokedSessions } = await ctx.clients.auth.changePassword(
+        { ...input, client: ctx.client },
+        callOptions(ctx),
+      );
       return { revokedSessions };
     }),
 
@@ -69,16 +79,32 @@ export const meRouter = router({
   updateNotificationPreferences: protectedProcedure
     .input(z.object({ loginSuccessAlerts: z.boolean().optional() }))
     .mutation(async ({ ctx, input }) => {
-      const { preferences } = await ctx.clients.notifications.updatePreferences({ userId: '', ...input }, callOptions(ctx));
+      const { preferences } = await ctx.clients.notifications.updatePreferences(
+        { userId: '', ...input },
+        callOptions(ctx),
+      );
       return { preferences: json(preferences!) };
     }),
 
   /** E-mails sent to the caller, newest first. */
   notifications: protectedProcedure
-    .input(z.object({ pageSize: z.number().int().min(1).max(200).default(50), pageToken: z.string().max(512).default('') }).optional())
+    .input(
+      z
+        .object({
+          pageSize: z.number().int().min(1).max(200).default(50),
+          pageToken: z.string().max(512).default(''),
+        })
+        .optional(),
+    )
     .query(async ({ ctx, input }) => {
       const result = await ctx.clients.notifications.list(
-        { userId: ctx.claims.userId, statuses: [], templates: [], pageSize: input?.pageSize ?? 50, pageToken: input?.pageToken ?? '' },
+        {
+          userId: ctx.claims.userId,
+          statuses: [],
+          templates: [],
+          pageSize: input?.pageSize ?? 50,
+          pageToken: input?.pageToken ?? '',
+        },
         callOptions(ctx),
       );
       return {

@@ -12,7 +12,9 @@ export const roleSchema = z.enum(['user', 'admin', 'master']);
 export const sessionModeSchema = z
   .enum(['token', 'cookie'])
   .default('token')
-  .describe('"cookie": the dashboard keeps tokens in HttpOnly cookies; "token": they are returned in the body');
+  .describe(
+    '"cookie": the dashboard keeps tokens in HttpOnly cookies; "token": they are returned in the body',
+  );
 
 export const pageSchema = {
   pageSize: z.number().int().min(1).max(100).default(20),

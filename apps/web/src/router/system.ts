@@ -5,7 +5,13 @@ import { adminProcedure, callOptions, publicProcedure, router, type Context } fr
 /** Each service's health, biometrics' inference figures and the JetStream consumers' lag. */
 export async function systemStatus(ctx: Context) {
   const [services, inference, consumers] = await Promise.all([
-    Promise.all(ctx.services.map(async (service) => ({ name: service.name, address: service.address, health: await service.check() }))),
+    Promise.all(
+      ctx.services.map(async (service) => ({
+        name: service.name,
+        address: service.address,
+        health: await service.check(),
+      })),
+    ),
     ctx.clients.faces.getStatus({}, callOptions(ctx)).then(
       (status) => json(status),
       (error: unknown) => {
@@ -15,7 +21,13 @@ export async function systemStatus(ctx: Context) {
     ),
     ctx.consumerLag().catch(() => []),
   ]);
-  return { services, inference, consumers, feed: { rows: ctx.feed.size }, checkedAt: new Date().toISOString() };
+  return {
+    services,
+    inference,
+    consumers,
+    feed: { rows: ctx.feed.size },
+    checkedAt: new Date().toISOString(),
+  };
 }
 
 export const systemRouter = router({

@@ -92,7 +92,12 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       message: internal ? SAFE_INTERNAL_MESSAGE : shape.message,
-      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...errorFacts(error) },
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        ...errorFacts(error),
+      },
     };
   },
   sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
@@ -113,13 +118,21 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
 export const publicProcedure = t.procedure.use(mapDomainErrors);
 
 const authenticated = t.middleware(async ({ ctx, next }) => {
-  if (!ctx.accessToken) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Please sign in first (no access token was sent).' });
+  if (!ctx.accessToken)
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'Please sign in first (no access token was sent).',
+    });
   let claims: AccessClaims;
   try {
     claims = await ctx.verifier.verify(ctx.accessToken);
   } catch (error) {
     if (isDomainError(error) && error.kind !== 'unauthenticated') throw toTRPCError(error);
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Your session has expired or is not valid. Please sign in again.', cause: error });
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'Your session has expired or is not valid. Please sign in again.',
+      cause: error,
+    });
   }
   return next({ ctx: { ...ctx, claims } });
 });
@@ -134,7 +147,10 @@ export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
 });
 
 /** gRPC call options that forward the caller's token and the request id. */
-export const callOptions = (ctx: Pick<Context, 'accessToken' | 'requestId'>, signal?: AbortSignal): CallOptionsLite => ({
+export const callOptions = (
+  ctx: Pick<Context, 'accessToken' | 'requestId'>,
+  signal?: AbortSignal,
+): CallOptionsLite => ({
   ...(ctx.accessToken ? { accessToken: ctx.accessToken } : {}),
   requestId: ctx.requestId,
   ...(signal ? { signal } : {}),

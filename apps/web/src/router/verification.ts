@@ -11,13 +11,24 @@ export const verificationRouter = router({
     .input(
       z.object({
         type: documentTypeSchema,
-        content: z.union([z.string().min(1).max(15 * 1024 * 1024), z.instanceof(Uint8Array)]).describe('base64 (or a data: URL)'),
+        content: z
+          .union([
+            z
+              .string()
+              .min(1)
+              .max(15 * 1024 * 1024),
+            z.instanceof(Uint8Array),
+          ])
+          .describe('base64 (or a data: URL)'),
         fileName: z.string().max(200).default(''),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       const { bytes } = readDocument(input.content, ctx.limits.documentBytes, 'content');
-      const { document } = await ctx.clients.verification.submitDocument({ type: input.type, content: bytes, fileName: input.fileName }, callOptions(ctx));
+      const { document } = await ctx.clients.verification.submitDocument(
+        { type: input.type, content: bytes, fileName: input.fileName },
+        callOptions(ctx),
+      );
       return { document: json(document!) };
     }),
 
@@ -28,7 +39,10 @@ export const verificationRouter = router({
   }),
 
   documents: protectedProcedure.query(async ({ ctx }) => {
-    const { documents } = await ctx.clients.verification.listDocuments({ userId: '', status: '' }, callOptions(ctx));
+    const { documents } = await ctx.clients.verification.listDocuments(
+      { userId: '', status: '' },
+      callOptions(ctx),
+    );
     return { documents: json(documents) };
   }),
 });

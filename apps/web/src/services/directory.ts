@@ -28,7 +28,9 @@ export class Directory {
   private readonly model: Model<DirectoryEntry>;
 
   constructor(connection: Connection) {
-    this.model = (connection.models.DirectoryEntry as Model<DirectoryEntry> | undefined) ?? (connection.model('DirectoryEntry', schema) as unknown as Model<DirectoryEntry>);
+    this.model =
+      (connection.models.DirectoryEntry as Model<DirectoryEntry> | undefined) ??
+      (connection.model('DirectoryEntry', schema) as unknown as Model<DirectoryEntry>);
   }
 
   /** The user id of a username or e-mail address (case-insensitive), if known. */
@@ -40,27 +42,27 @@ export class Directory {
 
   /** Event handler for `identity.user.>`; idempotent and order-tolerant (newer `time` wins). */
   readonly handle = async (event: GuardianEvent) => {
-    switch (event.type) {
-      case 'identity.user.registered':
-      case 'identity.user.updated': {
-        const data = event.data as { userId: string; username: string; email: string };
-        // Upsert only over an older entry; a newer one makes the upsert collide on _id (ignored).
-        await this.model
-          .updateOne(
-            { _id: data.userId, updatedAt: { $lte: event.time } },
-            { $set: { username: data.username.toLowerCase(), email: data.email.toLowerCase(), updatedAt: event.time } },
-            { upsert: true },
-          )
-          .catch((error: unknown) => {
-            if ((error as { code?: number }).code !== 11000) throw error;
-          });
-        return ack();
-      }
-      case 'identity.user.deleted':
-        await this.model.deleteOne({ _id: (event.data as { userId: string }).userId });
-        return ack();
-      default:
-        return ack();
+    if (event.type === 'identity.user.registered' || event.type === 'identity.user.updated') {
+      const data = event.data as { userId: string; username: string; email: string };
+      // Upsert only over an older entry; a newer one makes the upsert collide on _id (ignored).
+      await this.model
+        .updateOne(
+          { _id: data.userId, updatedAt: { $lte: event.time } },
+          {
+            $set: {
+              username: data.username.toLowerCase(),
+              email: data.email.toLowerCase(),
+              updatedAt: event.time,
+            },
+          },
+          { upsert: true },
+        )
+        .catch((error: unknown) => {
+          if ((error as { code?: number }).code !== 11000) throw error;
+        });
+    } else if (event.type === 'identity.user.deleted') {
+      await this.model.deleteOne({ _id: (event.data as { userId: string }).userId });
     }
+    return ack();
   };
 }

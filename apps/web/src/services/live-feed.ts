@@ -38,7 +38,12 @@ export function toFeedEvent(event: GuardianEvent, seq: number): FeedEvent | unde
     at?: Date;
     lockedUntil?: Date;
   };
-  const outcome = event.type === 'identity.login.succeeded' ? 'succeeded' : event.type === 'identity.login.failed' ? 'failed' : 'locked';
+  const outcome =
+    event.type === 'identity.login.succeeded'
+      ? 'succeeded'
+      : event.type === 'identity.login.failed'
+        ? 'failed'
+        : 'locked';
   return {
     seq,
     eventId: event.id,

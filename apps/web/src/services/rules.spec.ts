@@ -8,17 +8,42 @@ const user = { userId: 'u', role: 'user' as const };
 describe('rules', () => {
   describe('allowedActions', () => {
     it('lets an admin manage users but not admins or masters', () => {
-      expect(allowedActions(admin, { id: 'x', role: 'user' })).toEqual({ update: true, delete: true, setRole: false, unlock: true });
-      expect(allowedActions(admin, { id: 'y', role: 'admin' })).toEqual({ update: false, delete: false, setRole: false, unlock: false });
+      expect(allowedActions(admin, { id: 'x', role: 'user' })).toEqual({
+        update: true,
+        delete: true,
+        setRole: false,
+        unlock: true,
+      });
+      expect(allowedActions(admin, { id: 'y', role: 'admin' })).toEqual({
+        update: false,
+        delete: false,
+        setRole: false,
+        unlock: false,
+      });
     });
 
     it('lets a master manage anyone but themself', () => {
-      expect(allowedActions(master, { id: 'y', role: 'admin' })).toEqual({ update: true, delete: true, setRole: true, unlock: true });
-      expect(allowedActions(master, { id: 'm', role: 'master' })).toEqual({ update: false, delete: false, setRole: false, unlock: false });
+      expect(allowedActions(master, { id: 'y', role: 'admin' })).toEqual({
+        update: true,
+        delete: true,
+        setRole: true,
+        unlock: true,
+      });
+      expect(allowedActions(master, { id: 'm', role: 'master' })).toEqual({
+        update: false,
+        delete: false,
+        setRole: false,
+        unlock: false,
+      });
     });
 
     it('lets a user do nothing to others', () => {
-      expect(allowedActions(user, { id: 'x', role: 'user' })).toEqual({ update: false, delete: false, setRole: false, unlock: false });
+      expect(allowedActions(user, { id: 'x', role: 'user' })).toEqual({
+        update: false,
+        delete: false,
+        setRole: false,
+        unlock: false,
+      });
     });
   });
 

@@ -13,7 +13,10 @@ export interface AllowedActions {
  * themself or changes their own role. identity enforces the same rules: this only decides which
  * buttons the dashboard enables.
  */
-export function allowedActions(actor: { userId: string; role: Role }, target: { id: string; role: string }): AllowedActions {
+export function allowedActions(
+  actor: { userId: string; role: Role },
+  target: { id: string; role: string },
+): AllowedActions {
   const self = actor.userId === target.id;
   const master = actor.role === 'master';
   const admin = actor.role === 'admin' || master;
@@ -27,4 +30,5 @@ export function allowedActions(actor: { userId: string; role: Role }, target: { 
 }
 
 /** Roles the caller may give to a user they create. */
-export const creatableRoles = (role: Role): Role[] => (role === 'master' ? ['user', 'admin', 'master'] : role === 'admin' ? ['user'] : []);
+export const creatableRoles = (role: Role): Role[] =>
+  role === 'master' ? ['user', 'admin', 'master'] : role === 'admin' ? ['user'] : [];

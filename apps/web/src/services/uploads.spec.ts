@@ -31,19 +31,27 @@ describe('uploads', () => {
     });
 
     it('refuses a file over the limit before decoding it', () => {
-      expect(() => readImage(Buffer.alloc(2_000, 1).toString('base64'), 1_000)).toThrow(expect.objectContaining({ reason: 'PAYLOAD_TOO_LARGE', kind: 'too_large' }));
+      expect(() => readImage(Buffer.alloc(2_000, 1).toString('base64'), 1_000)).toThrow(
+        expect.objectContaining({ reason: 'PAYLOAD_TOO_LARGE', kind: 'too_large' }),
+      );
     });
 
     it('refuses what is not an image whatever it claims to be', () => {
-      expect(() => readImage(pdf, 1_000)).toThrow(expect.objectContaining({ reason: 'UNSUPPORTED_FORMAT', kind: 'unsupported' }));
-      expect(() => readImage('not base64 at all!', 1_000)).toThrow(expect.objectContaining({ reason: 'INVALID_BASE64' }));
+      expect(() => readImage(pdf, 1_000)).toThrow(
+        expect.objectContaining({ reason: 'UNSUPPORTED_FORMAT', kind: 'unsupported' }),
+      );
+      expect(() => readImage('not base64 at all!', 1_000)).toThrow(
+        expect.objectContaining({ reason: 'INVALID_BASE64' }),
+      );
     });
   });
 
   describe('readDocument', () => {
     it('accepts PDF and images, refuses the rest', () => {
       expect(readDocument(pdf, 1_000).type).toBe('application/pdf');
-      expect(() => readDocument(Buffer.from('GIF89a'), 1_000)).toThrow(expect.objectContaining({ reason: 'UNSUPPORTED_FORMAT' }));
+      expect(() => readDocument(Buffer.from('GIF89a'), 1_000)).toThrow(
+        expect.objectContaining({ reason: 'UNSUPPORTED_FORMAT' }),
+      );
     });
   });
 });

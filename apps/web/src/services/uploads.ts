@@ -39,9 +39,14 @@ export function decodeUpload(value: string | Uint8Array, maxBytes: number, field
 }
 
 function tooLarge(field: string, maxBytes: number): DomainError {
-  return new DomainError('too_large', 'PAYLOAD_TOO_LARGE', `${field} is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`, {
-    metadata: { field, maxBytes: String(maxBytes) },
-  });
+  return new DomainError(
+    'too_large',
+    'PAYLOAD_TOO_LARGE',
+    `${field} is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`,
+    {
+      metadata: { field, maxBytes: String(maxBytes) },
+    },
+  );
 }
 
 /** A photo: JPEG, PNG, GIF or WebP by its bytes, within the limit. */
@@ -50,17 +55,28 @@ export function readImage(value: string | Uint8Array, maxBytes: number, field = 
   if (bytes.byteLength === 0) throw new DomainError('invalid', 'IMAGE_REQUIRED', `${field} is empty`);
   const type = sniff(bytes);
   if (!type || !IMAGE_TYPES.includes(type)) {
-    throw new DomainError('unsupported', 'UNSUPPORTED_FORMAT', `${field} must be a JPEG, PNG, WebP or GIF image`, { metadata: { field } });
+    throw new DomainError(
+      'unsupported',
+      'UNSUPPORTED_FORMAT',
+      `${field} must be a JPEG, PNG, WebP or GIF image`,
+      { metadata: { field } },
+    );
   }
   return bytes;
 }
 
 /** An identity document: JPEG, PNG or PDF by its bytes, within the limit. */
-export function readDocument(value: string | Uint8Array, maxBytes: number, field = 'document'): { bytes: Buffer; type: SniffedType } {
+export function readDocument(
+  value: string | Uint8Array,
+  maxBytes: number,
+  field = 'document',
+): { bytes: Buffer; type: SniffedType } {
   const bytes = decodeUpload(value, maxBytes, field);
   const type = sniff(bytes);
   if (!type || !DOCUMENT_TYPES.includes(type)) {
-    throw new DomainError('unsupported', 'UNSUPPORTED_FORMAT', `${field} must be a JPEG, PNG or PDF file`, { metadata: { field } });
+    throw new DomainError('unsupported', 'UNSUPPORTED_FORMAT', `${field} must be a JPEG, PNG or PDF file`, {
+      metadata: { field },
+    });
   }
   return { bytes, type };
 }

@@ -1,0 +1,99 @@
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
+import type { AppRouter, RouterOutputs } from '../router/root.js';
+
+export type { RouterOutputs };
+
+/** The CSRF token the BFF set in the readable cookie at sign-in (double submit). */
+export function csrfToken(): string {
+  const match = /(?:^|;\s*)guardian_csrf=([^;]+)/.exec(document.cookie);
+  return match ? decodeURIComponent(match[1]!) : '';
+}
+
+let refreshing: Promise<boolean> | undefined;
+let onSignedOut: () => void = () => undefined;
+export const whenSignedOut = (handler: () => void) => (onSignedOut = handler);
+
+/** Renews the access cookie once for everyone waiting (refresh tokens rotate: never twice in parallel). */
+function refreshSession(): Promise<boolean> {
+  refreshing ??= fetch('/trpc/auth.refresh', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken() },
+    body: '{}',
+    credentials: 'same-origin',
+  })
+    .then((response) => response.ok)
+    .catch(() => false)
+    .finally(() => (refreshing = undefined));
+  return refreshing;
+}
+
+/** fetch for tRPC: sends the CSRF header, renews an expired access cookie once and retries. */
+const sessionFetch: typeof fetch = async (input, init) => {
+  const send = () =>
+    fetch(input, {
+      ...init,
+      credentials: 'same-origin',
+      headers: { ...(init?.headers as Record<string, string>), 'x-csrf-token': csrfToken() },
+    });
+  const response = await send();
+  const url = String(input instanceof Request ? input.url : input);
+  if (
+    response.status !== 401 ||
+    url.includes('auth.login') ||
+    url.includes('auth.faceLogin') ||
+    url.includes('auth.refresh')
+  )
+    return response;
+  if (await refreshSession()) return send();
+  onSignedOut();
+  return response;
+};
+
+export const api = createTRPCClient<AppRouter>({
+  links: [
+    splitLink({
+      condition: (op) => op.type === 'subscription',
+      true: httpSubscriptionLink({ url: '/trpc', eventSourceOptions: { withCredentials: true } }),
+      false: httpLink({ url: '/trpc', fetch: sessionFetch }),
+    }),
+  ],
+});
+
+/** A message a person understands, from any failure. */
+export function describeError(error: unknown): string {
+  if (error instanceof TRPCClientError) {
+    const data = error.data as { reason?: string; httpStatus?: number } | undefined;
+    const friendly: Record<string, string> = {
+      INVALID_CREDENTIALS: 'The username or password is not right.',
+      ACCOUNT_LOCKED: 'This account is locked for a while after too many failed attempts.',
+      TOO_MANY_ATTEMPTS: 'Too many attempts. Wait a moment and try again.',
+      RATE_LIMITED: 'Too many attempts from your network. Wait a moment and try again.',
+      USERNAME_TAKEN: 'That username is already taken.',
+      EMAIL_TAKEN: 'That e-mail address is already in use.',
+      WEAK_PASSWORD: 'Choose a longer, less common password.',
+      NO_FACE: 'No face was found in the photo.',
+      MULTIPLE_FACES: 'More than one face is in the photo.',
+      FACE_NOT_MATCHED: 'The face does not match that account.',
+      UNSUPPORTED_FORMAT: 'That file type is not supported.',
+      PAYLOAD_TOO_LARGE: 'That file is too large.',
+      CSRF_TOKEN_INVALID: 'Your session expired. Please reload the page.',
+    };
+    if (data?.reason && friendly[data.reason]) return friendly[data.reason]!;
+    if (data?.httpStatus === 503) return 'A service is not reachable right now. Try again in a moment.';
+    return error.message;
+  }
+  if (error instanceof TypeError) return 'The server cannot be reached. Check your connection.';
+  return error instanceof Error ? error.message : String(error);
+}
+
+export const reasonOf = (error: unknown): string | undefined =>
+  error instanceof TRPCClientError ? (error.data as { reason?: string } | undefined)?.reason : undefined;
+
+export function fileToDataUrl(file: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error ?? new Error('cannot read the file'));
+    reader.readAsDataURL(file);
+  });
+}
