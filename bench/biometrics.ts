@@ -1,0 +1,196 @@
+/**
+ * biometrics benchmark (not a test): `npx tsx bench/biometrics.ts [--requests 40] [--workers N] [--skip-identify]`
+ *
+ * 1. Verify through the whole service — gRPC on loopback, image decode, inference pool, template
+ *    decryption, attempt record in MongoDB, assertion signing — at concurrency 1, 2, 4, 8, against
+ *    face-api called directly in the same number of worker threads on the same (already decoded)
+ *    pixels (bench/verify-raw-worker.ts, engineer A's baseline), with the same detector. Probes are
+ *    the fixture faces resized to 640 px on the long side; each verifies against its own template.
+ * 2. Identify latency at 10k / 100k / 1M synthetic templates and RSS with 1M loaded: runs engineer
+ *    B's bench/identify.ts in a child process (its own heap) and prints its table.
+ * Starts its own nats-server and FerretDB/mongod (libs/testkit) in temp dirs.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { KeyRing, AccessTokenVerifier, CachedJwks } from '@guardian/auth';
+import { EventBus, PendingEventsRelay } from '@guardian/events';
+import { createClient, startGrpcServer } from '@guardian/grpc-kit';
+import { createLogger } from '@guardian/logger';
+import { closeMongo, connectMongo, ensureIndexes } from '@guardian/mongo';
+import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import { createMetricsRegistry } from '@guardian/runtime';
+import { Histogram } from 'prom-client';
+import sharp from 'sharp';
+import { parseBiometricsConfig } from '../apps/biometrics/src/config.js';
+import { setupBiometrics } from '../apps/biometrics/src/setup.js';
+import { decodeImage, type DecodedImage } from '../apps/biometrics/src/services/image-intake.js';
+import { loadFixtures } from '../apps/biometrics/test/fixtures/faces.js';
+import { startMongo, startNats } from '../libs/testkit/src/servers.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const WORKERS = arg('workers', availableParallelism());
+const REQUESTS = arg('requests', 40);
+const CONCURRENCY = [1, 2, 4, 8];
+const DETECTOR = 'tiny' as const;
+
+// --- fixtures: 640 px single-face photos -------------------------------------------------------
+const fx = await loadFixtures();
+const photos: { id: string; enroll: Buffer; probe: Buffer; pixels: DecodedImage }[] = [];
+for (const p of fx.people) {
+  const enroll = await readFile(p.file);
+  const probe = await sharp(enroll).resize({ width: 640, height: 640, fit: 'inside' }).jpeg({ quality: 90 }).toBuffer();
+  photos.push({ id: p.id, enroll, probe, pixels: await decodeImage(probe) });
+}
+
+// --- the service, in-process, with real servers -------------------------------------------------
+const [nats, mongoServer] = await Promise.all([startNats(), startMongo()]);
+const logger = createLogger('bench', { level: process.env.LOG_LEVEL ?? 'warn' });
+const config = parseBiometricsConfig({
+  MONGO_URL: mongoServer.url,
+  NATS_URL: nats.url,
+  GRPC_HOST: '127.0.0.1',
+  GRPC_PORT: '0',
+  BIOMETRICS_INFERENCE_WORKERS: String(WORKERS),
+  BIOMETRICS_INFERENCE_QUEUE: '64',
+  BIOMETRICS_TEMPLATE_KEY: randomBytes(32).toString('base64'),
+  BIOMETRICS_FACE_USER_DELAY_AFTER: '1000000',
+  BIOMETRICS_FACE_USER_LOCK_AFTER: '1000000',
+  BIOMETRICS_FACE_IP_DELAY_AFTER: '1000000',
+  BIOMETRICS_FACE_IP_LOCK_AFTER: '1000000',
+  ...(process.env.BIOMETRICS_INFERENCE_BACKEND ? { BIOMETRICS_INFERENCE_BACKEND: process.env.BIOMETRICS_INFERENCE_BACKEND } : {}),
+});
+const mongo = await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger });
+const bus = await EventBus.connect({ url: config.NATS_URL, stream: config.EVENTS_STREAM, prefix: '', source: 'guardian/biometrics', logger });
+const registry = createMetricsRegistry('biometrics');
+const grpcDurations = new Histogram({ name: 'grpc_server_handling_seconds', help: 'calls', labelNames: ['method', 'code'] as const, registers: [registry] });
+const identityKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
+const verifier = new AccessTokenVerifier(new CachedJwks(async () => identityKeys.publicJwks()));
+const parts = await setupBiometrics({ config, logger, mongo, bus, registry, grpcDurations }, { verifier });
+await ensureIndexes(mongo);
+const grpc = await startGrpcServer({ host: '127.0.0.1', port: 0, services: parts.services, protoFiles: parts.protoFiles, logger });
+const relay = new PendingEventsRelay(bus, parts.relayModels ?? [], logger);
+parts.onRelay?.(relay);
+relay.start();
+grpc.setServing(true);
+const client = createClient(FaceServiceClient, FaceServiceService, `127.0.0.1:${grpc.port}`, { deadlineMs: 120_000 });
+const backend = parts.internals.pool.backend;
+
+const admin = await identityKeys.sign({ sid: 'bench', role: 'admin' }, { issuer: 'guardian-identity', audience: 'guardian', subject: 'bench-admin', expiresInSec: 3600 });
+const usable: typeof photos = [];
+for (const p of photos) {
+  try {
+    await client.enroll({ userId: `bench-${p.id}`, images: [{ source: { $case: 'data', value: p.enroll } }] }, { accessToken: admin });
+    const r = await client.verify({ userId: `bench-${p.id}`, image: { source: { $case: 'data', value: p.probe } } });
+    if (r.match) usable.push(p);
+  } catch {
+    // a face the verify detector/gates refuse is left out of the timed set
+  }
+}
+
+// --- raw face-api in worker threads --------------------------------------------------------------
+async function rawRunner(n: number) {
+  const entry = new URL('../apps/biometrics/src/repositories/inference/worker-entry.mjs', import.meta.url);
+  const workers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Worker>((resolve, reject) => {
+          const w = new Worker(entry, { workerData: { entry: new URL('./verify-raw-worker.ts', import.meta.url).href }, execArgv: [] });
+          w.once('message', () => resolve(w));
+          w.once('error', reject);
+        }),
+    ),
+  );
+  const idle = [...workers];
+  const waiting: Array<() => void> = [];
+  const pending = new Map<number, (faces: number) => void>();
+  let nextId = 1;
+  for (const w of workers) {
+    w.on('message', (m: { id: number; faces: number }) => {
+      pending.get(m.id)?.(m.faces);
+      pending.delete(m.id);
+      idle.push(w);
+      waiting.shift()?.();
+    });
+  }
+  return {
+    async run(image: DecodedImage): Promise<number> {
+      while (idle.length === 0) await new Promise<void>((r) => waiting.push(r));
+      const w = idle.pop()!;
+      const id = nextId++;
+      const pixels = image.pixels.slice();
+      return new Promise<number>((resolve) => {
+        pending.set(id, resolve);
+        w.postMessage({ id, pixels, width: image.width, height: image.height, detector: DETECTOR }, [pixels.buffer as ArrayBuffer]);
+      });
+    },
+    close: () => Promise.all(workers.map((w) => w.terminate())),
+  };
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+async function measure(run: (i: number) => Promise<number>, concurrency: number) {
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => run(i))); // warm-up round
+  const latencies: number[] = [];
+  let next = 0;
+  let faces = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < REQUESTS) {
+        const i = next++;
+        const t = performance.now();
+        faces += await run(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { facesPerSec: faces / wall, p50: pct(latencies, 50), p99: pct(latencies, 99) };
+}
+
+const serviceRun = async (i: number) => {
+  const p = usable[i % usable.length]!;
+  const r = await client.verify({ userId: `bench-${p.id}`, image: { source: { $case: 'data', value: p.probe } }, client: { ip: `10.0.0.${i % 250}`, userAgent: 'bench' } });
+  return r.match ? 1 : 0;
+};
+const raw = await rawRunner(WORKERS);
+const rawRun = (i: number) => raw.run(usable[i % usable.length]!.pixels);
+
+console.log(`backend: ${backend}; workers: ${WORKERS}; detector (verify): ${DETECTOR}; requests per cell: ${REQUESTS}`);
+console.log(`probes: ${usable.length} of ${photos.length} fixture faces, 640 px long side (JPEG q90); each verified against its own template`);
+console.log('\n| concurrency | service faces/s | service p50 ms | service p99 ms | raw faces/s | raw p50 ms | raw p99 ms | ratio service/raw |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const c of CONCURRENCY) {
+  const s = await measure(serviceRun, c);
+  const r = await measure(rawRun, c);
+  console.log(
+    `| ${c} | ${s.facesPerSec.toFixed(2)} | ${s.p50.toFixed(0)} | ${s.p99.toFixed(0)} | ${r.facesPerSec.toFixed(2)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${(s.facesPerSec / r.facesPerSec).toFixed(2)} |`,
+  );
+}
+await raw.close();
+
+client.close();
+await grpc.shutdown(2_000);
+await relay.stop();
+for (const step of parts.onShutdown ?? []) await step.run();
+await bus.drain();
+await closeMongo(mongo);
+await Promise.all([nats.stop(), mongoServer.stop()]);
+
+if (!process.argv.includes('--skip-identify')) {
+  console.log('\nIdentify (engineer B\'s bench/identify.ts, own process):');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/identify.ts'], { stdio: 'inherit' });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench/identify.ts exited with ${code}`))));
+  });
+}
+process.exit(0);
