@@ -131,6 +131,26 @@ describe('pipeline fidelity', () => {
   });
 });
 
+describe('micro-batching through the pool', () => {
+  it('batches queued describe jobs in one worker call with the same descriptors', async () => {
+    const batchPool = await InferencePool.start({ workers: 1, microBatch: true, warmup: false });
+    try {
+      expect(batchPool.stats().microBatch).toBe(true);
+      const files = [fx.people[0]!.file, fx.people[1]!.file, fx.people[2]!.file, fx.people[3]!.file];
+      const imgs = await Promise.all(files.map((f) => decode(f)));
+      const results = await Promise.all(imgs.map((image) => batchPool.describe({ image: copy(image), detector: 'tiny' })));
+      // The first job starts alone; the three queued behind it travel together.
+      expect(results.map((r) => r.batchSize)).toEqual([1, 3, 3, 3]);
+      for (const [i, image] of imgs.entries()) {
+        const [direct] = await describeDirect(faceapi, { image: copy(image), detector: 'tiny' });
+        expect(maxAbsDiff(results[i]!.faces[0]!.descriptor, direct!.descriptor)).toBeLessThan(1e-4);
+      }
+    } finally {
+      await batchPool.close();
+    }
+  });
+});
+
 describe('face checks on real detections', () => {
   it('accepts a single good face', async () => {
     const r = await pool.describe({ image: await decode(fx.people[1]!.file), detector: 'tiny' });
@@ -179,12 +199,18 @@ describe('face checks on real detections', () => {
 
 async function distances(detector: DetectorKind) {
   const one = async (file: string) => single(await pool.describe({ image: await decode(file), detector }));
+  // In chunks of 4 (2 running + 2 queued): the pool's queue holds 4, firing 20 at once would
+  // (rightly) be refused with INFERENCE_QUEUE_FULL.
+  const all = async <T, R>(items: T[], f: (x: T) => Promise<R>): Promise<R[]> => {
+    const out: R[] = [];
+    for (let i = 0; i < items.length; i += 4) out.push(...(await Promise.all(items.slice(i, i + 4).map(f))));
+    return out;
+  };
   const base = await one(fx.people[0]!.file);
   const genuine: Record<string, number> = {};
-  for (const v of fx.variants) genuine[v.kind] = descriptorDistance(base, await one(v.file));
-  // Sequential on purpose: the pool's queue holds 4, firing 14+ at once would (rightly) be refused.
-  const people: Array<{ id: string; d: Float32Array }> = [];
-  for (const p of fx.people) people.push({ id: p.id, d: await one(p.file) });
+  const variantDescriptors = await all(fx.variants, (v) => one(v.file));
+  for (const [i, v] of fx.variants.entries()) genuine[v.kind] = descriptorDistance(base, variantDescriptors[i]!);
+  const people = await all(fx.people, async (p) => ({ id: p.id, d: await one(p.file) }));
   const impostor: Array<{ pair: string; samePhoto: boolean; distance: number }> = [];
   for (let i = 0; i < people.length; i++) {
     for (let j = i + 1; j < people.length; j++) {
@@ -273,6 +299,20 @@ describe('queue, deadlines and crashes', () => {
     const pre = new AbortController();
     pre.abort(reason);
     expect(await rejection(pool.describe({ image: copy(img), detector: 'tiny' }, { signal: pre.signal }))).toBe(reason);
+  });
+
+  it('answers a caller who leaves mid-inference at once and discards the result', async () => {
+    const img = await decode(fx.group.file);
+    const start = pool.stats();
+    const controller = new AbortController();
+    const running = pool.describe({ image: copy(img), detector: 'ssd' }, { signal: controller.signal });
+    expect(pool.stats().busyWorkers).toBeGreaterThan(0);
+    controller.abort(new Error('gone'));
+    expect(((await rejection(running)) as Error).message).toBe('gone');
+    expect(pool.stats().abandonedWhileRunning - start.abandonedWhileRunning).toBe(1);
+    // The worker finishes the discarded job and serves the next one.
+    await expect.poll(() => pool.stats().busyWorkers, { timeout: 60_000 }).toBe(0);
+    expect((await pool.describe({ image: await decode(fx.people[0]!.file), detector: 'tiny' })).faces).toHaveLength(1);
   });
 
   it('drops a queued request whose deadline passed (INFERENCE_TIMEOUT)', async () => {
