@@ -16,7 +16,9 @@ import { loadFixtures } from '../apps/biometrics/test/fixtures/faces.js';
 const fx = await loadFixtures();
 const { faceapi, name } = await loadBackend('auto');
 await loadModels(faceapi);
-console.log(`backend ${name}; ${fx.people.length} people, ${fx.variants.length} variants of ${fx.people[0]!.id}`);
+console.log(
+  `backend ${name}; ${fx.people.length} people, ${fx.variants.length} variants of ${fx.people[0]!.id}`,
+);
 
 const one = async (file: string, detector: DetectorKind) => {
   const image = await decodeImage(await readFile(file));
@@ -64,13 +66,27 @@ for (const detector of ['tiny', 'ssd'] as const) {
   const si = stats(sameImage);
   const ci = stats(crossImage);
   const sc = stats(scores);
-  console.log(`\n[${detector}] detection scores on people crops: min ${f3(sc.min)} median ${f3(sc.median)} max ${f3(sc.max)}`);
+  console.log(
+    `\n[${detector}] detection scores on people crops: min ${f3(sc.min)} median ${f3(sc.median)} max ${f3(sc.max)}`,
+  );
   console.log(`[${detector}] genuine (variants vs original): ${genuine.join(' ')}  max ${f3(g.max)}`);
-  console.log(`[${detector}] impostor, same photo (surely different people): n=${si.n} min ${f3(si.min)} median ${f3(si.median)}`);
-  console.log(`[${detector}] impostor, across photos: n=${ci.n} min ${f3(ci.min)} median ${f3(ci.median)} max ${f3(ci.max)}`);
-  console.log(`[${detector}] lowest impostor pairs: ${pairs.slice(0, 4).map(([k, d]) => `${k}=${f3(d)}`).join(' ')}`);
+  console.log(
+    `[${detector}] impostor, same photo (surely different people): n=${si.n} min ${f3(si.min)} median ${f3(si.median)}`,
+  );
+  console.log(
+    `[${detector}] impostor, across photos: n=${ci.n} min ${f3(ci.min)} median ${f3(ci.median)} max ${f3(ci.max)}`,
+  );
+  console.log(
+    `[${detector}] lowest impostor pairs: ${pairs
+      .slice(0, 4)
+      .map(([k, d]) => `${k}=${f3(d)}`)
+      .join(' ')}`,
+  );
 }
 const cross: number[] = [];
-for (const id of Object.keys(perDetector.tiny!)) cross.push(descriptorDistance(perDetector.tiny![id]!, perDetector.ssd![id]!));
+for (const id of Object.keys(perDetector.tiny!))
+  cross.push(descriptorDistance(perDetector.tiny![id]!, perDetector.ssd![id]!));
 const c = stats(cross);
-console.log(`\n[tiny vs ssd] same crop, descriptor distance between detectors: median ${f3(c.median)} max ${f3(c.max)}`);
+console.log(
+  `\n[tiny vs ssd] same crop, descriptor distance between detectors: median ${f3(c.median)} max ${f3(c.max)}`,
+);

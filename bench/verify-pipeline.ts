@@ -35,7 +35,10 @@ async function rawRunner(n: number): Promise<Runner> {
       { length: n },
       () =>
         new Promise<Worker>((resolve, reject) => {
-          const w = new Worker(entry, { workerData: { entry: new URL('./verify-raw-worker.ts', import.meta.url).href }, execArgv: [] });
+          const w = new Worker(entry, {
+            workerData: { entry: new URL('./verify-raw-worker.ts', import.meta.url).href },
+            execArgv: [],
+          });
           w.once('message', () => resolve(w));
           w.once('error', reject);
         }),
@@ -61,7 +64,9 @@ async function rawRunner(n: number): Promise<Runner> {
       const img = copy(image);
       return new Promise<number>((resolve) => {
         pending.set(id, resolve);
-        w.postMessage({ id, pixels: img.pixels, width: img.width, height: img.height, detector }, [img.pixels.buffer as ArrayBuffer]);
+        w.postMessage({ id, pixels: img.pixels, width: img.width, height: img.height, detector }, [
+          img.pixels.buffer as ArrayBuffer,
+        ]);
       });
     },
     async close() {
@@ -81,11 +86,14 @@ async function poolRunner(n: number, microBatch: boolean): Promise<Runner & { ba
   };
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function measure(runner: Runner, detector: DetectorKind, concurrency: number, requests: number) {
   // warm-up: one round per client
-  await Promise.all(Array.from({ length: concurrency }, (_, i) => runner.run(images[i % images.length]!, detector)));
+  await Promise.all(
+    Array.from({ length: concurrency }, (_, i) => runner.run(images[i % images.length]!, detector)),
+  );
   const latencies: number[] = [];
   let next = 0;
   let faces = 0;
@@ -107,15 +115,24 @@ async function measure(runner: Runner, detector: DetectorKind, concurrency: numb
 }
 
 const rows: string[] = [];
-const row = (label: string, detector: string, c: number, r: { facesPerSec: number; p50: number; p99: number }) => {
+const row = (
+  label: string,
+  detector: string,
+  c: number,
+  r: { facesPerSec: number; p50: number; p99: number },
+) => {
   const line = `| ${label} | ${detector} | ${c} | ${r.facesPerSec.toFixed(2)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} |`;
   rows.push(line);
   console.log(line);
 };
 
 const pool = await poolRunner(WORKERS, false);
-console.log(`backend: ${pool.backend}; workers: ${WORKERS}; requests per cell: ${REQUESTS}; images: ${images.length} single-face crops (~${images[0]!.width}x${images[0]!.height})`);
-console.log('| runner | detector | concurrency | faces/s | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- | --- |');
+console.log(
+  `backend: ${pool.backend}; workers: ${WORKERS}; requests per cell: ${REQUESTS}; images: ${images.length} single-face crops (~${images[0]!.width}x${images[0]!.height})`,
+);
+console.log(
+  '| runner | detector | concurrency | faces/s | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- | --- |',
+);
 const raw = await rawRunner(WORKERS);
 for (const detector of ['tiny', 'ssd'] as const) {
   for (const c of CONCURRENCY) {
@@ -127,7 +144,8 @@ await raw.close();
 await pool.close();
 
 const single = await poolRunner(1, false);
-for (const detector of ['tiny', 'ssd'] as const) row('pool, 1 worker', detector, 4, await measure(single, detector, 4, REQUESTS));
+for (const detector of ['tiny', 'ssd'] as const)
+  row('pool, 1 worker', detector, 4, await measure(single, detector, 4, REQUESTS));
 await single.close();
 
 const batched = await poolRunner(WORKERS, true);

@@ -6,10 +6,12 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import type * as FaceApiTypes from '@vladmandic/face-api';
 import * as faceapiModule from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 
-type FaceApi = typeof import('@vladmandic/face-api');
-const faceapi = ((faceapiModule as unknown as { default?: FaceApi }).default ?? faceapiModule) as unknown as FaceApi;
+type FaceApi = typeof FaceApiTypes;
+const faceapi = ((faceapiModule as unknown as { default?: FaceApi }).default ??
+  faceapiModule) as unknown as FaceApi;
 const tf = faceapi.tf as unknown as {
   setWasmPaths(p: string, f: boolean): void;
   setBackend(n: string): Promise<boolean>;
@@ -27,14 +29,17 @@ await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
 await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
 await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
 
-parentPort!.on('message', async (m: { id: number; pixels: Uint8Array; width: number; height: number; detector: 'tiny' | 'ssd' }) => {
-  const t = faceapi.tf.tensor3d(m.pixels, [m.height, m.width, 3], 'int32');
-  const options =
-    m.detector === 'tiny'
-      ? new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 })
-      : new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 20 });
-  const faces = await faceapi.detectAllFaces(t, options).withFaceLandmarks().withFaceDescriptors();
-  t.dispose();
-  parentPort!.postMessage({ id: m.id, faces: faces.length });
-});
+parentPort!.on(
+  'message',
+  async (m: { id: number; pixels: Uint8Array; width: number; height: number; detector: 'tiny' | 'ssd' }) => {
+    const t = faceapi.tf.tensor3d(m.pixels, [m.height, m.width, 3], 'int32');
+    const options =
+      m.detector === 'tiny'
+        ? new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 })
+        : new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 20 });
+    const faces = await faceapi.detectAllFaces(t, options).withFaceLandmarks().withFaceDescriptors();
+    t.dispose();
+    parentPort!.postMessage({ id: m.id, faces: faces.length });
+  },
+);
 parentPort!.postMessage({ ready: true });

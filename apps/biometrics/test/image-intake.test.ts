@@ -116,7 +116,8 @@ describe('image intake: decoding', () => {
     expect([rotated.width, rotated.height]).toEqual([original.width, original.height]); // upright again
     // Upright pixels match the original's (up to JPEG re-encoding): compare mean abs difference.
     let diff = 0;
-    for (let i = 0; i < original.pixels.length; i++) diff += Math.abs(original.pixels[i]! - rotated.pixels[i]!);
+    for (let i = 0; i < original.pixels.length; i++)
+      diff += Math.abs(original.pixels[i]! - rotated.pixels[i]!);
     expect(diff / original.pixels.length).toBeLessThan(6);
   });
 
@@ -129,11 +130,19 @@ describe('image intake: decoding', () => {
   });
 
   it('decodes only the first GIF frame', async () => {
-    const first = await sharp(await readFile(fx.people[2]!.file)).resize(100, 100, { fit: 'fill' }).raw().toBuffer();
-    const second = await sharp(await readFile(fx.people[3]!.file)).resize(100, 100, { fit: 'fill' }).raw().toBuffer();
+    const first = await sharp(await readFile(fx.people[2]!.file))
+      .resize(100, 100, { fit: 'fill' })
+      .raw()
+      .toBuffer();
+    const second = await sharp(await readFile(fx.people[3]!.file))
+      .resize(100, 100, { fit: 'fill' })
+      .raw()
+      .toBuffer();
     // Two-frame animated GIF: raw frames stacked vertically, pageHeight = frame height.
     const options: SharpOptions = { raw: { width: 100, height: 200, channels: 3, pageHeight: 100 } };
-    const animated = await sharp(Buffer.concat([first, second]), options).gif({ loop: 0, delay: [100, 100] }).toBuffer();
+    const animated = await sharp(Buffer.concat([first, second]), options)
+      .gif({ loop: 0, delay: [100, 100] })
+      .toBuffer();
     expect((await sharp(animated, { pages: -1 }).metadata()).pages).toBe(2);
     const img = await decodeImage(animated);
     expect([img.width, img.height, img.format]).toEqual([100, 100, 'gif']);

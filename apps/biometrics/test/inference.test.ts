@@ -40,7 +40,8 @@ afterAll(async () => {
   await pool?.close();
 });
 
-const decode = async (file: string, workingSize?: number) => decodeImage(await readFile(file), { workingSize });
+const decode = async (file: string, workingSize?: number) =>
+  decodeImage(await readFile(file), { workingSize });
 const copy = (img: DecodedImage): DecodedImage => ({ ...img, pixels: img.pixels.slice() });
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
@@ -81,28 +82,31 @@ describe('backend selection', () => {
 });
 
 describe('pipeline fidelity', () => {
-  it.each<DetectorKind>(['tiny', 'ssd'])('intake + pool descriptor equals face-api in-process (%s)', async (detector) => {
-    const img = await decode(fx.people[0]!.file);
-    const reference = copy(img);
-    const viaPool = await pool.describe({ image: img, detector });
-    expect(img.pixels.byteLength).toBe(0); // the pixel buffer was transferred, not copied
+  it.each<DetectorKind>(['tiny', 'ssd'])(
+    'intake + pool descriptor equals face-api in-process (%s)',
+    async (detector) => {
+      const img = await decode(fx.people[0]!.file);
+      const reference = copy(img);
+      const viaPool = await pool.describe({ image: img, detector });
+      expect(img.pixels.byteLength).toBe(0); // the pixel buffer was transferred, not copied
 
-    const opts =
-      detector === 'tiny'
-        ? new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 })
-        : new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 20 });
-    const tensor = faceapi.tf.tensor3d(reference.pixels, [reference.height, reference.width, 3], 'int32');
-    const direct = await faceapi.detectAllFaces(tensor, opts).withFaceLandmarks().withFaceDescriptors();
-    tensor.dispose();
+      const opts =
+        detector === 'tiny'
+          ? new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 })
+          : new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 20 });
+      const tensor = faceapi.tf.tensor3d(reference.pixels, [reference.height, reference.width, 3], 'int32');
+      const direct = await faceapi.detectAllFaces(tensor, opts).withFaceLandmarks().withFaceDescriptors();
+      tensor.dispose();
 
-    expect(viaPool.faces).toHaveLength(1);
-    expect(direct).toHaveLength(1);
-    const diff = maxAbsDiff(viaPool.faces[0]!.descriptor, direct[0]!.descriptor);
-    console.log(`[fidelity] ${detector}: max |pool - direct| = ${diff.toExponential(2)}`);
-    expect(diff).toBeLessThan(1e-4);
-    expect(viaPool.faces[0]!.box.x).toBeCloseTo(direct[0]!.detection.box.x, 3);
-    expect(viaPool.faces[0]!.landmarks).toHaveLength(68);
-  });
+      expect(viaPool.faces).toHaveLength(1);
+      expect(direct).toHaveLength(1);
+      const diff = maxAbsDiff(viaPool.faces[0]!.descriptor, direct[0]!.descriptor);
+      console.log(`[fidelity] ${detector}: max |pool - direct| = ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThan(1e-4);
+      expect(viaPool.faces[0]!.box.x).toBeCloseTo(direct[0]!.detection.box.x, 3);
+      expect(viaPool.faces[0]!.landmarks).toHaveLength(68);
+    },
+  );
 
   it('boxes and landmarks come back in original coordinates when intake downscales', async () => {
     const small = await decode(fx.group.file, 640); // 1920 -> 640, scale 3
@@ -120,12 +124,18 @@ describe('pipeline fidelity', () => {
   });
 
   it('micro-batched describe (batched landmark + descriptor passes) matches per-image describe', async () => {
-    const imgs = await Promise.all([fx.people[0]!.file, fx.group.file, fx.people[5]!.file].map((f) => decode(f)));
-    const batched = await describeBatch(faceapi, imgs.map((image) => ({ image: copy(image), detector: 'tiny' })));
+    const imgs = await Promise.all(
+      [fx.people[0]!.file, fx.group.file, fx.people[5]!.file].map((f) => decode(f)),
+    );
+    const batched = await describeBatch(
+      faceapi,
+      imgs.map((image) => ({ image: copy(image), detector: 'tiny' })),
+    );
     for (const [i, image] of imgs.entries()) {
       const one = await describeDirect(faceapi, { image: copy(image), detector: 'tiny' });
       expect(batched[i]!.length).toBe(one.length);
-      for (const [k, f] of one.entries()) expect(maxAbsDiff(batched[i]![k]!.descriptor, f.descriptor)).toBeLessThan(1e-4);
+      for (const [k, f] of one.entries())
+        expect(maxAbsDiff(batched[i]![k]!.descriptor, f.descriptor)).toBeLessThan(1e-4);
     }
     expect(batched[1]!.length).toBe(fx.group.faces);
   });
@@ -138,7 +148,9 @@ describe('micro-batching through the pool', () => {
       expect(batchPool.stats().microBatch).toBe(true);
       const files = [fx.people[0]!.file, fx.people[1]!.file, fx.people[2]!.file, fx.people[3]!.file];
       const imgs = await Promise.all(files.map((f) => decode(f)));
-      const results = await Promise.all(imgs.map((image) => batchPool.describe({ image: copy(image), detector: 'tiny' })));
+      const results = await Promise.all(
+        imgs.map((image) => batchPool.describe({ image: copy(image), detector: 'tiny' })),
+      );
       // The first job starts alone; the three queued behind it travel together.
       expect(results.map((r) => r.batchSize)).toEqual([1, 3, 3, 3]);
       for (const [i, image] of imgs.entries()) {
@@ -174,14 +186,18 @@ describe('face checks on real detections', () => {
 
   it('MULTIPLE_FACES on a group photo (single-face operations), accepted by multi-face ones', async () => {
     const r = await pool.describe({ image: await decode(fx.group.file), detector: 'tiny' });
-    expect(() => requireSingleFace(r)).toThrowError(expect.objectContaining({ reason: 'MULTIPLE_FACES', kind: 'unprocessable' }));
+    expect(() => requireSingleFace(r)).toThrowError(
+      expect.objectContaining({ reason: 'MULTIPLE_FACES', kind: 'unprocessable' }),
+    );
     expect(requireFaces(r).length).toBe(fx.group.faces);
   });
 
   it.each<DetectorKind>(['tiny', 'ssd'])('FACE_TOO_SMALL for a ~50 px face (%s)', async (detector) => {
     const r = await pool.describe({ image: await decode(fx.smallFace), detector });
     expect(r.faces).toHaveLength(1);
-    expect(() => requireSingleFace(r)).toThrowError(expect.objectContaining({ reason: 'FACE_TOO_SMALL', kind: 'unprocessable' }));
+    expect(() => requireSingleFace(r)).toThrowError(
+      expect.objectContaining({ reason: 'FACE_TOO_SMALL', kind: 'unprocessable' }),
+    );
     // The limit is configurable: a 32 px minimum lets the same face through.
     expect(requireSingleFace(r, { minFaceSize: 32, minWorkingFaceSize: 32 }).score).toBeGreaterThan(0.5);
   });
@@ -193,7 +209,9 @@ describe('face checks on real detections', () => {
     const lenient = await pool.describe({ image: img, detector: 'tiny', minScore: 0.25 });
     expect(lenient.faces).toHaveLength(1);
     console.log(`[quality] blurred face score (tiny): ${lenient.faces[0]!.score.toFixed(3)}`);
-    expect(() => requireSingleFace(lenient)).toThrowError(expect.objectContaining({ reason: 'LOW_QUALITY', kind: 'unprocessable' }));
+    expect(() => requireSingleFace(lenient)).toThrowError(
+      expect.objectContaining({ reason: 'LOW_QUALITY', kind: 'unprocessable' }),
+    );
   });
 });
 
@@ -209,7 +227,8 @@ async function distances(detector: DetectorKind) {
   const base = await one(fx.people[0]!.file);
   const genuine: Record<string, number> = {};
   const variantDescriptors = await all(fx.variants, (v) => one(v.file));
-  for (const [i, v] of fx.variants.entries()) genuine[v.kind] = descriptorDistance(base, variantDescriptors[i]!);
+  for (const [i, v] of fx.variants.entries())
+    genuine[v.kind] = descriptorDistance(base, variantDescriptors[i]!);
   const people = await all(fx.people, async (p) => ({ id: p.id, d: await one(p.file) }));
   const impostor: Array<{ pair: string; samePhoto: boolean; distance: number }> = [];
   for (let i = 0; i < people.length; i++) {
@@ -223,14 +242,25 @@ async function distances(detector: DetectorKind) {
     }
   }
   impostor.sort((a, b) => a.distance - b.distance);
-  console.log(`[distances ${detector}] genuine`, Object.fromEntries(Object.entries(genuine).map(([k, v]) => [k, +v.toFixed(3)])));
+  console.log(
+    `[distances ${detector}] genuine`,
+    Object.fromEntries(Object.entries(genuine).map(([k, v]) => [k, +v.toFixed(3)])),
+  );
   console.log(
     `[distances ${detector}] impostor n=${impostor.length} min=${impostor[0]!.distance.toFixed(3)} (${impostor[0]!.pair})`,
     `median=${impostor[impostor.length >> 1]!.distance.toFixed(3)} max=${impostor.at(-1)!.distance.toFixed(3)}`,
     'lowest:',
     impostor.slice(0, 4).map((x) => `${x.pair}=${x.distance.toFixed(3)}`),
   );
-  expect(Object.keys(genuine).sort()).toEqual(['exif-rotated', 'flipped', 'gif', 'jpeg-q60', 'png-alpha', 'resized', 'webp']);
+  expect(Object.keys(genuine).sort()).toEqual([
+    'exif-rotated',
+    'flipped',
+    'gif',
+    'jpeg-q60',
+    'png-alpha',
+    'resized',
+    'webp',
+  ]);
   expect(people.length).toBeGreaterThanOrEqual(10);
   return { genuine, impostor };
 }
@@ -252,7 +282,11 @@ describe('descriptor distances', () => {
 
 describe('analyze', () => {
   it('returns expressions and, on request, age and gender', async () => {
-    const r = await pool.analyze({ image: await decode(fx.people[0]!.file), detector: 'tiny', withAgeGender: true });
+    const r = await pool.analyze({
+      image: await decode(fx.people[0]!.file),
+      detector: 'tiny',
+      withAgeGender: true,
+    });
     expect(r.faces).toHaveLength(1);
     const f = r.faces[0]!;
     const total = Object.values(f.expressions).reduce((a, b) => a + b, 0);
@@ -283,7 +317,10 @@ describe('queue, deadlines and crashes', () => {
   it('drops a queued request whose caller aborted; it never runs', async () => {
     const img = await decode(fx.group.file);
     const start = pool.stats();
-    const blockers = [pool.describe({ image: copy(img), detector: 'ssd' }), pool.describe({ image: copy(img), detector: 'ssd' })];
+    const blockers = [
+      pool.describe({ image: copy(img), detector: 'ssd' }),
+      pool.describe({ image: copy(img), detector: 'ssd' }),
+    ];
     const controller = new AbortController();
     const queued = pool.describe({ image: copy(img), detector: 'ssd' }, { signal: controller.signal });
     expect(pool.stats().queued).toBe(1);
@@ -298,7 +335,9 @@ describe('queue, deadlines and crashes', () => {
 
     const pre = new AbortController();
     pre.abort(reason);
-    expect(await rejection(pool.describe({ image: copy(img), detector: 'tiny' }, { signal: pre.signal }))).toBe(reason);
+    expect(
+      await rejection(pool.describe({ image: copy(img), detector: 'tiny' }, { signal: pre.signal })),
+    ).toBe(reason);
   });
 
   it('answers a caller who leaves mid-inference at once and discards the result', async () => {
@@ -312,13 +351,18 @@ describe('queue, deadlines and crashes', () => {
     expect(pool.stats().abandonedWhileRunning - start.abandonedWhileRunning).toBe(1);
     // The worker finishes the discarded job and serves the next one.
     await expect.poll(() => pool.stats().busyWorkers, { timeout: 60_000 }).toBe(0);
-    expect((await pool.describe({ image: await decode(fx.people[0]!.file), detector: 'tiny' })).faces).toHaveLength(1);
+    expect(
+      (await pool.describe({ image: await decode(fx.people[0]!.file), detector: 'tiny' })).faces,
+    ).toHaveLength(1);
   });
 
   it('drops a queued request whose deadline passed (INFERENCE_TIMEOUT)', async () => {
     const img = await decode(fx.group.file);
     const start = pool.stats();
-    const blockers = [pool.describe({ image: copy(img), detector: 'ssd' }), pool.describe({ image: copy(img), detector: 'ssd' })];
+    const blockers = [
+      pool.describe({ image: copy(img), detector: 'ssd' }),
+      pool.describe({ image: copy(img), detector: 'ssd' }),
+    ];
     const e = await domainRejection(pool.describe({ image: copy(img), detector: 'ssd' }, { timeoutMs: 5 }));
     expect(e.reason).toBe('INFERENCE_TIMEOUT');
     await Promise.all(blockers);
@@ -332,9 +376,9 @@ describe('queue, deadlines and crashes', () => {
     );
     expect([e.kind, e.reason]).toEqual(['invalid', 'INVALID_INFERENCE_REQUEST']);
     const img = await decode(fx.people[0]!.file);
-    expect((await domainRejection(pool.describe({ image: img, detector: 'tiny', inputSize: 100 }))).reason).toBe(
-      'INVALID_INFERENCE_REQUEST',
-    );
+    expect(
+      (await domainRejection(pool.describe({ image: img, detector: 'tiny', inputSize: 100 }))).reason,
+    ).toBe('INVALID_INFERENCE_REQUEST');
   });
 
   it('replaces a crashed worker; its in-flight request fails with INFERENCE_WORKER_CRASHED', async () => {

@@ -96,7 +96,10 @@ export function payloadBytes(input: Uint8Array | string, maxBytes = DEFAULT_MAX_
 }
 
 /** Validates and decodes an uploaded image into working-size RGB pixels (see module comment). */
-export async function decodeImage(input: Uint8Array | string, options: ImageIntakeOptions = {}): Promise<DecodedImage> {
+export async function decodeImage(
+  input: Uint8Array | string,
+  options: ImageIntakeOptions = {},
+): Promise<DecodedImage> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const minSide = options.minSide ?? DEFAULT_MIN_SIDE;
   const maxSide = options.maxSide ?? DEFAULT_MAX_SIDE;
@@ -106,7 +109,11 @@ export async function decodeImage(input: Uint8Array | string, options: ImageInta
   if (bytes.byteLength === 0) throw new DomainError('invalid', 'EMPTY_IMAGE', 'image payload is empty');
   const format = sniffFormat(bytes);
   if (!format) {
-    throw new DomainError('unsupported', 'UNSUPPORTED_FORMAT', 'image format not supported (JPEG, PNG, WebP or GIF)');
+    throw new DomainError(
+      'unsupported',
+      'UNSUPPORTED_FORMAT',
+      'image format not supported (JPEG, PNG, WebP or GIF)',
+    );
   }
 
   // Decompression-bomb guard: libvips refuses to decode more pixels than a max-size square.
@@ -127,16 +134,29 @@ export async function decodeImage(input: Uint8Array | string, options: ImageInta
   const width = swap ? frameHeight : meta.width;
   const height = swap ? meta.width : frameHeight;
   if (Math.min(width, height) < minSide) {
-    throw new DomainError('invalid', 'IMAGE_TOO_SMALL', `image is ${width}x${height}, each side must be at least ${minSide} px`);
+    throw new DomainError(
+      'invalid',
+      'IMAGE_TOO_SMALL',
+      `image is ${width}x${height}, each side must be at least ${minSide} px`,
+    );
   }
   if (Math.max(width, height) > maxSide) {
-    throw new DomainError('invalid', 'IMAGE_TOO_LARGE', `image is ${width}x${height}, each side must be at most ${maxSide} px`);
+    throw new DomainError(
+      'invalid',
+      'IMAGE_TOO_LARGE',
+      `image is ${width}x${height}, each side must be at most ${maxSide} px`,
+    );
   }
 
   try {
     let pipeline = open().rotate().flatten({ background: '#ffffff' });
     if (Math.max(width, height) > workingSize) {
-      pipeline = pipeline.resize({ width: workingSize, height: workingSize, fit: 'inside', withoutEnlargement: true });
+      pipeline = pipeline.resize({
+        width: workingSize,
+        height: workingSize,
+        fit: 'inside',
+        withoutEnlargement: true,
+      });
     }
     const { data, info } = await pipeline
       .toColourspace('srgb')
@@ -172,7 +192,11 @@ function mapSharpError(error: unknown, maxSide: number): DomainError {
     return new DomainError('invalid', 'IMAGE_TOO_LARGE', `image has more pixels than ${maxSide}x${maxSide}`);
   }
   if (/unsupported image format/i.test(message)) {
-    return new DomainError('unsupported', 'UNSUPPORTED_FORMAT', 'image format not supported (JPEG, PNG, WebP or GIF)');
+    return new DomainError(
+      'unsupported',
+      'UNSUPPORTED_FORMAT',
+      'image format not supported (JPEG, PNG, WebP or GIF)',
+    );
   }
   return corrupt(message.split('\n')[0] ?? message);
 }

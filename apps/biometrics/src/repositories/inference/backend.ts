@@ -50,7 +50,10 @@ const require = createRequire(import.meta.url);
 const BUILDS: Record<BackendName, { tfPackage: string; build: string }> = {
   gpu: { tfPackage: '@tensorflow/tfjs-node-gpu', build: '@vladmandic/face-api/dist/face-api.node-gpu.js' },
   node: { tfPackage: '@tensorflow/tfjs-node', build: '@vladmandic/face-api/dist/face-api.node.js' },
-  wasm: { tfPackage: '@tensorflow/tfjs-backend-wasm', build: '@vladmandic/face-api/dist/face-api.node-wasm.js' },
+  wasm: {
+    tfPackage: '@tensorflow/tfjs-backend-wasm',
+    build: '@vladmandic/face-api/dist/face-api.node-wasm.js',
+  },
 };
 
 const ORDER: Record<BackendPreference, BackendName[]> = {
@@ -90,7 +93,8 @@ async function tryLoad(name: BackendName): Promise<LoadedBackend> {
   const faceapi = await importBuild(build);
   const tf = faceapi.tf as unknown as TfRuntime;
   if (name === 'wasm') {
-    if (typeof tf.setWasmPaths !== 'function') throw new Error('face-api wasm build does not expose setWasmPaths');
+    if (typeof tf.setWasmPaths !== 'function')
+      throw new Error('face-api wasm build does not expose setWasmPaths');
     // usePlatformFetch=false: emscripten reads the file with fs (Node's fetch cannot load paths).
     tf.setWasmPaths(wasmBinaryDir(), false);
     if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed');

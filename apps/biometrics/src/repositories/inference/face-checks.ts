@@ -56,14 +56,20 @@ export function checkFaceQuality(face: DetectedFace, scale: number, options: Fac
 }
 
 /** At least one face, each passing the quality gates (for multi-face operations such as analyze). */
-export function requireFaces<F extends DetectedFace>(result: FacesResult<F>, options: FaceCheckOptions = {}): F[] {
+export function requireFaces<F extends DetectedFace>(
+  result: FacesResult<F>,
+  options: FaceCheckOptions = {},
+): F[] {
   if (result.faces.length === 0) throw fail('NO_FACE', 'no face found in the image');
   for (const face of result.faces) checkFaceQuality(face, result.scale, options);
   return result.faces;
 }
 
 /** Exactly one face, passing the quality gates (enrollment, verify, compare). */
-export function requireSingleFace<F extends DetectedFace>(result: FacesResult<F>, options: FaceCheckOptions = {}): F {
+export function requireSingleFace<F extends DetectedFace>(
+  result: FacesResult<F>,
+  options: FaceCheckOptions = {},
+): F {
   const [face, ...others] = result.faces;
   if (!face) throw fail('NO_FACE', 'no face found in the image');
   if (others.length > 0) {

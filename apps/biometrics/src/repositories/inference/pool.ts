@@ -104,7 +104,8 @@ interface Slot {
  * Node 20 ignores `--import tsx` in a Worker's execArgv for the worker's entry (nodejs/node#47747).
  */
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
-const WORKER_MODULE = new URL('./worker' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url).href;
+const WORKER_MODULE = new URL('./worker' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url)
+  .href;
 
 export class InferencePool {
   private readonly slots: Slot[] = [];
@@ -147,7 +148,8 @@ export class InferencePool {
   /** Starts the workers and resolves once every one has loaded its backend and models. */
   static async start(options: InferencePoolOptions = {}): Promise<InferencePool> {
     const size = options.workers ?? availableParallelism();
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`workers must be a positive integer, got ${size}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`workers must be a positive integer, got ${size}`);
     const pool = new InferencePool(size, options);
     try {
       await Promise.all(Array.from({ length: size }, (_, i) => pool.spawn(i)));
@@ -196,9 +198,11 @@ export class InferencePool {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    const gone = () => new DomainError('unavailable', 'INFERENCE_POOL_CLOSED', 'inference pool is shutting down');
+    const gone = () =>
+      new DomainError('unavailable', 'INFERENCE_POOL_CLOSED', 'inference pool is shutting down');
     for (const job of this.queue.splice(0)) this.settle(job, undefined, gone());
-    for (const slot of this.slots) for (const job of slot.running.splice(0)) this.settle(job, undefined, gone());
+    for (const slot of this.slots)
+      for (const job of slot.running.splice(0)) this.settle(job, undefined, gone());
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
@@ -209,8 +213,15 @@ export class InferencePool {
 
   // ---------------------------------------------------------------------------------------------
 
-  private submit(op: InferenceOp, req: OpRequest[InferenceOp], options: RunOptions): Promise<OpResult[InferenceOp]> {
-    if (this.closing) return Promise.reject(new DomainError('unavailable', 'INFERENCE_POOL_CLOSED', 'inference pool is closed'));
+  private submit(
+    op: InferenceOp,
+    req: OpRequest[InferenceOp],
+    options: RunOptions,
+  ): Promise<OpResult[InferenceOp]> {
+    if (this.closing)
+      return Promise.reject(
+        new DomainError('unavailable', 'INFERENCE_POOL_CLOSED', 'inference pool is closed'),
+      );
     try {
       validate(req);
     } catch (error) {
@@ -253,9 +264,14 @@ export class InferencePool {
       const timer = setTimeout(
         () =>
           abandon(
-            new DomainError('unavailable', 'INFERENCE_TIMEOUT', `inference did not finish within ${timeoutMs} ms`, {
-              retryAfterMs: this.retryAfterMs(),
-            }),
+            new DomainError(
+              'unavailable',
+              'INFERENCE_TIMEOUT',
+              `inference did not finish within ${timeoutMs} ms`,
+              {
+                retryAfterMs: this.retryAfterMs(),
+              },
+            ),
           ),
         timeoutMs,
       );
@@ -279,7 +295,7 @@ export class InferencePool {
       const first = this.queue.shift()!;
       const jobs = [first];
       if (this.batching && first.op === 'describe') {
-        for (let i = 0; i < this.queue.length && jobs.length < this.maxBatch; ) {
+        for (let i = 0; i < this.queue.length && jobs.length < this.maxBatch;) {
           if (this.queue[i]!.op === 'describe') jobs.push(...this.queue.splice(i, 1));
           else i++;
         }
@@ -351,7 +367,9 @@ export class InferencePool {
   private retryAfterMs(): number {
     const busy = this.slots.filter((s) => s.running.length > 0).length;
     const ahead = this.queue.length + busy;
-    return Math.round(Math.min(10_000, Math.max(100, (ahead * this.avgServiceMs) / Math.max(1, this.slots.length))));
+    return Math.round(
+      Math.min(10_000, Math.max(100, (ahead * this.avgServiceMs) / Math.max(1, this.slots.length))),
+    );
   }
 
   private spawn(index: number): Promise<void> {
@@ -405,9 +423,14 @@ export class InferencePool {
           this.settle(
             job,
             undefined,
-            new DomainError('unavailable', 'INFERENCE_WORKER_CRASHED', 'inference worker stopped while running the request', {
-              retryAfterMs: this.retryAfterMs(),
-            }),
+            new DomainError(
+              'unavailable',
+              'INFERENCE_WORKER_CRASHED',
+              'inference worker stopped while running the request',
+              {
+                retryAfterMs: this.retryAfterMs(),
+              },
+            ),
           );
         }
         if (this.closing || !settled) return;
@@ -428,19 +451,37 @@ export class InferencePool {
 
 function validate(req: DescribeRequest | AnalyzeRequest): void {
   const { image } = req;
-  if (!(image?.pixels instanceof Uint8Array)) throw new DomainError('invalid', 'INVALID_INFERENCE_REQUEST', 'image.pixels must be a Uint8Array');
-  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1) {
-    throw new DomainError('invalid', 'INVALID_INFERENCE_REQUEST', 'image width/height must be positive integers');
+  if (!(image?.pixels instanceof Uint8Array))
+    throw new DomainError('invalid', 'INVALID_INFERENCE_REQUEST', 'image.pixels must be a Uint8Array');
+  if (
+    !Number.isInteger(image.width) ||
+    !Number.isInteger(image.height) ||
+    image.width < 1 ||
+    image.height < 1
+  ) {
+    throw new DomainError(
+      'invalid',
+      'INVALID_INFERENCE_REQUEST',
+      'image width/height must be positive integers',
+    );
   }
   if (image.pixels.length !== image.width * image.height * 3) {
-    throw new DomainError('invalid', 'INVALID_INFERENCE_REQUEST', `expected ${image.width}x${image.height}x3 RGB bytes`);
+    throw new DomainError(
+      'invalid',
+      'INVALID_INFERENCE_REQUEST',
+      `expected ${image.width}x${image.height}x3 RGB bytes`,
+    );
   }
   if (req.detector !== 'tiny' && req.detector !== 'ssd') {
     throw new DomainError('invalid', 'INVALID_INFERENCE_REQUEST', `unknown detector ${String(req.detector)}`);
   }
   const inputSize = req.inputSize ?? DEFAULT_TINY_INPUT_SIZE;
   if (!Number.isInteger(inputSize) || inputSize % 32 !== 0 || inputSize < 128 || inputSize > 1024) {
-    throw new DomainError('invalid', 'INVALID_INFERENCE_REQUEST', 'inputSize must be a multiple of 32 in 128..1024');
+    throw new DomainError(
+      'invalid',
+      'INVALID_INFERENCE_REQUEST',
+      'inputSize must be a multiple of 32 in 128..1024',
+    );
   }
 }
 

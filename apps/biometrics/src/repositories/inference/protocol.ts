@@ -25,7 +25,12 @@ export type JobOutcome =
   | { id: number; ok: false; error: { name: string; message: string } };
 
 export type FromWorker =
-  | { type: 'ready'; backend: BackendName; tfBackend: string; skipped: Array<{ backend: BackendName; reason: string }> }
+  | {
+      type: 'ready';
+      backend: BackendName;
+      tfBackend: string;
+      skipped: Array<{ backend: BackendName; reason: string }>;
+    }
   | { type: 'init-error'; message: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; obj: object; msg: string }
   | { type: 'results'; outcomes: JobOutcome[]; inferenceMs: number; batchSize: number };

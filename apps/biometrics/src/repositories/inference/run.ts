@@ -26,7 +26,10 @@ type FaceLandmarks68 = InstanceType<FaceApi['FaceLandmarks68']>;
 export function detectorOptions(faceapi: FaceApi, options: DetectionOptions) {
   const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
   if (options.detector === 'ssd') {
-    return new faceapi.SsdMobilenetv1Options({ minConfidence: minScore, maxResults: options.maxFaces ?? DEFAULT_MAX_FACES });
+    return new faceapi.SsdMobilenetv1Options({
+      minConfidence: minScore,
+      maxResults: options.maxFaces ?? DEFAULT_MAX_FACES,
+    });
   }
   const inputSize = options.inputSize ?? DEFAULT_TINY_INPUT_SIZE;
   if (!Number.isInteger(inputSize) || inputSize % 32 !== 0 || inputSize < 128 || inputSize > 1024) {
@@ -69,7 +72,10 @@ export async function describe(faceapi: FaceApi, req: DescribeRequest): Promise<
       .withFaceLandmarks()
       .withFaceDescriptors();
     const scale = req.image.scale ?? 1;
-    return limit(found, req).map((f) => ({ ...baseFace(f.detection, f.landmarks, scale), descriptor: f.descriptor }));
+    return limit(found, req).map((f) => ({
+      ...baseFace(f.detection, f.landmarks, scale),
+      descriptor: f.descriptor,
+    }));
   } finally {
     input.dispose();
   }
@@ -79,7 +85,10 @@ export async function describe(faceapi: FaceApi, req: DescribeRequest): Promise<
 export async function analyze(faceapi: FaceApi, req: AnalyzeRequest): Promise<AnalyzedFace[]> {
   const input = toTensor(faceapi, req.image);
   try {
-    const task = faceapi.detectAllFaces(input, detectorOptions(faceapi, req)).withFaceLandmarks().withFaceExpressions();
+    const task = faceapi
+      .detectAllFaces(input, detectorOptions(faceapi, req))
+      .withFaceLandmarks()
+      .withFaceExpressions();
     const scale = req.image.scale ?? 1;
     if (req.withAgeGender) {
       const found = await task.withAgeAndGender();
@@ -92,7 +101,10 @@ export async function analyze(faceapi: FaceApi, req: AnalyzeRequest): Promise<An
       }));
     }
     const found = await task;
-    return limit(found, req).map((f) => ({ ...baseFace(f.detection, f.landmarks, scale), expressions: expressionsOf(f.expressions) }));
+    return limit(found, req).map((f) => ({
+      ...baseFace(f.detection, f.landmarks, scale),
+      expressions: expressionsOf(f.expressions),
+    }));
   } finally {
     input.dispose();
   }
@@ -123,7 +135,12 @@ export async function describeBatch(faceapi: FaceApi, reqs: DescribeRequest[]): 
     for (const [i, req] of reqs.entries()) {
       const input = inputs[i]!;
       const found = await faceapi.detectAllFaces(input, detectorOptions(faceapi, req));
-      detections.push(limit(found.map((detection) => ({ detection })), req).map((d) => d.detection));
+      detections.push(
+        limit(
+          found.map((detection) => ({ detection })),
+          req,
+        ).map((d) => d.detection),
+      );
     }
     // Landmarks: crop every detection box, one batched forward pass.
     const boxCrops: Tensor3D[] = [];
@@ -131,11 +148,16 @@ export async function describeBatch(faceapi: FaceApi, reqs: DescribeRequest[]): 
       if (dets.length) boxCrops.push(...(await faceapi.extractFaceTensors(inputs[i]!, dets)));
     }
     toDispose.push(...boxCrops);
-    const unshifted = boxCrops.length ? asArray(await faceapi.nets.faceLandmark68Net.detectLandmarks(boxCrops)) : [];
+    const unshifted = boxCrops.length
+      ? asArray(await faceapi.nets.faceLandmark68Net.detectLandmarks(boxCrops))
+      : [];
     let k = 0;
     const withLandmarks = detections.map((dets) =>
       dets.map((detection) =>
-        faceapi.extendWithFaceLandmarks(faceapi.extendWithFaceDetection({}, detection), unshifted[k++] as FaceLandmarks68),
+        faceapi.extendWithFaceLandmarks(
+          faceapi.extendWithFaceDetection({}, detection),
+          unshifted[k++] as FaceLandmarks68,
+        ),
       ),
     );
     // Descriptors: dlib-aligned crops of all faces, one batched forward pass.
@@ -152,7 +174,10 @@ export async function describeBatch(faceapi: FaceApi, reqs: DescribeRequest[]): 
     k = 0;
     return withLandmarks.map((faces, i) => {
       const scale = reqs[i]!.image.scale ?? 1;
-      return faces.map((f) => ({ ...baseFace(f.detection, f.landmarks, scale), descriptor: descriptors[k++]! }));
+      return faces.map((f) => ({
+        ...baseFace(f.detection, f.landmarks, scale),
+        descriptor: descriptors[k++]!,
+      }));
     });
   } finally {
     for (const t of [...inputs, ...toDispose]) t.dispose();

@@ -23,10 +23,16 @@ const logger: InferenceLogger = {
 const failure = (id: number, error: unknown): JobOutcome => ({
   id,
   ok: false,
-  error: error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) },
+  error:
+    error instanceof Error
+      ? { name: error.name, message: error.message }
+      : { name: 'Error', message: String(error) },
 });
 
-async function runOne(job: WorkerJob, faceapi: Awaited<ReturnType<typeof loadBackend>>['faceapi']): Promise<JobOutcome> {
+async function runOne(
+  job: WorkerJob,
+  faceapi: Awaited<ReturnType<typeof loadBackend>>['faceapi'],
+): Promise<JobOutcome> {
   try {
     const result =
       job.op === 'describe'
@@ -65,7 +71,10 @@ async function main() {
       let outcomes: JobOutcome[];
       if (msg.batched && msg.jobs.length > 1 && msg.jobs.every((j) => j.op === 'describe')) {
         try {
-          const all = await describeBatch(faceapi, msg.jobs.map((j) => j.req as DescribeRequest));
+          const all = await describeBatch(
+            faceapi,
+            msg.jobs.map((j) => j.req as DescribeRequest),
+          );
           outcomes = msg.jobs.map((j, i) => ({ id: j.id, ok: true, result: all[i] ?? [] }));
         } catch {
           // One bad input must not fail its batch mates: redo them one by one.
@@ -76,7 +85,12 @@ async function main() {
         outcomes = [];
         for (const job of msg.jobs) outcomes.push(await runOne(job, faceapi));
       }
-      send({ type: 'results', outcomes, inferenceMs: performance.now() - started, batchSize: msg.jobs.length });
+      send({
+        type: 'results',
+        outcomes,
+        inferenceMs: performance.now() - started,
+        batchSize: msg.jobs.length,
+      });
     })();
   });
   send({ type: 'ready', backend: loaded.name, tfBackend: loaded.tfBackend, skipped: loaded.skipped });
