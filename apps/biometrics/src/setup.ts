@@ -85,7 +85,9 @@ export async function setupBiometrics(
   });
   logger.info({ ...pool.stats() }, `inference backend: ${pool.backend}`);
 
-  const templates = new TemplateRepository(templateModel(mongo));
+  let kickRelay: (() => void) | undefined;
+  const kick = () => kickRelay?.();
+  const templates = new TemplateRepository(templateModel(mongo), kick);
   const attempts = new FaceAttemptRepository(faceAttemptModel(mongo));
   const index = new FaceIndex({ modelId: FACEAPI_MODEL_ID });
   const vault = new TemplateVault(templateKeys);
@@ -101,8 +103,6 @@ export async function setupBiometrics(
   new Gauge({ name: 'biometrics_inference_rejected_total', help: 'Inference requests refused because the queue was full', registers: [registry], collect() { this.set(pool.stats().rejectedQueueFull); } });
   new Gauge({ name: 'biometrics_face_index_templates', help: 'Templates in the in-memory 1:N index', registers: [registry], collect() { this.set(index.size); } });
 
-  let kickRelay: (() => void) | undefined;
-  const kick = () => kickRelay?.();
   const pipeline = new FacePipeline(pool, {
     detectors: {
       enroll: config.BIOMETRICS_DETECTOR_ENROLL,

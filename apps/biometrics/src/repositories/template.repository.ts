@@ -93,7 +93,35 @@ export interface SaveTemplate {
 }
 
 export class TemplateRepository {
-  constructor(readonly model: TemplateModel) {}
+  /**
+   * @param kick asks the relay to publish pending events now (writes wait for a quiet document, see
+   *   `quiet`).
+   */
+  constructor(
+    readonly model: TemplateModel,
+    private readonly kick: () => void = () => {},
+  ) {}
+
+  /**
+   * Waits (bounded) until the document carries no unpublished events, so the relay's `$pull` cannot
+   * race the next write: FerretDB 1.x applies updates as read-modify-write and loses one of two
+   * concurrent updates of a document. True when quiet; false when events are still pending after the
+   * wait (NATS down: then the relay is not writing either, and the write goes ahead unguarded).
+   */
+  private async quiet(userId: string): Promise<boolean> {
+    const deadline = Date.now() + QUIET_WAIT_MS;
+    for (;;) {
+      const pending = await this.model.exists({ _id: userId, 'pendingEvents.0': { $exists: true } }).exec();
+      if (!pending) return true;
+      if (Date.now() >= deadline) return false;
+      this.kick();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  private async guard(userId: string): Promise<Record<string, unknown>> {
+    return (await this.quiet(userId)) ? { 'pendingEvents.0': { $exists: false } } : {};
+  }
 
   /** The user's record (tombstones included), or null. */
   async find(userId: string): Promise<TemplateRecord | null> {
@@ -134,11 +162,14 @@ export class TemplateRepository {
     for (let attempt = 0; attempt < LOST_UPDATE_RETRIES; attempt++) {
       const result = await this.model
         .updateOne(
-          { _id: data.userId, rev: previous.rev },
+          { _id: data.userId, rev: previous.rev, ...(await this.guard(data.userId)) },
           { $set: { ...fields, createdAt }, $inc: { rev: 1 }, $push: { pendingEvents: event } },
         )
         .exec();
-      if (result.matchedCount === 0) throw enrollmentConflict();
+      if (result.matchedCount === 0) {
+        if ((await this.revOf(data.userId)) !== previous.rev) throw enrollmentConflict();
+        continue; // an event became pending in between: wait for quiet again
+      }
       const rev = await this.revOf(data.userId);
       if (rev === previous.rev + 1) return { _id: data.userId, ...fields, rev, createdAt };
       if (rev !== previous.rev) throw enrollmentConflict();
@@ -162,7 +193,7 @@ export class TemplateRepository {
     for (let attempt = 0; attempt < LOST_UPDATE_RETRIES; attempt++) {
       const result = await this.model
         .updateOne(
-          { _id: userId, template: { $exists: true } },
+          { _id: userId, template: { $exists: true }, ...(await this.guard(userId)) },
           {
             $unset: { template: 1, keyId: 1, faceBox: 1, quality: 1 },
             $set: { removedAt: now, updatedAt: now, sampleCount: 0 },
@@ -171,7 +202,10 @@ export class TemplateRepository {
           },
         )
         .exec();
-      if (result.modifiedCount === 0) return erased;
+      if (result.modifiedCount === 0) {
+        if (!(await this.findEnrolled(userId))) return erased;
+        continue; // an event became pending in between: wait for quiet again
+      }
       erased = true;
       if (!(await this.findEnrolled(userId))) return true;
     }
@@ -198,5 +232,7 @@ export class TemplateRepository {
 
 /** FerretDB 1.x can lose an update that races another update of the same document; writes are checked. */
 const LOST_UPDATE_RETRIES = 5;
+/** How long a write waits for the relay to publish a document's pending events. */
+const QUIET_WAIT_MS = 3_000;
 
 const enrollmentConflict = () => conflict('ENROLLMENT_CONFLICT', 'the enrollment changed while this one was being saved; retry');

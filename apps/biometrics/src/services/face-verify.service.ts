@@ -73,9 +73,10 @@ export class FaceVerifyService {
     requireUserId(userId);
     const { attempts, policies, templates, pipeline, vault, modelId } = this.deps;
     const now = this.now();
-    const [userRecords, ipRecords] = await Promise.all([
+    const [userRecords, ipRecords, record] = await Promise.all([
       attempts.forUser(userId, new Date(now.getTime() - policies.user.resetAfterMs)),
       attempts.forIp(client.ip, new Date(now.getTime() - policies.ip.resetAfterMs)),
+      templates.findEnrolled(userId),
     ]);
     const refused = checkThrottle(throttleState(userRecords, policies.user, now), throttleState(ipRecords, policies.ip, now));
     if (refused) {
@@ -103,7 +104,6 @@ export class FaceVerifyService {
       return { failures: user.failures, locked, retryAfterMs };
     };
 
-    const record = await templates.findEnrolled(userId);
     if (!record) {
       await failure('NOT_ENROLLED');
       throw new DomainError('not_found', 'NOT_ENROLLED', 'this user has no face enrollment');
