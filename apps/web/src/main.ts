@@ -10,6 +10,7 @@ import { buildServer, DEFAULT_DASHBOARD_DIR } from './server.js';
 import { consumerLag } from './services/consumer-lag.js';
 import { Directory } from './services/directory.js';
 import { LiveFeed } from './services/live-feed.js';
+import { CachingVerifier } from './services/verifier-cache.js';
 
 const config = loadWebConfig();
 const logger = createLogger('web', { level: config.LOG_LEVEL });
@@ -34,11 +35,13 @@ runService({
       deadlineMs: config.WEB_GRPC_DEADLINE_MS,
       faceDeadlineMs: config.WEB_FACE_DEADLINE_MS,
     });
-    const verifier = new AccessTokenVerifier(
-      new CachedJwks(async () => {
-        const { jwks } = await clients.auth.getJwks({});
-        return { keys: (jwks?.keys ?? []).map((key) => ({ ...key })) };
-      }),
+    const verifier = new CachingVerifier(
+      new AccessTokenVerifier(
+        new CachedJwks(async () => {
+          const { jwks } = await clients.auth.getJwks({});
+          return { keys: (jwks?.keys ?? []).map((key) => ({ ...key })) };
+        }),
+      ),
     );
     const services = (
       [
