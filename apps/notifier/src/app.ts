@@ -74,7 +74,6 @@ export async function setupNotifier(deps: ServiceDeps<NotifierConfig>, overrides
       digestWindowMs: config.NOTIFIER_DIGEST_WINDOW_MS,
       maxDeliver: config.NOTIFIER_MAX_DELIVER,
       backoff: { baseMs: config.NOTIFIER_RETRY_BASE_MS, maxMs: config.NOTIFIER_RETRY_MAX_MS },
-      leaseMs: config.NOTIFIER_LEASE_MS,
       noAddressRetries: config.NOTIFIER_NO_ADDRESS_RETRIES,
       noAddressDelayMs: config.NOTIFIER_NO_ADDRESS_DELAY_MS,
     },

@@ -15,7 +15,6 @@ export const notifierSchema = z.object({
   NOTIFIER_ACK_WAIT_MS: env.durationMs.default(30_000),
   NOTIFIER_RETRY_BASE_MS: env.durationMs.default(2_000),
   NOTIFIER_RETRY_MAX_MS: env.durationMs.default(10 * 60_000),
-  NOTIFIER_LEASE_MS: env.durationMs.default(30_000),
   NOTIFIER_NO_ADDRESS_RETRIES: z.coerce.number().int().min(0).default(3),
   NOTIFIER_NO_ADDRESS_DELAY_MS: env.durationMs.default(2_000),
   /** identity's gRPC address, for the JWKS that verifies callers' access tokens. */

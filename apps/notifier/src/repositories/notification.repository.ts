@@ -28,8 +28,6 @@ export interface NotificationRecord {
 
 interface NotificationDoc extends Omit<NotificationRecord, 'eventId'> {
   _id: string;
-  /** While set in the future, one delivery owns the record (another redelivery waits). */
-  leaseUntil: Date;
 }
 
 const schema = new Schema<NotificationDoc>(
@@ -51,7 +49,6 @@ const schema = new Schema<NotificationDoc>(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     sentAt: { type: Date, default: null },
-    leaseUntil: { type: Date, default: () => new Date(0) },
   },
   { collection: 'notifications', versionKey: false },
 );
@@ -69,13 +66,6 @@ export interface NewNotification {
   digestCount: number;
 }
 
-export type Claim =
-  | { kind: 'claimed'; record: NotificationRecord }
-  /** Already sent, failed or suppressed: nothing to do. */
-  | { kind: 'done'; record: NotificationRecord }
-  /** Another delivery of the same event holds the lease. */
-  | { kind: 'busy'; record: NotificationRecord };
-
 export interface ListFilter {
   userId?: string;
   statuses?: NotificationStatus[];
@@ -88,9 +78,17 @@ export interface ListFilter {
 }
 
 const toRecord = (doc: NotificationDoc): NotificationRecord => {
-  const { _id, leaseUntil: _lease, ...rest } = doc;
+  const { _id, ...rest } = doc;
   return { eventId: _id, ...rest } as NotificationRecord;
 };
+
+export interface FinalOutcome {
+  status: 'sent' | 'failed';
+  attempts: number;
+  subject: string;
+  providerId?: string;
+  lastError?: string;
+}
 
 /** The delivery log: one record per e-mail-worthy event, keyed by the event id (unique). */
 export class NotificationRepository {
@@ -105,72 +103,55 @@ export class NotificationRepository {
     return doc ? toRecord(doc) : undefined;
   }
 
-  /** Records a suppressed notification once; returns false when the event had a record already. */
+  /**
+   * Records a suppressed notification once; false when the event had a record already. An insert,
+   * not an upsert: inserts stay cheap on FerretDB, whose updates scan the collection.
+   */
   async recordSuppressed(init: NewNotification, reason: string, now = new Date()): Promise<boolean> {
-    const result = await this.model
-      .updateOne(
-        { _id: init.eventId },
-        {
-          $setOnInsert: {
-            ...this.initial(init, now),
-            status: 'suppressed',
-            suppressedReason: reason,
-          },
-        },
-        { upsert: true },
-      )
-      .exec();
-    return result.upsertedCount === 1;
+    try {
+      await this.model.create({ _id: init.eventId, ...this.initial(init, now), status: 'suppressed', suppressedReason: reason });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
   }
 
   /**
-   * Takes the record for sending: creates it (pending) or takes over a pending one whose lease ran
-   * out, counting the attempt. One round trip in the common case.
+   * Writes the final outcome of a send: one insert in the common case (no earlier record), an
+   * update after earlier transient failures (`existing`) or when a concurrent delivery inserted first.
    */
-  async claim(init: NewNotification, leaseMs: number, now = new Date()): Promise<Claim> {
-    // Fields $set/$inc below write must not appear in $setOnInsert too (a conflict for MongoDB).
-    const { updatedAt: _u, leaseUntil: _l, ...insertOnly } = this.initial(init, now);
-    try {
-      const doc = await this.model
-        .findOneAndUpdate(
-          { _id: init.eventId, status: 'pending', leaseUntil: { $lte: now } },
-          {
-            $setOnInsert: insertOnly,
-            $set: { leaseUntil: new Date(now.getTime() + leaseMs), updatedAt: now },
-            $inc: { attempts: 1 },
-          },
-          { upsert: true, returnDocument: 'after' },
-        )
-        .lean<NotificationDoc>()
-        .exec();
-      if (doc) return { kind: 'claimed', record: toRecord(doc) };
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+  async recordFinal(init: NewNotification, outcome: FinalOutcome, existing: boolean, now = new Date()): Promise<void> {
+    const fields = {
+      status: outcome.status,
+      attempts: outcome.attempts,
+      subject: outcome.subject,
+      providerId: outcome.providerId ?? '',
+      lastError: outcome.lastError ?? '',
+      updatedAt: now,
+      sentAt: outcome.status === 'sent' ? now : null,
+    };
+    if (!existing) {
+      try {
+        await this.model.create({ _id: init.eventId, ...this.initial(init, now), ...fields });
+        return;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
     }
-    const existing = await this.get(init.eventId);
-    if (!existing) throw new Error(`notification ${init.eventId} vanished while claiming`);
-    return { kind: existing.status === 'pending' ? 'busy' : 'done', record: existing };
+    await this.model.updateOne({ _id: init.eventId }, { $set: fields }).exec();
   }
 
-  async markSent(eventId: string, sent: { providerId: string; subject: string }, now = new Date()): Promise<void> {
+  /** A transient failure: the record stays pending with the attempt count and error; the event is redelivered. */
+  async recordRetry(init: NewNotification, attempts: number, error: string, subject: string, now = new Date()): Promise<void> {
+    const { updatedAt: _u, ...insertOnly } = this.initial(init, now);
+    const { subject: _s, lastError: _e, attempts: _a, ...rest } = insertOnly;
     await this.model
       .updateOne(
-        { _id: eventId },
-        { $set: { status: 'sent', providerId: sent.providerId, subject: sent.subject, sentAt: now, updatedAt: now, lastError: '', leaseUntil: new Date(0) } },
+        { _id: init.eventId },
+        { $setOnInsert: rest, $set: { status: 'pending', attempts, lastError: error, subject, updatedAt: now } },
+        { upsert: true },
       )
-      .exec();
-  }
-
-  /** A transient failure: stays pending (the event is redelivered later), lease released. */
-  async markRetrying(eventId: string, error: string, now = new Date()): Promise<void> {
-    await this.model
-      .updateOne({ _id: eventId }, { $set: { lastError: error, updatedAt: now, leaseUntil: new Date(0) } })
-      .exec();
-  }
-
-  async markFailed(eventId: string, error: string, subject: string, now = new Date()): Promise<void> {
-    await this.model
-      .updateOne({ _id: eventId }, { $set: { status: 'failed', lastError: error, subject, updatedAt: now, leaseUntil: new Date(0) } })
       .exec();
   }
 
@@ -215,10 +196,11 @@ export class NotificationRepository {
       subject: '',
       providerId: '',
       lastError: '',
+      attempts: 0,
+      suppressedReason: '',
       createdAt: now,
       updatedAt: now,
       sentAt: null,
-      leaseUntil: new Date(0),
     };
   }
 }

@@ -18,7 +18,7 @@ export interface DispatcherPorts {
   contacts: { get(userId: string): Promise<Contact | undefined>; apply(event: UserEvent): Promise<Contact | undefined> };
   preferences: { get(userId: string): Promise<Preferences> };
   digests: { apply(userId: string, attempt: { eventId: string; at: Date }, windowMs: number): Promise<DigestDecision> };
-  notifications: Pick<NotificationRepository, 'recordSuppressed' | 'claim' | 'markSent' | 'markRetrying' | 'markFailed'>;
+  notifications: Pick<NotificationRepository, 'get' | 'recordSuppressed' | 'recordFinal' | 'recordRetry'>;
   transport: MailTransport;
   deadLetters: { publish(event: GuardianEvent, reason: string): Promise<void> };
   /** Erases what the notifier keeps about a deleted user (preferences, digest, stored messages...). */
@@ -33,17 +33,16 @@ export interface DispatcherOptions {
   /** The consumer's max deliveries: the last one turns a transient failure into a final one. */
   maxDeliver: number;
   backoff: BackoffPolicy;
-  /** How long one delivery owns a record while sending. */
-  leaseMs: number;
   /** An event for a user whose address has not arrived yet is retried this many times, then suppressed. */
   noAddressRetries: number;
   noAddressDelayMs: number;
 }
 
 /**
- * Turns one event into at most one e-mail: address book upkeep, plan (policy), digest, claim of the
- * delivery record (keyed by event id, so redeliveries never send twice), render, send, record the
- * outcome. Returns the consumer decision; throws only for the unexpected (the consumer retries).
+ * Turns one event into at most one e-mail: address book upkeep, plan (policy), delivery record check
+ * (keyed by event id: a redelivered event whose record is final sends nothing), digest, render,
+ * send (idempotency key = event id, for the window between send and record), record the outcome.
+ * Returns the consumer decision; throws only for the unexpected (the consumer retries).
  */
 export class NotificationDispatcher {
   private readonly perUser = new KeyedMutex();
@@ -93,6 +92,10 @@ export class NotificationDispatcher {
       return this.suppress(init, plan.reason);
     }
 
+    const existing = await ports.notifications.get(event.id);
+    if (existing && existing.status !== 'pending') return ack();
+    const attempt = (existing?.attempts ?? 0) + 1;
+
     let data = plan.data;
     if (plan.digest && data.template === 'login_failed') {
       const decision = await ports.digests.apply(plan.userId, { eventId: event.id, at: data.at }, this.options.digestWindowMs);
@@ -100,10 +103,6 @@ export class NotificationDispatcher {
       data = { ...data, failures: decision.failures };
       init.digestCount = decision.failures;
     }
-
-    const claim = await ports.notifications.claim(init, this.options.leaseMs);
-    if (claim.kind === 'done') return ack();
-    if (claim.kind === 'busy') return retry(this.options.leaseMs, 'another delivery holds the record');
 
     const email = renderEmail(data, plan.locale);
     const result = await ports.transport.send({
@@ -118,23 +117,27 @@ export class NotificationDispatcher {
       locale: plan.locale,
     });
     if (result.ok) {
-      await ports.notifications.markSent(event.id, { providerId: result.providerId, subject: email.subject });
+      await ports.notifications.recordFinal(
+        init,
+        { status: 'sent', attempts: attempt, subject: email.subject, providerId: result.providerId },
+        existing !== undefined,
+      );
       ports.onOutcome?.(plan.template, 'sent');
       return ack();
     }
 
-    const failure = classifyTransportError(result.error, claim.record.attempts, this.options.backoff);
-    const log = this.logger.child({ eventId: event.id, template: plan.template, attempt: claim.record.attempts });
+    const failure = classifyTransportError(result.error, attempt, this.options.backoff);
+    const log = this.logger.child({ eventId: event.id, template: plan.template, attempt });
     if (failure.kind === 'transient' && delivery.deliveryCount < this.options.maxDeliver) {
       log.warn({ reason: failure.reason, retryAfterMs: failure.retryAfterMs }, 'mail transport failed; will retry');
-      await ports.notifications.markRetrying(event.id, failure.reason);
+      await ports.notifications.recordRetry(init, attempt, failure.reason, email.subject);
       return retry(failure.retryAfterMs, failure.reason);
     }
     const reason = failure.kind === 'permanent' ? failure.reason : `retries exhausted: ${failure.reason}`;
     log.error({ reason }, 'mail delivery failed for good; dead-lettering the event');
     // Dead letter first: if recording fails afterwards, the redelivery publishes again (deduped by id).
     await ports.deadLetters.publish(event, reason);
-    await ports.notifications.markFailed(event.id, reason, email.subject);
+    await ports.notifications.recordFinal(init, { status: 'failed', attempts: attempt, subject: email.subject, lastError: reason }, existing !== undefined);
     ports.onOutcome?.(plan.template, 'failed');
     return ack();
   }
