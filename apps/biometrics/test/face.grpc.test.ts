@@ -7,7 +7,8 @@ import { status } from '@grpc/grpc-js';
 import { DomainError } from '@guardian/domain';
 import { errorInfoOf, isServiceError } from '@guardian/grpc-kit';
 import { waitFor } from '@guardian/testkit';
-import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
+import { CachedJwks, verifyJwt } from '@guardian/auth';
+import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFixtures, type FixtureCatalogue } from './fixtures/faces.js';
 import { eventsOf, startBiometrics, type BiometricsHarness } from './face-harness.js';
@@ -33,6 +34,10 @@ beforeAll(async () => {
     fx.randomBytes,
     fx.truncatedJpeg,
     fx.tiny40,
+    fx.smallFace,
+    fx.wide4200,
+    fx.bomb,
+    fx.oversized,
   ]) {
     bytes.set(file, await readFile(file));
   }
@@ -161,6 +166,10 @@ describe('FaceService', () => {
       expect(await failure(enroll([file(fx.randomBytes)]))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'UNSUPPORTED_FORMAT' });
       expect(await failure(enroll([file(fx.truncatedJpeg)]))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'CORRUPT_IMAGE' });
       expect(await failure(enroll([file(fx.tiny40)]))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'IMAGE_TOO_SMALL' });
+      expect(await failure(enroll([file(fx.wide4200)]))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'IMAGE_TOO_LARGE' });
+      expect(await failure(enroll([file(fx.bomb)]))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'IMAGE_TOO_LARGE' });
+      expect(await failure(enroll([file(fx.oversized)]))).toMatchObject({ code: status.OUT_OF_RANGE, reason: 'PAYLOAD_TOO_LARGE' });
+      expect(await failure(enroll([file(fx.smallFace)]))).toMatchObject({ code: status.FAILED_PRECONDITION, reason: 'FACE_TOO_SMALL' });
       expect(await failure(enroll([]))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'SAMPLE_COUNT' });
       expect(await failure(enroll(Array.from({ length: 6 }, () => person(A))))).toMatchObject({ reason: 'SAMPLE_COUNT' });
       const mixed = await failure(enroll([person(A), variant('jpeg-q60'), person(B)]));
@@ -193,9 +202,9 @@ describe('FaceService', () => {
       expect(r.face?.width).toBeGreaterThan(0);
       expect(r.faceAssertion).not.toBe('');
 
-      const { jwks } = await h.client.getJwks({});
-      const keys = createLocalJWKSet({ keys: jwks!.keys as JWK[] });
-      const { payload } = await jwtVerify(r.faceAssertion, keys, { issuer: 'guardian-biometrics', audience: 'guardian-identity', algorithms: ['EdDSA'] });
+      // what identity does: biometrics' JWKS from GetJwks (cached), EdDSA, issuer/audience, age <= 120 s
+      const jwks = new CachedJwks(async () => ({ keys: (await h.client.getJwks({})).jwks!.keys as JWK[] }));
+      const payload = await verifyJwt(jwks, r.faceAssertion, { issuer: 'guardian-biometrics', audience: 'guardian-identity', maxTokenAgeSec: 120 });
       expect(payload.sub).toBe(userId);
       expect(typeof payload.jti).toBe('string');
       expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(120);
