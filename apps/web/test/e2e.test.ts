@@ -90,8 +90,8 @@ describe('dashboard', () => {
   let mesh: Mesh;
 
   beforeAll(async () => {
-    const [started] = await Promise.all([startMesh(), buildDashboard()]);
-    mesh = started;
+    await buildDashboard(); // before web starts: it serves what is built when it boots
+    mesh = await startMesh();
   }, 240_000);
 
   afterAll(async () => {
