@@ -44,7 +44,10 @@ const fx = await loadFixtures();
 const photos: { id: string; enroll: Buffer; probe: Buffer; pixels: DecodedImage }[] = [];
 for (const p of fx.people) {
   const enroll = await readFile(p.file);
-  const probe = await sharp(enroll).resize({ width: 640, height: 640, fit: 'inside' }).jpeg({ quality: 90 }).toBuffer();
+  const probe = await sharp(enroll)
+    .resize({ width: 640, height: 640, fit: 'inside' })
+    .jpeg({ quality: 90 })
+    .toBuffer();
   photos.push({ id: p.id, enroll, probe, pixels: await decodeImage(probe) });
 }
 
@@ -63,30 +66,60 @@ const config = parseBiometricsConfig({
   BIOMETRICS_FACE_USER_LOCK_AFTER: '1000000',
   BIOMETRICS_FACE_IP_DELAY_AFTER: '1000000',
   BIOMETRICS_FACE_IP_LOCK_AFTER: '1000000',
-  ...(process.env.BIOMETRICS_INFERENCE_BACKEND ? { BIOMETRICS_INFERENCE_BACKEND: process.env.BIOMETRICS_INFERENCE_BACKEND } : {}),
+  ...(process.env.BIOMETRICS_INFERENCE_BACKEND
+    ? { BIOMETRICS_INFERENCE_BACKEND: process.env.BIOMETRICS_INFERENCE_BACKEND }
+    : {}),
 });
 const mongo = await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger });
-const bus = await EventBus.connect({ url: config.NATS_URL, stream: config.EVENTS_STREAM, prefix: '', source: 'guardian/biometrics', logger });
+const bus = await EventBus.connect({
+  url: config.NATS_URL,
+  stream: config.EVENTS_STREAM,
+  prefix: '',
+  source: 'guardian/biometrics',
+  logger,
+});
 const registry = createMetricsRegistry('biometrics');
-const grpcDurations = new Histogram({ name: 'grpc_server_handling_seconds', help: 'calls', labelNames: ['method', 'code'] as const, registers: [registry] });
+const grpcDurations = new Histogram({
+  name: 'grpc_server_handling_seconds',
+  help: 'calls',
+  labelNames: ['method', 'code'] as const,
+  registers: [registry],
+});
 const identityKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
 const verifier = new AccessTokenVerifier(new CachedJwks(async () => identityKeys.publicJwks()));
 const parts = await setupBiometrics({ config, logger, mongo, bus, registry, grpcDurations }, { verifier });
 await ensureIndexes(mongo);
-const grpc = await startGrpcServer({ host: '127.0.0.1', port: 0, services: parts.services, protoFiles: parts.protoFiles, logger });
+const grpc = await startGrpcServer({
+  host: '127.0.0.1',
+  port: 0,
+  services: parts.services,
+  protoFiles: parts.protoFiles,
+  logger,
+});
 const relay = new PendingEventsRelay(bus, parts.relayModels ?? [], logger);
 parts.onRelay?.(relay);
 relay.start();
 grpc.setServing(true);
-const client = createClient(FaceServiceClient, FaceServiceService, `127.0.0.1:${grpc.port}`, { deadlineMs: 120_000 });
+const client = createClient(FaceServiceClient, FaceServiceService, `127.0.0.1:${grpc.port}`, {
+  deadlineMs: 120_000,
+});
 const backend = parts.internals.pool.backend;
 
-const admin = await identityKeys.sign({ sid: 'bench', role: 'admin' }, { issuer: 'guardian-identity', audience: 'guardian', subject: 'bench-admin', expiresInSec: 3600 });
+const admin = await identityKeys.sign(
+  { sid: 'bench', role: 'admin' },
+  { issuer: 'guardian-identity', audience: 'guardian', subject: 'bench-admin', expiresInSec: 3600 },
+);
 const usable: typeof photos = [];
 for (const p of photos) {
   try {
-    await client.enroll({ userId: `bench-${p.id}`, images: [{ source: { $case: 'data', value: p.enroll } }] }, { accessToken: admin });
-    const r = await client.verify({ userId: `bench-${p.id}`, image: { source: { $case: 'data', value: p.probe } } });
+    await client.enroll(
+      { userId: `bench-${p.id}`, images: [{ source: { $case: 'data', value: p.enroll } }] },
+      { accessToken: admin },
+    );
+    const r = await client.verify({
+      userId: `bench-${p.id}`,
+      image: { source: { $case: 'data', value: p.probe } },
+    });
     if (r.match) usable.push(p);
   } catch {
     // a face the verify detector/gates refuse is left out of the timed set
@@ -101,7 +134,10 @@ async function rawRunner(n: number) {
       { length: n },
       () =>
         new Promise<Worker>((resolve, reject) => {
-          const w = new Worker(entry, { workerData: { entry: new URL('./verify-raw-worker.ts', import.meta.url).href }, execArgv: [] });
+          const w = new Worker(entry, {
+            workerData: { entry: new URL('./verify-raw-worker.ts', import.meta.url).href },
+            execArgv: [],
+          });
           w.once('message', () => resolve(w));
           w.once('error', reject);
         }),
@@ -127,14 +163,17 @@ async function rawRunner(n: number) {
       const pixels = image.pixels.slice();
       return new Promise<number>((resolve) => {
         pending.set(id, resolve);
-        w.postMessage({ id, pixels, width: image.width, height: image.height, detector: DETECTOR }, [pixels.buffer as ArrayBuffer]);
+        w.postMessage({ id, pixels, width: image.width, height: image.height, detector: DETECTOR }, [
+          pixels.buffer as ArrayBuffer,
+        ]);
       });
     },
     close: () => Promise.all(workers.map((w) => w.terminate())),
   };
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function measure(run: (i: number) => Promise<number>, concurrency: number) {
   await Promise.all(Array.from({ length: concurrency }, (_, i) => run(i))); // warm-up round
@@ -159,15 +198,25 @@ async function measure(run: (i: number) => Promise<number>, concurrency: number)
 
 const serviceRun = async (i: number) => {
   const p = usable[i % usable.length]!;
-  const r = await client.verify({ userId: `bench-${p.id}`, image: { source: { $case: 'data', value: p.probe } }, client: { ip: `10.0.0.${i % 250}`, userAgent: 'bench' } });
+  const r = await client.verify({
+    userId: `bench-${p.id}`,
+    image: { source: { $case: 'data', value: p.probe } },
+    client: { ip: `10.0.0.${i % 250}`, userAgent: 'bench' },
+  });
   return r.match ? 1 : 0;
 };
 const raw = await rawRunner(WORKERS);
 const rawRun = (i: number) => raw.run(usable[i % usable.length]!.pixels);
 
-console.log(`backend: ${backend}; workers: ${WORKERS}; detector (verify): ${DETECTOR}; requests per cell: ${REQUESTS}`);
-console.log(`probes: ${usable.length} of ${photos.length} fixture faces, 640 px long side (JPEG q90); each verified against its own template`);
-console.log('\n| concurrency | service faces/s | service p50 ms | service p99 ms | raw faces/s | raw p50 ms | raw p99 ms | ratio service/raw |');
+console.log(
+  `backend: ${backend}; workers: ${WORKERS}; detector (verify): ${DETECTOR}; requests per cell: ${REQUESTS}`,
+);
+console.log(
+  `probes: ${usable.length} of ${photos.length} fixture faces, 640 px long side (JPEG q90); each verified against its own template`,
+);
+console.log(
+  '\n| concurrency | service faces/s | service p50 ms | service p99 ms | raw faces/s | raw p50 ms | raw p99 ms | ratio service/raw |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const c of CONCURRENCY) {
   const s = await measure(serviceRun, c);
@@ -187,10 +236,14 @@ await closeMongo(mongo);
 await Promise.all([nats.stop(), mongoServer.stop()]);
 
 if (!process.argv.includes('--skip-identify')) {
-  console.log('\nIdentify (engineer B\'s bench/identify.ts, own process):');
+  console.log("\nIdentify (engineer B's bench/identify.ts, own process):");
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/identify.ts'], { stdio: 'inherit' });
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench/identify.ts exited with ${code}`))));
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/identify.ts'], {
+      stdio: 'inherit',
+    });
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`bench/identify.ts exited with ${code}`)),
+    );
   });
 }
 process.exit(0);

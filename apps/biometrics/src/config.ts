@@ -16,7 +16,10 @@ export const biometricsSchema = z.object({
   /** AES-256-GCM key for templates at rest: base64 of 32 bytes. */
   BIOMETRICS_TEMPLATE_KEY: z.string().optional(),
   /** Version id of that key, stored with every template (rotation). */
-  BIOMETRICS_TEMPLATE_KEY_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).default('k1'),
+  BIOMETRICS_TEMPLATE_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/)
+    .default('k1'),
   /** JSON object {keyId: base64} of retired keys still able to decrypt (key rotation). */
   BIOMETRICS_TEMPLATE_RETIRED_KEYS: z.string().optional(),
   /** Where a development template key is generated and kept when BIOMETRICS_TEMPLATE_KEY is unset. */
@@ -60,7 +63,8 @@ export type BiometricsConfig = z.infer<typeof biometricsSchema>;
 export const loadBiometricsConfig = () => loadConfigOrExit('biometrics', biometricsSchema);
 
 /** For tests: parse a given environment (throws ConfigError). */
-export const parseBiometricsConfig = (source: Record<string, string | undefined>): BiometricsConfig => loadConfig(biometricsSchema, source);
+export const parseBiometricsConfig = (source: Record<string, string | undefined>): BiometricsConfig =>
+  loadConfig(biometricsSchema, source);
 
 export function faceThrottlePolicies(config: BiometricsConfig): { user: ThrottlePolicy; ip: ThrottlePolicy } {
   return {

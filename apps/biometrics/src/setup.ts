@@ -43,10 +43,15 @@ export interface BiometricsInternals {
 
 /** identity's AuthService.GetJwks as a JWKS source for the access-token verifier. */
 function identityJwks(address: string): () => Promise<JSONWebKeySet> {
-  const client = createClient(AuthServiceClient, AuthServiceService, address, { idempotent: ['getJwks'], deadlineMs: 3_000 });
+  const client = createClient(AuthServiceClient, AuthServiceService, address, {
+    idempotent: ['getJwks'],
+    deadlineMs: 3_000,
+  });
   return async () => {
     const { jwks } = await client.getJwks({});
-    const keys = (jwks?.keys ?? []).map((k) => Object.fromEntries(Object.entries(k).filter(([, v]) => v !== '')) as JWK);
+    const keys = (jwks?.keys ?? []).map(
+      (k) => Object.fromEntries(Object.entries(k).filter(([, v]) => v !== '')) as JWK,
+    );
     return { keys };
   };
 }
@@ -63,7 +68,10 @@ export async function setupBiometrics(
       ...(config.BIOMETRICS_ASSERTION_KEYS ? { json: config.BIOMETRICS_ASSERTION_KEYS } : {}),
       devFile: config.BIOMETRICS_DEV_KEY_FILE,
       onDevKey: (file, created) =>
-        logger.warn({ file, created }, 'using a development face-assertion key: set BIOMETRICS_ASSERTION_KEYS in production'),
+        logger.warn(
+          { file, created },
+          'using a development face-assertion key: set BIOMETRICS_ASSERTION_KEYS in production',
+        ),
     }));
   const templateKeys = await loadTemplateKeys({
     base64: config.BIOMETRICS_TEMPLATE_KEY,
@@ -71,16 +79,24 @@ export async function setupBiometrics(
     retiredJson: config.BIOMETRICS_TEMPLATE_RETIRED_KEYS,
     devFile: config.BIOMETRICS_DEV_TEMPLATE_KEY_FILE,
     onDevKey: (file, created) =>
-      logger.warn({ file, created }, 'using a development template encryption key: set BIOMETRICS_TEMPLATE_KEY in production'),
+      logger.warn(
+        { file, created },
+        'using a development template encryption key: set BIOMETRICS_TEMPLATE_KEY in production',
+      ),
   });
-  const verifier = overrides.verifier ?? new AccessTokenVerifier(new CachedJwks(identityJwks(config.BIOMETRICS_IDENTITY_ADDRESS)));
+  const verifier =
+    overrides.verifier ??
+    new AccessTokenVerifier(new CachedJwks(identityJwks(config.BIOMETRICS_IDENTITY_ADDRESS)));
 
   const pool = await InferencePool.start({
     backend: config.BIOMETRICS_INFERENCE_BACKEND,
     ...(config.BIOMETRICS_INFERENCE_WORKERS ? { workers: config.BIOMETRICS_INFERENCE_WORKERS } : {}),
     ...(config.BIOMETRICS_INFERENCE_QUEUE ? { maxQueue: config.BIOMETRICS_INFERENCE_QUEUE } : {}),
     defaultTimeoutMs: config.BIOMETRICS_INFERENCE_TIMEOUT_MS,
-    microBatch: config.BIOMETRICS_INFERENCE_MICRO_BATCH === 'auto' ? 'auto' : config.BIOMETRICS_INFERENCE_MICRO_BATCH === 'true',
+    microBatch:
+      config.BIOMETRICS_INFERENCE_MICRO_BATCH === 'auto'
+        ? 'auto'
+        : config.BIOMETRICS_INFERENCE_MICRO_BATCH === 'true',
     logger: logger.child({ component: 'inference' }),
   });
   logger.info({ ...pool.stats() }, `inference backend: ${pool.backend}`);
@@ -96,12 +112,38 @@ export async function setupBiometrics(
   await sync.loadAll();
   indexSync.run();
 
-  new Gauge({ name: 'biometrics_inference_backend', help: 'The inference backend in use (1)', labelNames: ['backend'], registers: [registry] })
+  new Gauge({
+    name: 'biometrics_inference_backend',
+    help: 'The inference backend in use (1)',
+    labelNames: ['backend'],
+    registers: [registry],
+  })
     .labels(pool.backend)
     .set(1);
-  new Gauge({ name: 'biometrics_inference_queue_depth', help: 'Inference requests waiting for a worker', registers: [registry], collect() { this.set(pool.stats().queued); } });
-  new Gauge({ name: 'biometrics_inference_rejected_total', help: 'Inference requests refused because the queue was full', registers: [registry], collect() { this.set(pool.stats().rejectedQueueFull); } });
-  new Gauge({ name: 'biometrics_face_index_templates', help: 'Templates in the in-memory 1:N index', registers: [registry], collect() { this.set(index.size); } });
+  new Gauge({
+    name: 'biometrics_inference_queue_depth',
+    help: 'Inference requests waiting for a worker',
+    registers: [registry],
+    collect() {
+      this.set(pool.stats().queued);
+    },
+  });
+  new Gauge({
+    name: 'biometrics_inference_rejected_total',
+    help: 'Inference requests refused because the queue was full',
+    registers: [registry],
+    collect() {
+      this.set(pool.stats().rejectedQueueFull);
+    },
+  });
+  new Gauge({
+    name: 'biometrics_face_index_templates',
+    help: 'Templates in the in-memory 1:N index',
+    registers: [registry],
+    collect() {
+      this.set(index.size);
+    },
+  });
 
   const pipeline = new FacePipeline(pool, {
     detectors: {
@@ -142,9 +184,26 @@ export async function setupBiometrics(
 
   return {
     protoFiles: ['guardian/biometrics/v1/face.proto'],
-    services: [faceGrpc({ logger, durations: grpcDurations, verifier, assertionKeys, faces, verification: faceVerify, status })],
+    services: [
+      faceGrpc({
+        logger,
+        durations: grpcDurations,
+        verifier,
+        assertionKeys,
+        faces,
+        verification: faceVerify,
+        status,
+      }),
+    ],
     relayModels: [templates.model, attempts.model],
-    consumers: [{ durable: USER_DELETED_DURABLE, filter: 'identity.user.deleted', maxDeliver: 10, handler: handleUserDeleted(faces) }],
+    consumers: [
+      {
+        durable: USER_DELETED_DURABLE,
+        filter: 'identity.user.deleted',
+        maxDeliver: 10,
+        handler: handleUserDeleted(faces),
+      },
+    ],
     onRelay: (relay) => {
       kickRelay = () => relay.kick();
     },

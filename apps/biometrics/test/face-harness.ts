@@ -5,7 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AccessTokenVerifier, CachedJwks, KeyRing, type Role } from '@guardian/auth';
-import { EventBus, EventConsumer, fromMessage, PendingEventsRelay, type GuardianEvent, type EventType, type EventPayload } from '@guardian/events';
+import {
+  EventBus,
+  EventConsumer,
+  fromMessage,
+  PendingEventsRelay,
+  type GuardianEvent,
+  type EventType,
+  type EventPayload,
+} from '@guardian/events';
 import { createClient, startGrpcServer, type AsyncClient } from '@guardian/grpc-kit';
 import { closeMongo, connectMongo, ensureIndexes } from '@guardian/mongo';
 import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
@@ -58,19 +66,35 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
     logger,
   });
   const registry = createMetricsRegistry('biometrics');
-  const grpcDurations = new Histogram({ name: 'grpc_server_handling_seconds', help: 'calls', labelNames: ['method', 'code'] as const, registers: [registry] });
+  const grpcDurations = new Histogram({
+    name: 'grpc_server_handling_seconds',
+    help: 'calls',
+    labelNames: ['method', 'code'] as const,
+    registers: [registry],
+  });
 
   const identityKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
   const verifier = new AccessTokenVerifier(new CachedJwks(async () => identityKeys.publicJwks()));
   const assertionKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
 
-  const parts = await setupBiometrics({ config, logger, mongo, bus, registry, grpcDurations }, { verifier, assertionKeys });
+  const parts = await setupBiometrics(
+    { config, logger, mongo, bus, registry, grpcDurations },
+    { verifier, assertionKeys },
+  );
   await ensureIndexes(mongo);
-  const grpc = await startGrpcServer({ host: config.GRPC_HOST, port: 0, services: parts.services, protoFiles: parts.protoFiles, logger });
+  const grpc = await startGrpcServer({
+    host: config.GRPC_HOST,
+    port: 0,
+    services: parts.services,
+    protoFiles: parts.protoFiles,
+    logger,
+  });
   const relay = new PendingEventsRelay(bus, parts.relayModels ?? [], logger, { intervalMs: 500 });
   parts.onRelay?.(relay);
   relay.start();
-  const consumers = await Promise.all((parts.consumers ?? []).map((c) => EventConsumer.start(bus, { ...c, logger })));
+  const consumers = await Promise.all(
+    (parts.consumers ?? []).map((c) => EventConsumer.start(bus, { ...c, logger })),
+  );
   grpc.setServing(true);
 
   // A test consumer of everything under the prefix (ordered, from before the service started).
@@ -92,7 +116,9 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
     }
   })();
 
-  const client = createClient(FaceServiceClient, FaceServiceService, `127.0.0.1:${grpc.port}`, { deadlineMs: 120_000 });
+  const client = createClient(FaceServiceClient, FaceServiceService, `127.0.0.1:${grpc.port}`, {
+    deadlineMs: 120_000,
+  });
   return {
     client,
     config,
@@ -101,7 +127,10 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
     bus,
     events,
     token: (userId, role = 'user') =>
-      identityKeys.sign({ sid: `s-${userId}`, role }, { issuer: 'guardian-identity', audience: 'guardian', subject: userId, expiresInSec: 900 }),
+      identityKeys.sign(
+        { sid: `s-${userId}`, role },
+        { issuer: 'guardian-identity', audience: 'guardian', subject: userId, expiresInSec: 900 },
+      ),
     publish: async (type, data, subject) => {
       await bus.publish(type, data, { subject });
     },
@@ -120,5 +149,9 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
 }
 
 /** The events of a type about a user. */
-export const eventsOf = <T extends EventType>(h: BiometricsHarness, type: T, userId: string): GuardianEvent<T>[] =>
+export const eventsOf = <T extends EventType>(
+  h: BiometricsHarness,
+  type: T,
+  userId: string,
+): GuardianEvent<T>[] =>
   h.events.filter((e): e is GuardianEvent<T> => e.type === type && e.subject === userId);

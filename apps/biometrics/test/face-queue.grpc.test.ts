@@ -32,10 +32,15 @@ describe('FaceService under load', () => {
       expect(status0).toMatchObject({ inferenceWorkers: 1, queueCapacity: 1 });
 
       const calls = Array.from({ length: 8 }, () =>
-        h.client.detect({ image: { source: { $case: 'data', value: group } }, withAgeGender: true }, { accessToken }).then(
-          () => ({ ok: true as const }),
-          (error: unknown) => ({ ok: false as const, error }),
-        ),
+        h.client
+          .detect(
+            { image: { source: { $case: 'data', value: group } }, withAgeGender: true },
+            { accessToken },
+          )
+          .then(
+            () => ({ ok: true as const }),
+            (error: unknown) => ({ ok: false as const, error }),
+          ),
       );
       const outcomes = await Promise.all(calls);
       const refused = outcomes.filter((o) => !o.ok);
@@ -54,7 +59,10 @@ describe('FaceService under load', () => {
       expect(h.internals.pool.stats().rejectedQueueFull).toBe(refused.length);
 
       // and it still serves once the burst is over
-      const after = await h.client.detect({ image: { source: { $case: 'data', value: group } }, withAgeGender: false }, { accessToken });
+      const after = await h.client.detect(
+        { image: { source: { $case: 'data', value: group } }, withAgeGender: false },
+        { accessToken },
+      );
       expect(after.faces.length).toBe(fx.group.faces);
     });
   });

@@ -16,11 +16,16 @@ import { startBiometrics, type BiometricsHarness } from './face-harness.js';
 let r1: BiometricsHarness;
 let r2: BiometricsHarness | undefined;
 let fx: FixtureCatalogue;
-const photo = async (id: string) => ({ source: { $case: 'data' as const, value: await readFile(fx.people.find((p) => p.id === id)!.file) } });
+const photo = async (id: string) => ({
+  source: { $case: 'data' as const, value: await readFile(fx.people.find((p) => p.id === id)!.file) },
+});
 
 beforeAll(async () => {
   fx = await loadFixtures();
-  r1 = await startBiometrics({ BIOMETRICS_INFERENCE_WORKERS: '1', BIOMETRICS_TEMPLATE_KEY: randomBytes(32).toString('base64') });
+  r1 = await startBiometrics({
+    BIOMETRICS_INFERENCE_WORKERS: '1',
+    BIOMETRICS_TEMPLATE_KEY: randomBytes(32).toString('base64'),
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -32,7 +37,10 @@ describe('FaceService replicas', () => {
   describe('index', () => {
     it('is loaded at start and kept in sync with the other replica through events', async () => {
       const first = 'u-rep-first';
-      await r1.client.enroll({ userId: first, images: [await photo('s1-f0')] }, { accessToken: await r1.token(first) });
+      await r1.client.enroll(
+        { userId: first, images: [await photo('s1-f0')] },
+        { accessToken: await r1.token(first) },
+      );
 
       r2 = await startBiometrics({
         BIOMETRICS_INFERENCE_WORKERS: '1',
@@ -44,9 +52,15 @@ describe('FaceService replicas', () => {
       expect(r2.internals.index.has(first)).toBe(true);
 
       const second = 'u-rep-second';
-      await r1.client.enroll({ userId: second, images: [await photo('s3-f0')] }, { accessToken: await r1.token(second) });
+      await r1.client.enroll(
+        { userId: second, images: [await photo('s3-f0')] },
+        { accessToken: await r1.token(second) },
+      );
       await waitFor(() => r2!.internals.index.has(second), { what: 'enrollment seen by replica 2' });
-      const found = await r2.client.identify({ image: await photo('s3-f0'), topK: 1 }, { accessToken: await r2.token('u-admin', 'admin') });
+      const found = await r2.client.identify(
+        { image: await photo('s3-f0'), topK: 1 },
+        { accessToken: await r2.token('u-admin', 'admin') },
+      );
       expect(found.candidates.map((c) => c.userId)).toEqual([second]);
 
       await r1.client.deleteEnrollment({ userId: second }, { accessToken: await r1.token(second) });
@@ -81,7 +95,10 @@ describe('FaceService replicas', () => {
       expect(r1.internals.index.has(userId)).toBe(false);
 
       // enrolling again replaces it with a current-model template
-      const again = await r1.client.enroll({ userId, images: [await photo('s1-f0')] }, { accessToken: await r1.token(userId) });
+      const again = await r1.client.enroll(
+        { userId, images: [await photo('s1-f0')] },
+        { accessToken: await r1.token(userId) },
+      );
       expect(again.enrollment?.modelId).toBe('faceapi-1.7.15/facerecognitionnet');
       expect((await r1.client.verify({ userId, image: await photo('s1-f0') })).match).toBe(true);
     });

@@ -68,7 +68,12 @@ async function failure(promise: Promise<unknown>) {
   const cause = (error as DomainError).cause;
   if (!isServiceError(cause)) throw new Error('no gRPC status behind the error');
   const info = errorInfoOf(cause);
-  return { code: cause.code, reason: info?.reason, retryAfterMs: info?.retryAfterMs ?? 0, metadata: info?.metadata ?? {} };
+  return {
+    code: cause.code,
+    reason: info?.reason,
+    retryAfterMs: info?.retryAfterMs ?? 0,
+    metadata: info?.metadata ?? {},
+  };
 }
 
 const A = 's1-f0'; // people[0]; its variants are genuine pairs
@@ -96,7 +101,11 @@ describe('FaceService', () => {
         { accessToken: token },
       );
       expect(first.created).toBe(true);
-      expect(first.enrollment).toMatchObject({ userId, sampleCount: 3, modelId: 'faceapi-1.7.15/facerecognitionnet' });
+      expect(first.enrollment).toMatchObject({
+        userId,
+        sampleCount: 3,
+        modelId: 'faceapi-1.7.15/facerecognitionnet',
+      });
       expect(first.faces).toHaveLength(3);
       for (const r of first.faces) expect(r.width).toBeGreaterThan(40);
       expect(first.possibleDuplicateOf).toEqual([]);
@@ -127,25 +136,43 @@ describe('FaceService', () => {
       expect(keys).toEqual(expect.arrayContaining(['template', 'keyId', 'modelId', 'sampleCount']));
       expect(keys.some((k) => /image|photo|descriptor|embedding/i.test(k))).toBe(false);
       // 2 (header) + key id + 12 (iv) + 16 (tag) + 512 (128 float32)
-      expect((raw!.template as { buffer: Uint8Array }).buffer.length).toBe(2 + String(raw!.keyId).length + 12 + 16 + 512);
+      expect((raw!.template as { buffer: Uint8Array }).buffer.length).toBe(
+        2 + String(raw!.keyId).length + 12 + 16 + 512,
+      );
     });
 
     it('lets an admin enroll another user; refuses other users and anonymous callers', async () => {
-      const denied = await failure(h.client.enroll({ userId: 'u-victim', images: [img(person(C))] }, { accessToken: await h.token('u-mallory') }));
+      const denied = await failure(
+        h.client.enroll(
+          { userId: 'u-victim', images: [img(person(C))] },
+          { accessToken: await h.token('u-mallory') },
+        ),
+      );
       expect(denied).toMatchObject({ code: status.PERMISSION_DENIED, reason: 'PERMISSION_DENIED' });
       const anonymous = await failure(h.client.enroll({ userId: 'u-victim', images: [img(person(C))] }));
       expect(anonymous).toMatchObject({ code: status.UNAUTHENTICATED, reason: 'MISSING_TOKEN' });
-      const byAdmin = await h.client.enroll({ userId: 'u-victim', images: [img(person(C))] }, { accessToken: await h.token('u-admin', 'admin') });
+      const byAdmin = await h.client.enroll(
+        { userId: 'u-victim', images: [img(person(C))] },
+        { accessToken: await h.token('u-admin', 'admin') },
+      );
       expect(byAdmin.created).toBe(true);
-      const read = await failure(h.client.getEnrollment({ userId: 'u-victim' }, { accessToken: await h.token('u-mallory') }));
+      const read = await failure(
+        h.client.getEnrollment({ userId: 'u-victim' }, { accessToken: await h.token('u-mallory') }),
+      );
       expect(read.code).toBe(status.PERMISSION_DENIED);
     });
 
     it('reports a possible duplicate account when the face is already enrolled by someone else', async () => {
       const original = 'u-dup-original';
-      await h.client.enroll({ userId: original, images: [img(person(A))] }, { accessToken: await h.token(original) });
+      await h.client.enroll(
+        { userId: original, images: [img(person(A))] },
+        { accessToken: await h.token(original) },
+      );
       const second = 'u-dup-second';
-      const r = await h.client.enroll({ userId: second, images: [img(variant('webp'))] }, { accessToken: await h.token(second) });
+      const r = await h.client.enroll(
+        { userId: second, images: [img(variant('webp'))] },
+        { accessToken: await h.token(second) },
+      );
       expect(r.possibleDuplicateOf.map((c) => c.userId)).toContain(original);
       expect(r.possibleDuplicateOf.map((c) => c.userId)).not.toContain(second);
       const event = await waitFor(() => eventsOf(h, 'biometric.enrolled', second)[0]);
@@ -155,25 +182,59 @@ describe('FaceService', () => {
     it('answers each photo problem with its reason and the index of the photo', async () => {
       const userId = 'u-enroll-bad';
       const accessToken = await h.token(userId);
-      const enroll = (images: { data: Buffer }[]) => h.client.enroll({ userId, images: images.map(img) }, { accessToken });
+      const enroll = (images: { data: Buffer }[]) =>
+        h.client.enroll({ userId, images: images.map(img) }, { accessToken });
 
       expect(await failure(enroll([person(A), file(fx.group.file)]))).toMatchObject({
         code: status.FAILED_PRECONDITION,
         reason: 'MULTIPLE_FACES',
         metadata: expect.objectContaining({ imageIndex: '1' }),
       });
-      expect(await failure(enroll([file(fx.nonFace)]))).toMatchObject({ code: status.FAILED_PRECONDITION, reason: 'NO_FACE' });
-      expect(await failure(enroll([file(fx.randomBytes)]))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'UNSUPPORTED_FORMAT' });
-      expect(await failure(enroll([file(fx.truncatedJpeg)]))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'CORRUPT_IMAGE' });
-      expect(await failure(enroll([file(fx.tiny40)]))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'IMAGE_TOO_SMALL' });
-      expect(await failure(enroll([file(fx.wide4200)]))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'IMAGE_TOO_LARGE' });
-      expect(await failure(enroll([file(fx.bomb)]))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'IMAGE_TOO_LARGE' });
-      expect(await failure(enroll([file(fx.oversized)]))).toMatchObject({ code: status.OUT_OF_RANGE, reason: 'PAYLOAD_TOO_LARGE' });
-      expect(await failure(enroll([file(fx.smallFace)]))).toMatchObject({ code: status.FAILED_PRECONDITION, reason: 'FACE_TOO_SMALL' });
-      expect(await failure(enroll([]))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'SAMPLE_COUNT' });
-      expect(await failure(enroll(Array.from({ length: 6 }, () => person(A))))).toMatchObject({ reason: 'SAMPLE_COUNT' });
+      expect(await failure(enroll([file(fx.nonFace)]))).toMatchObject({
+        code: status.FAILED_PRECONDITION,
+        reason: 'NO_FACE',
+      });
+      expect(await failure(enroll([file(fx.randomBytes)]))).toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        reason: 'UNSUPPORTED_FORMAT',
+      });
+      expect(await failure(enroll([file(fx.truncatedJpeg)]))).toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        reason: 'CORRUPT_IMAGE',
+      });
+      expect(await failure(enroll([file(fx.tiny40)]))).toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        reason: 'IMAGE_TOO_SMALL',
+      });
+      expect(await failure(enroll([file(fx.wide4200)]))).toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        reason: 'IMAGE_TOO_LARGE',
+      });
+      expect(await failure(enroll([file(fx.bomb)]))).toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        reason: 'IMAGE_TOO_LARGE',
+      });
+      expect(await failure(enroll([file(fx.oversized)]))).toMatchObject({
+        code: status.OUT_OF_RANGE,
+        reason: 'PAYLOAD_TOO_LARGE',
+      });
+      expect(await failure(enroll([file(fx.smallFace)]))).toMatchObject({
+        code: status.FAILED_PRECONDITION,
+        reason: 'FACE_TOO_SMALL',
+      });
+      expect(await failure(enroll([]))).toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        reason: 'SAMPLE_COUNT',
+      });
+      expect(await failure(enroll(Array.from({ length: 6 }, () => person(A))))).toMatchObject({
+        reason: 'SAMPLE_COUNT',
+      });
       const mixed = await failure(enroll([person(A), variant('jpeg-q60'), person(B)]));
-      expect(mixed).toMatchObject({ code: status.FAILED_PRECONDITION, reason: 'INCONSISTENT_SAMPLES', metadata: expect.objectContaining({ sampleIndex: '2' }) });
+      expect(mixed).toMatchObject({
+        code: status.FAILED_PRECONDITION,
+        reason: 'INCONSISTENT_SAMPLES',
+        metadata: expect.objectContaining({ sampleIndex: '2' }),
+      });
       const got = await h.client.getEnrollment({ userId }, { accessToken });
       expect(got.enrolled).toBe(false);
     });
@@ -191,11 +252,18 @@ describe('FaceService', () => {
   describe('Verify', () => {
     const userId = 'u-verify';
     beforeAll(async () => {
-      await h.client.enroll({ userId, images: [img(person(A)), img(variant('jpeg-q60')), img(variant('resized'))] }, { accessToken: await h.token(userId) });
+      await h.client.enroll(
+        { userId, images: [img(person(A)), img(variant('jpeg-q60')), img(variant('resized'))] },
+        { accessToken: await h.token(userId) },
+      );
     });
 
     it('matches a genuine photo and returns a face assertion identity accepts', async () => {
-      const r = await h.client.verify({ userId, image: img(variant('flipped')), client: { ip: '203.0.113.10', userAgent: 'test-agent/1' } });
+      const r = await h.client.verify({
+        userId,
+        image: img(variant('flipped')),
+        client: { ip: '203.0.113.10', userAgent: 'test-agent/1' },
+      });
       expect(r.match).toBe(true);
       expect(r.distance).toBeLessThanOrEqual(r.threshold);
       expect(r.confidence).toBeGreaterThanOrEqual(r.thresholdConfidence);
@@ -204,27 +272,48 @@ describe('FaceService', () => {
 
       // what identity does: biometrics' JWKS from GetJwks (cached), EdDSA, issuer/audience, age <= 120 s
       const jwks = new CachedJwks(async () => ({ keys: (await h.client.getJwks({})).jwks!.keys as JWK[] }));
-      const payload = await verifyJwt(jwks, r.faceAssertion, { issuer: 'guardian-biometrics', audience: 'guardian-identity', maxTokenAgeSec: 120 });
+      const payload = await verifyJwt(jwks, r.faceAssertion, {
+        issuer: 'guardian-biometrics',
+        audience: 'guardian-identity',
+        maxTokenAgeSec: 120,
+      });
       expect(payload.sub).toBe(userId);
       expect(typeof payload.jti).toBe('string');
       expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(120);
       expect(r.faceAssertionExpiresAt!.getTime()).toBeGreaterThan(Date.now());
 
       const event = await waitFor(() => eventsOf(h, 'biometric.auth.succeeded', userId)[0]);
-      expect(event.data).toMatchObject({ userId, client: { ip: '203.0.113.10', userAgent: 'test-agent/1' }, assertionId: payload.jti });
+      expect(event.data).toMatchObject({
+        userId,
+        client: { ip: '203.0.113.10', userAgent: 'test-agent/1' },
+        assertionId: payload.jti,
+      });
     });
 
     it('matches the genuine variants and refuses other people at the default threshold', async () => {
       for (const kind of ['webp', 'png-alpha', 'exif-rotated', 'gif']) {
-        const r = await h.client.verify({ userId, image: img(variant(kind)), client: { ip: '203.0.113.11', userAgent: '' } });
+        const r = await h.client.verify({
+          userId,
+          image: img(variant(kind)),
+          client: { ip: '203.0.113.11', userAgent: '' },
+        });
         expect(r.match, `${kind}: distance ${r.distance}`).toBe(true);
       }
-      const other = await h.client.verify({ userId, image: img(person(B)), client: { ip: '203.0.113.12', userAgent: 'ua' } });
+      const other = await h.client.verify({
+        userId,
+        image: img(person(B)),
+        client: { ip: '203.0.113.12', userAgent: 'ua' },
+      });
       expect(other.match).toBe(false);
       expect(other.faceAssertion).toBe('');
       expect(other.distance).toBeGreaterThan(other.threshold);
       const failed = await waitFor(() => eventsOf(h, 'biometric.auth.failed', userId)[0]);
-      expect(failed.data).toMatchObject({ reason: 'NO_MATCH', attemptCount: 1, locked: false, client: { ip: '203.0.113.12', userAgent: 'ua' } });
+      expect(failed.data).toMatchObject({
+        reason: 'NO_MATCH',
+        attemptCount: 1,
+        locked: false,
+        client: { ip: '203.0.113.12', userAgent: 'ua' },
+      });
     });
 
     it('answers NOT_ENROLLED for a user without a template', async () => {
@@ -233,19 +322,39 @@ describe('FaceService', () => {
     });
 
     it('reports photo problems without counting them as failures', async () => {
-      const e = await failure(h.client.verify({ userId, image: img(file(fx.nonFace)), client: { ip: '203.0.113.13', userAgent: '' } }));
+      const e = await failure(
+        h.client.verify({
+          userId,
+          image: img(file(fx.nonFace)),
+          client: { ip: '203.0.113.13', userAgent: '' },
+        }),
+      );
       expect(e).toMatchObject({ code: status.FAILED_PRECONDITION, reason: 'NO_FACE' });
-      const event = await waitFor(() => eventsOf(h, 'biometric.auth.failed', userId).find((x) => x.data.reason === 'NO_FACE'));
+      const event = await waitFor(() =>
+        eventsOf(h, 'biometric.auth.failed', userId).find((x) => x.data.reason === 'NO_FACE'),
+      );
       expect(event.data.attemptCount).toBe(0);
     });
 
     it('locks the face channel after repeated failures, with the count in the events and retry advice', async () => {
       const target = 'u-locked';
-      await h.client.enroll({ userId: target, images: [img(person(C))] }, { accessToken: await h.token(target) });
-      const attempt = (who: { data: Buffer }) => h.client.verify({ userId: target, image: img(who), client: { ip: '198.51.100.7', userAgent: 'bot' } });
+      await h.client.enroll(
+        { userId: target, images: [img(person(C))] },
+        { accessToken: await h.token(target) },
+      );
+      const attempt = (who: { data: Buffer }) =>
+        h.client.verify({
+          userId: target,
+          image: img(who),
+          client: { ip: '198.51.100.7', userAgent: 'bot' },
+        });
       for (let i = 0; i < 3; i++) expect((await attempt(person(A))).match).toBe(false);
       const locked = await failure(attempt(person(C)));
-      expect(locked).toMatchObject({ code: status.RESOURCE_EXHAUSTED, reason: 'FACE_LOCKED', metadata: expect.objectContaining({ scope: 'user', failures: '3' }) });
+      expect(locked).toMatchObject({
+        code: status.RESOURCE_EXHAUSTED,
+        reason: 'FACE_LOCKED',
+        metadata: expect.objectContaining({ scope: 'user', failures: '3' }),
+      });
       expect(locked.retryAfterMs).toBeGreaterThan(500_000);
       const events = await waitFor(() => {
         const found = eventsOf(h, 'biometric.auth.failed', target);
@@ -260,17 +369,25 @@ describe('FaceService', () => {
   describe('Identify', () => {
     it('finds the enrolled user first, and says "not recognised" for a stranger (admin only)', async () => {
       const userId = 'u-identify';
-      await h.client.enroll({ userId, images: [img(person('s6-f0'))] }, { accessToken: await h.token(userId) });
+      await h.client.enroll(
+        { userId, images: [img(person('s6-f0'))] },
+        { accessToken: await h.token(userId) },
+      );
       const admin = await h.token('u-admin', 'admin');
       const found = await h.client.identify({ image: img(person('s6-f0')), topK: 3 }, { accessToken: admin });
       expect(found.recognised).toBe(true);
       expect(found.candidates[0]?.userId).toBe(userId);
       expect(found.candidates.length).toBeLessThanOrEqual(3);
 
-      const stranger = await h.client.identify({ image: img(person('s6-f2')), topK: 5 }, { accessToken: admin });
+      const stranger = await h.client.identify(
+        { image: img(person('s6-f2')), topK: 5 },
+        { accessToken: admin },
+      );
       expect(stranger).toMatchObject({ recognised: false, candidates: [] });
 
-      const denied = await failure(h.client.identify({ image: img(person('s6-f0')), topK: 0 }, { accessToken: await h.token(userId) }));
+      const denied = await failure(
+        h.client.identify({ image: img(person('s6-f0')), topK: 0 }, { accessToken: await h.token(userId) }),
+      );
       expect(denied.code).toBe(status.PERMISSION_DENIED);
     });
   });
@@ -278,7 +395,10 @@ describe('FaceService', () => {
   describe('Compare', () => {
     it('says same person for a re-encoded photo, with thresholds and both rectangles', async () => {
       const accessToken = await h.token('u-compare');
-      const same = await h.client.compare({ image1: img(person(A)), image2: img(variant('jpeg-q60')) }, { accessToken });
+      const same = await h.client.compare(
+        { image1: img(person(A)), image2: img(variant('jpeg-q60')) },
+        { accessToken },
+      );
       expect(same.samePerson).toBe(true);
       expect(same.confidence).toBeGreaterThan(same.thresholds!.fmr1e4);
       expect(same.thresholds!.fmr1e3).toBeLessThan(same.thresholds!.fmr1e4);
@@ -286,10 +406,17 @@ describe('FaceService', () => {
       expect(same.face1?.width).toBeGreaterThan(0);
       expect(same.face2?.width).toBeGreaterThan(0);
 
-      const different = await h.client.compare({ image1: img(person(A)), image2: img(person(B)) }, { accessToken });
+      const different = await h.client.compare(
+        { image1: img(person(A)), image2: img(person(B)) },
+        { accessToken },
+      );
       expect(different.samePerson).toBe(false);
       expect(different.confidence).toBeLessThan(different.thresholds!.fmr1e3);
-      expect(await failure(h.client.compare({ image1: img(person(A)), image2: img(file(fx.group.file)) }, { accessToken }))).toMatchObject({
+      expect(
+        await failure(
+          h.client.compare({ image1: img(person(A)), image2: img(file(fx.group.file)) }, { accessToken }),
+        ),
+      ).toMatchObject({
         reason: 'MULTIPLE_FACES',
         metadata: expect.objectContaining({ imageIndex: '1' }),
       });
@@ -299,7 +426,10 @@ describe('FaceService', () => {
   describe('Detect and AnalyzeExpressions', () => {
     it('finds every face with 68 landmarks, expressions and optional age/gender', async () => {
       const accessToken = await h.token('u-detect');
-      const r = await h.client.detect({ image: img(file(fx.group.file)), withAgeGender: true }, { accessToken });
+      const r = await h.client.detect(
+        { image: img(file(fx.group.file)), withAgeGender: true },
+        { accessToken },
+      );
       expect(r.faces.length).toBe(fx.group.faces);
       for (const f of r.faces) {
         expect(f.landmarks).toHaveLength(68);
@@ -311,14 +441,23 @@ describe('FaceService', () => {
       const plain = await h.client.detect({ image: img(person(A)), withAgeGender: false }, { accessToken });
       expect(plain.faces).toHaveLength(1);
       expect(plain.faces[0]!.age).toBeUndefined();
-      const none = await h.client.detect({ image: img(file(fx.nonFace)), withAgeGender: false }, { accessToken });
+      const none = await h.client.detect(
+        { image: img(file(fx.nonFace)), withAgeGender: false },
+        { accessToken },
+      );
       expect(none.faces).toEqual([]);
 
       const expr = await h.client.analyzeExpressions({ image: img(person(A)) }, { accessToken });
       expect(expr.faces).toHaveLength(1);
-      expect(['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised']).toContain(expr.faces[0]!.dominantExpression);
-      expect(await failure(h.client.analyzeExpressions({ image: img(file(fx.nonFace)) }, { accessToken }))).toMatchObject({ reason: 'NO_FACE' });
-      expect(await failure(h.client.detect({ image: img(person(A)), withAgeGender: false }))).toMatchObject({ code: status.UNAUTHENTICATED });
+      expect(['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised']).toContain(
+        expr.faces[0]!.dominantExpression,
+      );
+      expect(
+        await failure(h.client.analyzeExpressions({ image: img(file(fx.nonFace)) }, { accessToken })),
+      ).toMatchObject({ reason: 'NO_FACE' });
+      expect(await failure(h.client.detect({ image: img(person(A)), withAgeGender: false }))).toMatchObject({
+        code: status.UNAUTHENTICATED,
+      });
     });
   });
 
@@ -329,12 +468,17 @@ describe('FaceService', () => {
       await h.client.enroll({ userId, images: [img(person('s5-f1'))] }, { accessToken });
       expect(h.internals.index.has(userId)).toBe(true);
 
-      expect((await failure(h.client.deleteEnrollment({ userId }, { accessToken: await h.token('u-other') }))).code).toBe(status.PERMISSION_DENIED);
+      expect(
+        (await failure(h.client.deleteEnrollment({ userId }, { accessToken: await h.token('u-other') })))
+          .code,
+      ).toBe(status.PERMISSION_DENIED);
       expect(await h.client.deleteEnrollment({ userId }, { accessToken })).toEqual({ deleted: true });
       expect(await h.client.deleteEnrollment({ userId }, { accessToken })).toEqual({ deleted: false });
       expect(h.internals.index.has(userId)).toBe(false);
       expect(await h.client.getEnrollment({ userId }, { accessToken })).toMatchObject({ enrolled: false });
-      expect(await failure(h.client.verify({ userId, image: img(person('s5-f1')) }))).toMatchObject({ reason: 'NOT_ENROLLED' });
+      expect(await failure(h.client.verify({ userId, image: img(person('s5-f1')) }))).toMatchObject({
+        reason: 'NOT_ENROLLED',
+      });
 
       const removed = await waitFor(() => eventsOf(h, 'biometric.removed', userId)[0]);
       expect(removed.data.reason).toBe('user_request');
@@ -348,18 +492,34 @@ describe('FaceService', () => {
   describe('identity.user.deleted', () => {
     it("erases the deleted user's template and index row, once, whatever the redeliveries", async () => {
       const userId = 'u-gone';
-      await h.client.enroll({ userId, images: [img(person('s5-f2'))] }, { accessToken: await h.token(userId) });
+      await h.client.enroll(
+        { userId, images: [img(person('s5-f2'))] },
+        { accessToken: await h.token(userId) },
+      );
       await h.publish('identity.user.deleted', { userId, deletedBy: 'u-admin' }, userId);
       await waitFor(() => !h.internals.index.has(userId), { what: 'index row removed' });
       const admin = await h.token('u-admin', 'admin');
-      expect(await h.client.getEnrollment({ userId }, { accessToken: admin })).toMatchObject({ enrolled: false });
+      expect(await h.client.getEnrollment({ userId }, { accessToken: admin })).toMatchObject({
+        enrolled: false,
+      });
       const removed = await waitFor(() => eventsOf(h, 'biometric.removed', userId)[0]);
       expect(removed.data.reason).toBe('user_deleted');
 
       await h.publish('identity.user.deleted', { userId, deletedBy: 'u-admin' }, userId); // a second, distinct event
-      await h.publish('identity.user.updated', { userId: 'u-fence2', changedFields: [] } as never, 'u-fence2');
-      await waitFor(() => h.events.filter((e) => e.type === 'identity.user.deleted' && e.subject === userId).length === 2);
-      await waitFor(async () => (await h.internals.templates.model.collection.countDocuments({ 'pendingEvents.0': { $exists: true } })) === 0);
+      await h.publish(
+        'identity.user.updated',
+        { userId: 'u-fence2', changedFields: [] } as never,
+        'u-fence2',
+      );
+      await waitFor(
+        () => h.events.filter((e) => e.type === 'identity.user.deleted' && e.subject === userId).length === 2,
+      );
+      await waitFor(
+        async () =>
+          (await h.internals.templates.model.collection.countDocuments({
+            'pendingEvents.0': { $exists: true },
+          })) === 0,
+      );
       expect(eventsOf(h, 'biometric.removed', userId)).toHaveLength(1);
     });
   });
@@ -370,12 +530,27 @@ describe('FaceService', () => {
       // Another replica wrote the record and published the event: simulate by writing through this
       // replica's service and removing only the index row, then replaying the event.
       const start = h.internals.indexSync.applied;
-      await h.client.enroll({ userId, images: [img(person('s5-f3'))] }, { accessToken: await h.token(userId) });
+      await h.client.enroll(
+        { userId, images: [img(person('s5-f3'))] },
+        { accessToken: await h.token(userId) },
+      );
       await waitFor(() => h.internals.indexSync.applied > start, { what: 'own event applied' });
       h.internals.index.remove(userId);
       const before = h.internals.indexSync.applied;
-      await h.publish('biometric.enrolled', { userId, modelId: 'faceapi-1.7.15/facerecognitionnet', sampleCount: 1, updated: false, possibleDuplicateOf: [] }, userId);
-      await waitFor(() => h.internals.indexSync.applied > before && h.internals.index.has(userId), { what: 'index row restored' });
+      await h.publish(
+        'biometric.enrolled',
+        {
+          userId,
+          modelId: 'faceapi-1.7.15/facerecognitionnet',
+          sampleCount: 1,
+          updated: false,
+          possibleDuplicateOf: [],
+        },
+        userId,
+      );
+      await waitFor(() => h.internals.indexSync.applied > before && h.internals.index.has(userId), {
+        what: 'index row restored',
+      });
     });
   });
 });

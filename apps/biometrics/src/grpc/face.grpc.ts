@@ -1,6 +1,10 @@
 import type { KeyRing } from '@guardian/auth';
 import { implement, type CallContext, type HandlerDeps } from '@guardian/grpc-kit';
-import { FaceServiceService, type FaceServiceServer, type GetStatusResponse } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import {
+  FaceServiceService,
+  type FaceServiceServer,
+  type GetStatusResponse,
+} from '@guardian/proto/gen/guardian/biometrics/v1/face';
 import type { FaceVerifyService } from '../services/face-verify.service.js';
 import type { FaceService } from '../services/face.service.js';
 import { FMR_LEVELS } from '../services/matching.js';
@@ -39,9 +43,16 @@ export function faceGrpc(deps: FaceGrpcDeps) {
           const enrollment = await faces.getEnrollment(await ctx.auth(), req.userId);
           return enrollment ? { enrolled: true, enrollment: toEnrollment(enrollment) } : { enrolled: false };
         },
-        deleteEnrollment: async (req, ctx) => ({ deleted: await faces.deleteEnrollment(await ctx.auth(), req.userId, call(ctx)) }),
+        deleteEnrollment: async (req, ctx) => ({
+          deleted: await faces.deleteEnrollment(await ctx.auth(), req.userId, call(ctx)),
+        }),
         verify: async (req, ctx) => {
-          const r = await deps.verification.verify(req.userId, imageInput(req.image), clientFrom(req.client, ctx.peer), call(ctx));
+          const r = await deps.verification.verify(
+            req.userId,
+            imageInput(req.image),
+            clientFrom(req.client, ctx.peer),
+            call(ctx),
+          );
           return {
             match: r.match,
             distance: r.distance,
@@ -55,10 +66,20 @@ export function faceGrpc(deps: FaceGrpcDeps) {
         },
         identify: async (req, ctx) => {
           const r = await faces.identify(await ctx.auth(), imageInput(req.image), req.topK, call(ctx));
-          return { recognised: r.recognised, candidates: r.candidates.map(toCandidate), threshold: r.threshold, face: toRectangle(r.face) };
+          return {
+            recognised: r.recognised,
+            candidates: r.candidates.map(toCandidate),
+            threshold: r.threshold,
+            face: toRectangle(r.face),
+          };
         },
         compare: async (req, ctx) => {
-          const r = await faces.compare(await ctx.auth(), imageInput(req.image1), imageInput(req.image2), call(ctx));
+          const r = await faces.compare(
+            await ctx.auth(),
+            imageInput(req.image1),
+            imageInput(req.image2),
+            call(ctx),
+          );
           const [t3, t4, t5] = FMR_LEVELS.map((level) => r.thresholds[level]);
           return {
             samePerson: r.samePerson,
@@ -76,7 +97,11 @@ export function faceGrpc(deps: FaceGrpcDeps) {
         analyzeExpressions: async (req, ctx) => {
           const found = await faces.analyzeExpressions(await ctx.auth(), imageInput(req.image), call(ctx));
           return {
-            faces: found.map((f) => ({ rectangle: toRectangle(f.box), expressions: { ...f.expressions }, dominantExpression: f.dominantExpression })),
+            faces: found.map((f) => ({
+              rectangle: toRectangle(f.box),
+              expressions: { ...f.expressions },
+              dominantExpression: f.dominantExpression,
+            })),
           };
         },
         getStatus: async () => deps.status(),

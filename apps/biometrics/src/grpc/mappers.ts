@@ -48,7 +48,11 @@ export const toEnrollment = (e: Enrollment): EnrollmentMessage => ({
   updatedAt: e.updatedAt,
 });
 
-export const toCandidate = (hit: IndexHit): Candidate => ({ userId: hit.userId, distance: hit.distance, confidence: hit.confidence });
+export const toCandidate = (hit: IndexHit): Candidate => ({
+  userId: hit.userId,
+  distance: hit.distance,
+  confidence: hit.confidence,
+});
 
 export const toExpressions = (e: Record<Expression, number>): Expressions => ({ ...e });
 

@@ -39,22 +39,36 @@ attemptSchema.index({ ip: 1, at: -1 });
 export type FaceAttemptModel = Model<FaceAttemptRecord>;
 
 export const faceAttemptModel = (connection: Connection): FaceAttemptModel =>
-  (connection.models.FaceAttempt as FaceAttemptModel | undefined) ?? connection.model<FaceAttemptRecord>('FaceAttempt', attemptSchema);
+  (connection.models.FaceAttempt as FaceAttemptModel | undefined) ??
+  connection.model<FaceAttemptRecord>('FaceAttempt', attemptSchema);
 
 export class FaceAttemptRepository {
   constructor(readonly model: FaceAttemptModel) {}
 
-  async record(attempt: Omit<FaceAttemptRecord, 'pendingEvents'>, events: PendingEvent[] = []): Promise<void> {
+  async record(
+    attempt: Omit<FaceAttemptRecord, 'pendingEvents'>,
+    events: PendingEvent[] = [],
+  ): Promise<void> {
     await this.model.create({ ...attempt, pendingEvents: events });
   }
 
   /** The user's recent attempts since `since` (newest first, bounded). */
   forUser(userId: string, since: Date, limit = 200): Promise<AttemptRecord[]> {
-    return this.model.find({ userId, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 }).sort({ at: -1 }).limit(limit).lean<AttemptRecord[]>().exec();
+    return this.model
+      .find({ userId, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 })
+      .sort({ at: -1 })
+      .limit(limit)
+      .lean<AttemptRecord[]>()
+      .exec();
   }
 
   forIp(ip: string, since: Date, limit = 500): Promise<AttemptRecord[]> {
     if (!ip) return Promise.resolve([]);
-    return this.model.find({ ip, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 }).sort({ at: -1 }).limit(limit).lean<AttemptRecord[]>().exec();
+    return this.model
+      .find({ ip, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 })
+      .sort({ at: -1 })
+      .limit(limit)
+      .lean<AttemptRecord[]>()
+      .exec();
   }
 }

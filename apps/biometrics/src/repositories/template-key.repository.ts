@@ -27,12 +27,17 @@ export async function loadTemplateKeys(options: {
     current = await devKey(options.devFile, options.onDevKey);
   }
   const retired = options.retiredJson
-    ? Object.entries(JSON.parse(options.retiredJson) as Record<string, string>).map(([id, b64]) => parseTemplateKey(b64, id))
+    ? Object.entries(JSON.parse(options.retiredJson) as Record<string, string>).map(([id, b64]) =>
+        parseTemplateKey(b64, id),
+      )
     : [];
   return { current, all: [current, ...retired.filter((k) => k.id !== current.id)] };
 }
 
-async function devKey(file: string, onDevKey?: (file: string, created: boolean) => void): Promise<TemplateKey> {
+async function devKey(
+  file: string,
+  onDevKey?: (file: string, created: boolean) => void,
+): Promise<TemplateKey> {
   try {
     const stored = JSON.parse(await readFile(file, 'utf8')) as { id: string; key: string };
     onDevKey?.(file, false);

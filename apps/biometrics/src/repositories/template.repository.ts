@@ -51,7 +51,12 @@ const templateSchema = new Schema<TemplateRecord>(
     keyId: { type: String },
     faceBox: { type: { x: Number, y: Number, width: Number, height: Number }, _id: false },
     quality: {
-      type: { minDetectionScore: Number, meanDetectionScore: Number, minFaceSizePx: Number, maxPairDistance: Number },
+      type: {
+        minDetectionScore: Number,
+        meanDetectionScore: Number,
+        minFaceSizePx: Number,
+        maxPairDistance: Number,
+      },
       _id: false,
     },
     rev: { type: Number, required: true },
@@ -67,9 +72,11 @@ templateSchema.index({ modelId: 1 });
 export type TemplateModel = Model<TemplateRecord>;
 
 export const templateModel = (connection: Connection): TemplateModel =>
-  (connection.models.FaceTemplate as TemplateModel | undefined) ?? connection.model<TemplateRecord>('FaceTemplate', templateSchema);
+  (connection.models.FaceTemplate as TemplateModel | undefined) ??
+  connection.model<TemplateRecord>('FaceTemplate', templateSchema);
 
-const isEnrolled = (record: TemplateRecord | null): record is EnrolledRecord => !!record?.template && !!record.keyId;
+const isEnrolled = (record: TemplateRecord | null): record is EnrolledRecord =>
+  !!record?.template && !!record.keyId;
 
 const toBuffer = (value: unknown): Buffer => {
   if (Buffer.isBuffer(value)) return value;
@@ -138,7 +145,12 @@ export class TemplateRepository {
    * Creates or replaces the template, with the event that announces it, in one write. `previous` is
    * the record read before (its `rev` guards against a concurrent enrollment: ENROLLMENT_CONFLICT).
    */
-  async save(previous: TemplateRecord | null, data: SaveTemplate, event: PendingEvent, now = new Date()): Promise<TemplateRecord> {
+  async save(
+    previous: TemplateRecord | null,
+    data: SaveTemplate,
+    event: PendingEvent,
+    now = new Date(),
+  ): Promise<TemplateRecord> {
     const fields = {
       modelId: data.modelId,
       sampleCount: data.sampleCount,
@@ -151,7 +163,13 @@ export class TemplateRepository {
     };
     if (!previous) {
       try {
-        await this.model.create({ _id: data.userId, ...fields, rev: 1, createdAt: now, pendingEvents: [event] });
+        await this.model.create({
+          _id: data.userId,
+          ...fields,
+          rev: 1,
+          createdAt: now,
+          pendingEvents: [event],
+        });
       } catch (error) {
         if ((error as { code?: number }).code === 11000) throw enrollmentConflict();
         throw error;
@@ -235,4 +253,5 @@ const LOST_UPDATE_RETRIES = 5;
 /** How long a write waits for the relay to publish a document's pending events. */
 const QUIET_WAIT_MS = 3_000;
 
-const enrollmentConflict = () => conflict('ENROLLMENT_CONFLICT', 'the enrollment changed while this one was being saved; retry');
+const enrollmentConflict = () =>
+  conflict('ENROLLMENT_CONFLICT', 'the enrollment changed while this one was being saved; retry');

@@ -11,7 +11,12 @@
 import type { EnrolledRecord, TemplateRepository } from '../repositories/template.repository.js';
 import type { TemplateKeys } from '../repositories/template-key.repository.js';
 import type { FaceIndex } from './face-index.js';
-import { decryptTemplate, encryptTemplate, packEncryptedTemplate, unpackEncryptedTemplate } from './template-crypto.js';
+import {
+  decryptTemplate,
+  encryptTemplate,
+  packEncryptedTemplate,
+  unpackEncryptedTemplate,
+} from './template-crypto.js';
 
 /** Encrypts and decrypts templates with the configured keys, bound to user and model. */
 export class TemplateVault {
@@ -23,7 +28,11 @@ export class TemplateVault {
   }
 
   open(record: Pick<EnrolledRecord, '_id' | 'modelId' | 'template'>): Float32Array {
-    return decryptTemplate(unpackEncryptedTemplate(record.template), { userId: record._id, modelId: record.modelId }, this.keys.all);
+    return decryptTemplate(
+      unpackEncryptedTemplate(record.template),
+      { userId: record._id, modelId: record.modelId },
+      this.keys.all,
+    );
   }
 }
 
@@ -53,22 +62,37 @@ export class FaceIndexSync {
         loaded++;
       } catch (error) {
         failed++;
-        this.logger.warn({ userId: record._id, err: (error as Error).message }, 'template could not be loaded into the index');
+        this.logger.warn(
+          { userId: record._id, err: (error as Error).message },
+          'template could not be loaded into the index',
+        );
       }
     }
     const otherModels = await this.templates.countOtherModels(this.index.modelId);
     this.logger.info(
-      { loaded, failed, otherModels, modelId: this.index.modelId, ms: Math.round(performance.now() - started), mode: this.index.mode },
+      {
+        loaded,
+        failed,
+        otherModels,
+        modelId: this.index.modelId,
+        ms: Math.round(performance.now() - started),
+        mode: this.index.mode,
+      },
       'face index loaded',
     );
-    if (otherModels > 0) this.logger.warn({ otherModels }, 'templates of another model are not searchable: those users must re-enroll');
+    if (otherModels > 0)
+      this.logger.warn(
+        { otherModels },
+        'templates of another model are not searchable: those users must re-enroll',
+      );
     return loaded;
   }
 
   /** Makes the user's row match the stored record (upsert, or remove when erased or of another model). */
   async syncUser(userId: string): Promise<'upserted' | 'removed' | 'absent'> {
     const record = await this.templates.findEnrolled(userId);
-    if (!record || record.modelId !== this.index.modelId) return this.index.remove(userId) ? 'removed' : 'absent';
+    if (!record || record.modelId !== this.index.modelId)
+      return this.index.remove(userId) ? 'removed' : 'absent';
     const vector = this.vault.open(record);
     this.index.upsert(userId, vector, record.modelId);
     vector.fill(0);

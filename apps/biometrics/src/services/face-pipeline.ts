@@ -76,9 +76,15 @@ export class FacePipeline {
   }
 
   /** Exactly one face passing the quality gates, with its descriptor. */
-  async singleFace(input: ImageInput | undefined, op: FaceOperation, ctx: RunContext, imageIndex?: number): Promise<SingleFace> {
+  async singleFace(
+    input: ImageInput | undefined,
+    op: FaceOperation,
+    ctx: RunContext,
+    imageIndex?: number,
+  ): Promise<SingleFace> {
     try {
-      if (input === undefined || input.length === 0) throw new DomainError('invalid', 'IMAGE_REQUIRED', 'an image is required');
+      if (input === undefined || input.length === 0)
+        throw new DomainError('invalid', 'IMAGE_REQUIRED', 'an image is required');
       const image = await decodeImage(input, this.options.intake);
       const result = await this.pool.describe({ image, ...this.detection(op) }, this.run(ctx));
       const face: DescribedFace = requireSingleFace(result);
@@ -89,12 +95,22 @@ export class FacePipeline {
   }
 
   /** Every face with landmarks, expressions (and age/gender when asked). `required`: NO_FACE when none. */
-  async analyze(input: ImageInput | undefined, ctx: RunContext, options: { withAgeGender?: boolean; required?: boolean } = {}): Promise<AnalyzedImage> {
-    if (input === undefined || input.length === 0) throw new DomainError('invalid', 'IMAGE_REQUIRED', 'an image is required');
+  async analyze(
+    input: ImageInput | undefined,
+    ctx: RunContext,
+    options: { withAgeGender?: boolean; required?: boolean } = {},
+  ): Promise<AnalyzedImage> {
+    if (input === undefined || input.length === 0)
+      throw new DomainError('invalid', 'IMAGE_REQUIRED', 'an image is required');
     const image = await decodeImage(input, this.options.intake);
     const { originalWidth: width, originalHeight: height } = image;
-    const result = await this.pool.analyze({ image, ...this.detection('detect'), withAgeGender: options.withAgeGender ?? false }, this.run(ctx));
-    const faces = options.required ? requireFaces(result, { minFaceSize: 1, minWorkingFaceSize: 1, minQualityScore: 0 }) : result.faces;
+    const result = await this.pool.analyze(
+      { image, ...this.detection('detect'), withAgeGender: options.withAgeGender ?? false },
+      this.run(ctx),
+    );
+    const faces = options.required
+      ? requireFaces(result, { minFaceSize: 1, minWorkingFaceSize: 1, minQualityScore: 0 })
+      : result.faces;
     return { faces, width, height };
   }
 }

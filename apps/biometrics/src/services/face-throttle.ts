@@ -62,10 +62,14 @@ export type ThrottleState =
   | { state: 'open'; failures: number }
   | { state: 'delayed' | 'locked'; failures: number; until: Date; retryAfterMs: number };
 
-const grow = (base: number, max: number, exponent: number) => Math.min(max, base * 2 ** Math.min(Math.max(0, exponent), 30));
+const grow = (base: number, max: number, exponent: number) =>
+  Math.min(max, base * 2 ** Math.min(Math.max(0, exponent), 30));
 
 /** Counted failures in the current chain and the time of the last one. Records may come in any order. */
-export function failureChain(records: readonly AttemptRecord[], policy: ThrottlePolicy): { failures: number; lastFailureAt?: Date } {
+export function failureChain(
+  records: readonly AttemptRecord[],
+  policy: ThrottlePolicy,
+): { failures: number; lastFailureAt?: Date } {
   const sorted = records
     .filter((r) => r.outcome === 'success' || r.outcome === 'failure')
     .sort((a, b) => a.at.getTime() - b.at.getTime());
@@ -87,7 +91,12 @@ export function failureChain(records: readonly AttemptRecord[], policy: Throttle
 }
 
 /** The throttle state after `failures` counted failures, the last at `lastFailureAt`. */
-export function stateAfter(failures: number, lastFailureAt: Date | undefined, policy: ThrottlePolicy, now: Date): ThrottleState {
+export function stateAfter(
+  failures: number,
+  lastFailureAt: Date | undefined,
+  policy: ThrottlePolicy,
+  now: Date,
+): ThrottleState {
   if (!lastFailureAt || failures < policy.delayAfter) return { state: 'open', failures };
   if (now.getTime() - lastFailureAt.getTime() > policy.resetAfterMs) return { state: 'open', failures: 0 };
   const locked = failures >= policy.lockAfter;
@@ -101,7 +110,11 @@ export function stateAfter(failures: number, lastFailureAt: Date | undefined, po
 }
 
 /** The state of one key (user or IP) from its recent attempts. */
-export function throttleState(records: readonly AttemptRecord[], policy: ThrottlePolicy, now: Date): ThrottleState {
+export function throttleState(
+  records: readonly AttemptRecord[],
+  policy: ThrottlePolicy,
+  now: Date,
+): ThrottleState {
   const { failures, lastFailureAt } = failureChain(records, policy);
   return stateAfter(failures, lastFailureAt, policy, now);
 }
@@ -110,14 +123,24 @@ export function throttleState(records: readonly AttemptRecord[], policy: Throttl
 export function refusal(scope: 'user' | 'ip', state: Extract<ThrottleState, { until: Date }>): DomainError {
   const metadata = { scope, failures: String(state.failures), until: state.until.toISOString() };
   return state.state === 'locked'
-    ? new DomainError('rate_limited', 'FACE_LOCKED', 'face verification is locked after repeated failures; try again later', {
-        retryAfterMs: state.retryAfterMs,
-        metadata,
-      })
-    : new DomainError('rate_limited', 'TOO_MANY_ATTEMPTS', 'too many failed face verifications; wait before trying again', {
-        retryAfterMs: state.retryAfterMs,
-        metadata,
-      });
+    ? new DomainError(
+        'rate_limited',
+        'FACE_LOCKED',
+        'face verification is locked after repeated failures; try again later',
+        {
+          retryAfterMs: state.retryAfterMs,
+          metadata,
+        },
+      )
+    : new DomainError(
+        'rate_limited',
+        'TOO_MANY_ATTEMPTS',
+        'too many failed face verifications; wait before trying again',
+        {
+          retryAfterMs: state.retryAfterMs,
+          metadata,
+        },
+      );
 }
 
 /** Which scope refuses, if any: a lock beats a delay, then the longer wait wins. */
@@ -127,7 +150,11 @@ export function checkThrottle(user: ThrottleState, ip: ThrottleState): DomainErr
   if (user.state !== 'open') refusing.push({ scope: 'user', state: user });
   if (ip.state !== 'open') refusing.push({ scope: 'ip', state: ip });
   refusing.sort((a, b) =>
-    a.state.state === b.state.state ? b.state.retryAfterMs - a.state.retryAfterMs : a.state.state === 'locked' ? -1 : 1,
+    a.state.state === b.state.state
+      ? b.state.retryAfterMs - a.state.retryAfterMs
+      : a.state.state === 'locked'
+        ? -1
+        : 1,
   );
   const first = refusing[0];
   return first ? refusal(first.scope, first.state) : undefined;

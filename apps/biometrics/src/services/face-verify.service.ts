@@ -16,7 +16,13 @@ import type { TemplateVault } from './face-index-sync.js';
 import type { FacePipeline, ImageInput } from './face-pipeline.js';
 import type { CallInfo } from './face.service.js';
 import { EVENT_SOURCE } from './face.service.js';
-import { afterFailure, checkThrottle, throttleState, type AttemptOutcome, type ThrottlePolicy } from './face-throttle.js';
+import {
+  afterFailure,
+  checkThrottle,
+  throttleState,
+  type AttemptOutcome,
+  type ThrottlePolicy,
+} from './face-throttle.js';
 import { verify, DEFAULT_VERIFY_THRESHOLD, type VerifyResult } from './matching.js';
 import { assertSameModel } from './template.js';
 
@@ -69,7 +75,12 @@ export class FaceVerifyService {
     return this.deps.now?.() ?? new Date();
   }
 
-  async verify(userId: string, image: ImageInput | undefined, client: ClientContext, call: CallInfo): Promise<FaceVerifyResult> {
+  async verify(
+    userId: string,
+    image: ImageInput | undefined,
+    client: ClientContext,
+    call: CallInfo,
+  ): Promise<FaceVerifyResult> {
     requireUserId(userId);
     const { attempts, policies, templates, pipeline, vault, modelId } = this.deps;
     const now = this.now();
@@ -78,15 +89,23 @@ export class FaceVerifyService {
       attempts.forIp(client.ip, new Date(now.getTime() - policies.ip.resetAfterMs)),
       templates.findEnrolled(userId),
     ]);
-    const refused = checkThrottle(throttleState(userRecords, policies.user, now), throttleState(ipRecords, policies.ip, now));
+    const refused = checkThrottle(
+      throttleState(userRecords, policies.user, now),
+      throttleState(ipRecords, policies.ip, now),
+    );
     if (refused) {
       await this.record(userId, client, 'blocked', refused.reason, now);
       throw refused;
     }
 
-    const failure = async (reason: string, distance = 0): Promise<{ failures: number; locked: boolean; retryAfterMs: number }> => {
+    const failure = async (
+      reason: string,
+      distance = 0,
+    ): Promise<{ failures: number; locked: boolean; retryAfterMs: number }> => {
       const user = afterFailure(userRecords, policies.user, now);
-      const ip = client.ip ? afterFailure(ipRecords, policies.ip, now) : { failures: 0, locked: false, retryAfterMs: 0 };
+      const ip = client.ip
+        ? afterFailure(ipRecords, policies.ip, now)
+        : { failures: 0, locked: false, retryAfterMs: 0 };
       const locked = user.locked || ip.locked;
       const retryAfterMs = Math.max(user.locked ? user.retryAfterMs : 0, ip.locked ? ip.retryAfterMs : 0);
       await this.record(userId, client, 'failure', reason, now, distance, [
@@ -111,9 +130,14 @@ export class FaceVerifyService {
     try {
       assertSameModel(record.modelId, modelId);
     } catch {
-      throw new DomainError('unprocessable', 'REENROLLMENT_REQUIRED', 'the face template was made by an older model; enroll again', {
-        metadata: { templateModel: record.modelId, currentModel: modelId },
-      });
+      throw new DomainError(
+        'unprocessable',
+        'REENROLLMENT_REQUIRED',
+        'the face template was made by an older model; enroll again',
+        {
+          metadata: { templateModel: record.modelId, currentModel: modelId },
+        },
+      );
     }
 
     let probe;
@@ -122,14 +146,27 @@ export class FaceVerifyService {
     } catch (error) {
       if (isDomainError(error) && REJECTED_PHOTO.has(error.reason)) {
         await this.record(userId, client, 'rejected', error.reason, now, undefined, [
-          this.event('biometric.auth.failed', userId, call, { userId, reason: error.reason, distance: 0, attemptCount: 0, ipAttemptCount: 0, locked: false, retryAfterMs: 0, client }),
+          this.event('biometric.auth.failed', userId, call, {
+            userId,
+            reason: error.reason,
+            distance: 0,
+            attemptCount: 0,
+            ipAttemptCount: 0,
+            locked: false,
+            retryAfterMs: 0,
+            client,
+          }),
         ]);
       }
       throw error;
     }
 
     const template = vault.open(record);
-    const result = verify({ vector: template, modelId: record.modelId }, { vector: probe.descriptor, modelId }, DEFAULT_VERIFY_THRESHOLD);
+    const result = verify(
+      { vector: template, modelId: record.modelId },
+      { vector: probe.descriptor, modelId },
+      DEFAULT_VERIFY_THRESHOLD,
+    );
     template.fill(0);
 
     if (!result.match) {
@@ -141,7 +178,13 @@ export class FaceVerifyService {
     const jti = randomUUID();
     const token = await this.deps.assertionKeys.sign(
       { confidence: Math.round(result.confidence * 1000) / 1000, amr: ['face'] },
-      { issuer: FACE_ASSERTION_ISSUER, audience: FACE_ASSERTION_AUDIENCE, subject: userId, expiresInSec: this.deps.assertionTtlSec, jti },
+      {
+        issuer: FACE_ASSERTION_ISSUER,
+        audience: FACE_ASSERTION_AUDIENCE,
+        subject: userId,
+        expiresInSec: this.deps.assertionTtlSec,
+        jti,
+      },
     );
     const expiresAt = new Date(Date.now() + this.deps.assertionTtlSec * 1000);
     await this.record(userId, client, 'success', 'MATCH', now, result.distance, [
@@ -163,7 +206,11 @@ export class FaceVerifyService {
     call: CallInfo,
     data: Parameters<typeof pendingEvent<T>>[1],
   ): PendingEvent {
-    return pendingEvent(type, data, { source: EVENT_SOURCE, subject: userId, ...(call.requestId ? { requestId: call.requestId } : {}) });
+    return pendingEvent(type, data, {
+      source: EVENT_SOURCE,
+      subject: userId,
+      ...(call.requestId ? { requestId: call.requestId } : {}),
+    });
   }
 
   private async record(
@@ -176,7 +223,16 @@ export class FaceVerifyService {
     events: PendingEvent[] = [],
   ): Promise<void> {
     await this.deps.attempts.record(
-      { _id: randomUUID(), userId, ip: client.ip, userAgent: client.userAgent, outcome, reason, at, ...(distance === undefined ? {} : { distance }) },
+      {
+        _id: randomUUID(),
+        userId,
+        ip: client.ip,
+        userAgent: client.userAgent,
+        outcome,
+        reason,
+        at,
+        ...(distance === undefined ? {} : { distance }),
+      },
       events,
     );
     if (events.length > 0) this.deps.kick();

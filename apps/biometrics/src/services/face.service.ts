@@ -79,31 +79,55 @@ export class FaceService {
   constructor(private readonly deps: FaceServiceDeps) {}
 
   /** Creates or replaces the user's template. Emits biometric.enrolled (with possible duplicates). */
-  async enroll(actor: AccessClaims, userId: string, images: readonly ImageInput[], call: CallInfo): Promise<EnrollResult> {
+  async enroll(
+    actor: AccessClaims,
+    userId: string,
+    images: readonly ImageInput[],
+    call: CallInfo,
+  ): Promise<EnrollResult> {
     requireUserId(userId);
     requireSelfOrAdmin(actor, userId);
     if (images.length < MIN_SAMPLES || images.length > MAX_SAMPLES) {
-      throw invalid('SAMPLE_COUNT', `enrollment takes ${MIN_SAMPLES}..${MAX_SAMPLES} images, got ${images.length}`, {
-        min: String(MIN_SAMPLES),
-        max: String(MAX_SAMPLES),
-        got: String(images.length),
-      });
+      throw invalid(
+        'SAMPLE_COUNT',
+        `enrollment takes ${MIN_SAMPLES}..${MAX_SAMPLES} images, got ${images.length}`,
+        {
+          min: String(MIN_SAMPLES),
+          max: String(MAX_SAMPLES),
+          got: String(images.length),
+        },
+      );
     }
     const { pipeline, templates, index, vault, modelId } = this.deps;
     const faces = await Promise.all(images.map((image, i) => pipeline.singleFace(image, 'enroll', call, i)));
     const template = buildTemplate(
-      faces.map((f) => ({ descriptor: f.descriptor, detectionScore: f.score, faceSizePx: Math.max(f.box.width, f.box.height) })),
+      faces.map((f) => ({
+        descriptor: f.descriptor,
+        detectionScore: f.score,
+        faceSizePx: Math.max(f.box.width, f.box.height),
+      })),
       { modelId },
     );
-    const duplicates = index.size > 0 ? index.search(template.vector, 5, DEFAULT_IDENTIFY_THRESHOLD, { excludeUserId: userId, modelId }) : [];
+    const duplicates =
+      index.size > 0
+        ? index.search(template.vector, 5, DEFAULT_IDENTIFY_THRESHOLD, { excludeUserId: userId, modelId })
+        : [];
 
     const previous = await templates.find(userId);
     const created = !previous?.template;
     const sealed = vault.seal(userId, modelId, template.vector);
-    const largest = faces.reduce((a, b) => (b.box.width * b.box.height > a.box.width * a.box.height ? b : a)).box;
+    const largest = faces.reduce((a, b) =>
+      b.box.width * b.box.height > a.box.width * a.box.height ? b : a,
+    ).box;
     const event = pendingEvent(
       'biometric.enrolled',
-      { userId, modelId, sampleCount: template.sampleCount, updated: !created, possibleDuplicateOf: duplicates.map((d) => d.userId) },
+      {
+        userId,
+        modelId,
+        sampleCount: template.sampleCount,
+        updated: !created,
+        possibleDuplicateOf: duplicates.map((d) => d.userId),
+      },
       { source: EVENT_SOURCE, subject: userId, ...(call.requestId ? { requestId: call.requestId } : {}) },
     );
     const saved = await templates.save(
@@ -126,7 +150,12 @@ export class FaceService {
     index.upsert(userId, template.vector, modelId);
     template.vector.fill(0);
     this.deps.kick();
-    return { created, enrollment: toEnrollment(saved), faces: faces.map((f) => f.box), possibleDuplicateOf: duplicates };
+    return {
+      created,
+      enrollment: toEnrollment(saved),
+      faces: faces.map((f) => f.box),
+      possibleDuplicateOf: duplicates,
+    };
   }
 
   async getEnrollment(actor: AccessClaims, userId: string): Promise<Enrollment | undefined> {
@@ -145,8 +174,16 @@ export class FaceService {
   }
 
   /** Erasure for any reason (also `identity.user.deleted`); idempotent. */
-  async erase(userId: string, reason: 'user_request' | 'admin' | 'user_deleted', requestId?: string): Promise<boolean> {
-    const event = pendingEvent('biometric.removed', { userId, reason }, { source: EVENT_SOURCE, subject: userId, ...(requestId ? { requestId } : {}) });
+  async erase(
+    userId: string,
+    reason: 'user_request' | 'admin' | 'user_deleted',
+    requestId?: string,
+  ): Promise<boolean> {
+    const event = pendingEvent(
+      'biometric.removed',
+      { userId, reason },
+      { source: EVENT_SOURCE, subject: userId, ...(requestId ? { requestId } : {}) },
+    );
     const erased = await this.deps.templates.erase(userId, event);
     this.deps.index.remove(userId);
     if (erased) this.deps.kick();
@@ -154,19 +191,39 @@ export class FaceService {
   }
 
   /** 1:N search (admin): the nearest enrolled users within the identify threshold. */
-  async identify(actor: AccessClaims, image: ImageInput | undefined, topK: number, call: CallInfo): Promise<IdentifyResult> {
+  async identify(
+    actor: AccessClaims,
+    image: ImageInput | undefined,
+    topK: number,
+    call: CallInfo,
+  ): Promise<IdentifyResult> {
     requireAdmin(actor);
     const k = topK === 0 ? 5 : topK;
     if (!Number.isInteger(k) || k < 1 || k > 50) throw invalid('BAD_TOP_K', 'top_k must be 1..50');
     const face = await this.deps.pipeline.singleFace(image, 'identify', call);
-    const candidates = this.deps.index.search(face.descriptor, k, DEFAULT_IDENTIFY_THRESHOLD, { modelId: this.deps.modelId });
-    return { recognised: candidates.length > 0, candidates, threshold: DEFAULT_IDENTIFY_THRESHOLD, face: face.box };
+    const candidates = this.deps.index.search(face.descriptor, k, DEFAULT_IDENTIFY_THRESHOLD, {
+      modelId: this.deps.modelId,
+    });
+    return {
+      recognised: candidates.length > 0,
+      candidates,
+      threshold: DEFAULT_IDENTIFY_THRESHOLD,
+      face: face.box,
+    };
   }
 
   /** Are the single faces of two photos the same person? (any signed-in caller) */
-  async compare(_actor: AccessClaims, image1: ImageInput | undefined, image2: ImageInput | undefined, call: CallInfo): Promise<CompareFacesResult> {
+  async compare(
+    _actor: AccessClaims,
+    image1: ImageInput | undefined,
+    image2: ImageInput | undefined,
+    call: CallInfo,
+  ): Promise<CompareFacesResult> {
     const { pipeline, modelId } = this.deps;
-    const [a, b] = await Promise.all([pipeline.singleFace(image1, 'compare', call, 0), pipeline.singleFace(image2, 'compare', call, 1)]);
+    const [a, b] = await Promise.all([
+      pipeline.singleFace(image1, 'compare', call, 0),
+      pipeline.singleFace(image2, 'compare', call, 1),
+    ]);
     const result = compare({ vector: a.descriptor, modelId }, { vector: b.descriptor, modelId });
     return { ...result, face1: a.box, face2: b.box };
   }
@@ -174,11 +231,21 @@ export class FaceService {
   /** Every face in the photo (none is not an error). */
   async detect(_actor: AccessClaims, image: ImageInput | undefined, withAgeGender: boolean, call: CallInfo) {
     const result = await this.deps.pipeline.analyze(image, call, { withAgeGender });
-    return { ...result, faces: result.faces.map((f): DetectedFaceView => ({ ...f, dominantExpression: dominantExpression(f.expressions) })) };
+    return {
+      ...result,
+      faces: result.faces.map((f): DetectedFaceView => ({
+        ...f,
+        dominantExpression: dominantExpression(f.expressions),
+      })),
+    };
   }
 
   /** Expressions of every face in the photo; NO_FACE when there is none. */
-  async analyzeExpressions(_actor: AccessClaims, image: ImageInput | undefined, call: CallInfo): Promise<DetectedFaceView[]> {
+  async analyzeExpressions(
+    _actor: AccessClaims,
+    image: ImageInput | undefined,
+    call: CallInfo,
+  ): Promise<DetectedFaceView[]> {
     const result = await this.deps.pipeline.analyze(image, call, { required: true });
     return result.faces.map((f) => ({ ...f, dominantExpression: dominantExpression(f.expressions) }));
   }
