@@ -1,0 +1,159 @@
+/**
+ * notifier benchmark (not a test): `npx tsx bench/notifier.ts [--events 10000] [--users 1000] [--paced-events 1000] [--rate 25]`
+ *
+ * Starts its own nats-server and FerretDB/mongod (libs/testkit) and the notifier as a separate
+ * process (`apps/notifier/src/main.ts`, outbox transport: no Resend key), registers `--users` users
+ * (their welcome e-mails are not measured), then publishes `identity.login.succeeded` events, each
+ * of which renders and stores one e-mail:
+ * 1. burst: `--events` published as fast as JetStream takes them; events/s = events / time from the
+ *    first publish to the last delivery record;
+ * 2. paced: `--paced-events` more at `--rate` events/s (pick a rate below the burst throughput),
+ *    for latency without a backlog.
+ * Both report p50/p99 from publish to delivery record (sentAt).
+ * Each phase counts records, stored messages and send attempts: none lost, none doubled.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { EventBus, encodeEvent } from '@guardian/events';
+import { createLogger } from '@guardian/logger';
+import { closeMongo, connectMongo } from '@guardian/mongo';
+
+import { startApp } from '../libs/testkit/src/processes.js';
+import { freePort, startMongo, startNats } from '../libs/testkit/src/servers.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const EVENTS = arg('events', 10_000);
+const USERS = arg('users', 1_000);
+const RATE = arg('rate', 25);
+const PACED_EVENTS = arg('paced-events', 1_000);
+
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface RecordRow {
+  _id: string;
+  status: string;
+  attempts: number;
+  sentAt: Date | null;
+}
+
+async function main() {
+  const logger = createLogger('bench', { level: 'warn' });
+  const [nats, mongo] = await Promise.all([startNats(), startMongo()]);
+  const db = 'guardian_notifier_bench';
+  const metricsPort = await freePort();
+  const app = startApp('notifier', {
+    LOG_LEVEL: 'info',
+    MONGO_URL: mongo.url,
+    MONGO_DB: db,
+    NATS_URL: nats.url,
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: String(await freePort()),
+    METRICS_PORT: String(metricsPort),
+    NOTIFIER_IDENTITY_ADDRESS: '127.0.0.1:1',
+    NODE_ENV: 'production',
+  });
+  const bus = await EventBus.connect({ url: nats.url, stream: 'GUARDIAN', prefix: '', source: 'guardian/bench', logger });
+  const conn = await connectMongo({ url: mongo.url, dbName: db, logger });
+  const records = conn.collection<RecordRow>('notifications');
+  const outbox = conn.collection('outbox');
+  try {
+    await app.waitForLog(/notifier ready/, 60_000);
+
+    const publish = async (type: 'identity.user.registered' | 'identity.login.succeeded', data: object, id: string) => {
+      const event = encodeEvent(type, data as never, { source: 'guardian/bench', subject: (data as { userId: string }).userId, id });
+      await bus.publishEncoded(event, 30_000);
+    };
+    // Progress from the notifier's own /metrics (outcome counters), so polling adds no database load.
+    const outcomes = async () => {
+      const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
+      return [...text.matchAll(/^notifier_notifications_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    let expected = 0;
+    const waitForRecords = async (count: number, what: string) => {
+      expected += count;
+      for (;;) {
+        if ((await outcomes()) >= expected) return;
+        if (app.child.exitCode !== null) throw new Error(`notifier exited during ${what}:\n${app.output().slice(-2000)}`);
+        await sleep(250);
+      }
+    };
+
+    // Users (not measured).
+    const users = Array.from({ length: USERS }, () => randomUUID());
+    await Promise.all(
+      users.map(async (userId, i) => {
+        const id = randomUUID();
+        await publish('identity.user.registered', { userId, email: `user${i}@example.com`, fullName: `User ${i}`, username: `user${i}`, locale: ['en', 'pt-BR', 'es'][i % 3] }, id);
+      }),
+    );
+    await waitForRecords(USERS, 'registration');
+    console.log(`registered ${USERS} users (welcome e-mails stored)`);
+
+    const login = (i: number) => ({
+      userId: users[i % USERS]!,
+      sessionId: `s${i}`,
+      method: i % 2 ? 'password' : 'face',
+      client: { ip: `203.0.113.${i % 250}`, userAgent: UA },
+      at: new Date(),
+    });
+
+    const phase = async (name: string, pace: number | undefined, EVENTS: number) => {
+      const published = new Map<string, number>();
+      const started = Date.now();
+      let inFlight: Promise<void>[] = [];
+      for (let i = 0; i < EVENTS; i++) {
+        if (pace) {
+          const due = started + (i * 1000) / pace;
+          const wait = due - Date.now();
+          if (wait > 0) await sleep(wait);
+        }
+        const id = randomUUID();
+        published.set(id, Date.now());
+        inFlight.push(publish('identity.login.succeeded', login(i), id));
+        if (inFlight.length >= 256) {
+          await Promise.all(inFlight);
+          inFlight = [];
+        }
+      }
+      await Promise.all(inFlight);
+      const publishedIn = (Date.now() - started) / 1000;
+      await waitForRecords(EVENTS, name);
+      const rows = (await records.find({}, { projection: { status: 1, attempts: 1, sentAt: 1 } }).toArray()).filter((r) => published.has(r._id));
+      const lastSent = Math.max(...rows.map((r) => r.sentAt?.getTime() ?? 0));
+      const seconds = (lastSent - started) / 1000;
+      const latencies = rows
+        .filter((r) => r.sentAt)
+        .map((r) => r.sentAt!.getTime() - published.get(r._id)!)
+        .sort((a, b) => a - b);
+      const stored = (await outbox.find({}, { projection: { _id: 1 } }).toArray()).filter((m) => published.has(String(m._id))).length;
+      const sent = rows.filter((r) => r.status === 'sent').length;
+      const attempts = rows.reduce((sum, r) => sum + r.attempts, 0);
+      console.log(`\n${name}: ${EVENTS} login.succeeded events${pace ? ` paced at ${pace}/s` : ' as fast as possible'}`);
+      console.log(`  published in ${publishedIn.toFixed(1)} s; last delivery record after ${seconds.toFixed(1)} s`);
+      console.log(`  throughput: ${(EVENTS / seconds).toFixed(0)} events/s`);
+      console.log(`  publish -> delivery record: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`);
+      console.log(`  records ${rows.length}/${EVENTS} (sent ${sent}), stored messages ${stored}, send attempts ${attempts}`);
+      console.log(`  lost ${EVENTS - rows.length}, doubled ${Math.max(0, attempts - rows.length) + Math.max(0, stored - sent)}`);
+    };
+
+    await phase('burst', undefined, EVENTS);
+    await phase('paced', RATE, PACED_EVENTS);
+    const mongoKind = (mongo as { kind?: string }).kind ?? 'mongo';
+    console.log(`\n(servers: nats-server, ${mongoKind}; notifier concurrency 32; ${process.platform} ${process.arch}, Node ${process.version})`);
+  } finally {
+    await app.stop();
+    await closeMongo(conn).catch(() => undefined);
+    await bus.drain().catch(() => undefined);
+    await Promise.all([nats.stop(), mongo.stop()]);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
