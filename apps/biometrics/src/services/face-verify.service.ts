@@ -40,10 +40,10 @@ export interface FaceVerifyResult extends VerifyResult {
 }
 
 export interface FaceVerifyDeps {
-  pipeline: FacePipeline;
-  templates: TemplateRepository;
-  attempts: FaceAttemptRepository;
-  vault: TemplateVault;
+  pipeline: Pick<FacePipeline, 'singleFace'>;
+  templates: Pick<TemplateRepository, 'findEnrolled'>;
+  attempts: Pick<FaceAttemptRepository, 'record' | 'forUser' | 'forIp'>;
+  vault: Pick<TemplateVault, 'open'>;
   assertionKeys: KeyRing;
   policies: { user: ThrottlePolicy; ip: ThrottlePolicy };
   assertionTtlSec: number;

@@ -1,0 +1,187 @@
+/**
+ * FaceVerifyService decisions with hand-made fakes of the pipeline and repositories (no models, no
+ * database): throttling by user and by IP, what is recorded and emitted, the assertion's claims.
+ */
+import { DomainError } from '@guardian/domain';
+import { decodePayload, type PendingEvent } from '@guardian/events';
+import { KeyRing } from '@guardian/auth';
+import { decodeJwt } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FaceAttemptRecord } from '../repositories/face-attempt.repository.js';
+import type { EnrolledRecord } from '../repositories/template.repository.js';
+import type { AttemptRecord, ThrottlePolicy } from './face-throttle.js';
+import { FaceVerifyService } from './face-verify.service.js';
+import { randomUnitVector, seededRandom } from './matching-testkit.js';
+import { FACEAPI_MODEL_ID } from './template.js';
+
+const rand = seededRandom(7);
+const ALICE = randomUnitVector(rand);
+const BOB = randomUnitVector(rand);
+const lenient: ThrottlePolicy = {
+  resetAfterMs: 3_600_000,
+  delayAfter: 100,
+  delayBaseMs: 1,
+  delayMaxMs: 1,
+  lockAfter: 100,
+  lockBaseMs: 1,
+  lockMaxMs: 1,
+  resetOnSuccess: true,
+};
+
+let keys: KeyRing;
+beforeAll(async () => {
+  keys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
+});
+
+function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<ThrottlePolicy> } = {}) {
+  const attempts: (Omit<FaceAttemptRecord, 'pendingEvents'> & { events: PendingEvent[] })[] = [];
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const enrolled = new Set(['alice', 'carol']);
+  const since = (list: typeof attempts, from: Date): AttemptRecord[] =>
+    list.filter((a) => a.at > from).map((a) => ({ at: a.at, outcome: a.outcome }));
+  const service = new FaceVerifyService({
+    pipeline: {
+      singleFace: async (input) => {
+        if (input === 'no-face') throw new DomainError('unprocessable', 'NO_FACE', 'no face');
+        return {
+          descriptor: input === 'alice-photo' ? ALICE : BOB,
+          box: { x: 1, y: 2, width: 100, height: 100 },
+          score: 0.9,
+        };
+      },
+    },
+    templates: {
+      findEnrolled: async (userId) =>
+        enrolled.has(userId)
+          ? ({
+              _id: userId,
+              modelId: FACEAPI_MODEL_ID,
+              template: Buffer.alloc(0),
+              keyId: 'k',
+            } as unknown as EnrolledRecord)
+          : null,
+    },
+    attempts: {
+      record: async (attempt, events = []) => void attempts.push({ ...attempt, events }),
+      forUser: async (userId, from) =>
+        since(
+          attempts.filter((a) => a.userId === userId),
+          from,
+        ),
+      forIp: async (ip, from) =>
+        since(
+          attempts.filter((a) => a.ip === ip),
+          from,
+        ),
+    },
+    vault: { open: () => ALICE.slice() },
+    assertionKeys: keys,
+    policies: {
+      user: { ...lenient, ...policies.user },
+      ip: { ...lenient, resetOnSuccess: false, ...policies.ip },
+    },
+    assertionTtlSec: 60,
+    modelId: FACEAPI_MODEL_ID,
+    kick: () => {},
+    now: () => new Date((clock += 1_000)),
+  });
+  const events = () => attempts.flatMap((a) => a.events);
+  return { service, attempts, events };
+}
+
+const verifyError = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('expected a refusal');
+    },
+    (e: unknown) => e as DomainError,
+  );
+
+describe('FaceVerifyService', () => {
+  describe('verify', () => {
+    it('signs a single-use assertion on a match and emits biometric.auth.succeeded with it', async () => {
+      const { service, events } = setup();
+      const r = await service.verify(
+        'alice',
+        'alice-photo',
+        { ip: '192.0.2.1', userAgent: 'ua' },
+        { requestId: 'req-1' },
+      );
+      expect(r.match).toBe(true);
+      const claims = decodeJwt(r.assertion!.token);
+      expect(claims).toMatchObject({
+        iss: 'guardian-biometrics',
+        aud: 'guardian-identity',
+        sub: 'alice',
+        jti: r.assertion!.jti,
+      });
+      expect(claims.exp! - claims.iat!).toBe(60);
+      const [event] = events();
+      expect(event).toMatchObject({ type: 'biometric.auth.succeeded', subject: 'alice', requestId: 'req-1' });
+      expect(decodePayload('biometric.auth.succeeded', event!.data)).toMatchObject({
+        assertionId: r.assertion!.jti,
+        client: { ip: '192.0.2.1', userAgent: 'ua' },
+      });
+    });
+
+    it('delays a user after repeated failures: TOO_MANY_ATTEMPTS, recorded as blocked, no event', async () => {
+      const { service, attempts, events } = setup({
+        user: { delayAfter: 2, delayBaseMs: 60_000, delayMaxMs: 60_000 },
+      });
+      const client = { ip: '192.0.2.2', userAgent: '' };
+      expect((await service.verify('alice', 'bob-photo', client, {})).match).toBe(false);
+      expect((await service.verify('alice', 'bob-photo', client, {})).match).toBe(false);
+      const refused = await verifyError(service.verify('alice', 'alice-photo', client, {}));
+      expect(refused).toMatchObject({
+        reason: 'TOO_MANY_ATTEMPTS',
+        kind: 'rate_limited',
+        metadata: { scope: 'user', failures: '2' },
+      });
+      expect(refused.retryAfterMs).toBeGreaterThan(0);
+      expect(attempts.map((a) => a.outcome)).toEqual(['failure', 'failure', 'blocked']);
+      expect(events()).toHaveLength(2);
+    });
+
+    it('locks a client IP that fails against many users, and the lock shows in the event', async () => {
+      const { service, events } = setup({
+        ip: { delayAfter: 3, lockAfter: 3, lockBaseMs: 600_000, lockMaxMs: 600_000 },
+      });
+      const client = { ip: '198.51.100.9', userAgent: 'bot' };
+      await service.verify('alice', 'bob-photo', client, {});
+      await service.verify('carol', 'bob-photo', client, {});
+      await expect(service.verify('dave', 'bob-photo', client, {})).rejects.toMatchObject({
+        reason: 'NOT_ENROLLED',
+      });
+      const last = decodePayload('biometric.auth.failed', events().at(-1)!.data);
+      expect(last).toMatchObject({
+        reason: 'NOT_ENROLLED',
+        attemptCount: 1,
+        ipAttemptCount: 3,
+        locked: true,
+      });
+      expect(last.retryAfterMs).toBeGreaterThan(0);
+      await expect(service.verify('carol', 'alice-photo', client, {})).rejects.toMatchObject({
+        reason: 'FACE_LOCKED',
+        metadata: expect.objectContaining({ scope: 'ip' }),
+      });
+      // another IP is not affected
+      expect(
+        (await service.verify('alice', 'alice-photo', { ip: '203.0.113.1', userAgent: '' }, {})).match,
+      ).toBe(true);
+    });
+
+    it('records a rejected photo with its reason without counting it', async () => {
+      const { service, attempts, events } = setup({ user: { delayAfter: 1, lockAfter: 1 } });
+      const client = { ip: '192.0.2.3', userAgent: '' };
+      await expect(service.verify('alice', 'no-face', client, {})).rejects.toMatchObject({
+        reason: 'NO_FACE',
+      });
+      expect(attempts.map((a) => a.outcome)).toEqual(['rejected']);
+      expect(decodePayload('biometric.auth.failed', events()[0]!.data)).toMatchObject({
+        reason: 'NO_FACE',
+        attemptCount: 0,
+      });
+      expect((await service.verify('alice', 'alice-photo', client, {})).match).toBe(true);
+    });
+  });
+});
