@@ -13,7 +13,11 @@ import { createLogger } from '@guardian/logger';
 
 import type { NotificationRecord } from '../apps/notifier/src/repositories/notification.repository.js';
 import { applyUserEvent, type Contact, type UserEvent } from '../apps/notifier/src/services/address-book.js';
-import { applyFailedAttempt, emptyDigest, type DigestState } from '../apps/notifier/src/services/failed-login-digest.js';
+import {
+  applyFailedAttempt,
+  emptyDigest,
+  type DigestState,
+} from '../apps/notifier/src/services/failed-login-digest.js';
 import type { MailTransport, OutgoingEmail } from '../apps/notifier/src/services/mail.js';
 import { DEFAULT_PREFERENCES } from '../apps/notifier/src/services/notification-policy.js';
 import { NotificationDispatcher } from '../apps/notifier/src/services/notification.service.js';
@@ -27,14 +31,22 @@ const EVENTS = arg('events', 10_000);
 const USERS = arg('users', 1_000);
 const RATE = arg('rate', 1_000);
 const CONCURRENCY = arg('concurrency', 32);
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
   const logger = createLogger('bench', { level: 'warn' });
   const nats = await startNats();
-  const bus = await EventBus.connect({ url: nats.url, stream: 'GUARDIAN', prefix: '', source: 'guardian/bench', logger });
+  const bus = await EventBus.connect({
+    url: nats.url,
+    stream: 'GUARDIAN',
+    prefix: '',
+    source: 'guardian/bench',
+    logger,
+  });
 
   const contacts = new Map<string, Contact>();
   const digests = new Map<string, DigestState>();
@@ -51,7 +63,12 @@ async function main() {
   };
   const write = (eventId: string, fields: Partial<NotificationRecord>) => {
     const previous = records.get(eventId);
-    records.set(eventId, { ...(previous ?? ({} as NotificationRecord)), ...fields, eventId, at: Date.now() } as NotificationRecord & { at: number });
+    records.set(eventId, {
+      ...(previous ?? ({} as NotificationRecord)),
+      ...fields,
+      eventId,
+      at: Date.now(),
+    } as NotificationRecord & { at: number });
   };
   const dispatcher = new NotificationDispatcher(
     {
@@ -79,7 +96,8 @@ async function main() {
           return true;
         },
         recordFinal: async (init, outcome) => write(init.eventId, { ...init, ...outcome }),
-        recordRetry: async (init, attempts, lastError) => write(init.eventId, { ...init, status: 'pending', attempts, lastError }),
+        recordRetry: async (init, attempts, lastError) =>
+          write(init.eventId, { ...init, status: 'pending', attempts, lastError }),
       },
       transport,
       deadLetters: { publish: async () => undefined },
@@ -103,8 +121,19 @@ async function main() {
     handler: (event: GuardianEvent, delivery) => dispatcher.handle(event, delivery),
   });
 
-  const publish = async (type: 'identity.user.registered' | 'identity.login.succeeded', data: object, id: string) => {
-    await bus.publishEncoded(encodeEvent(type, data as never, { source: 'guardian/bench', subject: (data as { userId: string }).userId, id }), 30_000);
+  const publish = async (
+    type: 'identity.user.registered' | 'identity.login.succeeded',
+    data: object,
+    id: string,
+  ) => {
+    await bus.publishEncoded(
+      encodeEvent(type, data as never, {
+        source: 'guardian/bench',
+        subject: (data as { userId: string }).userId,
+        id,
+      }),
+      30_000,
+    );
   };
   const waitFor = async (count: number) => {
     while (records.size < count) await sleep(20);
@@ -114,7 +143,17 @@ async function main() {
     const users = Array.from({ length: USERS }, () => randomUUID());
     await Promise.all(
       users.map((userId, i) =>
-        publish('identity.user.registered', { userId, email: `user${i}@example.com`, fullName: `User ${i}`, username: `u${i}`, locale: ['en', 'pt-BR', 'es'][i % 3] }, randomUUID()),
+        publish(
+          'identity.user.registered',
+          {
+            userId,
+            email: `user${i}@example.com`,
+            fullName: `User ${i}`,
+            username: `u${i}`,
+            locale: ['en', 'pt-BR', 'es'][i % 3],
+          },
+          randomUUID(),
+        ),
       ),
     );
     await waitFor(USERS);
@@ -134,7 +173,17 @@ async function main() {
         const id = randomUUID();
         published.set(id, Date.now());
         inFlight.push(
-          publish('identity.login.succeeded', { userId: users[i % USERS], sessionId: `s${i}`, method: 'password', client: { ip: `203.0.113.${i % 250}`, userAgent: UA }, at: new Date() }, id),
+          publish(
+            'identity.login.succeeded',
+            {
+              userId: users[i % USERS],
+              sessionId: `s${i}`,
+              method: 'password',
+              client: { ip: `203.0.113.${i % 250}`, userAgent: UA },
+              at: new Date(),
+            },
+            id,
+          ),
         );
         if (inFlight.length >= 256) {
           await Promise.all(inFlight);
@@ -148,14 +197,24 @@ async function main() {
       const latencies = mine.map((r) => r.at - published.get(r.eventId)!).sort((a, b) => a - b);
       const sent = mine.filter((r) => r.status === 'sent').length;
       const storedMine = [...published.keys()].filter((id) => stored.has(id)).length;
-      console.log(`\n${name}: ${EVENTS} login.succeeded events${pace ? ` paced at ${pace}/s` : ' as fast as possible'} (in-memory repositories)`);
-      console.log(`  throughput: ${(EVENTS / seconds).toFixed(0)} events/s (last record after ${seconds.toFixed(1)} s)`);
-      console.log(`  publish -> delivery record: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`);
-      console.log(`  records ${mine.length}/${EVENTS} (sent ${sent}), stored ${storedMine}, sends ${sends - sendsBefore}: lost ${EVENTS - mine.length}, doubled ${sends - sendsBefore - mine.length}`);
+      console.log(
+        `\n${name}: ${EVENTS} login.succeeded events${pace ? ` paced at ${pace}/s` : ' as fast as possible'} (in-memory repositories)`,
+      );
+      console.log(
+        `  throughput: ${(EVENTS / seconds).toFixed(0)} events/s (last record after ${seconds.toFixed(1)} s)`,
+      );
+      console.log(
+        `  publish -> delivery record: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`,
+      );
+      console.log(
+        `  records ${mine.length}/${EVENTS} (sent ${sent}), stored ${storedMine}, sends ${sends - sendsBefore}: lost ${EVENTS - mine.length}, doubled ${sends - sendsBefore - mine.length}`,
+      );
     };
     await phase('burst', undefined);
     await phase('paced', RATE);
-    console.log(`\n(nats-server; consumer concurrency ${CONCURRENCY}; Node ${process.version}, NODE_ENV=${process.env.NODE_ENV ?? 'unset'})`);
+    console.log(
+      `\n(nats-server; consumer concurrency ${CONCURRENCY}; Node ${process.version}, NODE_ENV=${process.env.NODE_ENV ?? 'unset'})`,
+    );
   } finally {
     await consumer.stop();
     await bus.drain();

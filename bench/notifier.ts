@@ -30,8 +30,10 @@ const USERS = arg('users', 1_000);
 const RATE = arg('rate', 25);
 const PACED_EVENTS = arg('paced-events', 1_000);
 
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface RecordRow {
@@ -57,28 +59,46 @@ async function main() {
     NOTIFIER_IDENTITY_ADDRESS: '127.0.0.1:1',
     NODE_ENV: 'production',
   });
-  const bus = await EventBus.connect({ url: nats.url, stream: 'GUARDIAN', prefix: '', source: 'guardian/bench', logger });
+  const bus = await EventBus.connect({
+    url: nats.url,
+    stream: 'GUARDIAN',
+    prefix: '',
+    source: 'guardian/bench',
+    logger,
+  });
   const conn = await connectMongo({ url: mongo.url, dbName: db, logger });
   const records = conn.collection<RecordRow>('notifications');
   const outbox = conn.collection('outbox');
   try {
     await app.waitForLog(/notifier ready/, 60_000);
 
-    const publish = async (type: 'identity.user.registered' | 'identity.login.succeeded', data: object, id: string) => {
-      const event = encodeEvent(type, data as never, { source: 'guardian/bench', subject: (data as { userId: string }).userId, id });
+    const publish = async (
+      type: 'identity.user.registered' | 'identity.login.succeeded',
+      data: object,
+      id: string,
+    ) => {
+      const event = encodeEvent(type, data as never, {
+        source: 'guardian/bench',
+        subject: (data as { userId: string }).userId,
+        id,
+      });
       await bus.publishEncoded(event, 30_000);
     };
     // Progress from the notifier's own /metrics (outcome counters), so polling adds no database load.
     const outcomes = async () => {
       const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
-      return [...text.matchAll(/^notifier_notifications_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      return [...text.matchAll(/^notifier_notifications_total\{[^}]*\} (\d+)/gm)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
     };
     let expected = 0;
     const waitForRecords = async (count: number, what: string) => {
       expected += count;
       for (;;) {
         if ((await outcomes()) >= expected) return;
-        if (app.child.exitCode !== null) throw new Error(`notifier exited during ${what}:\n${app.output().slice(-2000)}`);
+        if (app.child.exitCode !== null)
+          throw new Error(`notifier exited during ${what}:\n${app.output().slice(-2000)}`);
         await sleep(250);
       }
     };
@@ -88,7 +108,17 @@ async function main() {
     await Promise.all(
       users.map(async (userId, i) => {
         const id = randomUUID();
-        await publish('identity.user.registered', { userId, email: `user${i}@example.com`, fullName: `User ${i}`, username: `user${i}`, locale: ['en', 'pt-BR', 'es'][i % 3] }, id);
+        await publish(
+          'identity.user.registered',
+          {
+            userId,
+            email: `user${i}@example.com`,
+            fullName: `User ${i}`,
+            username: `user${i}`,
+            locale: ['en', 'pt-BR', 'es'][i % 3],
+          },
+          id,
+        );
       }),
     );
     await waitForRecords(USERS, 'registration');
@@ -123,28 +153,44 @@ async function main() {
       await Promise.all(inFlight);
       const publishedIn = (Date.now() - started) / 1000;
       await waitForRecords(EVENTS, name);
-      const rows = (await records.find({}, { projection: { status: 1, attempts: 1, sentAt: 1 } }).toArray()).filter((r) => published.has(r._id));
+      const rows = (
+        await records.find({}, { projection: { status: 1, attempts: 1, sentAt: 1 } }).toArray()
+      ).filter((r) => published.has(r._id));
       const lastSent = Math.max(...rows.map((r) => r.sentAt?.getTime() ?? 0));
       const seconds = (lastSent - started) / 1000;
       const latencies = rows
         .filter((r) => r.sentAt)
         .map((r) => r.sentAt!.getTime() - published.get(r._id)!)
         .sort((a, b) => a - b);
-      const stored = (await outbox.find({}, { projection: { _id: 1 } }).toArray()).filter((m) => published.has(String(m._id))).length;
+      const stored = (await outbox.find({}, { projection: { _id: 1 } }).toArray()).filter((m) =>
+        published.has(String(m._id)),
+      ).length;
       const sent = rows.filter((r) => r.status === 'sent').length;
       const attempts = rows.reduce((sum, r) => sum + r.attempts, 0);
-      console.log(`\n${name}: ${EVENTS} login.succeeded events${pace ? ` paced at ${pace}/s` : ' as fast as possible'}`);
-      console.log(`  published in ${publishedIn.toFixed(1)} s; last delivery record after ${seconds.toFixed(1)} s`);
+      console.log(
+        `\n${name}: ${EVENTS} login.succeeded events${pace ? ` paced at ${pace}/s` : ' as fast as possible'}`,
+      );
+      console.log(
+        `  published in ${publishedIn.toFixed(1)} s; last delivery record after ${seconds.toFixed(1)} s`,
+      );
       console.log(`  throughput: ${(EVENTS / seconds).toFixed(0)} events/s`);
-      console.log(`  publish -> delivery record: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`);
-      console.log(`  records ${rows.length}/${EVENTS} (sent ${sent}), stored messages ${stored}, send attempts ${attempts}`);
-      console.log(`  lost ${EVENTS - rows.length}, doubled ${Math.max(0, attempts - rows.length) + Math.max(0, stored - sent)}`);
+      console.log(
+        `  publish -> delivery record: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`,
+      );
+      console.log(
+        `  records ${rows.length}/${EVENTS} (sent ${sent}), stored messages ${stored}, send attempts ${attempts}`,
+      );
+      console.log(
+        `  lost ${EVENTS - rows.length}, doubled ${Math.max(0, attempts - rows.length) + Math.max(0, stored - sent)}`,
+      );
     };
 
     await phase('burst', undefined, EVENTS);
     await phase('paced', RATE, PACED_EVENTS);
     const mongoKind = (mongo as { kind?: string }).kind ?? 'mongo';
-    console.log(`\n(servers: nats-server, ${mongoKind}; notifier concurrency 32; ${process.platform} ${process.arch}, Node ${process.version})`);
+    console.log(
+      `\n(servers: nats-server, ${mongoKind}; notifier concurrency 32; ${process.platform} ${process.arch}, Node ${process.version})`,
+    );
   } finally {
     await app.stop();
     await closeMongo(conn).catch(() => undefined);

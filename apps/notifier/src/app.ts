@@ -37,7 +37,10 @@ export interface NotifierParts extends ServiceParts {
  * The notifier's wiring (config -> repositories -> services -> transports), run by app-kit in
  * main.ts and by the integration tests. `jwks` replaces identity's GetJwks (tests sign their own tokens).
  */
-export async function setupNotifier(deps: ServiceDeps<NotifierConfig>, overrides: { jwks?: JwksSource } = {}): Promise<NotifierParts> {
+export async function setupNotifier(
+  deps: ServiceDeps<NotifierConfig>,
+  overrides: { jwks?: JwksSource } = {},
+): Promise<NotifierParts> {
   const { config, logger, mongo, bus, registry } = deps;
   const durable = config.NOTIFIER_CONSUMER_DURABLE;
 
@@ -65,7 +68,12 @@ export async function setupNotifier(deps: ServiceDeps<NotifierConfig>, overrides
       transport,
       deadLetters,
       forgetUser: async (userId) => {
-        await Promise.all([preferences.forget(userId), digests.forget(userId), outbox.forget(userId), notifications.forgetRecipient(userId)]);
+        await Promise.all([
+          preferences.forget(userId),
+          digests.forget(userId),
+          outbox.forget(userId),
+          notifications.forgetRecipient(userId),
+        ]);
       },
       onOutcome: (template, outcome) => metrics.count(template, outcome),
     },

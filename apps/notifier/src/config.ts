@@ -9,7 +9,10 @@ export const notifierSchema = z.object({
   NOTIFIER_MAIL_FROM: z.string().min(3).default('Guardian <no-reply@guardian.local>'),
   /** At most one failed-login alert per user per window. */
   NOTIFIER_DIGEST_WINDOW_MS: env.durationMs.default(15 * 60_000),
-  NOTIFIER_CONSUMER_DURABLE: z.string().regex(/^[A-Za-z0-9_-]+$/).default('notifier'),
+  NOTIFIER_CONSUMER_DURABLE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('notifier'),
   NOTIFIER_CONCURRENCY: env.positiveInt.default(32),
   NOTIFIER_MAX_DELIVER: env.positiveInt.default(10),
   NOTIFIER_ACK_WAIT_MS: env.durationMs.default(30_000),

@@ -42,7 +42,8 @@ export class FakeResend {
       req.on('end', () => {
         const reply = (status: number, body: unknown, headers: Record<string, string> = {}) =>
           res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-        if (req.method !== 'POST' || req.url !== '/emails') return reply(404, { statusCode: 404, name: 'not_found', message: 'not found' });
+        if (req.method !== 'POST' || req.url !== '/emails')
+          return reply(404, { statusCode: 404, name: 'not_found', message: 'not found' });
         if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
           return reply(401, { statusCode: 401, name: 'missing_api_key', message: 'bad key' });
         }
@@ -52,7 +53,8 @@ export class FakeResend {
         const previous = typeof key === 'string' ? this.idempotent.get(key) : undefined;
         if (previous) return reply(200, { id: previous });
         const scripted = this.script.shift();
-        if (scripted && scripted.status !== 200) return reply(scripted.status, scripted.body ?? {}, scripted.headers);
+        if (scripted && scripted.status !== 200)
+          return reply(scripted.status, scripted.body ?? {}, scripted.headers);
         const id = randomUUID();
         if (typeof key === 'string') this.idempotent.set(key, id);
         return reply(200, { id });

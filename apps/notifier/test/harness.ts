@@ -1,9 +1,19 @@
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, KeyRing } from '@guardian/auth';
 import { loadConfig } from '@guardian/config';
-import { encodeEvent, EventBus, EventConsumer, type EventHandler, type EventPayload, type EventType } from '@guardian/events';
+import {
+  encodeEvent,
+  EventBus,
+  EventConsumer,
+  type EventHandler,
+  type EventPayload,
+  type EventType,
+} from '@guardian/events';
 import { createClient, startGrpcServer, type GrpcServerHandle } from '@guardian/grpc-kit';
 import { closeMongo, connectMongo, ensureIndexes, type Connection } from '@guardian/mongo';
-import { NotificationServiceClient, NotificationServiceService } from '@guardian/proto/gen/guardian/notifier/v1/notification';
+import {
+  NotificationServiceClient,
+  NotificationServiceService,
+} from '@guardian/proto/gen/guardian/notifier/v1/notification';
 import { createMetricsRegistry } from '@guardian/runtime';
 import { testLogger, testServers, uniqueId, uniqueSubjectPrefix, waitFor } from '@guardian/testkit';
 import { randomUUID } from 'node:crypto';
@@ -39,7 +49,11 @@ export class Publisher {
     return new Publisher(bus);
   }
 
-  async publish<T extends EventType>(type: T, data: Partial<EventPayload<T>>, options: { id?: string; time?: Date } = {}): Promise<string> {
+  async publish<T extends EventType>(
+    type: T,
+    data: Partial<EventPayload<T>>,
+    options: { id?: string; time?: Date } = {},
+  ): Promise<string> {
     const subject = String((data as { userId?: string }).userId ?? '');
     const event = encodeEvent(type, data as EventPayload<T>, {
       source: 'guardian/test',
@@ -52,7 +66,12 @@ export class Publisher {
   }
 
   /** Registers a user the way identity announces it. */
-  async register(user: { userId: string; email: string; fullName?: string; locale?: string }): Promise<string> {
+  async register(user: {
+    userId: string;
+    email: string;
+    fullName?: string;
+    locale?: string;
+  }): Promise<string> {
     return this.publish('identity.user.registered', {
       userId: user.userId,
       email: user.email,
@@ -93,7 +112,12 @@ export interface NotifierHarness {
  */
 export async function startNotifier(
   space: EventSpace,
-  options: { env?: Record<string, string>; db?: string; wrap?: (handler: EventHandler) => EventHandler; keys?: KeyRing } = {},
+  options: {
+    env?: Record<string, string>;
+    db?: string;
+    wrap?: (handler: EventHandler) => EventHandler;
+    keys?: KeyRing;
+  } = {},
 ): Promise<NotifierHarness> {
   const { natsUrl, mongoUrl } = testServers();
   const logger = testLogger('notifier');
@@ -127,7 +151,10 @@ export async function startNotifier(
     labelNames: ['method', 'code'] as const,
     registers: [registry],
   });
-  const parts = await setupNotifier({ config, logger, mongo, bus, registry, grpcDurations }, { jwks: async () => keys.publicJwks() });
+  const parts = await setupNotifier(
+    { config, logger, mongo, bus, registry, grpcDurations },
+    { jwks: async () => keys.publicJwks() },
+  );
   await ensureIndexes(mongo);
   const grpc: GrpcServerHandle = await startGrpcServer({
     host: config.GRPC_HOST,
@@ -143,7 +170,9 @@ export async function startNotifier(
   );
   grpc.setServing(true);
   const address = `127.0.0.1:${grpc.port}`;
-  const client = createClient(NotificationServiceClient, NotificationServiceService, address, { deadlineMs: 15_000 });
+  const client = createClient(NotificationServiceClient, NotificationServiceService, address, {
+    deadlineMs: 15_000,
+  });
   const record = (eventId: string) => parts.repositories.notifications.get(eventId);
   return {
     config,
@@ -155,7 +184,10 @@ export async function startNotifier(
     keys,
     client,
     token: (userId, role = 'user') =>
-      keys.sign({ sid: `s-${userId}`, role }, { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, subject: userId, expiresInSec: 900 }),
+      keys.sign(
+        { sid: `s-${userId}`, role },
+        { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, subject: userId, expiresInSec: 900 },
+      ),
     record,
     settled: (eventId, statuses = ['sent', 'failed', 'suppressed']) =>
       waitFor(
@@ -181,11 +213,18 @@ export async function startNotifier(
  * Listens on the dead-letter subject (a core NATS subscription sees what JetStream stores there).
  * Entries carry the event id and the reason header.
  */
-export function watchDeadLetters(bus: EventBus, durable: string): { entries: Array<{ eventId: string; reason: string }>; stop: () => Promise<void> } {
+export function watchDeadLetters(
+  bus: EventBus,
+  durable: string,
+): { entries: Array<{ eventId: string; reason: string }>; stop: () => Promise<void> } {
   const entries: Array<{ eventId: string; reason: string }> = [];
   const subscription = bus.nc.subscribe(bus.deadLetterSubject(durable), {
     callback: (error, msg) => {
-      if (!error) entries.push({ eventId: msg.headers?.get('ce-id') ?? '', reason: msg.headers?.get('x-dead-letter-reason') ?? '' });
+      if (!error)
+        entries.push({
+          eventId: msg.headers?.get('ce-id') ?? '',
+          reason: msg.headers?.get('x-dead-letter-reason') ?? '',
+        });
     },
   });
   return { entries, stop: async () => subscription.unsubscribe() };

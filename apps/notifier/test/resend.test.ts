@@ -4,7 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FakeResend } from './fake-resend.js';
-import { CHROME_UA, newEventSpace, Publisher, startNotifier, watchDeadLetters, type NotifierHarness } from './harness.js';
+import {
+  CHROME_UA,
+  newEventSpace,
+  Publisher,
+  startNotifier,
+  watchDeadLetters,
+  type NotifierHarness,
+} from './harness.js';
 
 /** The notifier with the Resend transport, the real SDK pointed at a local stand-in for Resend's API. */
 describe('notifier with the Resend transport', () => {
@@ -13,7 +20,11 @@ describe('notifier with the Resend transport', () => {
   let publisher: Publisher;
   let notifier: NotifierHarness;
 
-  const env = () => ({ NOTIFIER_RESEND_API_KEY: resend.apiKey, NOTIFIER_RESEND_BASE_URL: resend.baseUrl, NOTIFIER_MAIL_FROM: 'Guardian <alerts@guardian.test>' });
+  const env = () => ({
+    NOTIFIER_RESEND_API_KEY: resend.apiKey,
+    NOTIFIER_RESEND_BASE_URL: resend.baseUrl,
+    NOTIFIER_MAIL_FROM: 'Guardian <alerts@guardian.test>',
+  });
 
   beforeAll(async () => {
     resend = await new FakeResend().start();
@@ -46,7 +57,14 @@ describe('notifier with the Resend transport', () => {
         at: new Date('2026-11-21T14:30:00Z'),
       });
       const record = await notifier.settled(eventId);
-      expect(record).toMatchObject({ status: 'sent', template: 'login_succeeded', locale: 'pt-BR', recipient: email, transport: 'resend', attempts: 1 });
+      expect(record).toMatchObject({
+        status: 'sent',
+        template: 'login_succeeded',
+        locale: 'pt-BR',
+        recipient: email,
+        transport: 'resend',
+        attempts: 1,
+      });
 
       const requests = resend.requests.filter((r) => r.headers['idempotency-key'] === eventId);
       expect(requests).toHaveLength(1);
@@ -73,8 +91,15 @@ describe('notifier with the Resend transport', () => {
   describe('transport failures', () => {
     it('retries a 429 and ends sent', async () => {
       const { userId, email } = await registeredUser('en');
-      resend.reply({ status: 429, body: { statusCode: 429, name: 'rate_limit_exceeded', message: 'slow down' }, headers: { 'retry-after': '0' } });
-      const eventId = await publisher.publish('identity.password.changed', { userId, client: { ip: '198.51.100.1', userAgent: CHROME_UA } });
+      resend.reply({
+        status: 429,
+        body: { statusCode: 429, name: 'rate_limit_exceeded', message: 'slow down' },
+        headers: { 'retry-after': '0' },
+      });
+      const eventId = await publisher.publish('identity.password.changed', {
+        userId,
+        client: { ip: '198.51.100.1', userAgent: CHROME_UA },
+      });
       const record = await notifier.settled(eventId);
       expect(record).toMatchObject({ status: 'sent', attempts: 2 });
       const requests = resend.to(email).filter((r) => r.headers['idempotency-key'] === eventId);
@@ -85,12 +110,21 @@ describe('notifier with the Resend transport', () => {
       const deadLetters = watchDeadLetters(notifier.bus, notifier.config.NOTIFIER_CONSUMER_DURABLE);
       try {
         const { userId, email } = await registeredUser('en');
-        resend.reply({ status: 422, body: { statusCode: 422, name: 'validation_error', message: 'invalid `to` field' } });
-        const eventId = await publisher.publish('identity.account.locked', { userId, attemptCount: 5, channel: 'password' });
+        resend.reply({
+          status: 422,
+          body: { statusCode: 422, name: 'validation_error', message: 'invalid `to` field' },
+        });
+        const eventId = await publisher.publish('identity.account.locked', {
+          userId,
+          attemptCount: 5,
+          channel: 'password',
+        });
         const record = await notifier.settled(eventId);
         expect(record).toMatchObject({ status: 'failed', attempts: 1 });
         expect(record.lastError).toContain('422 validation_error');
-        const entry = await waitFor(() => deadLetters.entries.find((e) => e.eventId === eventId), { what: 'dead letter' });
+        const entry = await waitFor(() => deadLetters.entries.find((e) => e.eventId === eventId), {
+          what: 'dead letter',
+        });
         expect(entry.reason).toContain('422');
         expect(resend.to(email).filter((r) => r.headers['idempotency-key'] === eventId)).toHaveLength(1);
       } finally {
@@ -122,18 +156,24 @@ describe('notifier redelivery', () => {
     let releaseHandler: () => void = () => undefined;
     const released = new Promise<void>((resolve) => (releaseHandler = resolve));
     let target = '';
-    const crashAfterSend = (handler: EventHandler): EventHandler => async (event, delivery) => {
-      const decision = await handler(event, delivery);
-      if (event.id === target) {
-        sentButNotAcked();
-        await released;
-      }
-      return decision;
-    };
+    const crashAfterSend =
+      (handler: EventHandler): EventHandler =>
+      async (event, delivery) => {
+        const decision = await handler(event, delivery);
+        if (event.id === target) {
+          sentButNotAcked();
+          await released;
+        }
+        return decision;
+      };
     const first = await startNotifier(space, { env, db, wrap: crashAfterSend });
     await first.settled(await publisher.register({ userId, email }));
     target = randomUUID();
-    await publisher.publish('identity.login.succeeded', { userId, method: 'password', client: { ip: '192.0.2.1', userAgent: CHROME_UA } }, { id: target });
+    await publisher.publish(
+      'identity.login.succeeded',
+      { userId, method: 'password', client: { ip: '192.0.2.1', userAgent: CHROME_UA } },
+      { id: target },
+    );
     await crashed;
     expect((await first.record(target))?.status).toBe('sent');
     await first.bus.nc.close(); // the process is gone: no ack
@@ -142,16 +182,21 @@ describe('notifier redelivery', () => {
 
     // Second instance on the same database and durable: JetStream redelivers the unacked event.
     let redelivered = 0;
-    const countRedelivery = (handler: EventHandler): EventHandler => async (event, delivery) => {
-      if (event.id === target) redelivered = delivery.deliveryCount;
-      return event.id === target ? handler(event, delivery) : ack();
-    };
+    const countRedelivery =
+      (handler: EventHandler): EventHandler =>
+      async (event, delivery) => {
+        if (event.id === target) redelivered = delivery.deliveryCount;
+        return event.id === target ? handler(event, delivery) : ack();
+      };
     const second = await startNotifier(space, { env, db, wrap: countRedelivery, keys: first.keys });
     try {
       await waitFor(() => redelivered >= 2, { what: 'redelivery of the unacked event', timeoutMs: 30_000 });
-      await waitFor(async () => (await second.bus.jsm.consumers.info(space.stream, 'notifier')).num_ack_pending === 0, {
-        what: 'the redelivered event acked',
-      });
+      await waitFor(
+        async () => (await second.bus.jsm.consumers.info(space.stream, 'notifier')).num_ack_pending === 0,
+        {
+          what: 'the redelivered event acked',
+        },
+      );
       expect(resend.requests.filter((r) => r.headers['idempotency-key'] === target)).toHaveLength(1);
       expect(await second.record(target)).toMatchObject({ status: 'sent', attempts: 1 });
     } finally {

@@ -7,7 +7,10 @@ import {
   type NotificationServiceServer,
 } from '@guardian/proto/gen/guardian/notifier/v1/notification';
 
-import type { NotificationRecord, NotificationStatus as Status } from '../repositories/notification.repository.js';
+import type {
+  NotificationRecord,
+  NotificationStatus as Status,
+} from '../repositories/notification.repository.js';
 import type { Caller, DeliveryLogService } from '../services/delivery-log.service.js';
 
 const toProtoStatus: Record<Status, NotificationStatus> = {
@@ -18,7 +21,9 @@ const toProtoStatus: Record<Status, NotificationStatus> = {
 };
 
 const fromProtoStatus = (status: NotificationStatus): Status | undefined =>
-  (Object.entries(toProtoStatus) as Array<[Status, NotificationStatus]>).find(([, value]) => value === status)?.[0];
+  (Object.entries(toProtoStatus) as Array<[Status, NotificationStatus]>).find(
+    ([, value]) => value === status,
+  )?.[0];
 
 export function toProtoNotification(record: NotificationRecord): Notification {
   return {
@@ -56,10 +61,14 @@ export function notificationGrpc(deps: HandlerDeps & { log: DeliveryLogService }
     implementation: implement<NotificationServiceServer>(
       NotificationServiceService,
       {
-        getPreferences: async (request, ctx) => ({ preferences: await log.getPreferences(await callerOf(ctx), request.userId) }),
+        getPreferences: async (request, ctx) => ({
+          preferences: await log.getPreferences(await callerOf(ctx), request.userId),
+        }),
         updatePreferences: async (request, ctx) => ({
           preferences: await log.updatePreferences(await callerOf(ctx), request.userId, {
-            ...(request.loginSuccessAlerts === undefined ? {} : { loginSuccessAlerts: request.loginSuccessAlerts }),
+            ...(request.loginSuccessAlerts === undefined
+              ? {}
+              : { loginSuccessAlerts: request.loginSuccessAlerts }),
           }),
         }),
         list: async (request, ctx) => {
@@ -79,7 +88,15 @@ export function notificationGrpc(deps: HandlerDeps & { log: DeliveryLogService }
           return {
             notification: toProtoNotification(record),
             ...(message
-              ? { message: { from: message.from, to: message.to, subject: message.subject, html: message.html, text: message.text } }
+              ? {
+                  message: {
+                    from: message.from,
+                    to: message.to,
+                    subject: message.subject,
+                    html: message.html,
+                    text: message.text,
+                  },
+                }
               : {}),
           };
         },

@@ -29,7 +29,8 @@ export const en = {
     preview: 'Your account is ready.',
     heading: 'Welcome to Guardian',
     body: 'Your account {username} has been created. You can now sign in and manage your profile, documents and face biometrics.',
-    faceOnly: 'You signed up with face recognition only: keep your face enrolment up to date to keep access to your account.',
+    faceOnly:
+      'You signed up with face recognition only: keep your face enrolment up to date to keep access to your account.',
     tip: 'For extra security, enrol your face so you can sign in with it and verify sensitive actions.',
   },
   loginSucceeded: {
@@ -66,7 +67,8 @@ export const en = {
     subject: 'Face biometrics enrolled on your Guardian account',
     preview: 'Your face can now be used to sign in.',
     heading: 'Face biometrics enrolled',
-    bodyNew: 'A face template was created for your account from {count} photo(s). You can now sign in with your face.',
+    bodyNew:
+      'A face template was created for your account from {count} photo(s). You can now sign in with your face.',
     bodyUpdated: 'The face template of your account was replaced using {count} new photo(s).',
   },
   biometricRemoved: {
@@ -122,4 +124,6 @@ export const en = {
 } as const;
 
 /** Same shape as the English catalogue with every leaf widened to `string`. */
-export type Catalogue<T = typeof en> = { readonly [K in keyof T]: T[K] extends string ? string : Catalogue<T[K]> };
+export type Catalogue<T = typeof en> = {
+  readonly [K in keyof T]: T[K] extends string ? string : Catalogue<T[K]>;
+};

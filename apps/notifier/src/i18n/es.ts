@@ -27,7 +27,8 @@ export const es: Catalogue = {
     preview: 'Tu cuenta está lista.',
     heading: 'Bienvenido a Guardian',
     body: 'Se ha creado tu cuenta {username}. Ya puedes iniciar sesión y gestionar tu perfil, tus documentos y tu biometría facial.',
-    faceOnly: 'Te registraste solo con reconocimiento facial: mantén tu biometría actualizada para no perder el acceso a tu cuenta.',
+    faceOnly:
+      'Te registraste solo con reconocimiento facial: mantén tu biometría actualizada para no perder el acceso a tu cuenta.',
     tip: 'Para más seguridad, registra tu rostro y úsalo para iniciar sesión y confirmar acciones sensibles.',
   },
   loginSucceeded: {
@@ -35,7 +36,8 @@ export const es: Catalogue = {
     preview: 'Inicio de sesión con {method} desde {device}.',
     heading: 'Nuevo inicio de sesión',
     body: 'Se acaba de iniciar sesión en tu cuenta con {method}.',
-    optOut: 'Puedes desactivar las alertas de inicios de sesión correctos en tus preferencias de notificación.',
+    optOut:
+      'Puedes desactivar las alertas de inicios de sesión correctos en tus preferencias de notificación.',
   },
   loginFailed: {
     subject: 'Intentos fallidos de inicio de sesión en tu cuenta de Guardian',
@@ -64,7 +66,8 @@ export const es: Catalogue = {
     subject: 'Biometría facial registrada en tu cuenta de Guardian',
     preview: 'Ya puedes iniciar sesión con tu rostro.',
     heading: 'Biometría facial registrada',
-    bodyNew: 'Creamos una plantilla facial para tu cuenta a partir de {count} foto(s). Ya puedes iniciar sesión con tu rostro.',
+    bodyNew:
+      'Creamos una plantilla facial para tu cuenta a partir de {count} foto(s). Ya puedes iniciar sesión con tu rostro.',
     bodyUpdated: 'La plantilla facial de tu cuenta se reemplazó con {count} foto(s) nueva(s).',
   },
   biometricRemoved: {
@@ -103,7 +106,8 @@ export const es: Catalogue = {
     preview: 'Análisis de vídeo {jobId}.',
     headingSucceeded: 'Análisis de vídeo listo',
     headingFailed: 'Error en el análisis de vídeo',
-    bodySucceeded: 'Analizamos {frames} fotograma(s) de tu vídeo. La expresión predominante fue: {expression}.',
+    bodySucceeded:
+      'Analizamos {frames} fotograma(s) de tu vídeo. La expresión predominante fue: {expression}.',
     bodyFailed: 'No pudimos analizar tu vídeo.',
     error: 'Error',
     job: 'Tarea',

@@ -13,14 +13,7 @@ export function resolveLocale(requested: string | undefined | null): Locale {
   const exact = LOCALES.find((l) => l.toLowerCase() === tag);
   if (exact) return exact;
   const language = tag.split('-')[0];
-  switch (language) {
-    case 'pt':
-      return 'pt-BR';
-    case 'es':
-      return 'es';
-    case 'en':
-      return 'en';
-    default:
-      return DEFAULT_LOCALE;
-  }
+  if (language === 'pt') return 'pt-BR';
+  if (language === 'es') return 'es';
+  return DEFAULT_LOCALE;
 }

@@ -11,7 +11,9 @@ describe('message catalogues', () => {
     expect([...entries.keys()].sort()).toEqual([...reference.keys()].sort());
     for (const [key, value] of entries) {
       expect(value.trim(), `${locale}:${key} is empty`).not.toBe('');
-      expect(placeholdersOf(value), `${locale}:${key} placeholders`).toEqual(placeholdersOf(reference.get(key) ?? ''));
+      expect(placeholdersOf(value), `${locale}:${key} placeholders`).toEqual(
+        placeholdersOf(reference.get(key) ?? ''),
+      );
     }
   });
 

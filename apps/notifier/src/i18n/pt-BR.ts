@@ -27,7 +27,8 @@ export const ptBR: Catalogue = {
     preview: 'Sua conta está pronta.',
     heading: 'Bem-vindo ao Guardian',
     body: 'Sua conta {username} foi criada. Agora você pode entrar e gerenciar seu perfil, seus documentos e sua biometria facial.',
-    faceOnly: 'Você se cadastrou apenas com reconhecimento facial: mantenha sua biometria atualizada para não perder o acesso à conta.',
+    faceOnly:
+      'Você se cadastrou apenas com reconhecimento facial: mantenha sua biometria atualizada para não perder o acesso à conta.',
     tip: 'Para mais segurança, cadastre sua biometria facial e use-a para entrar e confirmar ações sensíveis.',
   },
   loginSucceeded: {
@@ -64,7 +65,8 @@ export const ptBR: Catalogue = {
     subject: 'Biometria facial cadastrada na sua conta Guardian',
     preview: 'Agora você pode entrar com seu rosto.',
     heading: 'Biometria facial cadastrada',
-    bodyNew: 'Criamos um modelo facial para sua conta a partir de {count} foto(s). Agora você pode entrar com seu rosto.',
+    bodyNew:
+      'Criamos um modelo facial para sua conta a partir de {count} foto(s). Agora você pode entrar com seu rosto.',
     bodyUpdated: 'O modelo facial da sua conta foi substituído usando {count} nova(s) foto(s).',
   },
   biometricRemoved: {

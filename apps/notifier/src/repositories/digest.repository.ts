@@ -1,7 +1,12 @@
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 
-import { applyFailedAttempt, emptyDigest, type DigestDecision, type DigestEntry } from '../services/failed-login-digest.js';
+import {
+  applyFailedAttempt,
+  emptyDigest,
+  type DigestDecision,
+  type DigestEntry,
+} from '../services/failed-login-digest.js';
 import { isDuplicateKey } from './mongo-errors.js';
 
 interface DigestDoc {
@@ -32,7 +37,11 @@ export class DigestRepository {
   }
 
   /** Applies one failed attempt with compare-and-set on `version` (no transactions needed). */
-  async apply(userId: string, attempt: { eventId: string; at: Date }, windowMs: number): Promise<DigestDecision> {
+  async apply(
+    userId: string,
+    attempt: { eventId: string; at: Date },
+    windowMs: number,
+  ): Promise<DigestDecision> {
     for (let round = 0; round < 20; round++) {
       const doc = await this.model.findById(userId).lean<DigestDoc>().exec();
       const state = doc
@@ -43,7 +52,11 @@ export class DigestRepository {
       const next = {
         lastAlertAt: result.state.lastAlertAt,
         pending: result.state.pending,
-        recent: result.state.recent.map((e) => ({ eventId: e.eventId, alert: e.alert, failures: e.failures })),
+        recent: result.state.recent.map((e) => ({
+          eventId: e.eventId,
+          alert: e.alert,
+          failures: e.failures,
+        })),
       };
       if (!doc) {
         try {

@@ -109,7 +109,12 @@ export class NotificationRepository {
    */
   async recordSuppressed(init: NewNotification, reason: string, now = new Date()): Promise<boolean> {
     try {
-      await this.model.create({ _id: init.eventId, ...this.initial(init, now), status: 'suppressed', suppressedReason: reason });
+      await this.model.create({
+        _id: init.eventId,
+        ...this.initial(init, now),
+        status: 'suppressed',
+        suppressedReason: reason,
+      });
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
@@ -121,7 +126,12 @@ export class NotificationRepository {
    * Writes the final outcome of a send: one insert in the common case (no earlier record), an
    * update after earlier transient failures (`existing`) or when a concurrent delivery inserted first.
    */
-  async recordFinal(init: NewNotification, outcome: FinalOutcome, existing: boolean, now = new Date()): Promise<void> {
+  async recordFinal(
+    init: NewNotification,
+    outcome: FinalOutcome,
+    existing: boolean,
+    now = new Date(),
+  ): Promise<void> {
     const fields = {
       status: outcome.status,
       attempts: outcome.attempts,
@@ -143,13 +153,22 @@ export class NotificationRepository {
   }
 
   /** A transient failure: the record stays pending with the attempt count and error; the event is redelivered. */
-  async recordRetry(init: NewNotification, attempts: number, error: string, subject: string, now = new Date()): Promise<void> {
+  async recordRetry(
+    init: NewNotification,
+    attempts: number,
+    error: string,
+    subject: string,
+    now = new Date(),
+  ): Promise<void> {
     const { updatedAt: _u, ...insertOnly } = this.initial(init, now);
     const { subject: _s, lastError: _e, attempts: _a, ...rest } = insertOnly;
     await this.model
       .updateOne(
         { _id: init.eventId },
-        { $setOnInsert: rest, $set: { status: 'pending', attempts, lastError: error, subject, updatedAt: now } },
+        {
+          $setOnInsert: rest,
+          $set: { status: 'pending', attempts, lastError: error, subject, updatedAt: now },
+        },
         { upsert: true },
       )
       .exec();

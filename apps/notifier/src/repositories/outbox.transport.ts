@@ -61,7 +61,14 @@ export class OutboxTransport implements MailTransport {
       });
     } catch (error) {
       if (!isDuplicateKey(error)) {
-        return { ok: false, error: { statusCode: null, name: 'application_error', message: String((error as Error).message ?? error) } };
+        return {
+          ok: false,
+          error: {
+            statusCode: null,
+            name: 'application_error',
+            message: String((error as Error).message ?? error),
+          },
+        };
       }
     }
     return { ok: true, providerId: email.idempotencyKey };

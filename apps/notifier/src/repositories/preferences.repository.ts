@@ -31,7 +31,11 @@ export class PreferencesRepository {
     const current = await this.get(userId);
     const next: Preferences = { ...current, ...changes };
     await this.model
-      .updateOne({ _id: userId }, { $set: { loginSuccessAlerts: next.loginSuccessAlerts, updatedAt: new Date() } }, { upsert: true })
+      .updateOne(
+        { _id: userId },
+        { $set: { loginSuccessAlerts: next.loginSuccessAlerts, updatedAt: new Date() } },
+        { upsert: true },
+      )
       .exec();
     return next;
   }

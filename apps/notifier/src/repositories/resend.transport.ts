@@ -36,7 +36,14 @@ export class ResendTransport implements MailTransport {
       );
     } catch (error) {
       // Not expected from the SDK, but a thrown error is still a failure without a response.
-      return { ok: false, error: { statusCode: null, name: 'application_error', message: String((error as Error)?.message ?? error) } };
+      return {
+        ok: false,
+        error: {
+          statusCode: null,
+          name: 'application_error',
+          message: String((error as Error)?.message ?? error),
+        },
+      };
     }
     if (response.error) {
       const headers = response.headers ?? {};

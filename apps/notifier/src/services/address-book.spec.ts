@@ -24,22 +24,48 @@ describe('applyUserEvent', () => {
 
   it('applies a newer update and ignores an older one', () => {
     const current = makeContact({ updatedAt: t('2026-11-10T00:00:00Z') });
-    const newer = makeEvent('identity.user.updated', { userId: 'u1', email: 'new@example.com', locale: 'en' }, { time: t('2026-11-11T00:00:00Z') });
-    const older = makeEvent('identity.user.updated', { userId: 'u1', email: 'old@example.com' }, { time: t('2026-11-09T00:00:00Z') });
-    expect(applyUserEvent(current, newer)).toMatchObject({ email: 'new@example.com', locale: 'en', name: 'Maria Souza' });
+    const newer = makeEvent(
+      'identity.user.updated',
+      { userId: 'u1', email: 'new@example.com', locale: 'en' },
+      { time: t('2026-11-11T00:00:00Z') },
+    );
+    const older = makeEvent(
+      'identity.user.updated',
+      { userId: 'u1', email: 'old@example.com' },
+      { time: t('2026-11-09T00:00:00Z') },
+    );
+    expect(applyUserEvent(current, newer)).toMatchObject({
+      email: 'new@example.com',
+      locale: 'en',
+      name: 'Maria Souza',
+    });
     expect(applyUserEvent(current, older)).toBeUndefined();
   });
 
   it('forgets the address on deletion and never brings it back', () => {
     const deleted = applyUserEvent(makeContact(), makeEvent('identity.user.deleted', { userId: 'u1' }));
     expect(deleted).toMatchObject({ userId: 'u1', email: '', name: '', deleted: true });
-    const late = makeEvent('identity.user.updated', { userId: 'u1', email: 'back@example.com' }, { time: t('2030-01-01T00:00:00Z') });
+    const late = makeEvent(
+      'identity.user.updated',
+      { userId: 'u1', email: 'back@example.com' },
+      { time: t('2030-01-01T00:00:00Z') },
+    );
     expect(applyUserEvent(deleted, late)).toBeUndefined();
-    expect(applyUserEvent(deleted, makeEvent('identity.user.registered', { userId: 'u1', email: 'x@example.com' }))).toBeUndefined();
+    expect(
+      applyUserEvent(
+        deleted,
+        makeEvent('identity.user.registered', { userId: 'u1', email: 'x@example.com' }),
+      ),
+    ).toBeUndefined();
     expect(applyUserEvent(deleted, makeEvent('identity.user.deleted', { userId: 'u1' }))).toBeUndefined();
   });
 
   it('ignores a registration replayed after later changes', () => {
-    expect(applyUserEvent(makeContact(), makeEvent('identity.user.registered', { userId: 'u1', email: 'x@example.com' }))).toBeUndefined();
+    expect(
+      applyUserEvent(
+        makeContact(),
+        makeEvent('identity.user.registered', { userId: 'u1', email: 'x@example.com' }),
+      ),
+    ).toBeUndefined();
   });
 });

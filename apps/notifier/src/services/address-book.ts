@@ -16,10 +16,14 @@ export interface Contact {
   updatedAt: Date;
 }
 
-export type UserEvent = GuardianEvent<'identity.user.registered' | 'identity.user.updated' | 'identity.user.deleted'>;
+export type UserEvent = GuardianEvent<
+  'identity.user.registered' | 'identity.user.updated' | 'identity.user.deleted'
+>;
 
 export const isUserEvent = (event: GuardianEvent): event is UserEvent =>
-  event.type === 'identity.user.registered' || event.type === 'identity.user.updated' || event.type === 'identity.user.deleted';
+  event.type === 'identity.user.registered' ||
+  event.type === 'identity.user.updated' ||
+  event.type === 'identity.user.deleted';
 
 /**
  * The contact after a user event, or `undefined` when nothing changes (stale update, unknown user on

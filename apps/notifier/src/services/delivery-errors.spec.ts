@@ -20,19 +20,28 @@ describe('classifyTransportError', () => {
   });
 
   it('retries a network failure (no status) but not a client-side validation error', () => {
-    expect(classifyTransportError(err(null, 'application_error'), 1, undefined, noJitter).kind).toBe('transient');
+    expect(classifyTransportError(err(null, 'application_error'), 1, undefined, noJitter).kind).toBe(
+      'transient',
+    );
     expect(classifyTransportError(err(null, 'invalid_parameter'), 1).kind).toBe('permanent');
   });
 
   it('retries a concurrent request with the same idempotency key, not a reused key with other content', () => {
-    expect(classifyTransportError(err(409, 'concurrent_idempotent_requests'), 1, undefined, noJitter).kind).toBe('transient');
+    expect(
+      classifyTransportError(err(409, 'concurrent_idempotent_requests'), 1, undefined, noJitter).kind,
+    ).toBe('transient');
     expect(classifyTransportError(err(409, 'invalid_idempotent_request'), 1).kind).toBe('permanent');
   });
 
   it('honours Retry-After, and backs off exponentially without it', () => {
-    expect(classifyTransportError(err(429, 'rate_limit_exceeded', '7'), 1)).toMatchObject({ retryAfterMs: 7000 });
+    expect(classifyTransportError(err(429, 'rate_limit_exceeded', '7'), 1)).toMatchObject({
+      retryAfterMs: 7000,
+    });
     const policy = { baseMs: 100, maxMs: 10_000 };
-    expect(classifyTransportError(err(503), 3, policy, noJitter)).toMatchObject({ kind: 'transient', retryAfterMs: 400 });
+    expect(classifyTransportError(err(503), 3, policy, noJitter)).toMatchObject({
+      kind: 'transient',
+      retryAfterMs: 400,
+    });
   });
 
   it('says what happened in the reason', () => {

@@ -14,8 +14,7 @@ export interface TransportErrorInfo {
 }
 
 export type TransportFailure =
-  | { kind: 'transient'; retryAfterMs: number; reason: string }
-  | { kind: 'permanent'; reason: string };
+  { kind: 'transient'; retryAfterMs: number; reason: string } | { kind: 'permanent'; reason: string };
 
 export interface BackoffPolicy {
   baseMs: number;
@@ -25,14 +24,21 @@ export interface BackoffPolicy {
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 5 * 60_000 };
 
 /** Exponential backoff with ±20 % jitter: attempt 1 -> ~base, 2 -> ~2×base, ... capped at max. */
-export function retryDelayMs(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
   const exponential = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   const jitter = 1 + (random() * 0.4 - 0.2);
   return Math.max(0, Math.min(policy.maxMs, Math.round(exponential * jitter)));
 }
 
 /** `Retry-After` as milliseconds (seconds or an HTTP date), or undefined. */
-export function parseRetryAfter(value: string | null | undefined, now: Date = new Date()): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: Date = new Date(),
+): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
@@ -40,7 +46,12 @@ export function parseRetryAfter(value: string | null | undefined, now: Date = ne
   return Number.isNaN(date) ? undefined : Math.max(0, date - now.getTime());
 }
 
-const TRANSIENT_NAMES = new Set(['rate_limit_exceeded', 'concurrent_idempotent_requests', 'internal_server_error', 'application_error']);
+const TRANSIENT_NAMES = new Set([
+  'rate_limit_exceeded',
+  'concurrent_idempotent_requests',
+  'internal_server_error',
+  'application_error',
+]);
 
 export function classifyTransportError(
   error: TransportErrorInfo,
@@ -53,9 +64,13 @@ export function classifyTransportError(
   const transient =
     status === null
       ? TRANSIENT_NAMES.has(error.name)
-      : status === 429 || status >= 500 || (status === 409 && error.name === 'concurrent_idempotent_requests') || status === 408;
+      : status === 429 ||
+        status >= 500 ||
+        (status === 409 && error.name === 'concurrent_idempotent_requests') ||
+        status === 408;
   if (!transient) return { kind: 'permanent', reason };
   const advised = parseRetryAfter(error.retryAfter);
-  const retryAfterMs = advised !== undefined ? Math.min(policy.maxMs, advised) : retryDelayMs(attempt, policy, random);
+  const retryAfterMs =
+    advised !== undefined ? Math.min(policy.maxMs, advised) : retryDelayMs(attempt, policy, random);
   return { kind: 'transient', retryAfterMs, reason };
 }

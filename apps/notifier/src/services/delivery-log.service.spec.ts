@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ListFilter, NotificationRecord } from '../repositories/notification.repository.js';
-import { decodePageToken, DeliveryLogService, encodePageToken, resolveSubject, toListFilter, type ListQuery } from './delivery-log.service.js';
+import {
+  decodePageToken,
+  DeliveryLogService,
+  encodePageToken,
+  resolveSubject,
+  toListFilter,
+  type ListQuery,
+} from './delivery-log.service.js';
 import { DEFAULT_PREFERENCES, type Preferences } from './notification-policy.js';
 
 const user = { userId: 'u1', role: 'user' as const };
@@ -49,7 +56,8 @@ function fakes(records: NotificationRecord[]) {
             (r) =>
               !filter.before ||
               r.createdAt < filter.before.createdAt ||
-              (r.createdAt.getTime() === filter.before.createdAt.getTime() && r.eventId < filter.before.eventId),
+              (r.createdAt.getTime() === filter.before.createdAt.getTime() &&
+                r.eventId < filter.before.eventId),
           )
           .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
           .slice(0, filter.limit);
@@ -89,9 +97,15 @@ describe('toListFilter', () => {
   });
 
   it('rejects bad page sizes, unknown templates and forged page tokens', () => {
-    expect(() => toListFilter(user, query({ pageSize: 500 }))).toThrow(expect.objectContaining({ reason: 'INVALID_PAGE_SIZE' }));
-    expect(() => toListFilter(user, query({ templates: ['nope'] }))).toThrow(expect.objectContaining({ reason: 'UNKNOWN_TEMPLATE' }));
-    expect(() => toListFilter(user, query({ pageToken: 'garbage' }))).toThrow(expect.objectContaining({ reason: 'INVALID_PAGE_TOKEN' }));
+    expect(() => toListFilter(user, query({ pageSize: 500 }))).toThrow(
+      expect.objectContaining({ reason: 'INVALID_PAGE_SIZE' }),
+    );
+    expect(() => toListFilter(user, query({ templates: ['nope'] }))).toThrow(
+      expect.objectContaining({ reason: 'UNKNOWN_TEMPLATE' }),
+    );
+    expect(() => toListFilter(user, query({ pageToken: 'garbage' }))).toThrow(
+      expect.objectContaining({ reason: 'INVALID_PAGE_TOKEN' }),
+    );
   });
 
   it('defaults the page size', () => {
@@ -133,10 +147,18 @@ describe('DeliveryLogService', () => {
   describe('updatePreferences', () => {
     it('changes only what was given and returns what is in force', async () => {
       const service = new DeliveryLogService(fakes([]));
-      expect(await service.updatePreferences(user, '', {})).toEqual({ userId: 'u1', loginSuccessAlerts: true });
-      expect(await service.updatePreferences(user, '', { loginSuccessAlerts: false })).toEqual({ userId: 'u1', loginSuccessAlerts: false });
+      expect(await service.updatePreferences(user, '', {})).toEqual({
+        userId: 'u1',
+        loginSuccessAlerts: true,
+      });
+      expect(await service.updatePreferences(user, '', { loginSuccessAlerts: false })).toEqual({
+        userId: 'u1',
+        loginSuccessAlerts: false,
+      });
       expect(await service.getPreferences(admin, 'u1')).toEqual({ userId: 'u1', loginSuccessAlerts: false });
-      await expect(service.updatePreferences(user, 'u2', { loginSuccessAlerts: false })).rejects.toMatchObject({ kind: 'forbidden' });
+      await expect(
+        service.updatePreferences(user, 'u2', { loginSuccessAlerts: false }),
+      ).rejects.toMatchObject({ kind: 'forbidden' });
     });
   });
 });

@@ -1,6 +1,10 @@
 import { forbidden, invalid, notFound } from '@guardian/domain';
 
-import type { ListFilter, NotificationRecord, NotificationStatus } from '../repositories/notification.repository.js';
+import type {
+  ListFilter,
+  NotificationRecord,
+  NotificationStatus,
+} from '../repositories/notification.repository.js';
 import type { OutboxMessage } from '../repositories/outbox.transport.js';
 import { TEMPLATE_NAMES } from '../templates/template-data.js';
 import type { Preferences } from './notification-policy.js';
@@ -15,7 +19,8 @@ const isAdmin = (caller: Caller) => caller.role === 'admin' || caller.role === '
 /** Whose data a call is about: users only their own, admins anyone's. */
 export function resolveSubject(caller: Caller, requested: string): string {
   const userId = requested.trim() === '' ? caller.userId : requested.trim();
-  if (userId !== caller.userId && !isAdmin(caller)) throw forbidden('NOT_YOUR_DATA', "only admins may see other users' notifications");
+  if (userId !== caller.userId && !isAdmin(caller))
+    throw forbidden('NOT_YOUR_DATA', "only admins may see other users' notifications");
   return userId;
 }
 
@@ -29,7 +34,8 @@ export function encodePageToken(record: Pick<NotificationRecord, 'createdAt' | '
 export function decodePageToken(token: string): { createdAt: Date; eventId: string } {
   try {
     const [ms, eventId] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
-    if (typeof ms === 'number' && Number.isFinite(ms) && typeof eventId === 'string') return { createdAt: new Date(ms), eventId };
+    if (typeof ms === 'number' && Number.isFinite(ms) && typeof eventId === 'string')
+      return { createdAt: new Date(ms), eventId };
   } catch {
     // fall through
   }
@@ -67,16 +73,25 @@ export function toListFilter(caller: Caller, query: ListQuery): ListFilter {
 }
 
 export interface DeliveryLogPorts {
-  notifications: { list(filter: ListFilter): Promise<NotificationRecord[]>; get(eventId: string): Promise<NotificationRecord | undefined> };
+  notifications: {
+    list(filter: ListFilter): Promise<NotificationRecord[]>;
+    get(eventId: string): Promise<NotificationRecord | undefined>;
+  };
   outbox?: { get(eventId: string): Promise<OutboxMessage | undefined> };
-  preferences: { get(userId: string): Promise<Preferences>; update(userId: string, changes: Partial<Preferences>): Promise<Preferences> };
+  preferences: {
+    get(userId: string): Promise<Preferences>;
+    update(userId: string, changes: Partial<Preferences>): Promise<Preferences>;
+  };
 }
 
 /** The read side and the preferences, with the access rules. */
 export class DeliveryLogService {
   constructor(private readonly ports: DeliveryLogPorts) {}
 
-  async list(caller: Caller, query: ListQuery): Promise<{ records: NotificationRecord[]; nextPageToken: string }> {
+  async list(
+    caller: Caller,
+    query: ListQuery,
+  ): Promise<{ records: NotificationRecord[]; nextPageToken: string }> {
     const filter = toListFilter(caller, query);
     // One extra row tells whether another page exists.
     const rows = await this.ports.notifications.list({ ...filter, limit: filter.limit + 1 });
@@ -85,11 +100,15 @@ export class DeliveryLogService {
     return { records, nextPageToken: rows.length > filter.limit && last ? encodePageToken(last) : '' };
   }
 
-  async get(caller: Caller, eventId: string): Promise<{ record: NotificationRecord; message: OutboxMessage | undefined }> {
+  async get(
+    caller: Caller,
+    eventId: string,
+  ): Promise<{ record: NotificationRecord; message: OutboxMessage | undefined }> {
     if (eventId.trim() === '') throw invalid('MISSING_EVENT_ID', 'event_id is required');
     const record = await this.ports.notifications.get(eventId);
     // Someone else's record reads as missing, so ids cannot be probed.
-    if (!record || (record.userId !== caller.userId && !isAdmin(caller))) throw notFound('NOTIFICATION_NOT_FOUND', 'no such notification');
+    if (!record || (record.userId !== caller.userId && !isAdmin(caller)))
+      throw notFound('NOTIFICATION_NOT_FOUND', 'no such notification');
     const message = await this.ports.outbox?.get(eventId);
     return { record, message };
   }
@@ -99,11 +118,15 @@ export class DeliveryLogService {
     return { userId: subject, ...(await this.ports.preferences.get(subject)) };
   }
 
-  async updatePreferences(caller: Caller, userId: string, changes: Partial<Preferences>): Promise<Preferences & { userId: string }> {
+  async updatePreferences(
+    caller: Caller,
+    userId: string,
+    changes: Partial<Preferences>,
+  ): Promise<Preferences & { userId: string }> {
     const subject = resolveSubject(caller, userId);
     const clean: Partial<Preferences> = {};
-    if (typeof changes.loginSuccessAlerts === 'boolean') clean.loginSuccessAlerts = changes.loginSuccessAlerts;
+    if (typeof changes.loginSuccessAlerts === 'boolean')
+      clean.loginSuccessAlerts = changes.loginSuccessAlerts;
     return { userId: subject, ...(await this.ports.preferences.update(subject, clean)) };
   }
 }
-

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { applyFailedAttempt, DIGEST_RECENT_LIMIT, emptyDigest, type DigestState } from './failed-login-digest.js';
+import {
+  applyFailedAttempt,
+  DIGEST_RECENT_LIMIT,
+  emptyDigest,
+  type DigestState,
+} from './failed-login-digest.js';
 
 const WINDOW = 15 * 60_000;
 const t0 = new Date('2026-11-21T10:00:00Z');
@@ -49,7 +54,10 @@ describe('applyFailedAttempt', () => {
   });
 
   it('keeps a bounded memory of event ids', () => {
-    const attempts = Array.from({ length: DIGEST_RECENT_LIMIT + 50 }, (_, i) => ({ eventId: `e${i}`, at: at(i) }));
+    const attempts = Array.from({ length: DIGEST_RECENT_LIMIT + 50 }, (_, i) => ({
+      eventId: `e${i}`,
+      at: at(i),
+    }));
     expect(run(emptyDigest('u1'), attempts).state.recent).toHaveLength(DIGEST_RECENT_LIMIT);
   });
 });

@@ -34,7 +34,12 @@ export function applyFailedAttempt(
   windowMs: number,
 ): { decision: DigestDecision; state: DigestState; changed: boolean } {
   const seen = state.recent.find((entry) => entry.eventId === attempt.eventId);
-  if (seen) return { decision: { alert: seen.alert, failures: seen.failures } as DigestDecision, state, changed: false };
+  if (seen)
+    return {
+      decision: { alert: seen.alert, failures: seen.failures } as DigestDecision,
+      state,
+      changed: false,
+    };
 
   const open = state.lastAlertAt !== null && attempt.at.getTime() - state.lastAlertAt.getTime() < windowMs;
   const failures = state.pending + 1;
@@ -42,13 +47,22 @@ export function applyFailedAttempt(
   if (open) {
     return {
       decision: { alert: false, failures },
-      state: { ...state, pending: failures, recent: recent({ eventId: attempt.eventId, alert: false, failures }) },
+      state: {
+        ...state,
+        pending: failures,
+        recent: recent({ eventId: attempt.eventId, alert: false, failures }),
+      },
       changed: true,
     };
   }
   return {
     decision: { alert: true, failures },
-    state: { ...state, lastAlertAt: attempt.at, pending: 0, recent: recent({ eventId: attempt.eventId, alert: true, failures }) },
+    state: {
+      ...state,
+      lastAlertAt: attempt.at,
+      pending: 0,
+      recent: recent({ eventId: attempt.eventId, alert: true, failures }),
+    },
     changed: true,
   };
 }

@@ -16,12 +16,21 @@ describe('planNotification', () => {
         locale: 'es-MX',
       });
       const plan = planNotification(event, { contact: undefined, preferences: undefined });
-      expect(plan).toMatchObject({ kind: 'send', template: 'welcome', to: 'ana@example.com', locale: 'es', userId: 'u1' });
+      expect(plan).toMatchObject({
+        kind: 'send',
+        template: 'welcome',
+        to: 'ana@example.com',
+        locale: 'es',
+        userId: 'u1',
+      });
     });
 
     it('suppresses the welcome when the user was already deleted', () => {
       const event = makeEvent('identity.user.registered', { userId: 'u1', email: 'ana@example.com' });
-      const plan = planNotification(event, { contact: makeContact({ deleted: true, email: '' }), preferences: undefined });
+      const plan = planNotification(event, {
+        contact: makeContact({ deleted: true, email: '' }),
+        preferences: undefined,
+      });
       expect(plan).toMatchObject({ kind: 'suppress', reason: 'user_deleted' });
     });
   });
@@ -42,19 +51,30 @@ describe('planNotification', () => {
     });
 
     it('is suppressed when the user switched login-success alerts off', () => {
-      const plan = planNotification(event, { contact: makeContact(), preferences: { loginSuccessAlerts: false } });
+      const plan = planNotification(event, {
+        contact: makeContact(),
+        preferences: { loginSuccessAlerts: false },
+      });
       expect(plan).toMatchObject({ kind: 'suppress', reason: 'preference', template: 'login_succeeded' });
     });
 
     it('is suppressed without an address, and for a deleted user', () => {
-      expect(planNotification(event, { contact: undefined, preferences: undefined })).toMatchObject({ reason: 'no_address' });
+      expect(planNotification(event, { contact: undefined, preferences: undefined })).toMatchObject({
+        reason: 'no_address',
+      });
       expect(
-        planNotification(event, { contact: makeContact({ deleted: true, email: '' }), preferences: undefined }),
+        planNotification(event, {
+          contact: makeContact({ deleted: true, email: '' }),
+          preferences: undefined,
+        }),
       ).toMatchObject({ reason: 'user_deleted' });
     });
 
     it('falls back to en for an unsupported locale', () => {
-      const plan = planNotification(event, { contact: makeContact({ locale: 'de-DE' }), preferences: undefined });
+      const plan = planNotification(event, {
+        contact: makeContact({ locale: 'de-DE' }),
+        preferences: undefined,
+      });
       expect(plan).toMatchObject({ locale: 'en' });
     });
   });
@@ -62,16 +82,49 @@ describe('planNotification', () => {
   describe('security alerts', () => {
     const optedOut = { loginSuccessAlerts: false };
     it.each([
-      ['identity.login.failed', makeEvent('identity.login.failed', { userId: 'u1', attemptCount: 3, client }), 'login_failed', true],
-      ['biometric.auth.failed', makeEvent('biometric.auth.failed', { userId: 'u1', attemptCount: 2, client }), 'login_failed', true],
-      ['identity.account.locked', makeEvent('identity.account.locked', { userId: 'u1', attemptCount: 5 }), 'account_locked', false],
-      ['identity.password.changed', makeEvent('identity.password.changed', { userId: 'u1', client }), 'password_changed', false],
-      ['biometric.enrolled', makeEvent('biometric.enrolled', { userId: 'u1', sampleCount: 3 }), 'biometric_enrolled', false],
-      ['biometric.removed', makeEvent('biometric.removed', { userId: 'u1', reason: 'admin' }), 'biometric_removed', false],
-    ] as const)('%s is sent even when the user opted out of other alerts', (_type, event, template, digest) => {
-      const plan = planNotification(event, { contact: makeContact(), preferences: optedOut });
-      expect(plan).toMatchObject({ kind: 'send', template, digest });
-    });
+      [
+        'identity.login.failed',
+        makeEvent('identity.login.failed', { userId: 'u1', attemptCount: 3, client }),
+        'login_failed',
+        true,
+      ],
+      [
+        'biometric.auth.failed',
+        makeEvent('biometric.auth.failed', { userId: 'u1', attemptCount: 2, client }),
+        'login_failed',
+        true,
+      ],
+      [
+        'identity.account.locked',
+        makeEvent('identity.account.locked', { userId: 'u1', attemptCount: 5 }),
+        'account_locked',
+        false,
+      ],
+      [
+        'identity.password.changed',
+        makeEvent('identity.password.changed', { userId: 'u1', client }),
+        'password_changed',
+        false,
+      ],
+      [
+        'biometric.enrolled',
+        makeEvent('biometric.enrolled', { userId: 'u1', sampleCount: 3 }),
+        'biometric_enrolled',
+        false,
+      ],
+      [
+        'biometric.removed',
+        makeEvent('biometric.removed', { userId: 'u1', reason: 'admin' }),
+        'biometric_removed',
+        false,
+      ],
+    ] as const)(
+      '%s is sent even when the user opted out of other alerts',
+      (_type, event, template, digest) => {
+        const plan = planNotification(event, { contact: makeContact(), preferences: optedOut });
+        expect(plan).toMatchObject({ kind: 'send', template, digest });
+      },
+    );
 
     it('reads a failed face verification as a failed sign-in by face', () => {
       const plan = planNotification(makeEvent('biometric.auth.failed', { userId: 'u1', client }), {
@@ -84,12 +137,22 @@ describe('planNotification', () => {
 
   describe('other events', () => {
     it('sends document and video results', () => {
-      const doc = makeEvent('verification.document.reviewed', { userId: 'u1', decision: 'rejected', reason: 'blurred', type: 'cnh' });
+      const doc = makeEvent('verification.document.reviewed', {
+        userId: 'u1',
+        decision: 'rejected',
+        reason: 'blurred',
+        type: 'cnh',
+      });
       expect(planNotification(doc, { contact: makeContact(), preferences: undefined })).toMatchObject({
         kind: 'send',
         data: { template: 'document_reviewed', decision: 'rejected', reason: 'blurred', documentType: 'cnh' },
       });
-      const video = makeEvent('media.video.analyzed', { userId: 'u1', jobId: 'j1', status: 'succeeded', framesAnalyzed: 9 });
+      const video = makeEvent('media.video.analyzed', {
+        userId: 'u1',
+        jobId: 'j1',
+        status: 'succeeded',
+        framesAnalyzed: 9,
+      });
       expect(planNotification(video, { contact: makeContact(), preferences: undefined })).toMatchObject({
         kind: 'send',
         data: { template: 'video_analyzed', status: 'succeeded', framesAnalyzed: 9 },

@@ -42,7 +42,13 @@ function draft(event: GuardianEvent, name: string): Draft {
       const d = event.data as GuardianEvent<'identity.login.succeeded'>['data'];
       return {
         userId: d.userId,
-        data: { template: 'login_succeeded', name, method: d.method, at: d.at ?? event.time, client: client(d.client) },
+        data: {
+          template: 'login_succeeded',
+          name,
+          method: d.method,
+          at: d.at ?? event.time,
+          client: client(d.client),
+        },
       };
     }
     case 'identity.login.failed': {
@@ -96,11 +102,17 @@ function draft(event: GuardianEvent, name: string): Draft {
     }
     case 'identity.password.changed': {
       const d = event.data as GuardianEvent<'identity.password.changed'>['data'];
-      return { userId: d.userId, data: { template: 'password_changed', name, at: d.at ?? event.time, client: client(d.client) } };
+      return {
+        userId: d.userId,
+        data: { template: 'password_changed', name, at: d.at ?? event.time, client: client(d.client) },
+      };
     }
     case 'biometric.enrolled': {
       const d = event.data as GuardianEvent<'biometric.enrolled'>['data'];
-      return { userId: d.userId, data: { template: 'biometric_enrolled', name, sampleCount: d.sampleCount, updated: d.updated } };
+      return {
+        userId: d.userId,
+        data: { template: 'biometric_enrolled', name, sampleCount: d.sampleCount, updated: d.updated },
+      };
     }
     case 'biometric.removed': {
       const d = event.data as GuardianEvent<'biometric.removed'>['data'];
@@ -109,10 +121,17 @@ function draft(event: GuardianEvent, name: string): Draft {
     }
     case 'verification.document.reviewed': {
       const d = event.data as GuardianEvent<'verification.document.reviewed'>['data'];
-      if (d.decision !== 'approved' && d.decision !== 'rejected') return { ignore: `unknown decision "${d.decision}"` };
+      if (d.decision !== 'approved' && d.decision !== 'rejected')
+        return { ignore: `unknown decision "${d.decision}"` };
       return {
         userId: d.userId,
-        data: { template: 'document_reviewed', name, documentType: d.type, decision: d.decision, reason: d.reason },
+        data: {
+          template: 'document_reviewed',
+          name,
+          documentType: d.type,
+          decision: d.decision,
+          reason: d.reason,
+        },
       };
     }
     case 'media.video.analyzed': {
@@ -131,7 +150,12 @@ function draft(event: GuardianEvent, name: string): Draft {
         },
       };
     }
-    default:
+    case 'identity.user.registered': // handled by planNotification (address from the event)
+    case 'identity.user.updated':
+    case 'identity.user.deleted':
+    case 'identity.session.revoked':
+    case 'biometric.auth.succeeded': // identity.login.succeeded (method face) already covers it
+    case 'verification.document.submitted':
       return { ignore: `no e-mail for ${event.type}` };
   }
 }
@@ -157,8 +181,10 @@ export function planNotification(
   if (event.type === 'identity.user.registered') {
     const d = event.data as GuardianEvent<'identity.user.registered'>['data'];
     const locale = resolveLocale(d.locale);
-    if (contact?.deleted) return { kind: 'suppress', userId: d.userId, template: 'welcome', locale, reason: 'user_deleted' };
-    if (!d.email) return { kind: 'suppress', userId: d.userId, template: 'welcome', locale, reason: 'no_address' };
+    if (contact?.deleted)
+      return { kind: 'suppress', userId: d.userId, template: 'welcome', locale, reason: 'user_deleted' };
+    if (!d.email)
+      return { kind: 'suppress', userId: d.userId, template: 'welcome', locale, reason: 'no_address' };
     return {
       kind: 'send',
       userId: d.userId,
@@ -166,7 +192,12 @@ export function planNotification(
       locale,
       to: d.email,
       digest: false,
-      data: { template: 'welcome', name: d.fullName, username: d.username, registrationKind: d.registrationKind },
+      data: {
+        template: 'welcome',
+        name: d.fullName,
+        username: d.username,
+        registrationKind: d.registrationKind,
+      },
     };
   }
 
@@ -176,7 +207,8 @@ export function planNotification(
   const template = data.template;
   const locale = resolveLocale(contact?.locale);
   if (contact?.deleted) return { kind: 'suppress', userId, template, locale, reason: 'user_deleted' };
-  if (!contact || contact.email === '') return { kind: 'suppress', userId, template, locale, reason: 'no_address' };
+  if (!contact || contact.email === '')
+    return { kind: 'suppress', userId, template, locale, reason: 'no_address' };
   if (template === 'login_succeeded' && !preferences.loginSuccessAlerts) {
     return { kind: 'suppress', userId, template, locale, reason: 'preference' };
   }

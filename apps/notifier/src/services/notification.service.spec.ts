@@ -52,9 +52,16 @@ function setup(replies: SendResult[] = []) {
           records.set(init.eventId, { ...init, status: 'suppressed', suppressedReason: reason });
           return true;
         },
-        recordFinal: async (init, outcome) => void records.set(init.eventId, { ...records.get(init.eventId), ...init, ...outcome }),
+        recordFinal: async (init, outcome) =>
+          void records.set(init.eventId, { ...records.get(init.eventId), ...init, ...outcome }),
         recordRetry: async (init, attempts, lastError) =>
-          void records.set(init.eventId, { ...records.get(init.eventId), ...init, status: 'pending', attempts, lastError }),
+          void records.set(init.eventId, {
+            ...records.get(init.eventId),
+            ...init,
+            status: 'pending',
+            attempts,
+            lastError,
+          }),
       },
       transport: {
         name: 'outbox',
@@ -85,7 +92,12 @@ describe('NotificationDispatcher', () => {
       expect(await dispatcher.handle(event, { deliveryCount: 1 })).toEqual({ kind: 'ack' });
       expect(await dispatcher.handle(event, { deliveryCount: 2 })).toEqual({ kind: 'ack' });
       expect(sent).toHaveLength(1);
-      expect(sent[0]).toMatchObject({ idempotencyKey: event.id, to: 'maria@example.com', locale: 'pt-BR', template: 'password_changed' });
+      expect(sent[0]).toMatchObject({
+        idempotencyKey: event.id,
+        to: 'maria@example.com',
+        locale: 'pt-BR',
+        template: 'password_changed',
+      });
       expect(records.get(event.id)).toMatchObject({ status: 'sent', attempts: 1, providerId: 'p-1' });
     });
 
@@ -107,15 +119,23 @@ describe('NotificationDispatcher', () => {
 
       const exhausted = setup([failure(429, 'rate_limit_exceeded')]);
       const b = makeEvent('biometric.enrolled', { userId: 'u1' });
-      expect(await exhausted.dispatcher.handle(b, { deliveryCount: options.maxDeliver })).toEqual({ kind: 'ack' });
-      expect(exhausted.records.get(b.id)).toMatchObject({ status: 'failed', lastError: expect.stringContaining('retries exhausted') });
+      expect(await exhausted.dispatcher.handle(b, { deliveryCount: options.maxDeliver })).toEqual({
+        kind: 'ack',
+      });
+      expect(exhausted.records.get(b.id)).toMatchObject({
+        status: 'failed',
+        lastError: expect.stringContaining('retries exhausted'),
+      });
       expect(exhausted.deadLetters).toEqual([b.id]);
     });
 
     it('waits a few deliveries for an unknown address, then suppresses', async () => {
       const { dispatcher, records } = setup();
       const event = makeEvent('identity.password.changed', { userId: 'stranger' });
-      expect(await dispatcher.handle(event, { deliveryCount: 1 })).toMatchObject({ kind: 'retry', afterMs: 50 });
+      expect(await dispatcher.handle(event, { deliveryCount: 1 })).toMatchObject({
+        kind: 'retry',
+        afterMs: 50,
+      });
       expect(await dispatcher.handle(event, { deliveryCount: 3 })).toEqual({ kind: 'ack' });
       expect(records.get(event.id)).toMatchObject({ status: 'suppressed', suppressedReason: 'no_address' });
     });

@@ -15,9 +15,14 @@ export type Outcome = 'sent' | 'failed' | 'suppressed';
 
 /** The outside world as the dispatcher needs it (repositories implement these; specs can fake them). */
 export interface DispatcherPorts {
-  contacts: { get(userId: string): Promise<Contact | undefined>; apply(event: UserEvent): Promise<Contact | undefined> };
+  contacts: {
+    get(userId: string): Promise<Contact | undefined>;
+    apply(event: UserEvent): Promise<Contact | undefined>;
+  };
   preferences: { get(userId: string): Promise<Preferences> };
-  digests: { apply(userId: string, attempt: { eventId: string; at: Date }, windowMs: number): Promise<DigestDecision> };
+  digests: {
+    apply(userId: string, attempt: { eventId: string; at: Date }, windowMs: number): Promise<DigestDecision>;
+  };
   notifications: Pick<NotificationRepository, 'get' | 'recordSuppressed' | 'recordFinal' | 'recordRetry'>;
   transport: MailTransport;
   deadLetters: { publish(event: GuardianEvent, reason: string): Promise<void> };
@@ -56,10 +61,15 @@ export class NotificationDispatcher {
   /** One user's events are handled one at a time (see KeyedMutex); different users in parallel. */
   async handle(event: GuardianEvent, delivery: Pick<DeliveryInfo, 'deliveryCount'>): Promise<Decision> {
     const userId = recipientOf(event);
-    return userId ? this.perUser.run(userId, () => this.handleOne(event, delivery)) : this.handleOne(event, delivery);
+    return userId
+      ? this.perUser.run(userId, () => this.handleOne(event, delivery))
+      : this.handleOne(event, delivery);
   }
 
-  private async handleOne(event: GuardianEvent, delivery: Pick<DeliveryInfo, 'deliveryCount'>): Promise<Decision> {
+  private async handleOne(
+    event: GuardianEvent,
+    delivery: Pick<DeliveryInfo, 'deliveryCount'>,
+  ): Promise<Decision> {
     const { ports } = this;
     if (isUserEvent(event)) {
       await ports.contacts.apply(event);
@@ -86,7 +96,11 @@ export class NotificationDispatcher {
     };
 
     if (plan.kind === 'suppress') {
-      if (plan.reason === 'no_address' && !contact && delivery.deliveryCount <= this.options.noAddressRetries) {
+      if (
+        plan.reason === 'no_address' &&
+        !contact &&
+        delivery.deliveryCount <= this.options.noAddressRetries
+      ) {
         return retry(this.options.noAddressDelayMs, 'address not known yet');
       }
       return this.suppress(init, plan.reason);
@@ -98,7 +112,11 @@ export class NotificationDispatcher {
 
     let data = plan.data;
     if (plan.digest && data.template === 'login_failed') {
-      const decision = await ports.digests.apply(plan.userId, { eventId: event.id, at: data.at }, this.options.digestWindowMs);
+      const decision = await ports.digests.apply(
+        plan.userId,
+        { eventId: event.id, at: data.at },
+        this.options.digestWindowMs,
+      );
       if (!decision.alert) return this.suppress({ ...init, digestCount: decision.failures }, 'digest');
       data = { ...data, failures: decision.failures };
       init.digestCount = decision.failures;
@@ -129,7 +147,10 @@ export class NotificationDispatcher {
     const failure = classifyTransportError(result.error, attempt, this.options.backoff);
     const log = this.logger.child({ eventId: event.id, template: plan.template, attempt });
     if (failure.kind === 'transient' && delivery.deliveryCount < this.options.maxDeliver) {
-      log.warn({ reason: failure.reason, retryAfterMs: failure.retryAfterMs }, 'mail transport failed; will retry');
+      log.warn(
+        { reason: failure.reason, retryAfterMs: failure.retryAfterMs },
+        'mail transport failed; will retry',
+      );
       await ports.notifications.recordRetry(init, attempt, failure.reason, email.subject);
       return retry(failure.retryAfterMs, failure.reason);
     }
@@ -137,7 +158,11 @@ export class NotificationDispatcher {
     log.error({ reason }, 'mail delivery failed for good; dead-lettering the event');
     // Dead letter first: if recording fails afterwards, the redelivery publishes again (deduped by id).
     await ports.deadLetters.publish(event, reason);
-    await ports.notifications.recordFinal(init, { status: 'failed', attempts: attempt, subject: email.subject, lastError: reason }, existing !== undefined);
+    await ports.notifications.recordFinal(
+      init,
+      { status: 'failed', attempts: attempt, subject: email.subject, lastError: reason },
+      existing !== undefined,
+    );
     ports.onOutcome?.(plan.template, 'failed');
     return ack();
   }

@@ -40,7 +40,12 @@ describe('parseUserAgent', () => {
       'Android 14',
       true,
     ],
-    ['Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0', 'Firefox 121', 'Ubuntu', false],
+    [
+      'Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0',
+      'Firefox 121',
+      'Ubuntu',
+      false,
+    ],
     ['curl/8.5.0', 'curl 8', undefined, false],
   ])('reads %s', (ua, browser, os, mobile) => {
     expect(parseUserAgent(ua)).toEqual({ browser, os, mobile });

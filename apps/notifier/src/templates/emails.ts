@@ -38,10 +38,14 @@ const greeting = (t: Messages, name: string) =>
 export function describeDevice(t: Messages, userAgent: string): string {
   const ua = parseUserAgent(userAgent);
   if (!ua.browser && !ua.os) return t.common.unknown;
-  return format(t.common.deviceFormat, { browser: ua.browser ?? t.common.unknown, os: ua.os ?? t.common.unknown });
+  return format(t.common.deviceFormat, {
+    browser: ua.browser ?? t.common.unknown,
+    os: ua.os ?? t.common.unknown,
+  });
 }
 
-const methodName = (t: Messages, method: string) => lookup(t.common.methods, method, method || t.common.unknown);
+const methodName = (t: Messages, method: string) =>
+  lookup(t.common.methods, method, method || t.common.unknown);
 
 function clientDetails(t: Messages, locale: Locale, client: ClientView, at?: Date): Detail[] {
   const details: Detail[] = [];
@@ -60,7 +64,10 @@ function welcome(d: WelcomeData, { t }: Ctx): Composed {
       preview: m.preview,
       heading: m.heading,
       greeting: greeting(t, name),
-      paragraphs: [format(m.body, { username: d.username }), d.registrationKind === 'face_only' ? m.faceOnly : m.tip],
+      paragraphs: [
+        format(m.body, { username: d.username }),
+        d.registrationKind === 'face_only' ? m.faceOnly : m.tip,
+      ],
     },
   };
 }
@@ -103,7 +110,9 @@ function loginFailed(d: LoginFailedData, { t, locale }: Ctx): Composed {
 
 function accountLocked(d: AccountLockedData, { t, locale }: Ctx): Composed {
   const m = t.accountLocked;
-  const until = d.lockedUntil ? format(m.until, { until: formatDateTime(d.lockedUntil, locale) }) : m.untilUnknown;
+  const until = d.lockedUntil
+    ? format(m.until, { until: formatDateTime(d.lockedUntil, locale) })
+    : m.untilUnknown;
   return {
     subject: m.subject,
     view: {
@@ -178,7 +187,9 @@ function documentReviewed(d: DocumentReviewedData, { t }: Ctx): Composed {
       preview: format(m.preview, { type }),
       heading: approved ? m.headingApproved : m.headingRejected,
       greeting: greeting(t, d.name),
-      paragraphs: approved ? [format(m.bodyApproved, { type })] : [format(m.bodyRejected, { type }), m.nextSteps],
+      paragraphs: approved
+        ? [format(m.bodyApproved, { type })]
+        : [format(m.bodyRejected, { type }), m.nextSteps],
       details: approved ? [] : [{ label: m.reason, value: d.reason.trim() || m.noReason }],
     },
   };

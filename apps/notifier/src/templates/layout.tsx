@@ -3,14 +3,31 @@ import type { Locale } from '../i18n/locale.js';
 import type { Messages } from '../i18n/messages.js';
 
 const styles = {
-  body: { backgroundColor: '#f4f5f7', fontFamily: 'Helvetica, Arial, sans-serif', margin: 0, padding: '24px 0' },
-  container: { backgroundColor: '#ffffff', borderRadius: '8px', margin: '0 auto', maxWidth: '560px', padding: '32px' },
+  body: {
+    backgroundColor: '#f4f5f7',
+    fontFamily: 'Helvetica, Arial, sans-serif',
+    margin: 0,
+    padding: '24px 0',
+  },
+  container: {
+    backgroundColor: '#ffffff',
+    borderRadius: '8px',
+    margin: '0 auto',
+    maxWidth: '560px',
+    padding: '32px',
+  },
   brand: { color: '#1f4fd1', fontSize: '14px', fontWeight: 700, letterSpacing: '0.08em', margin: '0 0 16px' },
   heading: { color: '#111827', fontSize: '22px', margin: '0 0 16px' },
   text: { color: '#374151', fontSize: '15px', lineHeight: '22px', margin: '0 0 12px' },
   label: { color: '#6b7280', fontSize: '13px', margin: '0', width: '40%' },
   value: { color: '#111827', fontSize: '14px', margin: '0' },
-  callout: { backgroundColor: '#fff7ed', borderLeft: '4px solid #f97316', color: '#7c2d12', fontSize: '14px', padding: '12px 16px' },
+  callout: {
+    backgroundColor: '#fff7ed',
+    borderLeft: '4px solid #f97316',
+    color: '#7c2d12',
+    fontSize: '14px',
+    padding: '12px 16px',
+  },
   note: { color: '#6b7280', fontSize: '12px', lineHeight: '18px', margin: '12px 0 0' },
   footer: { color: '#9ca3af', fontSize: '12px', lineHeight: '18px', margin: '8px 0 0' },
 } as const;

@@ -50,7 +50,10 @@ describe('renderEmail', () => {
     const rejected = renderEmail(sampleTemplateData('document_reviewed'), 'en');
     expect(rejected.subject).toBe('Your document was rejected');
     expect(rejected.text).toContain('The photo is blurred.');
-    const approved = renderEmail(sampleTemplateData('document_reviewed', { decision: 'approved', reason: '' } as never), 'en');
+    const approved = renderEmail(
+      sampleTemplateData('document_reviewed', { decision: 'approved', reason: '' } as never),
+      'en',
+    );
     expect(approved.subject).toBe('Your document was approved');
     expect(approved.text).not.toContain('Reason');
     expect(approved.html).not.toContain('Reason');
