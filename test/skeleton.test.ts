@@ -2,7 +2,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth } from '@guardian/grpc-kit';
-import { freePort, startApp, testServers, uniqueId, uniqueSubjectPrefix, type AppProcess } from '@guardian/testkit';
+import {
+  freePort,
+  startApp,
+  testServers,
+  uniqueId,
+  uniqueSubjectPrefix,
+  type AppProcess,
+} from '@guardian/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -24,7 +31,11 @@ describe('walking skeleton', () => {
       LOG_LEVEL: 'info',
       GRPC_HOST: '127.0.0.1',
     };
-    const ports = Object.fromEntries(await Promise.all(grpcApps.map(async (app) => [app, { grpc: await freePort(), metrics: await freePort() }] as const)));
+    const ports = Object.fromEntries(
+      await Promise.all(
+        grpcApps.map(async (app) => [app, { grpc: await freePort(), metrics: await freePort() }] as const),
+      ),
+    );
     for (const app of grpcApps) {
       const process = startApp(app, {
         ...common,
@@ -52,7 +63,11 @@ describe('walking skeleton', () => {
       }),
       httpPort: webPort,
     });
-    await Promise.all([...apps.entries()].map(([name, app]) => app.process.waitForLog(new RegExp(`"msg":"${name} ready"`), 120_000)));
+    await Promise.all(
+      [...apps.entries()].map(([name, app]) =>
+        app.process.waitForLog(new RegExp(`"msg":"${name} ready"`), 120_000),
+      ),
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -85,25 +100,35 @@ describe('walking skeleton', () => {
     expect(response.status).toBe(401);
   });
 
-  it.each(['identity', 'biometrics', 'notifier', 'web'])('%s stops cleanly on SIGTERM with exit code 0', async (name) => {
-    const app = apps.get(name)!;
-    const started = Date.now();
-    const code = await app.process.stop('SIGTERM', 12_000);
-    expect(code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(app.process.output()).toContain('"msg":"stopped"');
-  });
+  it.each(['identity', 'biometrics', 'notifier', 'web'])(
+    '%s stops cleanly on SIGTERM with exit code 0',
+    async (name) => {
+      const app = apps.get(name)!;
+      const started = Date.now();
+      const code = await app.process.stop('SIGTERM', 12_000);
+      expect(code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(app.process.output()).toContain('"msg":"stopped"');
+    },
+  );
 });
 
 describe('configuration errors', () => {
-  it.each(['identity', 'biometrics', 'notifier', 'web'])('%s refuses to start without MONGO_URL and names it', async (name) => {
-    const app = startApp(name, { NATS_URL: 'nats://127.0.0.1:4222' });
-    expect(await app.exited).toBe(1);
-    expect(app.output()).toMatch(/MONGO_URL is required/);
-  });
+  it.each(['identity', 'biometrics', 'notifier', 'web'])(
+    '%s refuses to start without MONGO_URL and names it',
+    async (name) => {
+      const app = startApp(name, { NATS_URL: 'nats://127.0.0.1:4222' });
+      expect(await app.exited).toBe(1);
+      expect(app.output()).toMatch(/MONGO_URL is required/);
+    },
+  );
 
   it('a malformed variable is named with what is wrong', async () => {
-    const app = startApp('biometrics', { MONGO_URL: 'mongodb://127.0.0.1:1/', NATS_URL: 'nats://127.0.0.1:4222', GRPC_PORT: 'ninety' });
+    const app = startApp('biometrics', {
+      MONGO_URL: 'mongodb://127.0.0.1:1/',
+      NATS_URL: 'nats://127.0.0.1:4222',
+      GRPC_PORT: 'ninety',
+    });
     expect(await app.exited).toBe(1);
     expect(app.output()).toMatch(/GRPC_PORT/);
   });

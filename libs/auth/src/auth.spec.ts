@@ -2,10 +2,21 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AccessTokenVerifier, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, CachedJwks, KeyRing } from './index.js';
+import {
+  AccessTokenVerifier,
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  CachedJwks,
+  KeyRing,
+} from './index.js';
 
 const sign = (ring: KeyRing, claims: Record<string, unknown> = { sid: 's1', role: 'user' }) =>
-  ring.sign(claims, { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, subject: 'u1', expiresInSec: 60 });
+  ring.sign(claims, {
+    issuer: ACCESS_TOKEN_ISSUER,
+    audience: ACCESS_TOKEN_AUDIENCE,
+    subject: 'u1',
+    expiresInSec: 60,
+  });
 
 describe('KeyRing', () => {
   it('signs with the first key and publishes only public halves of every key', async () => {
@@ -37,7 +48,9 @@ describe('AccessTokenVerifier', () => {
   it('accepts a token signed by a key added after the JWKS was cached (rotation) by refetching once', async () => {
     let ring = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
     let fetches = 0;
-    const verifier = new AccessTokenVerifier(new CachedJwks(async () => (fetches++, ring.publicJwks()), { minRefreshMs: 0 }));
+    const verifier = new AccessTokenVerifier(
+      new CachedJwks(async () => (fetches++, ring.publicJwks()), { minRefreshMs: 0 }),
+    );
     await verifier.verify(await sign(ring));
     const rotated = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
     ring = rotated;
@@ -50,15 +63,20 @@ describe('AccessTokenVerifier', () => {
     const ring = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
     const stranger = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
     let fetches = 0;
-    const verifier = new AccessTokenVerifier(new CachedJwks(async () => (fetches++, ring.publicJwks()), { minRefreshMs: 60_000 }));
+    const verifier = new AccessTokenVerifier(
+      new CachedJwks(async () => (fetches++, ring.publicJwks()), { minRefreshMs: 60_000 }),
+    );
     await verifier.verify(await sign(ring));
-    for (let i = 0; i < 5; i++) await expect(verifier.verify(await sign(stranger))).rejects.toMatchObject({ reason: 'INVALID_TOKEN' });
+    for (let i = 0; i < 5; i++)
+      await expect(verifier.verify(await sign(stranger))).rejects.toMatchObject({ reason: 'INVALID_TOKEN' });
     expect(fetches).toBe(1);
   });
 
   it('rejects tokens without the session and role claims', async () => {
     const ring = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
     const verifier = new AccessTokenVerifier(new CachedJwks(async () => ring.publicJwks()));
-    await expect(verifier.verify(await sign(ring, { role: 'god' }))).rejects.toMatchObject({ kind: 'unauthenticated' });
+    await expect(verifier.verify(await sign(ring, { role: 'god' }))).rejects.toMatchObject({
+      kind: 'unauthenticated',
+    });
   });
 });

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
+import {
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
@@ -27,7 +35,11 @@ export class KeyRing {
           throw new Error('signing keys must be Ed25519 private JWKs with a kid');
         }
         const privateKey = (await importJWK(jwk, 'EdDSA')) as PrivateKey;
-        return { kid: jwk.kid, privateKey, publicJwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid: jwk.kid, alg: 'EdDSA', use: 'sig' } };
+        return {
+          kid: jwk.kid,
+          privateKey,
+          publicJwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid: jwk.kid, alg: 'EdDSA', use: 'sig' },
+        };
       }),
     );
     return new KeyRing(keys);
@@ -42,7 +54,11 @@ export class KeyRing {
    * Loads keys from `json` (env) when given; otherwise from `devFile`, generating and persisting a
    * key there on first use. `onGenerated` lets the caller warn that a development key is in use.
    */
-  static async load(options: { json?: string; devFile: string; onDevKey?: (file: string, created: boolean) => void }) {
+  static async load(options: {
+    json?: string;
+    devFile: string;
+    onDevKey?: (file: string, created: boolean) => void;
+  }) {
     if (options.json) return KeyRing.fromJwks(JSON.parse(options.json) as JWK[]);
     try {
       const stored = JSON.parse(await readFile(options.devFile, 'utf8')) as JWK[];

@@ -59,12 +59,16 @@ export class CachedJwks {
   async resolver(kid: string | undefined): Promise<ReturnType<typeof createLocalJWKSet>> {
     const age = this.now() - this.fetchedAt;
     const stale = !this.keys || age > (this.options.ttlMs ?? 5 * 60_000);
-    const unknownKid = kid !== undefined && !this.kids.has(kid) && age > (this.options.minRefreshMs ?? 30_000);
+    const unknownKid =
+      kid !== undefined && !this.kids.has(kid) && age > (this.options.minRefreshMs ?? 30_000);
     if (stale || unknownKid) {
       try {
         await this.refresh();
       } catch (error) {
-        if (!this.keys) throw new DomainError('unavailable', 'JWKS_UNAVAILABLE', 'cannot fetch signing keys', { cause: error });
+        if (!this.keys)
+          throw new DomainError('unavailable', 'JWKS_UNAVAILABLE', 'cannot fetch signing keys', {
+            cause: error,
+          });
       }
     }
     return this.keys!;
@@ -73,7 +77,9 @@ export class CachedJwks {
 
 function kidOf(token: string): string | undefined {
   try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown };
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+      kid?: unknown;
+    };
     return typeof header.kid === 'string' ? header.kid : undefined;
   } catch {
     return undefined;
@@ -97,7 +103,8 @@ export async function verifyJwt(
     });
     return payload;
   } catch (error) {
-    if (error instanceof errors.JWTExpired) throw new DomainError('unauthenticated', 'TOKEN_EXPIRED', 'the token has expired');
+    if (error instanceof errors.JWTExpired)
+      throw new DomainError('unauthenticated', 'TOKEN_EXPIRED', 'the token has expired');
     throw new DomainError('unauthenticated', 'INVALID_TOKEN', 'the token is not valid');
   }
 }
@@ -110,9 +117,17 @@ export class AccessTokenVerifier implements TokenVerifier {
   constructor(private readonly jwks: CachedJwks) {}
 
   async verify(token: string): Promise<AccessClaims> {
-    const payload = await verifyJwt(this.jwks, token, { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE });
+    const payload = await verifyJwt(this.jwks, token, {
+      issuer: ACCESS_TOKEN_ISSUER,
+      audience: ACCESS_TOKEN_AUDIENCE,
+    });
     const { sub, sid, role, exp } = payload as JWTPayload & { sid?: unknown; role?: unknown };
-    if (typeof sub !== 'string' || typeof sid !== 'string' || !ROLES.includes(role as Role) || typeof exp !== 'number') {
+    if (
+      typeof sub !== 'string' ||
+      typeof sid !== 'string' ||
+      !ROLES.includes(role as Role) ||
+      typeof exp !== 'number'
+    ) {
       throw new DomainError('unauthenticated', 'INVALID_TOKEN', 'the token is missing required claims');
     }
     return { userId: sub, sessionId: sid, role: role as Role, expiresAt: new Date(exp * 1000) };

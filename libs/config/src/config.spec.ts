@@ -1,13 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, serviceEnv, z } from './index.js';
 
-const schema = z.object({ ...serviceEnv({ db: 'guardian_test', grpcPort: 50051, metricsPort: 9451 }), EXTRA_LIMIT: z.coerce.number().int().positive().default(5) });
+const schema = z.object({
+  ...serviceEnv({ db: 'guardian_test', grpcPort: 50051, metricsPort: 9451 }),
+  EXTRA_LIMIT: z.coerce.number().int().positive().default(5),
+});
 const valid = { MONGO_URL: 'mongodb://127.0.0.1:27017', NATS_URL: 'nats://127.0.0.1:4222' };
 
 describe('loadConfig', () => {
   it('fills defaults and coerces numbers when the environment is valid', () => {
     const config = loadConfig(schema, { ...valid, GRPC_PORT: '6000' });
-    expect(config).toMatchObject({ GRPC_PORT: 6000, METRICS_PORT: 9451, MONGO_DB: 'guardian_test', EVENTS_STREAM: 'GUARDIAN', EVENTS_SUBJECT_PREFIX: '', EXTRA_LIMIT: 5 });
+    expect(config).toMatchObject({
+      GRPC_PORT: 6000,
+      METRICS_PORT: 9451,
+      MONGO_DB: 'guardian_test',
+      EVENTS_STREAM: 'GUARDIAN',
+      EVENTS_SUBJECT_PREFIX: '',
+      EXTRA_LIMIT: 5,
+    });
   });
 
   it('names every missing and every malformed variable in one error', () => {
@@ -31,6 +41,8 @@ describe('loadConfig', () => {
   });
 
   it('rejects a subject prefix that is not dot-terminated', () => {
-    expect(() => loadConfig(schema, { ...valid, EVENTS_SUBJECT_PREFIX: 'staging' })).toThrow(/EVENTS_SUBJECT_PREFIX/);
+    expect(() => loadConfig(schema, { ...valid, EVENTS_SUBJECT_PREFIX: 'staging' })).toThrow(
+      /EVENTS_SUBJECT_PREFIX/,
+    );
   });
 });

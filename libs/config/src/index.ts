@@ -18,26 +18,33 @@ export function loadConfig<S extends z.ZodObject>(
   schema: S,
   env: Record<string, string | undefined> = process.env,
 ): z.infer<S> {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.join('.') || '(environment)';
     const received = cleaned[String(issue.path[0])];
-    return received === undefined ? `${variable} is required: ${issue.message}` : `${variable}: ${issue.message}`;
+    return received === undefined
+      ? `${variable} is required: ${issue.message}`
+      : `${variable}: ${issue.message}`;
   });
   throw new ConfigError(problems);
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
 const url = (protocols: readonly string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL with scheme ${protocols.join(' or ')}`);
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL with scheme ${protocols.join(' or ')}`,
+  );
 
 /** Building blocks for app schemas. */
 export const env = {
@@ -56,9 +63,15 @@ export function serviceEnv(defaults: { db: string; grpcPort: number; metricsPort
   return {
     LOG_LEVEL: env.logLevel.default('info'),
     MONGO_URL: url(['mongodb:', 'mongodb+srv:']),
-    MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a MongoDB database name').default(defaults.db),
+    MONGO_DB: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a MongoDB database name')
+      .default(defaults.db),
     NATS_URL: url(['nats:', 'tls:', 'ws:', 'wss:']),
-    EVENTS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a stream name').default('GUARDIAN'),
+    EVENTS_STREAM: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'must be a stream name')
+      .default('GUARDIAN'),
     EVENTS_SUBJECT_PREFIX: z
       .string()
       .regex(/^([A-Za-z0-9_-]+\.)*$/, 'must be empty or dot-terminated tokens, e.g. "staging."')

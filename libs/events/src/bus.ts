@@ -86,7 +86,10 @@ export class EventBus {
       const info = await this.jsm.streams.info(this.options.stream);
       const missing = subjects.filter((subject) => !info.config.subjects.includes(subject));
       if (missing.length > 0) {
-        await this.jsm.streams.update(this.options.stream, { ...info.config, subjects: [...info.config.subjects, ...missing] });
+        await this.jsm.streams.update(this.options.stream, {
+          ...info.config,
+          subjects: [...info.config.subjects, ...missing],
+        });
       }
     } catch (error) {
       if (!String((error as Error).message).includes('stream not found')) throw error;

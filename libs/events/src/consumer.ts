@@ -5,9 +5,7 @@ import { fromMessage, MalformedEventError, type GuardianEvent } from './envelope
 
 /** What a handler decides for an expected outcome. Throwing is for the unexpected (retried with backoff). */
 export type Decision =
-  | { kind: 'ack' }
-  | { kind: 'retry'; afterMs: number; reason: string }
-  | { kind: 'drop'; reason: string };
+  { kind: 'ack' } | { kind: 'retry'; afterMs: number; reason: string } | { kind: 'drop'; reason: string };
 
 export const ack = (): Decision => ({ kind: 'ack' });
 export const retry = (afterMs: number, reason: string): Decision => ({ kind: 'retry', afterMs, reason });
@@ -35,7 +33,8 @@ export interface ConsumerOptions {
 }
 
 /** Backoff for handlers that threw: 1 s, 2 s, 4 s … capped at 60 s. */
-export const backoffFor = (deliveryCount: number): number => Math.min(60_000, 1_000 * 2 ** Math.max(0, deliveryCount - 1));
+export const backoffFor = (deliveryCount: number): number =>
+  Math.min(60_000, 1_000 * 2 ** Math.max(0, deliveryCount - 1));
 
 /**
  * A durable pull consumer loop: provisions its consumer idempotently, handles events with bounded
@@ -78,7 +77,7 @@ export class EventConsumer {
         this.messages = await consumer.consume({ max_messages: Math.max(concurrency * 2, 10) });
         for await (const msg of this.messages) {
           const task = this.handle(msg)
-            .catch((error: unknown) => this.log.error({ err: error }, "event handling failed unexpectedly"))
+            .catch((error: unknown) => this.log.error({ err: error }, 'event handling failed unexpectedly'))
             .finally(() => this.inflight.delete(task));
           this.inflight.add(task);
           if (this.inflight.size >= concurrency) await Promise.race(this.inflight);
@@ -86,7 +85,10 @@ export class EventConsumer {
         }
       } catch (error) {
         if (this.stopped) break;
-        this.log.warn({ err: error, durable: this.options.durable }, 'consumer loop failed; setting up again');
+        this.log.warn(
+          { err: error, durable: this.options.durable },
+          'consumer loop failed; setting up again',
+        );
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     }
@@ -106,7 +108,12 @@ export class EventConsumer {
       await this.deadLetter(msg, error.message);
       return;
     }
-    const log = this.log.child({ eventId: event.id, type: event.type, requestId: event.requestId, deliveryCount });
+    const log = this.log.child({
+      eventId: event.id,
+      type: event.type,
+      requestId: event.requestId,
+      deliveryCount,
+    });
     const ackWaitMs = this.options.ackWaitMs ?? 30_000;
     const keepAlive = setInterval(() => msg.working(), Math.max(1_000, ackWaitMs / 3));
     let decision: Decision;
@@ -149,7 +156,10 @@ export class EventConsumer {
         msgID: `${id}:${this.options.durable}`,
         ...(headers ? { headers } : {}),
       });
-      this.log.warn({ eventId: id, reason, durable: this.options.durable }, 'event moved to dead-letter subject');
+      this.log.warn(
+        { eventId: id, reason, durable: this.options.durable },
+        'event moved to dead-letter subject',
+      );
       msg.term();
     } catch (error) {
       this.log.error({ err: error, eventId: id }, 'dead-lettering failed; will retry');

@@ -16,7 +16,10 @@ interface ProcessedEvent {
 export class EventLedger {
   private readonly model: Model<ProcessedEvent>;
 
-  constructor(connection: Connection, private readonly consumer: string) {
+  constructor(
+    connection: Connection,
+    private readonly consumer: string,
+  ) {
     this.model =
       (connection.models.ProcessedEvent as Model<ProcessedEvent> | undefined) ??
       connection.model<ProcessedEvent>(

@@ -132,7 +132,10 @@ export class PendingEventsRelay {
     for (const doc of docs) {
       for (const stored of doc.pendingEvents) {
         await this.bus.publishEncoded(fromStored(stored));
-        await model.collection.updateOne({ _id: doc._id } as never, { $pull: { pendingEvents: stored } } as never);
+        await model.collection.updateOne(
+          { _id: doc._id } as never,
+          { $pull: { pendingEvents: stored } } as never,
+        );
         published++;
       }
     }

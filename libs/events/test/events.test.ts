@@ -1,6 +1,22 @@
-import { EventBus, EventConsumer, ack, pendingEvent, pendingEventsField, PendingEventsRelay, retry, type GuardianEvent } from '@guardian/events';
+import {
+  EventBus,
+  EventConsumer,
+  ack,
+  pendingEvent,
+  pendingEventsField,
+  PendingEventsRelay,
+  retry,
+  type GuardianEvent,
+} from '@guardian/events';
 import { connectMongo, type Connection } from '@guardian/mongo';
-import { startNats, testLogger, testServers, uniqueId, uniqueSubjectPrefix, waitFor } from '@guardian/testkit';
+import {
+  startNats,
+  testLogger,
+  testServers,
+  uniqueId,
+  uniqueSubjectPrefix,
+  waitFor,
+} from '@guardian/testkit';
 import { Schema } from 'mongoose';
 import { connect, headers, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +28,9 @@ async function busFor(url: string, prefix = uniqueSubjectPrefix(), stream = uniq
 }
 
 /** Collects what a durable consumer hands to its handler. */
-function collector(decide: (event: GuardianEvent, deliveryCount: number) => ReturnType<typeof ack> = () => ack()) {
+function collector(
+  decide: (event: GuardianEvent, deliveryCount: number) => ReturnType<typeof ack> = () => ack(),
+) {
   const seen: { event: GuardianEvent; deliveryCount: number; at: number }[] = [];
   return {
     seen,
@@ -40,15 +58,33 @@ describe('EventBus and EventConsumer', () => {
     await bus.ensureStream();
     const info = await bus.jsm.streams.info(bus.options.stream);
     expect(info.config.subjects).toEqual(
-      expect.arrayContaining(['identity.>', 'verification.>', 'biometric.>', 'media.>', 'deadletter.>'].map((s) => bus.subject(s))),
+      expect.arrayContaining(
+        ['identity.>', 'verification.>', 'biometric.>', 'media.>', 'deadletter.>'].map((s) => bus.subject(s)),
+      ),
     );
   });
 
   it('publishes with CloudEvents headers and Nats-Msg-Id, and one id reaches a durable consumer once', async () => {
     const { seen, handler } = collector();
-    consumers.push(await EventConsumer.start(bus, { durable: uniqueId('d'), filter: 'identity.>', maxDeliver: 3, handler, logger }));
+    consumers.push(
+      await EventConsumer.start(bus, {
+        durable: uniqueId('d'),
+        filter: 'identity.>',
+        maxDeliver: 3,
+        handler,
+        logger,
+      }),
+    );
     const id = uniqueId('evt');
-    const data = { userId: 'u1', username: 'ana', email: 'ana@example.com', fullName: 'Ana', locale: 'pt-BR', role: 'user', registrationKind: 'password' };
+    const data = {
+      userId: 'u1',
+      username: 'ana',
+      email: 'ana@example.com',
+      fullName: 'Ana',
+      locale: 'pt-BR',
+      role: 'user',
+      registrationKind: 'password',
+    };
     await bus.publish('identity.user.registered', data, { subject: 'u1', id, requestId: 'req-1' });
     await bus.publish('identity.user.registered', data, { subject: 'u1', id, requestId: 'req-1' });
     await waitFor(() => seen.length >= 1, { what: 'first delivery' });
@@ -57,10 +93,17 @@ describe('EventBus and EventConsumer', () => {
     await waitFor(() => seen.some((s) => s.event.type === 'identity.user.deleted'), { what: 'second event' });
     expect(seen.filter((s) => s.event.id === id)).toHaveLength(1);
     const event = seen[0]!.event as GuardianEvent<'identity.user.registered'>;
-    expect(event).toMatchObject({ type: 'identity.user.registered', source: 'guardian/test', subject: 'u1', requestId: 'req-1' });
+    expect(event).toMatchObject({
+      type: 'identity.user.registered',
+      source: 'guardian/test',
+      subject: 'u1',
+      requestId: 'req-1',
+    });
     expect(event.data).toEqual(data);
 
-    const raw = await bus.jsm.streams.getMessage(bus.options.stream, { seq: (await bus.jsm.streams.info(bus.options.stream)).state.first_seq });
+    const raw = await bus.jsm.streams.getMessage(bus.options.stream, {
+      seq: (await bus.jsm.streams.info(bus.options.stream)).state.first_seq,
+    });
     expect(raw.header.get('Nats-Msg-Id')).toBe(id);
     expect(raw.header.get('ce-id')).toBe(id);
     expect(raw.header.get('ce-specversion')).toBe('1.0');
@@ -70,7 +113,15 @@ describe('EventBus and EventConsumer', () => {
 
   it('redelivers an event the handler naks, after the delay it asked for', async () => {
     const { seen, handler } = collector((_event, count) => (count === 1 ? retry(700, 'not yet') : ack()));
-    consumers.push(await EventConsumer.start(bus, { durable: uniqueId('d'), filter: 'biometric.>', maxDeliver: 5, handler, logger }));
+    consumers.push(
+      await EventConsumer.start(bus, {
+        durable: uniqueId('d'),
+        filter: 'biometric.>',
+        maxDeliver: 5,
+        handler,
+        logger,
+      }),
+    );
     await bus.publish('biometric.removed', { userId: 'u2', reason: 'admin' }, { subject: 'u2' });
     await waitFor(() => seen.length >= 2, { what: 'redelivery' });
     expect(seen.map((s) => s.deliveryCount)).toEqual([1, 2]);
@@ -84,10 +135,20 @@ describe('EventBus and EventConsumer', () => {
     const nc: NatsConnection = await connect({ servers: testServers().natsUrl });
     const sub = nc.subscribe(bus.deadLetterSubject(durable), {
       callback: (_error, msg) =>
-        deadLetters.push({ subject: msg.subject, reason: msg.headers?.get('x-dead-letter-reason'), type: msg.headers?.get('ce-type') }),
+        deadLetters.push({
+          subject: msg.subject,
+          reason: msg.headers?.get('x-dead-letter-reason'),
+          type: msg.headers?.get('ce-type'),
+        }),
     });
-    consumers.push(await EventConsumer.start(bus, { durable, filter: 'media.>', maxDeliver: 3, handler, logger }));
-    await bus.publish('media.video.analyzed', { jobId: 'j1', userId: 'u3', status: 'failed', dominantExpression: '', framesAnalyzed: 0, error: 'x' }, { subject: 'u3' });
+    consumers.push(
+      await EventConsumer.start(bus, { durable, filter: 'media.>', maxDeliver: 3, handler, logger }),
+    );
+    await bus.publish(
+      'media.video.analyzed',
+      { jobId: 'j1', userId: 'u3', status: 'failed', dominantExpression: '', framesAnalyzed: 0, error: 'x' },
+      { subject: 'u3' },
+    );
     await waitFor(() => deadLetters.length === 1, { what: 'dead letter' });
     expect(seen.map((s) => s.deliveryCount)).toEqual([1, 2, 3]);
     expect(deadLetters[0]).toMatchObject({ type: 'media.video.analyzed' });
@@ -99,11 +160,20 @@ describe('EventBus and EventConsumer', () => {
   it('dead-letters a message that is not a Guardian event instead of looping on it', async () => {
     const durable = uniqueId('d');
     const { seen, handler } = collector();
-    consumers.push(await EventConsumer.start(bus, { durable, filter: 'verification.>', maxDeliver: 3, handler, logger }));
+    consumers.push(
+      await EventConsumer.start(bus, { durable, filter: 'verification.>', maxDeliver: 3, handler, logger }),
+    );
     const hdrs = headers();
     hdrs.set('ce-type', 'verification.unknown.thing');
-    await bus.js.publish(bus.subject('verification.unknown.thing'), new Uint8Array([1, 2, 3]), { headers: hdrs });
-    await waitFor(async () => (await bus.jsm.streams.info(bus.options.stream, { subjects_filter: bus.deadLetterSubject(durable) })).state.subjects?.[bus.deadLetterSubject(durable)] === 1, { what: 'dead letter stored' });
+    await bus.js.publish(bus.subject('verification.unknown.thing'), new Uint8Array([1, 2, 3]), {
+      headers: hdrs,
+    });
+    await waitFor(
+      async () =>
+        (await bus.jsm.streams.info(bus.options.stream, { subjects_filter: bus.deadLetterSubject(durable) }))
+          .state.subjects?.[bus.deadLetterSubject(durable)] === 1,
+      { what: 'dead letter stored' },
+    );
     expect(seen).toHaveLength(0);
   });
 });
@@ -126,27 +196,58 @@ describe('PendingEventsRelay', () => {
 
   it('keeps events in pendingEvents while NATS is down and delivers each exactly once after it is back', async () => {
     const nats = await startNats();
-    const Account = mongo.model<Account>('Account', new Schema<Account>({ _id: String, name: String, pendingEvents: pendingEventsField }));
+    const Account = mongo.model<Account>(
+      'Account',
+      new Schema<Account>({ _id: String, name: String, pendingEvents: pendingEventsField }),
+    );
     const bus = await busFor(nats.url);
     const { seen, handler } = collector();
-    const consumer = await EventConsumer.start(bus, { durable: 'relay-test', filter: 'identity.>', maxDeliver: 5, handler, logger });
+    const consumer = await EventConsumer.start(bus, {
+      durable: 'relay-test',
+      filter: 'identity.>',
+      maxDeliver: 5,
+      handler,
+      logger,
+    });
     const relay = new PendingEventsRelay(bus, [Account], logger, { intervalMs: 300 });
     try {
       await nats.pause();
       // State changes while NATS is down: each writes its event in the same document update.
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {
-        const event = pendingEvent('identity.user.updated', { userId: `u${i}`, username: `user${i}`, email: `u${i}@example.com`, fullName: `User ${i}`, locale: 'en', role: 'user', status: 'active', changedFields: ['name'] }, { source: 'guardian/test', subject: `u${i}` });
+        const event = pendingEvent(
+          'identity.user.updated',
+          {
+            userId: `u${i}`,
+            username: `user${i}`,
+            email: `u${i}@example.com`,
+            fullName: `User ${i}`,
+            locale: 'en',
+            role: 'user',
+            status: 'active',
+            changedFields: ['name'],
+          },
+          { source: 'guardian/test', subject: `u${i}` },
+        );
         ids.push(event.id);
-        await Account.updateOne({ _id: `u${i}` }, { $set: { name: `User ${i}` }, $push: { pendingEvents: event } }, { upsert: true });
+        await Account.updateOne(
+          { _id: `u${i}` },
+          { $set: { name: `User ${i}` }, $push: { pendingEvents: event } },
+          { upsert: true },
+        );
       }
       relay.start();
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      const stillPending = await Account.find({ 'pendingEvents.0': { $exists: true } }).select('+pendingEvents').lean();
+      const stillPending = await Account.find({ 'pendingEvents.0': { $exists: true } })
+        .select('+pendingEvents')
+        .lean();
       expect(stillPending).toHaveLength(5);
 
       await nats.start();
-      await waitFor(async () => (await Account.countDocuments({ 'pendingEvents.0': { $exists: true } })) === 0, { timeoutMs: 20_000, what: 'relay to empty pendingEvents' });
+      await waitFor(
+        async () => (await Account.countDocuments({ 'pendingEvents.0': { $exists: true } })) === 0,
+        { timeoutMs: 20_000, what: 'relay to empty pendingEvents' },
+      );
       await waitFor(() => seen.length >= 5, { timeoutMs: 10_000, what: 'deliveries' });
       // Sweep again: nothing is left to publish, and a republished id would be deduplicated anyway.
       expect(await relay.sweep()).toBe(0);

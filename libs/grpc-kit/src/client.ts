@@ -47,7 +47,11 @@ export interface ClientOptions {
   maxAttempts?: number;
 }
 
-function serviceConfig(definition: ServiceDefinition, idempotent: readonly string[], maxAttempts: number): string {
+function serviceConfig(
+  definition: ServiceDefinition,
+  idempotent: readonly string[],
+  maxAttempts: number,
+): string {
   const names = idempotent.map((key) => {
     const path = definition[key]?.path;
     if (!path) throw new Error(`unknown method ${key}`);

@@ -86,13 +86,20 @@ export function fromServiceError(error: ServiceError): DomainError {
   const info = errorInfoOf(error);
   const declaredKind = info?.metadata.kind;
   const kind: ErrorKind =
-    declaredKind && ERROR_KINDS.has(declaredKind) ? (declaredKind as ErrorKind) : (KIND_BY_CODE[error.code] ?? 'unavailable');
+    declaredKind && ERROR_KINDS.has(declaredKind)
+      ? (declaredKind as ErrorKind)
+      : (KIND_BY_CODE[error.code] ?? 'unavailable');
   const { kind: _kind, ...metadata } = info?.metadata ?? {};
-  return new DomainError(kind, info?.reason || status[error.code] || 'UNKNOWN', error.details || error.message, {
-    retryAfterMs: info?.retryAfterMs || undefined,
-    metadata,
-    cause: error,
-  });
+  return new DomainError(
+    kind,
+    info?.reason || status[error.code] || 'UNKNOWN',
+    error.details || error.message,
+    {
+      retryAfterMs: info?.retryAfterMs || undefined,
+      metadata,
+      cause: error,
+    },
+  );
 }
 
 export const isServiceError = (error: unknown): error is ServiceError =>

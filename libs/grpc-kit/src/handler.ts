@@ -30,10 +30,9 @@ export interface CallContext {
 
 /** The async form of a ts-proto `XServiceServer` interface: `(request, ctx) => Promise<response>`. */
 export type AsyncService<S> = {
-  [K in keyof S as S[K] extends handleUnaryCall<infer _Req, infer _Res> ? K : never]: S[K] extends handleUnaryCall<
-    infer Req,
-    infer Res
-  >
+  [
+    K in keyof S as S[K] extends handleUnaryCall<infer _Req, infer _Res> ? K : never
+  ]: S[K] extends handleUnaryCall<infer Req, infer Res>
     ? (request: Req, ctx: CallContext) => Promise<Res>
     : never;
 };
@@ -72,7 +71,8 @@ export function implement<S>(
   for (const [name, method] of Object.entries(definition)) {
     const handler = table[name];
     if (!handler) throw new Error(`no handler for ${method.path}`);
-    if (method.requestStream || method.responseStream) throw new Error(`${method.path}: only unary calls are wrapped`);
+    if (method.requestStream || method.responseStream)
+      throw new Error(`${method.path}: only unary calls are wrapped`);
     implementation[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       void runUnary(method.path, handler, call, callback, deps);
     };
@@ -92,7 +92,8 @@ async function runUnary(
   const logger = deps.logger.child({ requestId, method: path });
   const controller = new AbortController();
   const deadline = deadlineOf(call);
-  const onCancel = () => controller.abort(new DomainError('unavailable', 'CANCELLED', 'the caller went away'));
+  const onCancel = () =>
+    controller.abort(new DomainError('unavailable', 'CANCELLED', 'the caller went away'));
   call.on('cancelled', onCancel);
   const timer =
     deadline === undefined
@@ -107,7 +108,8 @@ async function runUnary(
     claims ??= (async () => {
       const token = bearerToken(call.metadata);
       if (token === undefined) return undefined;
-      if (!deps.verifier) throw new DomainError('unauthenticated', 'AUTH_NOT_CONFIGURED', 'this service takes no tokens');
+      if (!deps.verifier)
+        throw new DomainError('unauthenticated', 'AUTH_NOT_CONFIGURED', 'this service takes no tokens');
       return deps.verifier.verify(token);
     })();
     return claims;

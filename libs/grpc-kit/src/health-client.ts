@@ -12,12 +12,15 @@ type HealthClient = Client & {
   ): void;
 };
 
-let HealthCtor: (new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => HealthClient) | undefined;
+let HealthCtor:
+  (new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => HealthClient) | undefined;
 
 /** Asks a server's grpc.health.v1 for `service` ("" = the whole server); never throws. */
 export async function checkHealth(address: string, service = '', deadlineMs = 2_000): Promise<HealthStatus> {
   if (!HealthCtor) {
-    const definition = loadPackageDefinition(loadSync(healthProtoPath, { keepCase: true, enums: String })) as unknown as {
+    const definition = loadPackageDefinition(
+      loadSync(healthProtoPath, { keepCase: true, enums: String }),
+    ) as unknown as {
       grpc: { health: { v1: { Health: typeof HealthCtor } } };
     };
     HealthCtor = definition.grpc.health.v1.Health;

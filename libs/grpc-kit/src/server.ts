@@ -1,4 +1,9 @@
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { loadPackageDefinition } from '@guardian/proto';
 import type { Logger } from '@guardian/logger';
@@ -42,13 +47,18 @@ export async function startGrpcServer(options: {
     'grpc.max_send_message_length': maxMessageBytes,
   });
   const names = options.services.map((service) => service.name);
-  const health = new HealthImplementation(Object.fromEntries(['', ...names].map((name) => [name, 'NOT_SERVING'])));
+  const health = new HealthImplementation(
+    Object.fromEntries(['', ...names].map((name) => [name, 'NOT_SERVING'])),
+  );
   health.addToServer(server);
   // Reflection describes exactly what is registered: our services plus grpc.health.v1.
   const healthDir = dirname(dirname(dirname(healthProtoPath)));
-  new ReflectionService(loadPackageDefinition([...options.protoFiles, 'health/v1/health.proto'], [healthDir]), {
-    services: [...names, 'grpc.health.v1.Health'],
-  }).addToServer(server);
+  new ReflectionService(
+    loadPackageDefinition([...options.protoFiles, 'health/v1/health.proto'], [healthDir]),
+    {
+      services: [...names, 'grpc.health.v1.Health'],
+    },
+  ).addToServer(server);
   for (const service of options.services) server.addService(service.definition, service.implementation);
 
   const port = await new Promise<number>((resolve, reject) => {
@@ -71,7 +81,10 @@ export async function startGrpcServer(options: {
       new Promise<void>((resolve) => {
         setServing(false);
         const force = setTimeout(() => {
-          options.logger.warn({ graceMs }, 'gRPC calls still running after the grace period; cancelling them');
+          options.logger.warn(
+            { graceMs },
+            'gRPC calls still running after the grace period; cancelling them',
+          );
           server.forceShutdown();
           resolve();
         }, graceMs);

@@ -1,7 +1,21 @@
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { AccessTokenVerifier, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, CachedJwks, KeyRing } from '@guardian/auth';
+import {
+  AccessTokenVerifier,
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  CachedJwks,
+  KeyRing,
+} from '@guardian/auth';
 import { DomainError } from '@guardian/domain';
-import { checkHealth, createClient, errorInfoOf, implement, startGrpcServer, type CallContext, type GrpcServerHandle } from '@guardian/grpc-kit';
+import {
+  checkHealth,
+  createClient,
+  errorInfoOf,
+  implement,
+  startGrpcServer,
+  type CallContext,
+  type GrpcServerHandle,
+} from '@guardian/grpc-kit';
 import {
   AuthServiceClient,
   AuthServiceService,
@@ -39,7 +53,11 @@ describe('grpc-kit', () => {
         {
           name: 'guardian.identity.v1.AuthService',
           definition,
-          implementation: implement<JwksOnly>(definition, { getJwks: (_request, ctx) => behaviour(ctx) }, { logger, verifier }),
+          implementation: implement<JwksOnly>(
+            definition,
+            { getJwks: (_request, ctx) => behaviour(ctx) },
+            { logger, verifier },
+          ),
         },
       ],
     });
@@ -60,7 +78,15 @@ describe('grpc-kit', () => {
 
   describe('reflection', () => {
     it('lists the registered services', async () => {
-      const def = grpcLoad(loadSync('grpc/reflection/v1/reflection.proto', { keepCase: true, enums: String, includeDirs: [new URL('../../../node_modules/@grpc/reflection/build/proto', import.meta.url).pathname] })) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const def = grpcLoad(
+        loadSync('grpc/reflection/v1/reflection.proto', {
+          keepCase: true,
+          enums: String,
+          includeDirs: [
+            new URL('../../../node_modules/@grpc/reflection/build/proto', import.meta.url).pathname,
+          ],
+        }),
+      ) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
       const client = new def.grpc.reflection.v1.ServerReflection(address, credentials.createInsecure());
       const names = await new Promise<string[]>((resolve, reject) => {
         const call = client.ServerReflectionInfo();
@@ -79,31 +105,49 @@ describe('grpc-kit', () => {
     const client = () => createClient(AuthServiceClient, definition, address, { idempotent: ['getJwks'] });
 
     it('returns the handler result through the async client', async () => {
-      behaviour = async () => ({ jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc', kid: 'k1', alg: 'EdDSA', use: 'sig' }] } });
+      behaviour = async () => ({
+        jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc', kid: 'k1', alg: 'EdDSA', use: 'sig' }] },
+      });
       const response = await client().getJwks({});
       expect(response.jwks?.keys[0]?.kid).toBe('k1');
     });
 
     it('maps a DomainError to its gRPC status with ErrorInfo (reason, retry) and back to a DomainError', async () => {
       behaviour = async () => {
-        throw new DomainError('rate_limited', 'ACCOUNT_LOCKED', 'too many attempts', { retryAfterMs: 30_000, metadata: { attempts: '5' } });
+        throw new DomainError('rate_limited', 'ACCOUNT_LOCKED', 'too many attempts', {
+          retryAfterMs: 30_000,
+          metadata: { attempts: '5' },
+        });
       };
       const raw = new AuthServiceClient(address, credentials.createInsecure());
       const error = await new Promise<ServiceError>((resolve) => raw.getJwks({}, (e) => resolve(e!)));
       expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
-      expect(errorInfoOf(error)).toMatchObject({ reason: 'ACCOUNT_LOCKED', domain: 'guardian', retryAfterMs: 30_000 });
+      expect(errorInfoOf(error)).toMatchObject({
+        reason: 'ACCOUNT_LOCKED',
+        domain: 'guardian',
+        retryAfterMs: 30_000,
+      });
       expect(error.metadata.get('x-error-reason')).toEqual(['ACCOUNT_LOCKED']);
 
-      const mapped = await client().getJwks({}).catch((e: unknown) => e);
+      const mapped = await client()
+        .getJwks({})
+        .catch((e: unknown) => e);
       expect(mapped).toBeInstanceOf(DomainError);
-      expect(mapped).toMatchObject({ kind: 'rate_limited', reason: 'ACCOUNT_LOCKED', retryAfterMs: 30_000, metadata: { attempts: '5' } });
+      expect(mapped).toMatchObject({
+        kind: 'rate_limited',
+        reason: 'ACCOUNT_LOCKED',
+        retryAfterMs: 30_000,
+        metadata: { attempts: '5' },
+      });
     });
 
     it('answers INTERNAL without internals for unexpected errors', async () => {
       behaviour = async () => {
         throw new Error('secret database password in a stack trace');
       };
-      const mapped = (await client().getJwks({}).catch((e: unknown) => e)) as DomainError;
+      const mapped = (await client()
+        .getJwks({})
+        .catch((e: unknown) => e)) as DomainError;
       expect(mapped.reason).toBe('INTERNAL');
       expect(mapped.message).toBe('internal error');
     });
@@ -115,7 +159,10 @@ describe('grpc-kit', () => {
         seen = { requestId: ctx.requestId, userId: claims.userId, role: claims.role };
         return {};
       };
-      const token = await keys.sign({ sid: 's1', role: 'admin' }, { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, subject: 'u1', expiresInSec: 60 });
+      const token = await keys.sign(
+        { sid: 's1', role: 'admin' },
+        { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, subject: 'u1', expiresInSec: 60 },
+      );
       await client().getJwks({}, { accessToken: token, requestId: 'req-42' });
       expect(seen).toEqual({ requestId: 'req-42', userId: 'u1', role: 'admin' });
     });
@@ -126,25 +173,43 @@ describe('grpc-kit', () => {
         return {};
       };
       const other = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
-      const forged = await other.sign({ sid: 's', role: 'master' }, { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, subject: 'u', expiresInSec: 60 });
-      const expired = await keys.sign({ sid: 's', role: 'user', exp: Math.floor(Date.now() / 1000) - 60 }, { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, subject: 'u', expiresInSec: -60 });
+      const forged = await other.sign(
+        { sid: 's', role: 'master' },
+        { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, subject: 'u', expiresInSec: 60 },
+      );
+      const expired = await keys.sign(
+        { sid: 's', role: 'user', exp: Math.floor(Date.now() / 1000) - 60 },
+        { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, subject: 'u', expiresInSec: -60 },
+      );
       const reasons = await Promise.all(
         [undefined, forged, expired, 'not-a-jwt'].map((token) =>
           client()
             .getJwks({}, token ? { accessToken: token } : {})
-            .then(() => 'OK', (e: DomainError) => `${e.kind}:${e.reason}`),
+            .then(
+              () => 'OK',
+              (e: DomainError) => `${e.kind}:${e.reason}`,
+            ),
         ),
       );
-      expect(reasons).toEqual(['unauthenticated:MISSING_TOKEN', 'unauthenticated:INVALID_TOKEN', 'unauthenticated:TOKEN_EXPIRED', 'unauthenticated:INVALID_TOKEN']);
+      expect(reasons).toEqual([
+        'unauthenticated:MISSING_TOKEN',
+        'unauthenticated:INVALID_TOKEN',
+        'unauthenticated:TOKEN_EXPIRED',
+        'unauthenticated:INVALID_TOKEN',
+      ]);
     });
 
     it('cancels the handler signal when the client deadline passes', async () => {
       let aborted: Promise<string> | undefined;
       behaviour = (ctx) => {
-        aborted = new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve((ctx.signal.reason as DomainError).reason)));
+        aborted = new Promise((resolve) =>
+          ctx.signal.addEventListener('abort', () => resolve((ctx.signal.reason as DomainError).reason)),
+        );
         return new Promise(() => undefined);
       };
-      const error = (await client().getJwks({}, { deadlineMs: 200 }).catch((e: unknown) => e)) as DomainError;
+      const error = (await client()
+        .getJwks({}, { deadlineMs: 200 })
+        .catch((e: unknown) => e)) as DomainError;
       expect(error.reason).toBe('DEADLINE_EXCEEDED');
       expect(await aborted).toMatch(/DEADLINE_EXCEEDED|CANCELLED/);
     });

@@ -32,7 +32,10 @@ const REDACT = [
   '*.descriptor',
 ];
 
-export function createLogger(service: string, options: { level?: string; destination?: pino.DestinationStream } = {}) {
+export function createLogger(
+  service: string,
+  options: { level?: string; destination?: pino.DestinationStream } = {},
+) {
   const config: LoggerOptions = {
     level: options.level ?? 'info',
     base: { service },

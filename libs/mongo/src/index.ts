@@ -30,7 +30,10 @@ export async function connectMongo(options: {
     } catch (error) {
       await connection.close(true).catch(() => undefined);
       if (Date.now() + delay > deadline || options.signal?.aborted) throw error;
-      options.logger.warn({ error: (error as Error).message, attempt, retryInMs: delay }, 'MongoDB not reachable yet; retrying');
+      options.logger.warn(
+        { error: (error as Error).message, attempt, retryInMs: delay },
+        'MongoDB not reachable yet; retrying',
+      );
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 5_000);
     }

@@ -46,8 +46,8 @@ export function runService(options: {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
   started.catch((error: unknown) => {
-      logger.fatal({ err: error }, 'start-up failed');
-      // Give pino a tick to flush.
-      setTimeout(() => process.exit(1), 50);
+    logger.fatal({ err: error }, 'start-up failed');
+    // Give pino a tick to flush.
+    setTimeout(() => process.exit(1), 50);
   });
 }

@@ -22,7 +22,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       process.env.NATS_URL ? undefined : startNats(),
       process.env.MONGO_URL ? undefined : startMongo(),
     ]);
-    for (const result of [natsResult, mongoResult]) if (result.status === 'fulfilled' && result.value) started.push(result.value);
+    for (const result of [natsResult, mongoResult])
+      if (result.status === 'fulfilled' && result.value) started.push(result.value);
     if (natsResult.status === 'rejected') throw natsResult.reason;
     if (mongoResult.status === 'rejected') throw mongoResult.reason;
     const nats = natsResult.value;

@@ -48,7 +48,11 @@ export function startApp(app: string, env: Record<string, string>): AppProcess {
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`${app} did not log ${pattern} within ${timeoutMs} ms; output:\n${output.slice(-3_000)}`));
+          reject(
+            new Error(
+              `${app} did not log ${pattern} within ${timeoutMs} ms; output:\n${output.slice(-3_000)}`,
+            ),
+          );
         }, timeoutMs);
         const onExit = () => {
           cleanup();

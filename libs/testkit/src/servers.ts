@@ -24,12 +24,18 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
-export async function waitForPort(port: number, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  isAlive: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isAlive()) throw new Error(`process exited before listening on ${port}`);
@@ -76,7 +82,11 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-function launch(binary: string, args: string[], label: string): { child: ChildProcess; output: () => string } {
+function launch(
+  binary: string,
+  args: string[],
+  label: string,
+): { child: ChildProcess; output: () => string } {
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
@@ -93,7 +103,9 @@ function launch(binary: string, args: string[], label: string): { child: ChildPr
 }
 
 function missing(name: string): Error {
-  return new Error(`${name} not found on PATH or in $GOPATH/bin: run 'npm run provision' (scripts/provision.sh)`);
+  return new Error(
+    `${name} not found on PATH or in $GOPATH/bin: run 'npm run provision' (scripts/provision.sh)`,
+  );
 }
 
 /** A real `nats-server -js` on a free loopback port with its store in a temp dir. */
@@ -141,7 +153,11 @@ export async function startMongo(): Promise<ServerHandle & { kind: 'mongod' | 'f
   let kind: 'mongod' | 'ferretdb';
   if (mongod) {
     kind = 'mongod';
-    launched = launch(mongod, ['--dbpath', dir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], 'mongod');
+    launched = launch(
+      mongod,
+      ['--dbpath', dir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'],
+      'mongod',
+    );
   } else if (ferretdb) {
     kind = 'ferretdb';
     launched = launch(
