@@ -12,7 +12,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import type { Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './http/docs.js';
 import { openApiDocument, registerRest, restError } from './http/rest.js';
 import { COOKIE, csrfViolation, isAuthEndpoint, RateLimiter, securityHeaders } from './http/security.js';
@@ -46,6 +46,14 @@ export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../dist/', import.me
 function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(header?.trim() ?? '');
   return match?.[1];
+}
+
+const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
+
+/** A metrics label for a tRPC URL: known procedure names only (bounded cardinality). */
+function trpcRoute(path: string): string {
+  const names = decodeURIComponent(path.slice('/trpc/'.length)).split(',');
+  return names.every((name) => PROCEDURES.has(name)) ? `/trpc/${names.join(',')}` : '/trpc/(unknown)';
 }
 
 /** A tRPC-shaped error body for answers given before tRPC runs (rate limit, CSRF). */
@@ -124,7 +132,17 @@ export async function buildServer(deps: ServerDeps) {
     maxAge: 600,
   });
 
+  const durations = new Histogram({
+    name: 'web_http_request_duration_seconds',
+    help: 'HTTP requests handled by the BFF, by route (tRPC procedure or REST path) and status',
+    labelNames: ['route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [deps.registry],
+  });
   app.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const route = path.startsWith('/trpc/') ? trpcRoute(path) : (request.routeOptions.url ?? 'unmatched');
+    durations.observe({ route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     request.log.info(
       {
         method: request.method,

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { AccessTokenVerifier, CachedJwks } from '@guardian/auth';
 import { checkHealth } from '@guardian/grpc-kit';
 import { closeMongo, connectMongo, type Connection } from '@guardian/mongo';
@@ -138,6 +139,20 @@ describe('web tRPC API against the real services', () => {
       });
       await me.auth.logout.mutate();
       expect(await failure(me.me.sessions.query())).toMatchObject({ httpStatus: 401 });
+    });
+
+    it('counts requests by procedure in Prometheus metrics', async () => {
+      await trpcClient(mesh.baseUrl).system.ping.query();
+      await fetch(`${mesh.baseUrl}/trpc/no.such.procedure`);
+      const metrics = await waitFor(async () => {
+        const text = await (await fetch(`${mesh.baseUrl}/metrics`)).text();
+        return text.includes('route="/trpc/(unknown)"') && text;
+      });
+      expect(metrics).toMatch(
+        /web_http_request_duration_seconds_count\{[^}]*route="\/trpc\/system.ping",status="200"\} [1-9]/,
+      );
+      expect(metrics).toContain('route="/trpc/(unknown)"');
+      expect(metrics).not.toContain('no.such.procedure');
     });
 
     it('refuses anonymous callers with 401 and a reason', async () => {
@@ -285,15 +300,26 @@ describe('web tRPC API against the real services', () => {
       }
     });
 
-    it('refuses a JSON body over the limit with 413', async () => {
-      const huge = JSON.stringify({ identifier: 'x', password: 'y'.repeat(13 * 1024 * 1024) });
-      const response = await fetch(`${mesh.baseUrl}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: huge,
+    it('refuses a JSON body over the limit with 413 before reading it', async () => {
+      // Declares 13 MiB and sends a few bytes: the answer must come from the declared length alone.
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(`${mesh.baseUrl}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(13 * 1024 * 1024) },
+        });
+        request.on('response', (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => {
+            resolve({ status: response.statusCode ?? 0, body: text });
+            request.destroy();
+          });
+        });
+        request.on('error', reject);
+        request.write('{"identifier":"x","password":"');
       });
-      expect(response.status).toBe(413);
-      expect(await response.json()).toMatchObject({ error: { reason: 'PAYLOAD_TOO_LARGE' } });
+      expect(status).toBe(413);
+      expect(JSON.parse(body)).toMatchObject({ error: { reason: 'PAYLOAD_TOO_LARGE' } });
     });
   });
 });
