@@ -260,7 +260,7 @@ describe('web tRPC API against the real services', () => {
       expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     });
 
-    it('limits auth calls per client IP with 429 and Retry-After', async () => {
+    it('limits auth calls per client IP with 429 and Retry-After, and allows the configured CORS origins', async () => {
       const port = await freePort();
       const web = startApp('web', {
         NATS_URL: mesh.env.natsUrl,
@@ -273,6 +273,7 @@ describe('web tRPC API against the real services', () => {
         WEB_IDENTITY_ADDRESS: mesh.addresses.identity,
         WEB_AUTH_RATE_LIMIT: '2',
         WEB_AUTH_RATE_WINDOW_MS: '600000',
+        WEB_CORS_ORIGINS: 'https://app.example, https://admin.example',
       });
       try {
         await web.waitForLog(/"msg":"web ready"/);
@@ -295,6 +296,16 @@ describe('web tRPC API against the real services', () => {
           reason: 'RATE_LIMITED',
         });
         expect((await fetch(`http://127.0.0.1:${port}/trpc/system.ping`)).status).toBe(200);
+        const preflight = await fetch(`http://127.0.0.1:${port}/trpc/me.profile`, {
+          method: 'OPTIONS',
+          headers: {
+            origin: 'https://admin.example',
+            'access-control-request-method': 'GET',
+            'access-control-request-headers': 'authorization',
+          },
+        });
+        expect(preflight.headers.get('access-control-allow-origin')).toBe('https://admin.example');
+        expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
       } finally {
         await web.stop('SIGTERM', 5_000);
       }
