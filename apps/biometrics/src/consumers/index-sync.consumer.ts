@@ -54,12 +54,27 @@ export class IndexSyncConsumer {
         const event = fromMessage(msg.headers, msg.data);
         if (event.type !== 'biometric.enrolled' && event.type !== 'biometric.removed') continue;
         userId = (event.data as { userId?: string }).userId ?? event.subject;
-        if (userId) await this.sync.syncUser(userId);
+        if (userId) await this.syncWithRetries(userId);
         this.applied++;
       } catch (error) {
         if (error instanceof MalformedEventError) continue;
-        // The record stays as it is in MongoDB; the next event for the user (or a restart) repairs the row.
-        this.logger.warn({ err: error, userId }, 'index sync failed for one event');
+        // The row stays stale until the next event for the user or a restart reloads the index.
+        this.logger.error({ err: error, userId }, 'index sync failed for one event');
+      }
+    }
+    if (!this.stopped)
+      this.logger.error({}, 'index sync consumer ended unexpectedly; restart the replica to resync');
+  }
+
+  /** Re-reading is idempotent, so a failed read (MongoDB blip) is simply tried again. */
+  private async syncWithRetries(userId: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.sync.syncUser(userId);
+        return;
+      } catch (error) {
+        if (attempt >= 4 || this.stopped) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
       }
     }
   }
