@@ -75,7 +75,7 @@ const shot = (page: Page, name: string) =>
 async function signIn(page: Page, identifier: string, password: string): Promise<void> {
   await page.getByLabel('Username or e-mail').fill(identifier);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /**
@@ -137,7 +137,7 @@ describe('dashboard', () => {
       const b = person.page;
 
       await a.goto(mesh.baseUrl);
-      await expect.poll(() => a.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true);
+      await expect.poll(() => a.getByRole('button', { name: 'Sign in', exact: true }).isVisible()).toBe(true);
       await shot(a, '01-login');
       await signIn(a, MASTER.username, MASTER.password);
       await a.locator(`tr[data-username="${MASTER.username}"]`).waitFor();
@@ -163,7 +163,7 @@ describe('dashboard', () => {
       await shot(a, '03-user-created');
 
       // Watch the live feed while the user fails to sign in elsewhere.
-      await a.getByRole('link', { name: 'Live logins' }).click();
+      await a.getByRole('link', { name: 'Live logins', exact: true }).click();
       await a.locator('.live-state[data-state="live"]').waitFor();
       await b.goto(mesh.baseUrl);
       await signIn(b, user.username, 'not my password');
@@ -184,7 +184,7 @@ describe('dashboard', () => {
       await shot(b, '06-document-submitted');
 
       // The master reviews it.
-      await a.getByRole('link', { name: 'Verification' }).click();
+      await a.getByRole('link', { name: 'Verification', exact: true }).click();
       const item = a.locator(`article[data-username="${user.username}"]`);
       await item.waitFor();
       await item.getByRole('button', { name: 'Preview' }).click();
@@ -199,12 +199,12 @@ describe('dashboard', () => {
       await b.locator('[data-document-status="approved"]').waitFor();
 
       // User detail, e-mails, system status.
-      await a.getByRole('link', { name: 'Users' }).click();
+      await a.getByRole('link', { name: 'Users', exact: true }).click();
       await a.getByRole('link', { name: user.fullName }).click();
       await a.getByRole('heading', { name: 'Recent login attempts' }).waitFor();
       await a.getByText('INVALID_CREDENTIALS').first().waitFor();
       await shot(a, '09-user-detail');
-      await a.getByRole('link', { name: 'E-mails' }).click();
+      await a.getByRole('link', { name: 'E-mails', exact: true }).click();
       await a.getByRole('heading', { name: 'E-mail log' }).waitFor();
       await a.locator('table tbody tr, .empty').first().waitFor();
       await shot(a, '10-emails');
@@ -213,7 +213,7 @@ describe('dashboard', () => {
         await a.locator('iframe.email-frame, .empty').first().waitFor();
         await shot(a, '11-email-message');
       }
-      await a.getByRole('link', { name: 'System' }).click();
+      await a.getByRole('link', { name: 'System', exact: true }).click();
       await a.locator('[data-service="identity"]').waitFor();
       expect(await a.locator('[data-service="identity"]').textContent()).toContain('SERVING');
       await shot(a, '12-system');
@@ -221,16 +221,16 @@ describe('dashboard', () => {
       // Phone width.
       await a.setViewportSize({ width: 390, height: 844 });
       await a.getByRole('button', { name: 'Menu' }).click();
-      await a.getByRole('link', { name: 'Users' }).click();
+      await a.getByRole('link', { name: 'Users', exact: true }).click();
       await a.locator(`tr[data-username="${user.username}"]`).waitFor();
       await shot(a, '13-users-phone');
       await a.setViewportSize({ width: 1280, height: 800 });
 
       // Sign out: back to the sign-in page, and the session is gone.
       await a.getByRole('button', { name: 'Sign out' }).click();
-      await a.getByRole('button', { name: 'Sign in' }).waitFor();
+      await a.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
       await a.reload();
-      await a.getByRole('button', { name: 'Sign in' }).waitFor();
+      await a.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
       await shot(a, '14-signed-out');
 
       await a.goto(`${mesh.baseUrl}/api/docs`);
