@@ -14,6 +14,7 @@ import { authHandlers } from './grpc/auth.grpc.js';
 import { userHandlers } from './grpc/user.grpc.js';
 import { verificationHandlers } from './grpc/verification.grpc.js';
 import { AuthAttemptRepository, authAttemptModel } from './repositories/auth-attempt.repository.js';
+import { DocumentLocks, lockedForRelay } from './repositories/document-locks.js';
 import { DocumentRepository, documentModel } from './repositories/document.repository.js';
 import { SessionRepository, sessionModel } from './repositories/session.repository.js';
 import { UsedAssertionRepository } from './repositories/used-assertion.repository.js';
@@ -60,10 +61,11 @@ export async function setupIdentity(
   const { config, logger, mongo } = deps;
   const keyRing = await loadKeyRing(config, deps);
 
-  const users = new UserRepository(userModel(mongo));
-  const sessions = new SessionRepository(sessionModel(mongo));
+  const locks = new DocumentLocks();
+  const users = new UserRepository(userModel(mongo), locks);
+  const sessions = new SessionRepository(sessionModel(mongo), locks);
   const attempts = new AuthAttemptRepository(authAttemptModel(mongo));
-  const documents = new DocumentRepository(documentModel(mongo), mongo);
+  const documents = new DocumentRepository(documentModel(mongo), mongo, locks);
   const usedAssertions = new UsedAssertionRepository(mongo);
 
   const faceClient = createClient(FaceServiceClient, FaceServiceService, config.IDENTITY_BIOMETRICS_ADDRESS, {
@@ -117,13 +119,17 @@ export async function setupIdentity(
     logger,
   );
 
-  const sweep = setInterval(
-    () =>
-      void usedAssertions
-        .sweep(new Date())
-        .catch((err: unknown) => logger.warn({ err }, 'used assertion sweep failed')),
-    60_000,
-  );
+  let minutes = 0;
+  const sweep = setInterval(() => {
+    const now = new Date();
+    void usedAssertions
+      .sweep(now)
+      .catch((err: unknown) => logger.warn({ err }, 'used assertion sweep failed'));
+    if (minutes++ % 60 === 0) {
+      const before = new Date(now.getTime() - config.IDENTITY_ATTEMPT_RETENTION_MS);
+      void attempts.prune(before).catch((err: unknown) => logger.warn({ err }, 'attempt pruning failed'));
+    }
+  }, 60_000);
   sweep.unref();
 
   const handlerDeps = {
@@ -156,7 +162,10 @@ export async function setupIdentity(
         ),
       },
     ],
-    relayModels: [users.model, sessions.model, attempts.model, documents.model],
+    // The relay's `$pull` of published events takes the same per-document locks (see document-locks.ts).
+    relayModels: [users.model, sessions.model, attempts.model, documents.model].map((model) =>
+      lockedForRelay(model, locks),
+    ),
     consumers: [
       {
         durable: 'identity-biometric',

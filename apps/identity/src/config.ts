@@ -37,6 +37,8 @@ export const identitySchema = z.object({
   IDENTITY_IP_LOCK_BASE_MS: env.durationMs.default(DEFAULT_IP_POLICY.lockBaseMs),
   IDENTITY_IP_LOCK_MAX_MS: env.durationMs.default(DEFAULT_IP_POLICY.lockMaxMs),
   IDENTITY_IP_RESET_AFTER_MS: env.positiveInt.default(DEFAULT_IP_POLICY.resetAfterMs),
+  /** How long sign-in attempts are kept (audit and brute-force history); pruned hourly. */
+  IDENTITY_ATTEMPT_RETENTION_MS: env.positiveInt.default(30 * 24 * 3600_000),
   /** How long a confirmed live session is trusted without reading MongoDB (0 = always read). */
   IDENTITY_SESSION_CACHE_TTL_MS: env.durationMs.default(2_000),
 });

@@ -72,4 +72,12 @@ export class AuthAttemptRepository {
       .lean<AttemptRecord[]>()
       .exec();
   }
+
+  /** Deletes attempts older than `before` whose events have been published (retention). */
+  async prune(before: Date): Promise<number> {
+    const result = await this.model
+      .deleteMany({ at: { $lt: before }, 'pendingEvents.0': { $exists: false } })
+      .exec();
+    return result.deletedCount;
+  }
 }

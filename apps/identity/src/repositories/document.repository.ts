@@ -1,6 +1,7 @@
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import mongoose, { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
 import type { DocumentStatus, DocumentType } from '../services/verification-status.js';
+import { DocumentLocks } from './document-locks.js';
 
 export interface DocumentRecord {
   _id: string;
@@ -50,6 +51,7 @@ export class DocumentRepository {
   constructor(
     readonly model: DocumentModel,
     private readonly connection: Connection,
+    private readonly locks: DocumentLocks = new DocumentLocks(),
   ) {}
 
   private get bucket(): mongoose.mongo.GridFSBucket {
@@ -105,12 +107,14 @@ export class DocumentRepository {
     change: Pick<DocumentRecord, 'status' | 'reviewedAt' | 'reviewedBy' | 'reviewReason'>,
     events: PendingEvent[],
   ): Promise<DocumentRecord | null> {
-    const result = await this.model
-      .updateOne({ _id: id, status: 'pending' }, {
-        $set: change,
-        $push: { pendingEvents: { $each: events } },
-      } as UpdateQuery<DocumentRecord>)
-      .exec();
+    const result = await this.locks.run(`documents:${id}`, () =>
+      this.model
+        .updateOne({ _id: id, status: 'pending' }, {
+          $set: change,
+          $push: { pendingEvents: { $each: events } },
+        } as UpdateQuery<DocumentRecord>)
+        .exec(),
+    );
     return result.modifiedCount === 1 ? this.findById(id) : null;
   }
 

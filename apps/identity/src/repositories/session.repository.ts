@@ -1,5 +1,6 @@
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import { Schema, type Connection, type Model } from 'mongoose';
+import { DocumentLocks } from './document-locks.js';
 
 export type LoginMethod = 'password' | 'face';
 
@@ -44,7 +45,10 @@ export const sessionModel = (connection: Connection): SessionModel =>
 
 /** Sessions: one document per refresh-token family. */
 export class SessionRepository {
-  constructor(readonly model: SessionModel) {}
+  constructor(
+    readonly model: SessionModel,
+    private readonly locks: DocumentLocks = new DocumentLocks(),
+  ) {}
 
   async insert(session: Omit<SessionRecord, 'pendingEvents'>, events: PendingEvent[]): Promise<void> {
     await this.model.create({ ...session, pendingEvents: events });
@@ -68,20 +72,22 @@ export class SessionRepository {
     now: Date,
     client: { ip: string; userAgent: string },
   ): Promise<boolean> {
-    const result = await this.model
-      .updateOne(
-        { _id: id, refreshHash: expectedHash, revokedAt: null },
-        {
-          $set: {
-            refreshHash: nextHash,
-            usedRefreshHashes: usedHashes,
-            lastUsedAt: now,
-            ...(client.ip ? { ip: client.ip } : {}),
-            ...(client.userAgent ? { userAgent: client.userAgent } : {}),
+    const result = await this.locks.run(`sessions:${id}`, () =>
+      this.model
+        .updateOne(
+          { _id: id, refreshHash: expectedHash, revokedAt: null },
+          {
+            $set: {
+              refreshHash: nextHash,
+              usedRefreshHashes: usedHashes,
+              lastUsedAt: now,
+              ...(client.ip ? { ip: client.ip } : {}),
+              ...(client.userAgent ? { userAgent: client.userAgent } : {}),
+            },
           },
-        },
-      )
-      .exec();
+        )
+        .exec(),
+    );
     return result.modifiedCount === 1;
   }
 
@@ -100,12 +106,16 @@ export class SessionRepository {
    */
   async revoke(ids: string[], reason: string, now: Date, event: PendingEvent): Promise<number> {
     if (ids.length === 0) return 0;
-    const result = await this.model
-      .updateMany(
-        { _id: { $in: ids }, revokedAt: null },
-        { $set: { revokedAt: now, revokedReason: reason }, $push: { pendingEvents: event } },
-      )
-      .exec();
+    const result = await this.locks.runMany(
+      ids.map((id) => `sessions:${id}`),
+      () =>
+        this.model
+          .updateMany(
+            { _id: { $in: ids }, revokedAt: null },
+            { $set: { revokedAt: now, revokedReason: reason }, $push: { pendingEvents: event } },
+          )
+          .exec(),
+    );
     return result.modifiedCount;
   }
 }

@@ -3,6 +3,7 @@ import { conflict } from '@guardian/domain';
 import { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
 import type { Role } from '../services/roles.js';
 import type { AccountStatus } from '../services/verification-status.js';
+import { DocumentLocks } from './document-locks.js';
 
 export interface ProfileFields {
   phone: string;
@@ -111,7 +112,10 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
 
 /** Users: one document per account; `status: deleted` tombstones keep only the id (PII scrubbed). */
 export class UserRepository {
-  constructor(readonly model: UserModel) {}
+  constructor(
+    readonly model: UserModel,
+    private readonly locks: DocumentLocks = new DocumentLocks(),
+  ) {}
 
   async insert(user: Omit<UserRecord, 'pendingEvents'>, events: PendingEvent[]): Promise<UserRecord> {
     try {
@@ -168,8 +172,10 @@ export class UserRepository {
     // the schema hides passwordHash and pendingEvents by default.
     let matched: number;
     try {
-      matched = (await this.model.updateOne({ _id: id, status: { $ne: 'deleted' }, ...guard }, query).exec())
-        .matchedCount;
+      const result = await this.locks.run(`users:${id}`, () =>
+        this.model.updateOne({ _id: id, status: { $ne: 'deleted' }, ...guard }, query).exec(),
+      );
+      matched = result.matchedCount;
     } catch (error) {
       translateDuplicate(error);
     }
