@@ -268,6 +268,11 @@ describe('REST mirror (curl)', () => {
     );
     expect(doc.body.paths['/api/auth/login'].post.security).toEqual([]);
     expect(doc.body.paths['/api/user/profile'].get.security).toEqual([{ bearer: [] }]);
+    const operations = Object.values(
+      doc.body.paths as Record<string, Record<string, { operationId: string }>>,
+    ).flatMap((ops) => Object.values(ops));
+    expect(new Set(operations.map((op) => op.operationId)).size).toBe(operations.length);
+    expect(JSON.stringify(doc.body)).not.toContain('"nullable"');
     const page = await fetch(`${base}/api/docs`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('/api/docs.js');

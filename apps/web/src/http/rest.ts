@@ -415,7 +415,7 @@ export function openApiDocument(options: { serverUrl?: string } = {}) {
       jsonSchema = z.toJSONSchema(schema, {
         io: 'input',
         unrepresentable: 'any',
-        target: 'openapi-3.0',
+        target: 'draft-2020-12',
       }) as Record<string, unknown>;
       delete jsonSchema.$schema;
     }
