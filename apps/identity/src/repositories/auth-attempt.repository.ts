@@ -54,19 +54,27 @@ export class AuthAttemptRepository {
   }
 
   /** The most recent attempts for an account since `since` (newest first, bounded). */
-  forAccount(accountKey: string, since: Date, limit = 200): Promise<AttemptRecord[]> {
+  /**
+   * The newest `limit` counted attempts (successes and failures) of an account since `since`: enough
+   * for the failure chain, since lock growth is capped long before `lockAfter + 32` failures.
+   */
+  forAccount(accountKey: string, since: Date, limit: number): Promise<AttemptRecord[]> {
     return this.model
-      .find({ accountKey, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 })
+      .find(
+        { accountKey, at: { $gt: since }, outcome: { $in: ['success', 'failure'] } },
+        { at: 1, outcome: 1, _id: 0 },
+      )
       .sort({ at: -1 })
       .limit(limit)
       .lean<AttemptRecord[]>()
       .exec();
   }
 
-  forIp(ip: string, since: Date, limit = 500): Promise<AttemptRecord[]> {
+  /** The newest `limit` failures from an IP since `since` (successes never reset an IP). */
+  forIp(ip: string, since: Date, limit: number): Promise<AttemptRecord[]> {
     if (!ip) return Promise.resolve([]);
     return this.model
-      .find({ ip, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 })
+      .find({ ip, at: { $gt: since }, outcome: 'failure' }, { at: 1, outcome: 1, _id: 0 })
       .sort({ at: -1 })
       .limit(limit)
       .lean<AttemptRecord[]>()

@@ -249,6 +249,7 @@ export class AuthService {
     const ipRecords = await this.deps.attempts.forIp(
       input.client.ip,
       new Date(now.getTime() - this.deps.policies.ip.resetAfterMs * 2),
+      this.ipLimit,
     );
     assertNotThrottled(evaluateThrottle(ipRecords, this.deps.policies.ip, now), 'ip');
     let assertion;
@@ -278,7 +279,11 @@ export class AuthService {
     }
     const user = await this.deps.users.findById(assertion.userId);
     if (!user) throw unauthenticated('INVALID_FACE_ASSERTION', 'Face assertion is not valid.');
-    const accountRecords = await this.deps.attempts.forAccount(user._id, this.accountSince(user, now));
+    const accountRecords = await this.deps.attempts.forAccount(
+      user._id,
+      this.accountSince(user, now),
+      this.accountLimit,
+    );
     const accountState = evaluateThrottle(
       accountRecords,
       this.deps.policies.account,
@@ -297,6 +302,15 @@ export class AuthService {
     return this.openSession(user, 'face', user.username, input.client, now, requestId);
   }
 
+  /** How many recent attempts the throttle needs to see (lock growth is capped well before). */
+  private get accountLimit(): number {
+    return this.deps.policies.account.lockAfter + 32;
+  }
+
+  private get ipLimit(): number {
+    return this.deps.policies.ip.lockAfter + 32;
+  }
+
   private accountSince(user: UserRecord | null, now: Date): Date {
     const horizon = new Date(now.getTime() - this.deps.policies.account.resetAfterMs * 2);
     const unlocked = user?.unlockedAt;
@@ -313,8 +327,12 @@ export class AuthService {
   ): Promise<{ accountRecords: AttemptRecord[]; since: Date | undefined }> {
     const since = user?.unlockedAt ?? undefined;
     const [accountRecords, ipRecords] = await Promise.all([
-      this.deps.attempts.forAccount(accountKey, this.accountSince(user, now)),
-      this.deps.attempts.forIp(client.ip, new Date(now.getTime() - this.deps.policies.ip.resetAfterMs * 2)),
+      this.deps.attempts.forAccount(accountKey, this.accountSince(user, now), this.accountLimit),
+      this.deps.attempts.forIp(
+        client.ip,
+        new Date(now.getTime() - this.deps.policies.ip.resetAfterMs * 2),
+        this.ipLimit,
+      ),
     ]);
     const accountState = evaluateThrottle(accountRecords, this.deps.policies.account, now, since);
     const ipState = evaluateThrottle(ipRecords, this.deps.policies.ip, now);
