@@ -53,6 +53,8 @@ if [[ -z "${MONGO_URL:-}" ]]; then
   infra_mongo=$!
   wait_port "$mongo_port"
   export MONGO_URL="mongodb://127.0.0.1:$mongo_port/"
+  # FerretDB loses concurrent updates of one document across pooled connections (docs/conventions.md).
+  [[ -n "${mongod_bin:-}" ]] || MONGO_URL="${MONGO_URL}?maxPoolSize=1"
 fi
 
 # --- the four apps ---------------------------------------------------------------------------

@@ -260,4 +260,44 @@ describe('PendingEventsRelay', () => {
       await nats.stop();
     }
   });
+
+  // FerretDB 1.x loses concurrent updates of one document across pooled connections; the test kit's
+  // URL for it carries maxPoolSize=1 (see docs/conventions.md). This fails without that.
+  it('loses no write when the service and the relay update one document at once', async () => {
+    interface Counter {
+      _id: string;
+      count: number;
+      pendingEvents: ReturnType<typeof pendingEvent>[];
+    }
+    const Counter = mongo.model<Counter>(
+      'Counter',
+      new Schema<Counter>({ _id: String, count: Number, pendingEvents: pendingEventsField }),
+    );
+    const bus = await busFor(testServers().natsUrl);
+    const relay = new PendingEventsRelay(bus, [Counter], logger);
+    await Counter.create({ _id: 'c1', count: 0, pendingEvents: [] });
+    const writes = 40;
+    try {
+      await Promise.all(
+        Array.from({ length: writes }, async (_, i) => {
+          const event = pendingEvent(
+            'identity.user.deleted',
+            { userId: `c${i}`, deletedBy: 'test' },
+            { source: 'guardian/test', subject: `c${i}` },
+          );
+          await Counter.updateOne({ _id: 'c1' }, { $inc: { count: 1 }, $push: { pendingEvents: event } });
+          await relay.sweep();
+        }),
+      );
+      await relay.sweep();
+      const doc = await Counter.findById('c1').select('+pendingEvents').lean();
+      expect(doc?.count).toBe(writes);
+      expect(doc?.pendingEvents).toEqual([]);
+      const info = await bus.jsm.streams.info(bus.options.stream);
+      expect(info.state.messages).toBe(writes);
+    } finally {
+      await relay.stop();
+      await bus.drain();
+    }
+  });
 });

@@ -184,7 +184,10 @@ export async function startMongo(): Promise<ServerHandle & { kind: 'mongod' | 'f
   }
   return {
     kind,
-    url: `mongodb://127.0.0.1:${port}/`,
+    // FerretDB 1.x applies an update as read-modify-write without isolation and may serve a stale
+    // document on another pooled connection right after a write: one connection per client keeps it
+    // consistent (MongoDB needs no such limit).
+    url: kind === 'ferretdb' ? `mongodb://127.0.0.1:${port}/?maxPoolSize=1` : `mongodb://127.0.0.1:${port}/`,
     port,
     stop: async () => {
       await stopProcess(child);
