@@ -66,7 +66,7 @@ const trpcEnvelope = (
 ) => ({
   error: {
     message,
-    code: httpStatus === 429 ? -32029 : -32003,
+    code: ({ 403: -32003, 413: -32013, 429: -32029 } as Record<number, number>)[httpStatus] ?? -32603,
     data: { code, httpStatus, reason, ...extra },
   },
 });
@@ -98,6 +98,11 @@ export async function buildServer(deps: ServerDeps) {
   app.setErrorHandler((error, request, reply) => {
     const statusCode = (error as { statusCode?: number }).statusCode ?? 500;
     if (statusCode === 413 || (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      if (request.url.startsWith('/trpc/')) {
+        return reply
+          .code(413)
+          .send(trpcEnvelope('PAYLOAD_TOO_LARGE', 413, 'PAYLOAD_TOO_LARGE', 'The request is too large.'));
+      }
       return restError(
         reply,
         new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' }),

@@ -313,24 +313,31 @@ describe('web tRPC API against the real services', () => {
 
     it('refuses a JSON body over the limit with 413 before reading it', async () => {
       // Declares 13 MiB and sends a few bytes: the answer must come from the declared length alone.
-      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const request = httpRequest(`${mesh.baseUrl}/api/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': String(13 * 1024 * 1024) },
-        });
-        request.on('response', (response) => {
-          let text = '';
-          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          response.on('end', () => {
-            resolve({ status: response.statusCode ?? 0, body: text });
-            request.destroy();
+      const oversized = (path: string) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const request = httpRequest(`${mesh.baseUrl}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'content-length': String(13 * 1024 * 1024) },
           });
+          request.on('response', (response) => {
+            let text = '';
+            response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            response.on('end', () => {
+              resolve({ status: response.statusCode ?? 0, body: text });
+              request.destroy();
+            });
+          });
+          request.on('error', reject);
+          request.write('{"identifier":"x","password":"');
         });
-        request.on('error', reject);
-        request.write('{"identifier":"x","password":"');
+      const rest = await oversized('/api/auth/login');
+      expect(rest.status).toBe(413);
+      expect(JSON.parse(rest.body)).toMatchObject({ error: { reason: 'PAYLOAD_TOO_LARGE' } });
+      const trpc = await oversized('/trpc/auth.login');
+      expect(trpc.status).toBe(413);
+      expect(JSON.parse(trpc.body)).toMatchObject({
+        error: { data: { httpStatus: 413, reason: 'PAYLOAD_TOO_LARGE' } },
       });
-      expect(status).toBe(413);
-      expect(JSON.parse(body)).toMatchObject({ error: { reason: 'PAYLOAD_TOO_LARGE' } });
     });
   });
 });
