@@ -157,7 +157,7 @@ describe('REST mirror (curl)', () => {
     expect(refresh.body.error.reason).toBeTruthy();
   });
 
-  it('takes photos as base64 JSON too, and refuses what is not an image with 415', async () => {
+  it('takes photos as base64 JSON too, refuses what is not an image with 415, compares, detects and removes', async () => {
     const user = newUser();
     await curl([
       '-X',
@@ -217,6 +217,41 @@ describe('REST mirror (curl)', () => {
     ]);
     expect(noFace.status).toBe(200);
     expect(noFace.body.faces).toHaveLength(1);
+
+    const alice = (await facePhoto('alice')).file;
+    const bruno = (await facePhoto('bruno')).file;
+    const same = await curl([
+      '-X',
+      'POST',
+      `${base}/api/face/compare`,
+      ...bearer,
+      '-F',
+      `image1=@${alice}`,
+      '-F',
+      `image2=@${alice}`,
+    ]);
+    expect(same.status, JSON.stringify(same.body)).toBe(200);
+    expect(same.body).toMatchObject({
+      samePerson: true,
+      thresholds: expect.objectContaining({ fmr1e4: expect.any(Number) }),
+    });
+    const different = await curl([
+      '-X',
+      'POST',
+      `${base}/api/face/compare`,
+      ...bearer,
+      '-F',
+      `image1=@${alice}`,
+      '-F',
+      `image2=@${bruno}`,
+    ]);
+    expect(different.body.samePerson).toBe(false);
+
+    expect((await curl([`${base}/api/user/face`, ...bearer])).body).toMatchObject({ enrolled: true });
+    expect((await curl(['-X', 'DELETE', `${base}/api/user/face`, ...bearer])).body).toEqual({
+      deleted: true,
+    });
+    expect((await curl([`${base}/api/user/face`, ...bearer])).body).toMatchObject({ enrolled: false });
   });
 
   it('submits a verification document as multipart and shows the status', async () => {
