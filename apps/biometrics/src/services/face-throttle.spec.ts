@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  afterFailure,
+  DEFAULT_FACE_IP_POLICY,
+  DEFAULT_FACE_USER_POLICY,
   checkThrottle,
-  throttleState,
+  evaluateThrottle,
+  failureChain,
   type AttemptRecord,
   type ThrottlePolicy,
 } from './face-throttle.js';
 
+// The evaluator itself is tested in libs/throttle; here: the face policies and error mapping.
 const policy: ThrottlePolicy = {
   resetAfterMs: 60_000,
   delayAfter: 2,
@@ -22,60 +25,32 @@ const at = (ms: number) => new Date(t0 + ms);
 const fail = (ms: number): AttemptRecord => ({ at: at(ms), outcome: 'failure' });
 
 describe('face throttle', () => {
-  describe('throttleState', () => {
-    it('stays open below delayAfter and ignores blocked and rejected attempts', () => {
+  describe('default policies', () => {
+    it('a success resets the user chain but not the IP chain; photos rejected never count', () => {
       const records: AttemptRecord[] = [
         fail(0),
-        { at: at(1), outcome: 'blocked' },
+        fail(1),
         { at: at(2), outcome: 'rejected' },
+        { at: at(3), outcome: 'success' },
+        fail(4),
       ];
-      expect(throttleState(records, policy, at(3))).toEqual({ state: 'open', failures: 1 });
+      expect(failureChain(records, DEFAULT_FACE_USER_POLICY).failures).toBe(1);
+      expect(failureChain(records, DEFAULT_FACE_IP_POLICY).failures).toBe(3);
     });
-
-    it('delays with growing waits, then locks with growing locks', () => {
-      expect(throttleState([fail(0), fail(10)], policy, at(20))).toMatchObject({
-        state: 'delayed',
-        retryAfterMs: 990,
-      });
-      expect(throttleState([fail(0), fail(10), fail(20)], policy, at(20))).toMatchObject({
-        state: 'delayed',
-        retryAfterMs: 2_000,
-      });
-      expect(throttleState([fail(0), fail(10), fail(20), fail(30)], policy, at(30))).toMatchObject({
-        state: 'locked',
-        retryAfterMs: 10_000,
-      });
-      expect(throttleState([fail(0), fail(10), fail(20), fail(30), fail(40)], policy, at(40))).toMatchObject({
-        state: 'locked',
-        retryAfterMs: 20_000,
-      });
-      const many = Array.from({ length: 12 }, (_, i) => fail(i));
-      expect(throttleState(many, policy, at(11))).toMatchObject({ state: 'locked', retryAfterMs: 40_000 });
-    });
-
-    it('opens again when the wait has passed, and forgets chains older than the window', () => {
-      expect(throttleState([fail(0), fail(10)], policy, at(1_011))).toEqual({ state: 'open', failures: 2 });
-      expect(throttleState([fail(0), fail(10), fail(70_000)], policy, at(70_001))).toEqual({
-        state: 'open',
-        failures: 1,
-      });
-    });
-
-    it('a success ends the user chain but not an IP chain', () => {
-      const records = [fail(0), fail(1), { at: at(2), outcome: 'success' as const }];
-      expect(throttleState(records, policy, at(3))).toEqual({ state: 'open', failures: 0 });
-      expect(throttleState(records, { ...policy, resetOnSuccess: false }, at(3))).toMatchObject({
-        state: 'delayed',
-        failures: 2,
-      });
+    it('delay before locking, and the IP tolerates more than a user', () => {
+      for (const p of [DEFAULT_FACE_USER_POLICY, DEFAULT_FACE_IP_POLICY]) {
+        expect(p.delayAfter).toBeLessThan(p.lockAfter);
+        expect(p.delayMaxMs).toBeLessThanOrEqual(p.lockBaseMs);
+      }
+      expect(DEFAULT_FACE_IP_POLICY.lockAfter).toBeGreaterThan(DEFAULT_FACE_USER_POLICY.lockAfter);
     });
   });
 
   describe('checkThrottle', () => {
     it('answers FACE_LOCKED for a lock and TOO_MANY_ATTEMPTS for a delay, the lock winning', () => {
-      const locked = throttleState([fail(0), fail(1), fail(2), fail(3)], policy, at(4));
-      const delayed = throttleState([fail(0), fail(1)], policy, at(2));
-      const open = throttleState([], policy, at(0));
+      const locked = evaluateThrottle([fail(0), fail(1), fail(2), fail(3)], policy, at(4));
+      const delayed = evaluateThrottle([fail(0), fail(1)], policy, at(2));
+      const open = evaluateThrottle([], policy, at(0));
       expect(checkThrottle(open, open)).toBeUndefined();
       expect(checkThrottle(delayed, open)).toMatchObject({
         reason: 'TOO_MANY_ATTEMPTS',
@@ -86,19 +61,13 @@ describe('face throttle', () => {
       expect(both).toMatchObject({ reason: 'FACE_LOCKED', metadata: { scope: 'ip', failures: '4' } });
       expect(both?.retryAfterMs).toBe(9_999);
     });
-  });
-
-  describe('afterFailure', () => {
-    it('counts the new failure and says when it locks', () => {
-      expect(afterFailure([fail(0)], policy, at(5))).toEqual({
-        failures: 2,
-        locked: false,
-        retryAfterMs: 1_000,
-      });
-      expect(afterFailure([fail(0), fail(1), fail(2)], policy, at(5))).toEqual({
-        failures: 4,
-        locked: true,
-        retryAfterMs: 10_000,
+    it('between two of a kind, the longer wait wins', () => {
+      const shorter = evaluateThrottle([fail(0), fail(1)], policy, at(2));
+      const longer = evaluateThrottle([fail(0), fail(1), fail(2)], policy, at(2));
+      expect(checkThrottle(shorter, longer)).toMatchObject({
+        reason: 'TOO_MANY_ATTEMPTS',
+        retryAfterMs: 2_000,
+        metadata: { scope: 'ip' },
       });
     });
   });

@@ -1,33 +1,25 @@
 /**
- * Brute-force protection of the face channel (Verify / face login), as pure functions over attempt
- * records and a clock — the same shape identity applies to passwords (apps/identity brute-force.ts),
- * kept here because apps do not import each other.
+ * Brute-force protection of the face channel (Verify / face login). The evaluator (failure chains,
+ * growing delays and locks) lives in @guardian/throttle, shared with identity's password sign-in;
+ * here are the face channel's default policies and error mapping.
  *
- * It runs twice per Verify: keyed by the user id and keyed by the client IP. A failure chain is the
- * run of counted failures after the last success (user scope only: an attacker's own successful
- * face must not reset an IP) in which no two consecutive failures are further apart than
- * `resetAfterMs`. With n failures in the chain:
- * - n < delayAfter: open;
- * - delayAfter <= n < lockAfter: the next attempt must wait delayBaseMs * 2^(n - delayAfter) (at most
- *   delayMaxMs) after the last failure -> TOO_MANY_ATTEMPTS with retry-after;
- * - n >= lockAfter: locked for lockBaseMs * 2^(n - lockAfter) (at most lockMaxMs) after the last
- *   failure -> FACE_LOCKED with retry-after.
- * Refused attempts (`blocked`) and rejected photos (`rejected`: no face, bad image) are recorded but
- * never counted, so a flood of refused attempts cannot extend a lock and a bad camera cannot lock a user.
+ * It runs twice per Verify: keyed by the user id and keyed by the client IP (a success resets only
+ * the user chain). A delay answers TOO_MANY_ATTEMPTS, a lock FACE_LOCKED, both with retry-after; when
+ * both scopes refuse, a lock beats a delay, then the longer wait wins. Refused attempts (`blocked`)
+ * and rejected photos (`rejected`: no face, bad image) are recorded but never counted.
  */
 import { DomainError } from '@guardian/domain';
+import type { ThrottlePolicy, ThrottleState } from '@guardian/throttle';
 
-export interface ThrottlePolicy {
-  resetAfterMs: number;
-  delayAfter: number;
-  delayBaseMs: number;
-  delayMaxMs: number;
-  lockAfter: number;
-  lockBaseMs: number;
-  lockMaxMs: number;
-  /** Whether a success ends the failure chain (true for users, false for IPs). */
-  resetOnSuccess: boolean;
-}
+export {
+  type AttemptOutcome,
+  type AttemptRecord,
+  type ThrottlePolicy,
+  type ThrottleState,
+  afterFailure,
+  evaluateThrottle,
+  failureChain,
+} from '@guardian/throttle';
 
 export const DEFAULT_FACE_USER_POLICY: Readonly<ThrottlePolicy> = Object.freeze({
   resetAfterMs: 12 * 60 * 60_000,
@@ -50,74 +42,6 @@ export const DEFAULT_FACE_IP_POLICY: Readonly<ThrottlePolicy> = Object.freeze({
   lockMaxMs: 60 * 60_000,
   resetOnSuccess: false,
 });
-
-export type AttemptOutcome = 'success' | 'failure' | 'blocked' | 'rejected';
-
-export interface AttemptRecord {
-  at: Date;
-  outcome: AttemptOutcome;
-}
-
-export type ThrottleState =
-  | { state: 'open'; failures: number }
-  | { state: 'delayed' | 'locked'; failures: number; until: Date; retryAfterMs: number };
-
-const grow = (base: number, max: number, exponent: number) =>
-  Math.min(max, base * 2 ** Math.min(Math.max(0, exponent), 30));
-
-/** Counted failures in the current chain and the time of the last one. Records may come in any order. */
-export function failureChain(
-  records: readonly AttemptRecord[],
-  policy: ThrottlePolicy,
-): { failures: number; lastFailureAt?: Date } {
-  const sorted = records
-    .filter((r) => r.outcome === 'success' || r.outcome === 'failure')
-    .sort((a, b) => a.at.getTime() - b.at.getTime());
-  let failures = 0;
-  let last: Date | undefined;
-  for (const record of sorted) {
-    if (record.outcome === 'success') {
-      if (policy.resetOnSuccess) {
-        failures = 0;
-        last = undefined;
-      }
-      continue;
-    }
-    if (last && record.at.getTime() - last.getTime() > policy.resetAfterMs) failures = 0;
-    failures++;
-    last = record.at;
-  }
-  return last ? { failures, lastFailureAt: last } : { failures };
-}
-
-/** The throttle state after `failures` counted failures, the last at `lastFailureAt`. */
-export function stateAfter(
-  failures: number,
-  lastFailureAt: Date | undefined,
-  policy: ThrottlePolicy,
-  now: Date,
-): ThrottleState {
-  if (!lastFailureAt || failures < policy.delayAfter) return { state: 'open', failures };
-  if (now.getTime() - lastFailureAt.getTime() > policy.resetAfterMs) return { state: 'open', failures: 0 };
-  const locked = failures >= policy.lockAfter;
-  const waitMs = locked
-    ? grow(policy.lockBaseMs, policy.lockMaxMs, failures - policy.lockAfter)
-    : grow(policy.delayBaseMs, policy.delayMaxMs, failures - policy.delayAfter);
-  const until = new Date(lastFailureAt.getTime() + waitMs);
-  const retryAfterMs = until.getTime() - now.getTime();
-  if (retryAfterMs <= 0) return { state: 'open', failures };
-  return { state: locked ? 'locked' : 'delayed', failures, until, retryAfterMs };
-}
-
-/** The state of one key (user or IP) from its recent attempts. */
-export function throttleState(
-  records: readonly AttemptRecord[],
-  policy: ThrottlePolicy,
-  now: Date,
-): ThrottleState {
-  const { failures, lastFailureAt } = failureChain(records, policy);
-  return stateAfter(failures, lastFailureAt, policy, now);
-}
 
 /** The error for a refused attempt (the stricter of the two scopes decides). */
 export function refusal(scope: 'user' | 'ip', state: Extract<ThrottleState, { until: Date }>): DomainError {
@@ -158,19 +82,4 @@ export function checkThrottle(user: ThrottleState, ip: ThrottleState): DomainErr
   );
   const first = refusing[0];
   return first ? refusal(first.scope, first.state) : undefined;
-}
-
-/** After recording a new failure: the chain length and whether (and how long) it now locks. */
-export function afterFailure(
-  records: readonly AttemptRecord[],
-  policy: ThrottlePolicy,
-  now: Date,
-): { failures: number; locked: boolean; retryAfterMs: number } {
-  const { failures, lastFailureAt } = failureChain([...records, { at: now, outcome: 'failure' }], policy);
-  const state = stateAfter(failures, lastFailureAt, policy, now);
-  return {
-    failures,
-    locked: state.state === 'locked',
-    retryAfterMs: state.state === 'open' ? 0 : state.retryAfterMs,
-  };
 }

@@ -19,7 +19,7 @@ import { EVENT_SOURCE } from './face.service.js';
 import {
   afterFailure,
   checkThrottle,
-  throttleState,
+  evaluateThrottle,
   type AttemptOutcome,
   type ThrottlePolicy,
 } from './face-throttle.js';
@@ -90,8 +90,8 @@ export class FaceVerifyService {
       templates.findEnrolled(userId),
     ]);
     const refused = checkThrottle(
-      throttleState(userRecords, policies.user, now),
-      throttleState(ipRecords, policies.ip, now),
+      evaluateThrottle(userRecords, policies.user, now),
+      evaluateThrottle(ipRecords, policies.ip, now),
     );
     if (refused) {
       await this.record(userId, client, 'blocked', refused.reason, now);
@@ -105,9 +105,12 @@ export class FaceVerifyService {
       const user = afterFailure(userRecords, policies.user, now);
       const ip = client.ip
         ? afterFailure(ipRecords, policies.ip, now)
-        : { failures: 0, locked: false, retryAfterMs: 0 };
-      const locked = user.locked || ip.locked;
-      const retryAfterMs = Math.max(user.locked ? user.retryAfterMs : 0, ip.locked ? ip.retryAfterMs : 0);
+        : ({ state: 'open', failures: 0 } as const);
+      const locked = user.state === 'locked' || ip.state === 'locked';
+      const retryAfterMs = Math.max(
+        user.state === 'locked' ? user.retryAfterMs : 0,
+        ip.state === 'locked' ? ip.retryAfterMs : 0,
+      );
       await this.record(userId, client, 'failure', reason, now, distance, [
         this.event('biometric.auth.failed', userId, call, {
           userId,

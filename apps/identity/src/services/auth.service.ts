@@ -10,7 +10,7 @@ import {
   type ThrottlePolicy,
   assertNotThrottled,
   evaluateThrottle,
-  failureLocks,
+  afterFailure,
 } from './brute-force.js';
 import type { ClientContext, EventFactory } from './events.js';
 import { type ClaimJti, type FaceAssertionRules, verifyFaceAssertion } from './face-assertion.js';
@@ -389,7 +389,7 @@ export class AuthService {
     since: Date | undefined;
     requestId: string | undefined;
   }): Promise<void> {
-    const after = failureLocks(f.accountRecords, this.deps.policies.account, f.now, f.since);
+    const after = afterFailure(f.accountRecords, this.deps.policies.account, f.now, f.since);
     const userId = f.user?._id ?? '';
     const client = { ip: f.client.ip, userAgent: f.client.userAgent };
     const failed = this.deps.events.make(

@@ -8,9 +8,9 @@ import {
   assertNotThrottled,
   evaluateThrottle,
   failureChain,
-  failureLocks,
 } from './brute-force.js';
 
+// The evaluator itself is tested in libs/throttle; here: identity's policies and error mapping.
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (ms: number) => new Date(T0 + ms);
 const failuresAt = (...ms: number[]): AttemptRecord[] => ms.map((m) => ({ at: at(m), outcome: 'failure' }));
@@ -25,80 +25,25 @@ const policy: ThrottlePolicy = {
 };
 
 describe('brute-force policy', () => {
-  describe('failureChain', () => {
-    it('counts failures after the last success for accounts', () => {
-      const records: AttemptRecord[] = [
-        ...failuresAt(0, 1, 2),
-        { at: at(3), outcome: 'success' },
-        ...failuresAt(4, 5),
-      ];
-      expect(failureChain(records, policy).failures).toBe(2);
-    });
-    it('does not reset on success for IPs', () => {
+  describe('default policies', () => {
+    it('a success resets an account chain but not an IP chain', () => {
       const records: AttemptRecord[] = [
         ...failuresAt(0, 1, 2),
         { at: at(3), outcome: 'success' },
         ...failuresAt(4),
       ];
+      expect(failureChain(records, DEFAULT_ACCOUNT_POLICY).failures).toBe(1);
       expect(failureChain(records, DEFAULT_IP_POLICY).failures).toBe(4);
     });
-    it('ignores blocked attempts and records before `since`', () => {
-      const records: AttemptRecord[] = [
-        ...failuresAt(0, 1, 2, 3),
-        { at: at(4), outcome: 'blocked' },
-        ...failuresAt(6),
-      ];
-      expect(failureChain(records, policy).failures).toBe(5);
-      expect(failureChain(records, policy, at(2)).failures).toBe(2);
-    });
-    it('breaks the chain when failures are further apart than resetAfterMs', () => {
-      const gap = policy.resetAfterMs + 1;
-      expect(failureChain(failuresAt(0, 1, 2, 2 + gap), policy).failures).toBe(1);
-    });
-  });
-
-  describe('evaluateThrottle', () => {
-    it('is open below delayAfter', () => {
-      expect(evaluateThrottle(failuresAt(0, 1), policy, at(2))).toEqual({ state: 'open', failures: 2 });
-    });
-    it('delays with growing waits between delayAfter and lockAfter', () => {
-      const three = evaluateThrottle(failuresAt(0, 0, 0), policy, at(0));
-      expect(three).toMatchObject({ state: 'delayed', failures: 3, retryAfterMs: 1000 });
-      const four = evaluateThrottle(failuresAt(0, 0, 0, 1000), policy, at(1000));
-      expect(four).toMatchObject({ state: 'delayed', failures: 4, retryAfterMs: 2000 });
-      expect(evaluateThrottle(failuresAt(0, 0, 0, 1000), policy, at(3000))).toEqual({
-        state: 'open',
-        failures: 4,
-      });
-    });
-    it('locks at lockAfter and doubles the lock with each further failure, capped', () => {
-      expect(evaluateThrottle(failuresAt(0, 0, 0, 0, 0), policy, at(0))).toMatchObject({
+    it('delay before locking, and the IP tolerates more than an account', () => {
+      for (const p of [DEFAULT_ACCOUNT_POLICY, DEFAULT_IP_POLICY]) {
+        expect(p.delayAfter).toBeLessThan(p.lockAfter);
+        expect(p.delayMaxMs).toBeLessThanOrEqual(p.lockBaseMs);
+      }
+      expect(DEFAULT_IP_POLICY.lockAfter).toBeGreaterThan(DEFAULT_ACCOUNT_POLICY.lockAfter);
+      expect(evaluateThrottle(failuresAt(0, 0, 0, 0, 0), DEFAULT_ACCOUNT_POLICY, at(0))).toMatchObject({
         state: 'locked',
-        failures: 5,
-        retryAfterMs: 60_000,
-      });
-      expect(evaluateThrottle(failuresAt(0, 0, 0, 0, 0, 60_000), policy, at(60_000))).toMatchObject({
-        state: 'locked',
-        retryAfterMs: 120_000,
-      });
-      expect(evaluateThrottle(failuresAt(0, 0, 0, 0, 0, 1, 2, 3, 4), policy, at(4))).toMatchObject({
-        state: 'locked',
-        retryAfterMs: 240_000,
-      });
-    });
-    it('opens once the lock has expired, and an admin unlock (`since`) opens it at once', () => {
-      const records = failuresAt(0, 0, 0, 0, 0);
-      expect(evaluateThrottle(records, policy, at(60_001)).state).toBe('open');
-      expect(evaluateThrottle(records, policy, at(10), at(5))).toEqual({ state: 'open', failures: 0 });
-    });
-  });
-
-  describe('failureLocks', () => {
-    it('tells when the next failure starts a lock', () => {
-      expect(failureLocks(failuresAt(0, 0, 0), policy, at(5000)).state).not.toBe('locked');
-      expect(failureLocks(failuresAt(0, 0, 0, 0), policy, at(5000))).toMatchObject({
-        state: 'locked',
-        failures: 5,
+        retryAfterMs: 5 * 60_000,
       });
     });
   });

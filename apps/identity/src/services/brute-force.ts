@@ -1,34 +1,25 @@
 import { DomainError } from '@guardian/domain';
+import type { AttemptOutcome as SharedOutcome, ThrottlePolicy, ThrottleState } from '@guardian/throttle';
 
 /**
- * Brute-force protection, Keycloak-style, as pure functions over attempt records and an injected
- * clock. The same policy shape runs twice per login: once keyed by account (the user id, or the
- * lower-cased identifier when it matches no account so unknown names lock exactly like real ones)
- * and once keyed by client IP.
- *
- * A "failure chain" is the run of failures that follows the last success (account scope only — an
- * attacker's own valid account must not reset an IP), the last admin unlock, and in which no two
- * consecutive failures are further apart than `resetAfterMs`. With n failures in the chain:
- * - n < delayAfter: open;
- * - delayAfter <= n < lockAfter: the next attempt waits delayBaseMs * 2^(n - delayAfter), at most
- *   delayMaxMs, counted from the last failure (TOO_MANY_ATTEMPTS with retry-after);
- * - n >= lockAfter: locked for lockBaseMs * 2^(n - lockAfter), at most lockMaxMs, counted from the
- *   last failure (ACCOUNT_LOCKED for accounts, TOO_MANY_ATTEMPTS for IPs, with retry-after). Each
- *   failure after a lock expires locks again for twice as long.
- * Attempts refused because of a delay or lock are recorded with outcome `blocked` and never counted,
- * so a flood of refused attempts cannot extend a lock forever.
+ * Brute-force protection of sign-in. The evaluator (failure chains, growing delays and locks) lives
+ * in @guardian/throttle; here are identity's default policies and error mapping. The same policy
+ * shape runs twice per login: once keyed by account (the user id, or the lower-cased identifier when
+ * it matches no account so unknown names lock exactly like real ones) and once keyed by client IP.
+ * A locked account answers ACCOUNT_LOCKED; delays, and IP locks, answer TOO_MANY_ATTEMPTS — both
+ * with retry-after. Refused attempts are recorded as `blocked` and never counted.
  */
-export interface ThrottlePolicy {
-  resetAfterMs: number;
-  delayAfter: number;
-  delayBaseMs: number;
-  delayMaxMs: number;
-  lockAfter: number;
-  lockBaseMs: number;
-  lockMaxMs: number;
-  /** Whether a success ends the failure chain (true for accounts, false for IPs). */
-  resetOnSuccess: boolean;
-}
+export {
+  type AttemptRecord,
+  type ThrottlePolicy,
+  type ThrottleState,
+  afterFailure,
+  evaluateThrottle,
+  failureChain,
+} from '@guardian/throttle';
+
+/** Sign-in records no `rejected` outcome (that one is the face channel's). */
+export type AttemptOutcome = Exclude<SharedOutcome, 'rejected'>;
 
 export const DEFAULT_ACCOUNT_POLICY: Readonly<ThrottlePolicy> = Object.freeze({
   resetAfterMs: 12 * 60 * 60_000,
@@ -51,80 +42,6 @@ export const DEFAULT_IP_POLICY: Readonly<ThrottlePolicy> = Object.freeze({
   lockMaxMs: 60 * 60_000,
   resetOnSuccess: false,
 });
-
-export type AttemptOutcome = 'success' | 'failure' | 'blocked';
-
-export interface AttemptRecord {
-  at: Date;
-  outcome: AttemptOutcome;
-}
-
-export type ThrottleState =
-  | { state: 'open'; failures: number }
-  | { state: 'delayed' | 'locked'; failures: number; until: Date; retryAfterMs: number };
-
-const grow = (base: number, max: number, exponent: number) =>
-  Math.min(max, base * 2 ** Math.min(exponent, 30));
-
-/** Failures in the current chain and the time of the last one. Records may come in any order. */
-export function failureChain(
-  records: readonly AttemptRecord[],
-  policy: ThrottlePolicy,
-  since?: Date,
-): { failures: number; lastFailureAt?: Date } {
-  const sorted = records
-    .filter((r) => r.outcome !== 'blocked' && (!since || r.at.getTime() > since.getTime()))
-    .sort((a, b) => a.at.getTime() - b.at.getTime());
-  let failures = 0;
-  let last: Date | undefined;
-  for (const record of sorted) {
-    if (record.outcome === 'success') {
-      if (policy.resetOnSuccess) {
-        failures = 0;
-        last = undefined;
-      }
-      continue;
-    }
-    if (last && record.at.getTime() - last.getTime() > policy.resetAfterMs) failures = 0;
-    failures += 1;
-    last = record.at;
-  }
-  return last ? { failures, lastFailureAt: last } : { failures: 0 };
-}
-
-/** The throttle state at `now`. `since` (e.g. an admin unlock) drops every earlier record. */
-export function evaluateThrottle(
-  records: readonly AttemptRecord[],
-  policy: ThrottlePolicy,
-  now: Date,
-  since?: Date,
-): ThrottleState {
-  const { failures, lastFailureAt } = failureChain(records, policy, since);
-  if (!lastFailureAt || now.getTime() - lastFailureAt.getTime() > policy.resetAfterMs)
-    return { state: 'open', failures: lastFailureAt ? 0 : failures };
-  let wait = 0;
-  let state: 'delayed' | 'locked' = 'delayed';
-  if (failures >= policy.lockAfter) {
-    wait = grow(policy.lockBaseMs, policy.lockMaxMs, failures - policy.lockAfter);
-    state = 'locked';
-  } else if (failures >= policy.delayAfter) {
-    wait = grow(policy.delayBaseMs, policy.delayMaxMs, failures - policy.delayAfter);
-  }
-  const until = new Date(lastFailureAt.getTime() + wait);
-  const retryAfterMs = until.getTime() - now.getTime();
-  if (retryAfterMs <= 0) return { state: 'open', failures };
-  return { state, failures, until, retryAfterMs };
-}
-
-/** Whether recording one more failure at `now` starts a lock (the moment to emit identity.account.locked). */
-export function failureLocks(
-  records: readonly AttemptRecord[],
-  policy: ThrottlePolicy,
-  now: Date,
-  since?: Date,
-): ThrottleState {
-  return evaluateThrottle([...records, { at: now, outcome: 'failure' }], policy, now, since);
-}
 
 export type ThrottleScope = 'account' | 'ip';
 
