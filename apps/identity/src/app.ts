@@ -14,7 +14,7 @@ import { authHandlers } from './grpc/auth.grpc.js';
 import { userHandlers } from './grpc/user.grpc.js';
 import { verificationHandlers } from './grpc/verification.grpc.js';
 import { AuthAttemptRepository, authAttemptModel } from './repositories/auth-attempt.repository.js';
-import { DocumentLocks, lockedForRelay } from './repositories/document-locks.js';
+import { DocumentLocks } from './repositories/document-locks.js';
 import { DocumentRepository, documentModel } from './repositories/document.repository.js';
 import { SessionRepository, sessionModel } from './repositories/session.repository.js';
 import { UsedAssertionRepository } from './repositories/used-assertion.repository.js';
@@ -162,10 +162,7 @@ export async function setupIdentity(
         ),
       },
     ],
-    // The relay's `$pull` of published events takes the same per-document locks (see document-locks.ts).
-    relayModels: [users.model, sessions.model, attempts.model, documents.model].map((model) =>
-      lockedForRelay(model, locks),
-    ),
+    relayModels: [users.model, sessions.model, attempts.model, documents.model],
     consumers: [
       {
         durable: 'identity-biometric',
