@@ -12,6 +12,11 @@ mkdir -p "$data/logs"
 
 bash scripts/provision.sh
 bash scripts/install-deps.sh
+# The dashboard the BFF serves: built when missing or older than its sources.
+if [[ ! -f apps/web/dist/index.html ]] || [[ -n $(find apps/web/src/dashboard -newer apps/web/dist/index.html -print -quit) ]]; then
+  echo "building the dashboard ..."
+  npm run build -w @guardian/web >"$data/logs/dashboard-build.log" 2>&1 || { echo "dashboard build failed: .data/logs/dashboard-build.log" >&2; exit 1; }
+fi
 
 find_bin() { command -v "$1" 2>/dev/null || { [[ -x "$(go env GOPATH 2>/dev/null)/bin/$1" ]] && echo "$(go env GOPATH)/bin/$1"; } || { [[ -x "/usr/sbin/$1" ]] && echo "/usr/sbin/$1"; }; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
