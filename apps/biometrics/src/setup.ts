@@ -5,9 +5,8 @@
  */
 import { AccessTokenVerifier, CachedJwks, KeyRing, type TokenVerifier } from '@guardian/auth';
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
-import { createClient } from '@guardian/grpc-kit';
+import { createClient, grpcJwksSource } from '@guardian/grpc-kit';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
-import type { JSONWebKeySet, JWK } from 'jose';
 import { Gauge } from 'prom-client';
 import { faceThrottlePolicies, type BiometricsConfig } from './config.js';
 import { handleUserDeleted, USER_DELETED_DURABLE } from './consumers/user-deleted.consumer.js';
@@ -42,18 +41,12 @@ export interface BiometricsInternals {
 }
 
 /** identity's AuthService.GetJwks as a JWKS source for the access-token verifier. */
-function identityJwks(address: string): () => Promise<JSONWebKeySet> {
+function identityJwks(address: string) {
   const client = createClient(AuthServiceClient, AuthServiceService, address, {
     idempotent: ['getJwks'],
     deadlineMs: 3_000,
   });
-  return async () => {
-    const { jwks } = await client.getJwks({});
-    const keys = (jwks?.keys ?? []).map(
-      (k) => Object.fromEntries(Object.entries(k).filter(([, v]) => v !== '')) as JWK,
-    );
-    return { keys };
-  };
+  return grpcJwksSource(() => client.getJwks({}));
 }
 
 export async function setupBiometrics(

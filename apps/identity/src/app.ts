@@ -1,12 +1,11 @@
 import { CachedJwks, KeyRing } from '@guardian/auth';
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
-import { createClient, implement } from '@guardian/grpc-kit';
+import { createClient, grpcJwksSource, implement } from '@guardian/grpc-kit';
 import { ensureIndexes } from '@guardian/mongo';
 import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
 import { AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { UserServiceService } from '@guardian/proto/gen/guardian/identity/v1/user';
 import { VerificationServiceService } from '@guardian/proto/gen/guardian/identity/v1/verification';
-import type { JSONWebKeySet } from 'jose';
 import { readFile } from 'node:fs/promises';
 import { throttlePolicies, type IdentityConfig } from './config.js';
 import { handleBiometricEvent } from './consumers/biometric.consumer.js';
@@ -72,10 +71,7 @@ export async function setupIdentity(
     idempotent: ['getJwks'],
     deadlineMs: 3_000,
   });
-  const faceJwks = new CachedJwks(async () => {
-    const { jwks } = await faceClient.getJwks({});
-    return { keys: (jwks?.keys ?? []).map((k) => ({ ...k })) } as JSONWebKeySet;
-  });
+  const faceJwks = new CachedJwks(grpcJwksSource(() => faceClient.getJwks({})));
 
   let kick: () => void = () => undefined;
   const events = eventFactory('guardian/identity', () => kick());

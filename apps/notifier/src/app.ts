@@ -1,9 +1,8 @@
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
 import { AccessTokenVerifier, CachedJwks, type JwksSource } from '@guardian/auth';
 import type { GuardianEvent } from '@guardian/events';
-import { createClient } from '@guardian/grpc-kit';
+import { createClient, grpcJwksSource } from '@guardian/grpc-kit';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
-import type { JSONWebKeySet } from 'jose';
 
 import type { NotifierConfig } from './config.js';
 import { notificationGrpc } from './grpc/notification.grpc.js';
@@ -95,10 +94,7 @@ export async function setupNotifier(
       idempotent: ['getJwks'],
       deadlineMs: 3_000,
     });
-    jwksSource = async () => {
-      const { jwks } = await identity.getJwks({});
-      return { keys: (jwks?.keys ?? []).map((k) => ({ ...k })) } as JSONWebKeySet;
-    };
+    jwksSource = grpcJwksSource(() => identity.getJwks({}));
     onShutdown.push({ name: 'identity-client', run: () => identity.close() });
   }
   const verifier = new AccessTokenVerifier(new CachedJwks(jwksSource));

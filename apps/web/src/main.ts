@@ -1,6 +1,6 @@
 import { AccessTokenVerifier, CachedJwks } from '@guardian/auth';
 import { EventBus, EventConsumer } from '@guardian/events';
-import { checkHealth } from '@guardian/grpc-kit';
+import { checkHealth, grpcJwksSource } from '@guardian/grpc-kit';
 import { createLogger } from '@guardian/logger';
 import { closeMongo, connectMongo } from '@guardian/mongo';
 import { createMetricsRegistry, runService } from '@guardian/runtime';
@@ -36,12 +36,7 @@ runService({
       faceDeadlineMs: config.WEB_FACE_DEADLINE_MS,
     });
     const verifier = new CachingVerifier(
-      new AccessTokenVerifier(
-        new CachedJwks(async () => {
-          const { jwks } = await clients.auth.getJwks({});
-          return { keys: (jwks?.keys ?? []).map((key) => ({ ...key })) };
-        }),
-      ),
+      new AccessTokenVerifier(new CachedJwks(grpcJwksSource(() => clients.auth.getJwks({})))),
     );
     const services = (
       [

@@ -3,3 +3,4 @@ export * from './handler.js';
 export * from './server.js';
 export * from './client.js';
 export * from './health-client.js';
+export * from './jwks-source.js';

@@ -11,6 +11,7 @@ import {
   checkHealth,
   createClient,
   errorInfoOf,
+  grpcJwksSource,
   implement,
   startGrpcServer,
   type CallContext,
@@ -110,6 +111,16 @@ describe('grpc-kit', () => {
       });
       const response = await client().getJwks({});
       expect(response.jwks?.keys[0]?.kid).toBe('k1');
+    });
+
+    it('turns GetJwks answers into a JWKS source, dropping the empty strings proto3 leaves', async () => {
+      behaviour = async () => ({
+        jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc', kid: 'k1', alg: 'EdDSA', use: '' }] },
+      });
+      const source = grpcJwksSource(() => client().getJwks({}));
+      expect(await source()).toEqual({
+        keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc', kid: 'k1', alg: 'EdDSA' }],
+      });
     });
 
     it('maps a DomainError to its gRPC status with ErrorInfo (reason, retry) and back to a DomainError', async () => {
