@@ -43,8 +43,8 @@ export async function setupNotifier(
   const { config, logger, mongo, bus, registry } = deps;
   const durable = config.NOTIFIER_CONSUMER_DURABLE;
 
-  const contacts = new ContactRepository(mongo);
-  const preferences = new PreferencesRepository(mongo);
+  const contacts = new ContactRepository(mongo, config.NOTIFIER_CACHE_TTL_MS);
+  const preferences = new PreferencesRepository(mongo, config.NOTIFIER_CACHE_TTL_MS);
   const digests = new DigestRepository(mongo);
   const notifications = new NotificationRepository(mongo);
   const outbox = new OutboxTransport(mongo);

@@ -48,3 +48,5 @@ export async function ensureIndexes(connection: Connection): Promise<void> {
 export async function closeMongo(connection: Connection): Promise<void> {
   await connection.close();
 }
+
+export { InsertBatcher, type InsertManyTarget, type InsertOutcome } from './insert-batcher.js';

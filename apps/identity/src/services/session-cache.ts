@@ -1,3 +1,5 @@
+import { TtlCache } from '@guardian/domain';
+
 /**
  * A small cache of "this session was live at time t" so that verifying an access token does not
  * read MongoDB on every call. Entries live `ttlMs` (default 2 s); revocations made by this process
@@ -5,32 +7,18 @@
  * others within `ttlMs`. Bounded: the oldest entries go first when `maxEntries` is reached.
  */
 export class SessionLivenessCache {
-  private readonly entries = new Map<string, number>();
+  private readonly entries: TtlCache<string, true>;
 
-  constructor(
-    private readonly ttlMs = 2_000,
-    private readonly maxEntries = 50_000,
-    private readonly now: () => number = () => Date.now(),
-  ) {}
+  constructor(ttlMs = 2_000, maxEntries = 50_000, now: () => number = () => Date.now()) {
+    this.entries = new TtlCache(ttlMs, maxEntries, now);
+  }
 
   isFresh(sessionId: string): boolean {
-    const checkedAt = this.entries.get(sessionId);
-    if (checkedAt === undefined) return false;
-    if (this.now() - checkedAt > this.ttlMs) {
-      this.entries.delete(sessionId);
-      return false;
-    }
-    return true;
+    return this.entries.get(sessionId) === true;
   }
 
   markLive(sessionId: string): void {
-    if (this.ttlMs <= 0) return;
-    this.entries.delete(sessionId);
-    this.entries.set(sessionId, this.now());
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    this.entries.set(sessionId, true);
   }
 
   forget(sessionIds: readonly string[]): void {

@@ -1,3 +1,4 @@
+import { TtlCache } from '@guardian/domain';
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 
@@ -34,17 +35,34 @@ const toContact = (doc: ContactDoc): Contact => ({
   updatedAt: doc.updatedAt,
 });
 
-/** The address book: one document per user, written only from identity's user events. */
+/**
+ * The address book: one document per user, written only from identity's user events. Reads go
+ * through a short-lived cache (`cacheTtlMs`): this replica's own writes update it at once, another
+ * replica's within the ttl. Unknown users are not cached, so an address that arrives late is seen
+ * on the next try.
+ */
 export class ContactRepository {
   readonly model: Model<ContactDoc>;
+  private readonly cache: TtlCache<string, Contact>;
 
-  constructor(connection: Connection) {
+  constructor(connection: Connection, cacheTtlMs = 0) {
     this.model = connection.model<ContactDoc>('Contact', schema);
+    this.cache = new TtlCache(cacheTtlMs);
   }
 
   async get(userId: string): Promise<Contact | undefined> {
+    const cached = this.cache.get(userId);
+    if (cached) return cached;
     const doc = await this.model.findById(userId).lean<ContactDoc>().exec();
-    return doc ? toContact(doc) : undefined;
+    if (!doc) return undefined;
+    const contact = toContact(doc);
+    this.cache.set(userId, contact);
+    return contact;
+  }
+
+  private async read(userId: string): Promise<Contact | undefined> {
+    this.cache.delete(userId);
+    return this.get(userId);
   }
 
   /**
@@ -53,7 +71,8 @@ export class ContactRepository {
    */
   async apply(event: UserEvent): Promise<Contact | undefined> {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const current = await this.get(event.data.userId);
+      // Compare-and-set needs what is stored, not what this replica cached.
+      const current = await this.read(event.data.userId);
       const next = applyUserEvent(current, event);
       if (!next) return current;
       const doc: ContactDoc = {
@@ -67,6 +86,7 @@ export class ContactRepository {
       if (!current) {
         try {
           await this.model.create(doc);
+          this.cache.set(next.userId, next);
           return next;
         } catch (error) {
           if (isDuplicateKey(error)) continue;
@@ -76,7 +96,10 @@ export class ContactRepository {
       const result = await this.model
         .replaceOne({ _id: current.userId, updatedAt: current.updatedAt, deleted: current.deleted }, doc)
         .exec();
-      if (result.matchedCount === 1) return next;
+      if (result.matchedCount === 1) {
+        this.cache.set(next.userId, next);
+        return next;
+      }
     }
     throw new Error(`contact ${event.data.userId}: too many concurrent updates`);
   }

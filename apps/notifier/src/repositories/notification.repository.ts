@@ -1,8 +1,8 @@
+import { InsertBatcher } from '@guardian/mongo';
 import type { Connection, Model, QueryFilter } from 'mongoose';
 import { Schema } from 'mongoose';
 
 import type { TemplateName } from '../templates/template-data.js';
-import { isDuplicateKey } from './mongo-errors.js';
 
 export type NotificationStatus = 'pending' | 'sent' | 'failed' | 'suppressed';
 
@@ -93,9 +93,12 @@ export interface FinalOutcome {
 /** The delivery log: one record per e-mail-worthy event, keyed by the event id (unique). */
 export class NotificationRepository {
   readonly model: Model<NotificationDoc>;
+  /** New records go in batches (group commit); updates stay one by one. */
+  private readonly inserts: InsertBatcher<NotificationDoc>;
 
   constructor(connection: Connection) {
     this.model = connection.model<NotificationDoc>('Notification', schema);
+    this.inserts = new InsertBatcher<NotificationDoc>(this.model.collection);
   }
 
   async get(eventId: string): Promise<NotificationRecord | undefined> {
@@ -108,18 +111,13 @@ export class NotificationRepository {
    * not an upsert: inserts stay cheap on FerretDB, whose updates scan the collection.
    */
   async recordSuppressed(init: NewNotification, reason: string, now = new Date()): Promise<boolean> {
-    try {
-      await this.model.create({
-        _id: init.eventId,
-        ...this.initial(init, now),
-        status: 'suppressed',
-        suppressedReason: reason,
-      });
-      return true;
-    } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
-    }
+    const outcome = await this.inserts.insert({
+      _id: init.eventId,
+      ...this.initial(init, now),
+      status: 'suppressed',
+      suppressedReason: reason,
+    });
+    return outcome === 'inserted';
   }
 
   /**
@@ -142,12 +140,12 @@ export class NotificationRepository {
       sentAt: outcome.status === 'sent' ? now : null,
     };
     if (!existing) {
-      try {
-        await this.model.create({ _id: init.eventId, ...this.initial(init, now), ...fields });
-        return;
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-      }
+      const inserted = await this.inserts.insert({
+        _id: init.eventId,
+        ...this.initial(init, now),
+        ...fields,
+      });
+      if (inserted === 'inserted') return;
     }
     await this.model.updateOne({ _id: init.eventId }, { $set: fields }).exec();
   }

@@ -1,8 +1,8 @@
+import { InsertBatcher } from '@guardian/mongo';
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 
 import type { MailTransport, OutgoingEmail, SendResult } from '../services/mail.js';
-import { isDuplicateKey } from './mongo-errors.js';
 
 export interface OutboxMessage {
   _id: string;
@@ -40,14 +40,17 @@ const schema = new Schema<OutboxMessage>(
 export class OutboxTransport implements MailTransport {
   readonly name = 'outbox' as const;
   readonly model: Model<OutboxMessage>;
+  private readonly inserts: InsertBatcher<OutboxMessage>;
 
   constructor(connection: Connection) {
     this.model = connection.model<OutboxMessage>('OutboxMessage', schema);
+    this.inserts = new InsertBatcher<OutboxMessage>(this.model.collection);
   }
 
   async send(email: OutgoingEmail): Promise<SendResult> {
     try {
-      await this.model.create({
+      // A duplicate means this event's message is stored already: sent, once.
+      await this.inserts.insert({
         _id: email.idempotencyKey,
         userId: email.userId,
         from: email.from,
@@ -60,16 +63,14 @@ export class OutboxTransport implements MailTransport {
         createdAt: new Date(),
       });
     } catch (error) {
-      if (!isDuplicateKey(error)) {
-        return {
-          ok: false,
-          error: {
-            statusCode: null,
-            name: 'application_error',
-            message: String((error as Error).message ?? error),
-          },
-        };
-      }
+      return {
+        ok: false,
+        error: {
+          statusCode: null,
+          name: 'application_error',
+          message: String((error as Error).message ?? error),
+        },
+      };
     }
     return { ok: true, providerId: email.idempotencyKey };
   }

@@ -106,7 +106,10 @@ export class NotificationDispatcher {
       return this.suppress(init, plan.reason);
     }
 
-    const existing = await ports.notifications.get(event.id);
+    // Records are written only while handling this event, so a first delivery has none to find;
+    // should it meet one anyway (a re-published event), the insert finds it and the transport's
+    // idempotency key keeps the e-mail single.
+    const existing = delivery.deliveryCount > 1 ? await ports.notifications.get(event.id) : undefined;
     if (existing && existing.status !== 'pending') return ack();
     const attempt = (existing?.attempts ?? 0) + 1;
 

@@ -1,0 +1,49 @@
+import { testLogger, testServers, uniqueId } from '@guardian/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { closeMongo, connectMongo, InsertBatcher, type Connection } from '../src/index.js';
+
+interface Row {
+  _id: string;
+  n: number;
+}
+
+describe('InsertBatcher (real FerretDB/MongoDB)', () => {
+  let connection: Connection;
+
+  beforeAll(async () => {
+    connection = await connectMongo({
+      url: testServers().mongoUrl,
+      dbName: uniqueId('batcher'),
+      logger: testLogger('batcher'),
+    });
+  });
+  afterAll(async () => {
+    await connection.dropDatabase();
+    await closeMongo(connection);
+  });
+
+  it('writes concurrent inserts together and tells each caller its own outcome', async () => {
+    const collection = connection.db!.collection<Row>(uniqueId('rows'));
+    await collection.insertOne({ _id: 'taken', n: -1 });
+    const batcher = new InsertBatcher<Row>(collection, 50);
+
+    const ids = [...Array.from({ length: 120 }, (_, i) => `row-${i}`), 'taken', 'row-7'];
+    const outcomes = await Promise.all(ids.map((id, n) => batcher.insert({ _id: id, n })));
+
+    expect(outcomes.filter((o) => o === 'inserted')).toHaveLength(120);
+    expect(outcomes.at(-2)).toBe('duplicate');
+    expect(outcomes.at(-1)).toBe('duplicate');
+    expect(await collection.countDocuments()).toBe(121);
+    expect(await collection.findOne({ _id: 'row-7' })).toEqual({ _id: 'row-7', n: 7 });
+    expect(await collection.findOne({ _id: 'taken' })).toEqual({ _id: 'taken', n: -1 });
+  });
+
+  it('keeps working after a batch: a later lone insert is written at once', async () => {
+    const collection = connection.db!.collection<Row>(uniqueId('rows'));
+    const batcher = new InsertBatcher<Row>(collection);
+    await Promise.all([1, 2, 3].map((n) => batcher.insert({ _id: `a${n}`, n })));
+    await expect(batcher.insert({ _id: 'late', n: 4 })).resolves.toBe('inserted');
+    expect(await collection.countDocuments()).toBe(4);
+  });
+});
