@@ -1,5 +1,5 @@
 /**
- * notifier benchmark (not a test): `npx tsx bench/notifier.ts [--events 10000] [--users 1000] [--paced-events 1000] [--rate 25]`
+ * notifier benchmark (not a test): `npx tsx bench/notifier.ts [--events 10000] [--users 1000] [--paced-events 1000] [--rate 25] [--concurrency 32]`
  *
  * Starts its own nats-server and FerretDB/mongod (libs/testkit) and the notifier as a separate
  * process (`apps/notifier/src/main.ts`, outbox transport: no Resend key), registers `--users` users
@@ -29,6 +29,7 @@ const EVENTS = arg('events', 10_000);
 const USERS = arg('users', 1_000);
 const RATE = arg('rate', 25);
 const PACED_EVENTS = arg('paced-events', 1_000);
+const CONCURRENCY = arg('concurrency', 32);
 
 const UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -57,6 +58,9 @@ async function main() {
     GRPC_PORT: String(await freePort()),
     METRICS_PORT: String(metricsPort),
     NOTIFIER_IDENTITY_ADDRESS: '127.0.0.1:1',
+    NOTIFIER_CONCURRENCY: String(CONCURRENCY),
+    // e.g. `--import ./profile.mjs` to profile the notifier during the run
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
     NODE_ENV: 'production',
   });
   const bus = await EventBus.connect({
@@ -189,7 +193,7 @@ async function main() {
     await phase('paced', RATE, PACED_EVENTS);
     const mongoKind = (mongo as { kind?: string }).kind ?? 'mongo';
     console.log(
-      `\n(servers: nats-server, ${mongoKind}; notifier concurrency 32; ${process.platform} ${process.arch}, Node ${process.version})`,
+      `\n(servers: nats-server, ${mongoKind}; notifier concurrency ${CONCURRENCY}; ${process.platform} ${process.arch}, Node ${process.version})`,
     );
   } finally {
     await app.stop();
