@@ -8,8 +8,8 @@ set -euo pipefail
 
 NATS_VERSION=v2.10.29
 FERRETDB_VERSION=v1.24.2
-# The build carries one upstream fix (see below); the suffix tells a fixed binary from a plain one.
-FERRETDB_BUILD="${FERRETDB_VERSION}-guardian.1"
+# The build carries two upstream fixes (see below); the suffix tells a fixed binary from a plain one.
+FERRETDB_BUILD="${FERRETDB_VERSION}-guardian.2"
 want_browser=false
 [[ "${1:-}" == "--browser" ]] && want_browser=true
 
@@ -54,11 +54,14 @@ elif have go; then
   # and FerretDB's embedded build/version/version.txt is absent from the module zip (the binary
   # panics at start without it). So: a throwaway module pins the version, a writable copy of the
   # module gets its version file, and a replace directive builds from that copy.
-  # The fix: 1.24.2's SQLite backend filters `_id` lookups with `_ferretdb_sjson->'$._id'` but
-  # creates the unique `_id` index on `_ferretdb_sjson->"_id"`; SQLite only uses an expression
-  # index for the identical expression, so every find/update/delete by `_id` scanned the whole
-  # table (40 ms at 20,000 small documents instead of 0.3 ms). The copy's lookups use the index's
-  # expression.
+  # The fixes, both in the SQLite backend's `_id` lookups:
+  # 1. 1.24.2 filters with `_ferretdb_sjson->'$._id'` but creates the unique `_id` index on
+  #    `_ferretdb_sjson->"_id"`; SQLite only uses an expression index for the identical expression,
+  #    so every find/update/delete by `_id` scanned the whole table (40 ms at 20,000 small
+  #    documents instead of 0.3 ms). The copy's lookups use the index's expression.
+  # 2. The `_id` lookup was used only when `_id` was the filter's only field, so `{_id, status}`
+  #    scanned too. Every caller re-applies the whole filter to what the backend returns, so the
+  #    copy narrows by `_id` whenever the filter has a top-level `_id` string or ObjectId.
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   (
@@ -78,6 +81,9 @@ GOMOD
     meta=ferretdb-src/internal/backends/sqlite/metadata/metadata.go
     sed -i "s|IDColumn = DefaultColumn + \"->'\\$._id'\"|IDColumn = DefaultColumn + \`->\"_id\"\`|" "$meta"
     grep -q 'IDColumn = DefaultColumn + `->"_id"`' "$meta" || { say "ferretdb: the _id index fix did not apply"; exit 1; }
+    coll=ferretdb-src/internal/backends/sqlite/collection.go
+    sed -i 's|if params.Filter.Len() == 1 {|if params.Filter.Len() > 0 {|' "$coll"
+    [[ $(grep -c 'if params.Filter.Len() > 0 {' "$coll") == 2 ]] || { say "ferretdb: the _id filter fix did not apply"; exit 1; }
     go mod edit -replace "github.com/FerretDB/FerretDB=./ferretdb-src"
     go mod tidy >/dev/null
     mkdir -p "$(gobin)"
