@@ -66,6 +66,8 @@ async function main() {
     IDENTITY_BOOTSTRAP_MASTER_USERNAME: 'bench-master',
     IDENTITY_BOOTSTRAP_MASTER_EMAIL: 'bench-master@example.com',
     IDENTITY_BOOTSTRAP_MASTER_PASSWORD: 'Bench master passphrase 1',
+    // e.g. `--import ./profile.mjs` to profile identity during the run
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   });
   try {
     await app.waitForLog(/identity ready/, 60_000);

@@ -61,7 +61,7 @@ export async function setupIdentity(
   const keyRing = await loadKeyRing(config, deps);
 
   const locks = new DocumentLocks();
-  const users = new UserRepository(userModel(mongo), locks);
+  const users = new UserRepository(userModel(mongo), locks, config.IDENTITY_USER_CACHE_TTL_MS);
   const sessions = new SessionRepository(sessionModel(mongo), locks);
   const attempts = new AuthAttemptRepository(authAttemptModel(mongo));
   const documents = new DocumentRepository(documentModel(mongo), mongo, locks);

@@ -41,6 +41,8 @@ export const identitySchema = z.object({
   IDENTITY_ATTEMPT_RETENTION_MS: env.positiveInt.default(30 * 24 * 3600_000),
   /** How long a confirmed live session is trusted without reading MongoDB (0 = always read). */
   IDENTITY_SESSION_CACHE_TTL_MS: env.durationMs.default(2_000),
+  /** How long a replica trusts its cached copy of a user read by id (its own writes apply at once). */
+  IDENTITY_USER_CACHE_TTL_MS: env.durationMs.default(2_000),
 });
 
 export type IdentityConfig = z.infer<typeof identitySchema>;

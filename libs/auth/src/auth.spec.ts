@@ -72,6 +72,31 @@ describe('AccessTokenVerifier', () => {
     expect(fetches).toBe(1);
   });
 
+  it('checks a token once while cached, never past its expiry, and not a tampered copy', async () => {
+    const ring = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
+    let now = Date.now();
+    let resolves = 0;
+    const jwks = new CachedJwks(async () => ring.publicJwks());
+    const counting = Object.assign(Object.create(jwks) as CachedJwks, {
+      resolver: (kid: string | undefined) => (resolves++, jwks.resolver(kid)),
+    });
+    const verifier = new AccessTokenVerifier(counting, { cacheTtlMs: 60_000, now: () => now });
+    const token = await sign(ring);
+    const first = await verifier.verify(token);
+    expect(await verifier.verify(token)).toEqual(first);
+    expect(resolves).toBe(1);
+
+    const [header, payload, signature] = token.split('.');
+    const flipped = `${signature!.startsWith('A') ? 'B' : 'A'}${signature!.slice(1)}`;
+    await expect(verifier.verify(`${header}.${payload}.${flipped}`)).rejects.toMatchObject({
+      reason: 'INVALID_TOKEN',
+    });
+
+    now = first.expiresAt.getTime() + 10_000; // cached, but expired: checked again (and refused)
+    await expect(verifier.verify(token)).rejects.toMatchObject({ kind: 'unauthenticated' });
+    expect(resolves).toBe(3);
+  });
+
   it('rejects tokens without the session and role claims', async () => {
     const ring = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
     const verifier = new AccessTokenVerifier(new CachedJwks(async () => ring.publicJwks()));

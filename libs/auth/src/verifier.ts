@@ -1,4 +1,4 @@
-import { DomainError } from '@guardian/domain';
+import { DomainError, TtlCache } from '@guardian/domain';
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 
 export type Role = 'user' | 'admin' | 'master';
@@ -90,7 +90,13 @@ function kidOf(token: string): string | undefined {
 export async function verifyJwt(
   jwks: CachedJwks,
   token: string,
-  expected: { issuer: string; audience: string; clockToleranceSec?: number; maxTokenAgeSec?: number },
+  expected: {
+    issuer: string;
+    audience: string;
+    clockToleranceSec?: number;
+    maxTokenAgeSec?: number;
+    currentDate?: Date;
+  },
 ): Promise<JWTPayload> {
   const keys = await jwks.resolver(kidOf(token));
   try {
@@ -100,6 +106,7 @@ export async function verifyJwt(
       algorithms: ['EdDSA'],
       clockTolerance: expected.clockToleranceSec ?? 5,
       ...(expected.maxTokenAgeSec === undefined ? {} : { maxTokenAge: expected.maxTokenAgeSec }),
+      ...(expected.currentDate ? { currentDate: expected.currentDate } : {}),
     });
     return payload;
   } catch (error) {
@@ -112,14 +119,38 @@ export async function verifyJwt(
 export const ACCESS_TOKEN_ISSUER = 'guardian-identity';
 export const ACCESS_TOKEN_AUDIENCE = 'guardian';
 
-/** Verifies identity's access tokens (claims `sub`, `sid`, `role`). */
+/**
+ * Verifies identity's access tokens (claims `sub`, `sid`, `role`). A token that verified is
+ * remembered for up to `cacheTtlMs` (and never past its expiry), so a client's repeated calls cost
+ * one signature check a minute instead of one each; whether its session is still live is the
+ * caller's separate check.
+ */
 export class AccessTokenVerifier implements TokenVerifier {
-  constructor(private readonly jwks: CachedJwks) {}
+  private readonly verified: TtlCache<string, AccessClaims>;
+
+  constructor(
+    private readonly jwks: CachedJwks,
+    options: { cacheTtlMs?: number; maxCached?: number; now?: () => number } = {},
+  ) {
+    this.now = options.now ?? (() => Date.now());
+    this.verified = new TtlCache(options.cacheTtlMs ?? 60_000, options.maxCached ?? 10_000, this.now);
+  }
+
+  private readonly now: () => number;
 
   async verify(token: string): Promise<AccessClaims> {
+    const cached = this.verified.get(token);
+    if (cached && cached.expiresAt.getTime() > this.now()) return cached;
+    const claims = await this.verifyUncached(token);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async verifyUncached(token: string): Promise<AccessClaims> {
     const payload = await verifyJwt(this.jwks, token, {
       issuer: ACCESS_TOKEN_ISSUER,
       audience: ACCESS_TOKEN_AUDIENCE,
+      currentDate: new Date(this.now()),
     });
     const { sub, sid, role, exp } = payload as JWTPayload & { sid?: unknown; role?: unknown };
     if (

@@ -1,5 +1,5 @@
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
-import { conflict } from '@guardian/domain';
+import { conflict, TtlCache } from '@guardian/domain';
 import { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
 import type { Role } from '../services/roles.js';
 import type { AccountStatus } from '../services/verification-status.js';
@@ -110,12 +110,21 @@ export interface UserListFilter {
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Users: one document per account; `status: deleted` tombstones keep only the id (PII scrubbed). */
+/**
+ * Users: one document per account; `status: deleted` tombstones keep only the id (PII scrubbed).
+ * Reads by id go through a short-lived cache (`cacheTtlMs`, 0 = none): this replica's writes drop
+ * the entry at once, another replica's show within the ttl (as with session liveness).
+ */
 export class UserRepository {
+  private readonly byId: TtlCache<string, UserRecord>;
+
   constructor(
     readonly model: UserModel,
     private readonly locks: DocumentLocks = new DocumentLocks(),
-  ) {}
+    cacheTtlMs = 0,
+  ) {
+    this.byId = new TtlCache(cacheTtlMs);
+  }
 
   async insert(user: Omit<UserRecord, 'pendingEvents'>, events: PendingEvent[]): Promise<UserRecord> {
     try {
@@ -126,19 +135,23 @@ export class UserRepository {
     return user as UserRecord;
   }
 
-  findById(id: string): Promise<UserRecord | null> {
-    return this.model
-      .findOne({ _id: id, status: { $ne: 'deleted' } })
-      .lean<UserRecord>()
-      .exec();
+  async findById(id: string): Promise<UserRecord | null> {
+    const user = await this.findByIdWithHash(id);
+    if (!user) return null;
+    const { passwordHash: _hash, ...rest } = user;
+    return rest as UserRecord;
   }
 
-  findByIdWithHash(id: string): Promise<UserRecord | null> {
-    return this.model
+  async findByIdWithHash(id: string): Promise<UserRecord | null> {
+    const cached = this.byId.get(id);
+    if (cached) return { ...cached };
+    const user = await this.model
       .findOne({ _id: id, status: { $ne: 'deleted' } })
       .select('+passwordHash')
       .lean<UserRecord>()
       .exec();
+    if (user) this.byId.set(id, user);
+    return user ? { ...user } : null;
   }
 
   /** By lower-cased username or e-mail (identifier containing `@` is an e-mail). */
@@ -171,6 +184,7 @@ export class UserRepository {
     // updateOne + read (not findOneAndUpdate): FerretDB 1.x has no projection in findAndModify, and
     // the schema hides passwordHash and pendingEvents by default.
     let matched: number;
+    this.byId.delete(id);
     try {
       const result = await this.locks.run(`users:${id}`, () =>
         this.model.updateOne({ _id: id, status: { $ne: 'deleted' }, ...guard }, query).exec(),
@@ -179,6 +193,7 @@ export class UserRepository {
     } catch (error) {
       translateDuplicate(error);
     }
+    this.byId.delete(id); // a read that raced the write may have cached the old state
     if (matched === 0) return null;
     return this.model.findById(id).lean<UserRecord>().exec();
   }
