@@ -1,3 +1,4 @@
+import type { QueuedAt } from '@guardian/events';
 import { CachedJwks, KeyRing } from '@guardian/auth';
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
 import { createClient, grpcJwksSource, implement } from '@guardian/grpc-kit';
@@ -73,8 +74,8 @@ export async function setupIdentity(
   });
   const faceJwks = new CachedJwks(grpcJwksSource(() => faceClient.getJwks({})));
 
-  let kick: () => void = () => undefined;
-  const events = eventFactory('guardian/identity', () => kick());
+  let kick: (...where: QueuedAt[]) => void = () => undefined;
+  const events = eventFactory('guardian/identity', (...where) => kick(...where));
   const hasher = new Argon2idHasher();
   const tokens = new AccessTokens(keyRing, config.IDENTITY_ACCESS_TOKEN_TTL_SEC);
   const auth = new AuthService({
@@ -169,7 +170,7 @@ export async function setupIdentity(
       },
     ],
     onRelay: (relay) => {
-      kick = () => relay.kick();
+      kick = (...where) => relay.kick(...where);
     },
     onShutdown: [
       {

@@ -66,16 +66,26 @@ type Binary = mongo.Binary;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModel = Model<any>;
 
+/** Where a write queued events: a collection and the ids of the documents it wrote. */
+export interface QueuedAt {
+  collection: string;
+  ids: readonly unknown[];
+}
+
 /**
  * Publishes what documents hold in `pendingEvents` (with `Nats-Msg-Id` = event id), then removes each
- * published event from its document. Runs at start-up, every `intervalMs`, and soon after `kick()`.
- * Several replicas may relay at once: JetStream drops the duplicate publishes.
+ * published event from its document. A full sweep (every collection, every document with pending
+ * events) runs at start-up, every `intervalMs` and on a bare `kick()`; `kick(where)` publishes just
+ * the documents a write names, read by id, so a busy service does not scan its collections after
+ * every write. Several replicas may relay at once: JetStream drops the duplicate publishes.
  */
 export class PendingEventsRelay {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private again = false;
   private stopped = false;
+  private fullSweepDue = false;
+  private readonly targeted = new Map<AnyModel, Set<unknown>>();
 
   constructor(
     private readonly bus: EventBus,
@@ -90,13 +100,36 @@ export class PendingEventsRelay {
     this.timer.unref();
   }
 
-  /** Ask for a sweep now (after a write that queued events). */
-  kick(): void {
-    void this.sweep();
+  /**
+   * Ask for a publish now (after a write that queued events): of the named documents, or when the
+   * write names none, a full sweep. A document named here that a crash leaves unpublished is
+   * still found by the next full sweep.
+   */
+  kick(...where: QueuedAt[]): void {
+    if (where.length === 0) {
+      void this.sweep();
+      return;
+    }
+    for (const { collection, ids } of where) {
+      const model = this.models.find((m) => m.collection.collectionName === collection);
+      if (!model) {
+        this.fullSweepDue = true;
+        continue;
+      }
+      const set = this.targeted.get(model) ?? new Set();
+      for (const id of ids) set.add(id);
+      this.targeted.set(model, set);
+    }
+    void this.run();
   }
 
   /** Publishes everything pending; resolves with how many events were published. */
   sweep(): Promise<number> {
+    this.fullSweepDue = true;
+    return this.run();
+  }
+
+  private run(): Promise<number> {
     if (this.stopped) return Promise.resolve(0);
     if (this.running) {
       this.again = true;
@@ -107,8 +140,15 @@ export class PendingEventsRelay {
       try {
         do {
           this.again = false;
-          for (const model of this.models) published += await this.sweepModel(model);
-        } while (this.again && !this.stopped);
+          for (const [model, ids] of [...this.targeted]) {
+            this.targeted.delete(model);
+            for (const id of ids) published += await this.publishDocument(model, id);
+          }
+          if (this.fullSweepDue) {
+            this.fullSweepDue = false;
+            for (const model of this.models) published += await this.sweepModel(model);
+          }
+        } while ((this.again || this.targeted.size > 0 || this.fullSweepDue) && !this.stopped);
       } catch (error) {
         this.logger.warn({ err: error }, 'relay could not publish pending events; will retry');
       } finally {
@@ -129,15 +169,30 @@ export class PendingEventsRelay {
         { projection: { _id: 1, pendingEvents: 1 }, limit: this.options.batchSize ?? 500 },
       )
       .toArray();
-    for (const doc of docs) {
-      for (const stored of doc.pendingEvents) {
-        await this.bus.publishEncoded(fromStored(stored));
-        await model.collection.updateOne(
-          { _id: doc._id } as never,
-          { $pull: { pendingEvents: stored } } as never,
-        );
-        published++;
-      }
+    for (const doc of docs) published += await this.publishFrom(model, doc);
+    return published;
+  }
+
+  private async publishDocument(model: AnyModel, id: unknown): Promise<number> {
+    const doc = await model.collection.findOne<{ _id: unknown; pendingEvents?: StoredPendingEvent[] }>(
+      { _id: id } as never,
+      { projection: { _id: 1, pendingEvents: 1 } },
+    );
+    return doc?.pendingEvents?.length ? this.publishFrom(model, doc) : 0;
+  }
+
+  private async publishFrom(
+    model: AnyModel,
+    doc: { _id: unknown; pendingEvents?: StoredPendingEvent[] },
+  ): Promise<number> {
+    let published = 0;
+    for (const stored of doc.pendingEvents ?? []) {
+      await this.bus.publishEncoded(fromStored(stored));
+      await model.collection.updateOne(
+        { _id: doc._id } as never,
+        { $pull: { pendingEvents: stored } } as never,
+      );
+      published++;
     }
     return published;
   }

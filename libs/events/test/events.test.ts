@@ -261,6 +261,43 @@ describe('PendingEventsRelay', () => {
     }
   });
 
+  it('publishes just the documents a kick names, and leaves the rest to the full sweep', async () => {
+    interface Note {
+      _id: string;
+      pendingEvents: ReturnType<typeof pendingEvent>[];
+    }
+    const Note = mongo.model<Note>(
+      'Note',
+      new Schema<Note>({ _id: String, pendingEvents: pendingEventsField }),
+    );
+    const bus = await busFor(testServers().natsUrl);
+    const relay = new PendingEventsRelay(bus, [Note], logger, { intervalMs: 60_000 });
+    const queue = async (id: string) => {
+      const event = pendingEvent(
+        'identity.user.deleted',
+        { userId: id, deletedBy: 'test' },
+        { source: 'guardian/test', subject: id },
+      );
+      await Note.create({ _id: id, pendingEvents: [event] });
+    };
+    const pending = async () =>
+      (await Note.find({ 'pendingEvents.0': { $exists: true } }, { _id: 1 }).lean()).map((n) => n._id).sort();
+    try {
+      await Promise.all(['n1', 'n2', 'n3'].map(queue));
+      relay.kick({ collection: Note.collection.collectionName, ids: ['n2'] });
+      await waitFor(async () => (await pending()).length === 2, { what: 'n2 published' });
+      expect(await pending()).toEqual(['n1', 'n3']);
+
+      relay.kick({ collection: 'not-a-relayed-collection', ids: ['x'] }); // unknown: full sweep
+      await waitFor(async () => (await pending()).length === 0, { what: 'full sweep' });
+      const info = await bus.jsm.streams.info(bus.options.stream);
+      expect(info.state.messages).toBe(3);
+    } finally {
+      await relay.stop();
+      await bus.drain();
+    }
+  });
+
   // FerretDB 1.x loses concurrent updates of one document across pooled connections; the test kit's
   // URL for it carries maxPoolSize=1 (see docs/conventions.md). This fails without that.
   it('loses no write when the service and the relay update one document at once', async () => {

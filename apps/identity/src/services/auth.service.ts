@@ -172,7 +172,7 @@ export class AuthService {
       requestId,
     );
     await this.deps.users.insert(user, [event]);
-    this.deps.events.queued();
+    this.deps.events.queued({ collection: 'users', ids: [user._id] });
     return user as UserRecord;
   }
 
@@ -356,9 +356,10 @@ export class AuthService {
         user?._id ?? 'unknown',
         meta.requestId,
       );
+      const attemptId = randomUUID();
       await this.deps.attempts.record(
         {
-          _id: randomUUID(),
+          _id: attemptId,
           accountKey,
           userId: user?._id ?? '',
           identifier: meta.identifier,
@@ -371,7 +372,7 @@ export class AuthService {
         },
         [event],
       );
-      this.deps.events.queued();
+      this.deps.events.queued({ collection: 'auth_attempts', ids: [attemptId] });
       assertNotThrottled(state, scope);
     }
     return { accountRecords, since };
@@ -406,9 +407,10 @@ export class AuthService {
       userId || 'unknown',
       f.requestId,
     );
+    const attemptId = randomUUID();
     await this.deps.attempts.record(
       {
-        _id: randomUUID(),
+        _id: attemptId,
         accountKey: f.accountKey,
         userId,
         identifier: f.identifier,
@@ -430,7 +432,10 @@ export class AuthService {
       );
       await this.deps.users.update(userId, { $set: { lockedUntil: after.until } }, [locked]);
     }
-    this.deps.events.queued();
+    this.deps.events.queued(
+      { collection: 'auth_attempts', ids: [attemptId] },
+      { collection: 'users', ids: after.state === 'locked' && f.user ? [userId] : [] },
+    );
   }
 
   private async openSession(
@@ -468,11 +473,12 @@ export class AuthService {
       user._id,
       requestId,
     );
+    const attemptId = randomUUID();
     const [access] = await Promise.all([
       this.deps.tokens.issue({ userId: user._id, sessionId, role: user.role }),
       this.deps.sessions.insert(session, [event]),
       this.deps.attempts.record({
-        _id: randomUUID(),
+        _id: attemptId,
         accountKey: user._id,
         userId: user._id,
         identifier,
@@ -485,7 +491,7 @@ export class AuthService {
       }),
       user.lockedUntil ? this.deps.users.update(user._id, { $set: { lockedUntil: null } }) : undefined,
     ]);
-    this.deps.events.queued();
+    this.deps.events.queued({ collection: 'sessions', ids: [sessionId] });
     const { passwordHash: _hash, ...safeUser } = user;
     return {
       user: { ...safeUser, lockedUntil: null } as UserRecord,
@@ -645,7 +651,7 @@ export class AuthService {
       requestId,
     );
     await this.deps.users.update(user._id, { $set: { passwordHash, updatedAt: now } }, [event]);
-    this.deps.events.queued();
+    this.deps.events.queued({ collection: 'users', ids: [user._id] });
     const others = (await this.deps.sessions.listLive(user._id))
       .filter((s) => s._id !== claims.sessionId)
       .map((s) => s._id);
