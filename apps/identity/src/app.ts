@@ -13,7 +13,11 @@ import { handleBiometricEvent } from './consumers/biometric.consumer.js';
 import { authHandlers } from './grpc/auth.grpc.js';
 import { userHandlers } from './grpc/user.grpc.js';
 import { verificationHandlers } from './grpc/verification.grpc.js';
-import { AuthAttemptRepository, authAttemptModel } from './repositories/auth-attempt.repository.js';
+import {
+  AuthAttemptRepository,
+  authAttemptModel,
+  throttleWindowModel,
+} from './repositories/auth-attempt.repository.js';
 import { DocumentLocks } from './repositories/document-locks.js';
 import { DocumentRepository, documentModel } from './repositories/document.repository.js';
 import { SessionRepository, sessionModel } from './repositories/session.repository.js';
@@ -64,7 +68,14 @@ export async function setupIdentity(
   const locks = new DocumentLocks();
   const users = new UserRepository(userModel(mongo), locks, config.IDENTITY_USER_CACHE_TTL_MS);
   const sessions = new SessionRepository(sessionModel(mongo), locks);
-  const attempts = new AuthAttemptRepository(authAttemptModel(mongo));
+  const throttle = throttlePolicies(config);
+  const attempts = new AuthAttemptRepository(
+    authAttemptModel(mongo),
+    throttleWindowModel(mongo),
+    // The check reads at most lockAfter + 32 entries (see AuthService.accountLimit / ipLimit).
+    Math.max(throttle.account.lockAfter, throttle.ip.lockAfter) + 32,
+    locks,
+  );
   const documents = new DocumentRepository(documentModel(mongo), mongo, locks);
   const usedAssertions = new UsedAssertionRepository(mongo);
 
@@ -89,7 +100,7 @@ export async function setupIdentity(
     events,
     liveSessions: new SessionLivenessCache(config.IDENTITY_SESSION_CACHE_TTL_MS),
     policies: {
-      ...throttlePolicies(config),
+      ...throttle,
       refresh: {
         idleTtlMs: config.IDENTITY_REFRESH_IDLE_TTL_MS,
         absoluteTtlMs: config.IDENTITY_REFRESH_ABSOLUTE_TTL_MS,
