@@ -186,7 +186,8 @@ async function measure(run: (i: number) => Promise<number>, concurrency: number)
       while (next < REQUESTS) {
         const i = next++;
         const t = performance.now();
-        faces += await run(i);
+        const found = await run(i); // not `faces += await …`: that reads `faces` before awaiting
+        faces += found;
         latencies.push(performance.now() - t);
       }
     }),
