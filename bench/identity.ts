@@ -102,6 +102,15 @@ async function main() {
       );
     }
 
+    // The floor for any unary call through this server, handler kit and client on this machine.
+    console.log('GetJwks (no token, no database: what any unary call costs here)');
+    for (const concurrency of [1, 32]) {
+      const { latencies, seconds } = await run(CALLS, concurrency, () => auth.getJwks({}));
+      console.log(
+        `  concurrency ${String(concurrency).padStart(2)}: p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, ${(CALLS / seconds).toFixed(0)} calls/s (${CALLS} calls)`,
+      );
+    }
+
     // Alternate raw hashing and logins in rounds so both see the same background load; report each
     // round and the median ratio.
     const ROUNDS = 3;
