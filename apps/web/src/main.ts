@@ -10,7 +10,6 @@ import { buildServer, DEFAULT_DASHBOARD_DIR } from './server.js';
 import { consumerLag } from './services/consumer-lag.js';
 import { Directory } from './services/directory.js';
 import { LiveFeed } from './services/live-feed.js';
-import { CachingVerifier } from './services/verifier-cache.js';
 
 const config = loadWebConfig();
 const logger = createLogger('web', { level: config.LOG_LEVEL });
@@ -35,9 +34,11 @@ runService({
       deadlineMs: config.WEB_GRPC_DEADLINE_MS,
       faceDeadlineMs: config.WEB_FACE_DEADLINE_MS,
     });
-    const verifier = new CachingVerifier(
-      new AccessTokenVerifier(new CachedJwks(grpcJwksSource(() => clients.auth.getJwks({})))),
-    );
+    // Verified tokens are remembered until they expire (15 min at most): the BFF checks the same
+    // token on every call; revocation is identity's check, made on each forwarded call.
+    const verifier = new AccessTokenVerifier(new CachedJwks(grpcJwksSource(() => clients.auth.getJwks({}))), {
+      cacheTtlMs: 15 * 60_000,
+    });
     const services = (
       [
         ['identity', config.WEB_IDENTITY_ADDRESS],
