@@ -92,24 +92,22 @@ async function main() {
 
     console.log(`identity benchmark — ${mongo.kind}, nats-server, loopback gRPC, node ${process.version}\n`);
     await run(200, 8, () => users.getUser({ userId: user!.id }, call)); // warm-up
-    console.log('GetUser (access-token check + live-session check + user read)');
-    for (const concurrency of [1, 32]) {
-      const { latencies, seconds } = await run(CALLS, concurrency, () =>
-        users.getUser({ userId: user!.id }, call),
-      );
-      console.log(
-        `  concurrency ${String(concurrency).padStart(2)}: p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, ${(CALLS / seconds).toFixed(0)} calls/s (${CALLS} calls)`,
-      );
-    }
-
+    const latencyAt = async (title: string, callOnce: () => Promise<unknown>) => {
+      console.log(title);
+      for (const concurrency of [1, 32]) {
+        const { latencies, seconds } = await run(CALLS, concurrency, callOnce);
+        console.log(
+          `  concurrency ${String(concurrency).padStart(2)}: p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, ${(CALLS / seconds).toFixed(0)} calls/s (${CALLS} calls)`,
+        );
+      }
+    };
+    await latencyAt('GetUser (access-token check + live-session check + user read)', () =>
+      users.getUser({ userId: user!.id }, call),
+    );
     // The floor for any unary call through this server, handler kit and client on this machine.
-    console.log('GetJwks (no token, no database: what any unary call costs here)');
-    for (const concurrency of [1, 32]) {
-      const { latencies, seconds } = await run(CALLS, concurrency, () => auth.getJwks({}));
-      console.log(
-        `  concurrency ${String(concurrency).padStart(2)}: p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, ${(CALLS / seconds).toFixed(0)} calls/s (${CALLS} calls)`,
-      );
-    }
+    await latencyAt('GetJwks (no token, no database: what any unary call costs here)', () =>
+      auth.getJwks({}),
+    );
 
     // Alternate raw hashing and logins in rounds so both see the same background load; report each
     // round and the median ratio.

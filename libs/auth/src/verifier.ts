@@ -127,6 +127,7 @@ export const ACCESS_TOKEN_AUDIENCE = 'guardian';
  */
 export class AccessTokenVerifier implements TokenVerifier {
   private readonly verified: TtlCache<string, AccessClaims>;
+  private readonly now: () => number;
 
   constructor(
     private readonly jwks: CachedJwks,
@@ -135,8 +136,6 @@ export class AccessTokenVerifier implements TokenVerifier {
     this.now = options.now ?? (() => Date.now());
     this.verified = new TtlCache(options.cacheTtlMs ?? 60_000, options.maxCached ?? 10_000, this.now);
   }
-
-  private readonly now: () => number;
 
   async verify(token: string): Promise<AccessClaims> {
     const cached = this.verified.get(token);

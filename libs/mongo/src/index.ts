@@ -50,3 +50,4 @@ export async function closeMongo(connection: Connection): Promise<void> {
 }
 
 export { InsertBatcher, type InsertManyTarget, type InsertOutcome } from './insert-batcher.js';
+export { isDuplicateKey } from './errors.js';

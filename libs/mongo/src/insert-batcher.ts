@@ -1,5 +1,7 @@
 import { mongo } from 'mongoose';
 
+import { isDuplicateKey } from './errors.js';
+
 type Doc = { _id: string };
 
 /** The one method used: a driver collection and a mongoose model's `collection` both have it. */
@@ -69,7 +71,7 @@ export class InsertBatcher<T extends Doc> {
       batch.forEach((w, index) => {
         const failure = failed.get(index);
         if (!failure) w.resolve('inserted');
-        else if (failure.code === 11000) w.resolve('duplicate');
+        else if (isDuplicateKey(failure)) w.resolve('duplicate');
         else w.reject(error);
       });
     }

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@guardian/mongo';
 import { conflict } from '@guardian/domain';
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import { Schema, type Connection, type Model } from 'mongoose';
@@ -171,7 +172,7 @@ export class TemplateRepository {
           pendingEvents: [event],
         });
       } catch (error) {
-        if ((error as { code?: number }).code === 11000) throw enrollmentConflict();
+        if (isDuplicateKey(error)) throw enrollmentConflict();
         throw error;
       }
       return { _id: data.userId, ...fields, rev: 1, createdAt: now };

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@guardian/mongo';
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { AttemptOutcome, AttemptRecord } from '../services/brute-force.js';
@@ -117,7 +118,7 @@ export class AuthAttemptRepository {
           await this.windows.create({ _id: id, entries, version: 1, updatedAt: now });
           return;
         } catch (error) {
-          if ((error as { code?: number }).code === 11000) continue;
+          if (isDuplicateKey(error)) continue;
           throw error;
         }
       }

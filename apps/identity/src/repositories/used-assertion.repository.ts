@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@guardian/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 interface UsedAssertion {
@@ -29,7 +30,7 @@ export class UsedAssertionRepository {
       await this.model.create({ _id: jti, expiresAt });
       return true;
     } catch (error) {
-      if ((error as { code?: unknown }).code === 11000) return false;
+      if (isDuplicateKey(error)) return false;
       throw error;
     }
   };

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@guardian/mongo';
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import { conflict, TtlCache } from '@guardian/domain';
 import { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
@@ -84,11 +85,6 @@ export type UserModel = Model<UserRecord>;
 
 export const userModel = (connection: Connection): UserModel =>
   (connection.models.User as UserModel | undefined) ?? connection.model<UserRecord>('User', userSchema);
-
-const isDuplicateKey = (
-  error: unknown,
-): error is { code: number; message: string; keyPattern?: Record<string, unknown> } =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 
 /** USERNAME_TAKEN / EMAIL_TAKEN from a unique-index violation (mongod and FerretDB alike). */
 export function translateDuplicate(error: unknown): never {
@@ -184,7 +180,6 @@ export class UserRepository {
     // updateOne + read (not findOneAndUpdate): FerretDB 1.x has no projection in findAndModify, and
     // the schema hides passwordHash and pendingEvents by default.
     let matched: number;
-    this.byId.delete(id);
     try {
       const result = await this.locks.run(`users:${id}`, () =>
         this.model.updateOne({ _id: id, status: { $ne: 'deleted' }, ...guard }, query).exec(),
@@ -193,7 +188,7 @@ export class UserRepository {
     } catch (error) {
       translateDuplicate(error);
     }
-    this.byId.delete(id); // a read that raced the write may have cached the old state
+    this.byId.delete(id); // after the write: a read racing it may have cached the old state
     if (matched === 0) return null;
     return this.model.findById(id).lean<UserRecord>().exec();
   }

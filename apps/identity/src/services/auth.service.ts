@@ -431,11 +431,9 @@ export class AuthService {
         f.requestId,
       );
       await this.deps.users.update(userId, { $set: { lockedUntil: after.until } }, [locked]);
+      this.deps.events.queued({ collection: 'users', ids: [userId] });
     }
-    this.deps.events.queued(
-      { collection: 'auth_attempts', ids: [attemptId] },
-      { collection: 'users', ids: after.state === 'locked' && f.user ? [userId] : [] },
-    );
+    this.deps.events.queued({ collection: 'auth_attempts', ids: [attemptId] });
   }
 
   private async openSession(

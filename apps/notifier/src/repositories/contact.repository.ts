@@ -1,9 +1,9 @@
+import { isDuplicateKey } from '@guardian/mongo';
 import { TtlCache } from '@guardian/domain';
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 
 import { applyUserEvent, type Contact, type UserEvent } from '../services/address-book.js';
-import { isDuplicateKey } from './mongo-errors.js';
 
 interface ContactDoc {
   _id: string;

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@guardian/mongo';
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 
@@ -7,7 +8,6 @@ import {
   type DigestDecision,
   type DigestEntry,
 } from '../services/failed-login-digest.js';
-import { isDuplicateKey } from './mongo-errors.js';
 
 interface DigestDoc {
   _id: string;

@@ -1,5 +1,5 @@
+import { isDuplicateKey, type Connection } from '@guardian/mongo';
 import { ack, type GuardianEvent } from '@guardian/events';
-import type { Connection } from '@guardian/mongo';
 import { Schema, type Model } from 'mongoose';
 
 interface DirectoryEntry {
@@ -58,7 +58,7 @@ export class Directory {
           { upsert: true },
         )
         .catch((error: unknown) => {
-          if ((error as { code?: number }).code !== 11000) throw error;
+          if (!isDuplicateKey(error)) throw error;
         });
     } else if (event.type === 'identity.user.deleted') {
       await this.model.deleteOne({ _id: (event.data as { userId: string }).userId });
