@@ -153,7 +153,7 @@ export async function setupIdentity(
       {
         name: 'guardian.identity.v1.AuthService',
         definition: AuthServiceService,
-        implementation: implement(AuthServiceService, authHandlers(auth, keyRing), handlerDeps),
+        implementation: implement(AuthServiceService, authHandlers(auth, userService, keyRing), handlerDeps),
       },
       {
         name: 'guardian.identity.v1.UserService',

@@ -39,13 +39,23 @@ describe('face-only accounts and LoginWithFaceAssertion', () => {
 
   it('registers a face-only account as pending_enrollment and activates it on biometric.enrolled', async () => {
     const input = newUser();
-    const { user } = await h.auth.registerFaceOnly({
+    const { user, enrollmentToken, enrollmentTokenExpiresAt } = await h.auth.registerFaceOnly({
       fullName: input.fullName,
       email: input.email,
       username: '',
       locale: 'es',
       client: client(),
     });
+    // The enrollment token names the account, lives ~15 min and is no access token.
+    const claims = JSON.parse(Buffer.from(enrollmentToken.split('.')[1]!, 'base64url').toString()) as {
+      sub: string;
+      aud: string;
+    };
+    expect(claims).toMatchObject({ sub: user!.id, aud: 'guardian-enrollment' });
+    expect(enrollmentTokenExpiresAt!.getTime() - Date.now()).toBeGreaterThan(14 * 60_000);
+    expect((await rejection(h.users.getProfile({}, { accessToken: enrollmentToken }))).reason).toBe(
+      'INVALID_TOKEN',
+    );
     expect(user).toMatchObject({
       status: 'pending_enrollment',
       registrationKind: 'face_only',
@@ -99,7 +109,10 @@ describe('face-only accounts and LoginWithFaceAssertion', () => {
       client: client('198.51.100.71', 'kiosk'),
     });
     expect(login.user!.id).toBe(user!.id);
-    const { sessions } = await h.auth.listSessions({}, { accessToken: login.tokens!.accessToken });
+    const { sessions } = await h.auth.listSessions(
+      { userId: '' },
+      { accessToken: login.tokens!.accessToken },
+    );
     expect(sessions[0]).toMatchObject({ method: 'face', ip: '198.51.100.71', userAgent: 'kiosk' });
     const [succeeded] = await h.tap.expect('identity.login.succeeded', user!.id);
     expect(succeeded!.data).toMatchObject({

@@ -260,7 +260,7 @@ describe('AuthService sign-in and sessions', () => {
           client: client('198.51.100.43', 'tablet'),
         })
       ).tokens!;
-      const { sessions } = await h.auth.listSessions({}, { accessToken: a.accessToken });
+      const { sessions } = await h.auth.listSessions({ userId: '' }, { accessToken: a.accessToken });
       expect(sessions.map((s) => s.id).sort()).toEqual([a.sessionId, b.sessionId, c.sessionId].sort());
       expect(sessions.find((s) => s.id === b.sessionId)).toMatchObject({
         ip: '198.51.100.42',
@@ -270,7 +270,7 @@ describe('AuthService sign-in and sessions', () => {
       });
       expect(sessions.find((s) => s.id === a.sessionId)!.current).toBe(true);
 
-      await h.auth.revokeSession({ sessionId: b.sessionId }, { accessToken: a.accessToken });
+      await h.auth.revokeSession({ sessionId: b.sessionId, userId: '' }, { accessToken: a.accessToken });
       expect((await rejection(h.users.getProfile({}, { accessToken: b.accessToken }))).reason).toBe(
         'SESSION_REVOKED',
       );
@@ -286,7 +286,7 @@ describe('AuthService sign-in and sessions', () => {
       expect(
         (
           await rejection(
-            h.auth.revokeSession({ sessionId: theirs.sessionId }, { accessToken: a.accessToken }),
+            h.auth.revokeSession({ sessionId: theirs.sessionId, userId: '' }, { accessToken: a.accessToken }),
           )
         ).reason,
       ).toBe('SESSION_NOT_FOUND');

@@ -11,7 +11,9 @@ type Action =
   | 'DeleteUser'
   | 'SetRole'
   | 'UnlockUser'
-  | 'GetStatus';
+  | 'GetStatus'
+  | 'ListSessions'
+  | 'ListLoginAttempts';
 
 /** The rules of the issue, written out: which target roles each actor may act on (other accounts). */
 const ALLOWED: Record<Role, Record<Action, Role[]>> = {
@@ -24,6 +26,8 @@ const ALLOWED: Record<Role, Record<Action, Role[]>> = {
     SetRole: [],
     UnlockUser: [],
     GetStatus: [],
+    ListSessions: [],
+    ListLoginAttempts: [],
   },
   admin: {
     GetUser: ROLES,
@@ -34,6 +38,8 @@ const ALLOWED: Record<Role, Record<Action, Role[]>> = {
     SetRole: [],
     UnlockUser: ['user'],
     GetStatus: ROLES,
+    ListSessions: ['user'],
+    ListLoginAttempts: ['user'],
   },
   master: {
     GetUser: ROLES,
@@ -44,6 +50,8 @@ const ALLOWED: Record<Role, Record<Action, Role[]>> = {
     SetRole: ROLES,
     UnlockUser: ROLES,
     GetStatus: ROLES,
+    ListSessions: ROLES,
+    ListLoginAttempts: ROLES,
   },
 };
 
@@ -102,6 +110,10 @@ describe('role rules over gRPC (actor role × action × target role)', () => {
         return h.users.unlockUser({ userId: t!.id }, call);
       case 'GetStatus':
         return h.verification.getStatus({ userId: t!.id }, call);
+      case 'ListSessions':
+        return h.auth.listSessions({ userId: t!.id }, call);
+      case 'ListLoginAttempts':
+        return h.auth.listLoginAttempts({ userId: t!.id, limit: 0 }, call);
     }
   }
 
@@ -123,6 +135,52 @@ describe('role rules over gRPC (actor role × action × target role)', () => {
       }
     }
   }
+
+  it("an admin reviews a user's sign-in attempts and sessions and revokes one; users see only their own", async () => {
+    const t = await target('user');
+    await rejection(
+      h.auth.login({
+        identifier: t.username,
+        password: 'not the password',
+        client: client('192.0.2.61', 'curl/8'),
+      }),
+    );
+    const session = await signIn(t.username, t.password);
+    const admin = { accessToken: tokens.admin };
+
+    const { attempts } = await h.auth.listLoginAttempts({ userId: t.id, limit: 10 }, admin);
+    expect(attempts.map((a) => [a.outcome, a.reason, a.method])).toEqual([
+      ['success', expect.any(String), 'password'],
+      ['failure', 'INVALID_CREDENTIALS', 'password'],
+    ]);
+    expect(attempts[1]).toMatchObject({ ip: '192.0.2.61', userAgent: 'curl/8' });
+    const own = await h.auth.listLoginAttempts(
+      { userId: '', limit: 1 },
+      { accessToken: session.accessToken },
+    );
+    expect(own.attempts.map((a) => a.id)).toEqual([attempts[0]!.id]);
+    expect((await rejection(h.auth.listLoginAttempts({ userId: t.id, limit: 500 }, admin))).reason).toBe(
+      'INVALID_LIMIT',
+    );
+
+    const { sessions } = await h.auth.listSessions({ userId: t.id }, admin);
+    expect(sessions.map((s) => [s.id, s.current])).toEqual([[session.sessionId, false]]);
+    await h.auth.revokeSession({ sessionId: session.sessionId, userId: t.id }, admin);
+    expect((await rejection(h.users.getProfile({}, { accessToken: session.accessToken }))).reason).toBe(
+      'SESSION_REVOKED',
+    );
+    // A session id of another user does not resolve under this user, and a plain user may not ask.
+    expect(
+      (await rejection(h.auth.revokeSession({ sessionId: session.sessionId, userId: ids.user }, admin)))
+        .reason,
+    ).toBe('SESSION_NOT_FOUND');
+    expect(
+      (await rejection(h.auth.listSessions({ userId: t.id }, { accessToken: tokens.user }))).reason,
+    ).toBe('FORBIDDEN');
+    expect((await rejection(h.auth.listSessions({ userId: 'no-such-user' }, admin))).reason).toBe(
+      'USER_NOT_FOUND',
+    );
+  });
 
   describe('ListUsers', () => {
     it.each([

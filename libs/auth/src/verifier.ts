@@ -163,3 +163,43 @@ export class AccessTokenVerifier implements TokenVerifier {
     return { userId: sub, sessionId: sid, role: role as Role, expiresAt: new Date(exp * 1000) };
   }
 }
+
+/**
+ * Identity's enrollment tokens: issued with a face-only registration so the new account can enroll
+ * its face (biometrics Enroll for `sub` only). Their own audience keeps every access-token check
+ * from accepting them.
+ */
+export const ENROLLMENT_TOKEN_AUDIENCE = 'guardian-enrollment';
+export const ENROLLMENT_TOKEN_TTL_SEC = 15 * 60;
+
+export interface EnrollmentClaims {
+  userId: string;
+  expiresAt: Date;
+}
+
+export async function verifyEnrollmentToken(
+  jwks: CachedJwks,
+  token: string,
+  currentDate?: Date,
+): Promise<EnrollmentClaims> {
+  const { sub, exp } = await verifyJwt(jwks, token, {
+    issuer: ACCESS_TOKEN_ISSUER,
+    audience: ENROLLMENT_TOKEN_AUDIENCE,
+    ...(currentDate ? { currentDate } : {}),
+  });
+  if (typeof sub !== 'string' || typeof exp !== 'number')
+    throw new DomainError('unauthenticated', 'INVALID_TOKEN', 'the token is missing required claims');
+  return { userId: sub, expiresAt: new Date(exp * 1000) };
+}
+
+/** A JWT's `aud` read without verification: only to choose which verifier to run. */
+export function audienceOf(token: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      aud?: unknown;
+    };
+    return typeof payload.aud === 'string' ? payload.aud : undefined;
+  } catch {
+    return undefined;
+  }
+}

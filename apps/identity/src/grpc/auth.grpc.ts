@@ -1,11 +1,17 @@
 import type { CallContext, AsyncService } from '@guardian/grpc-kit';
 import type { KeyRing } from '@guardian/auth';
 import type { AuthServiceServer } from '@guardian/proto/gen/guardian/identity/v1/auth';
+import { invalid } from '@guardian/domain';
 import type { AuthService } from '../services/auth.service.js';
-import { clientFrom, toSession, toTokens, toUser } from './mappers.js';
+import type { UserService } from '../services/user.service.js';
+import { clientFrom, toLoginAttempt, toSession, toTokens, toUser } from './mappers.js';
 
 /** AuthService transport: parse, call the service, map. */
-export function authHandlers(auth: AuthService, keyRing: KeyRing): AsyncService<AuthServiceServer> {
+export function authHandlers(
+  auth: AuthService,
+  users: UserService,
+  keyRing: KeyRing,
+): AsyncService<AuthServiceServer> {
   const client = (req: { client?: { ip: string; userAgent: string } | undefined }, ctx: CallContext) =>
     clientFrom(req.client, ctx.peer);
   return {
@@ -22,7 +28,14 @@ export function authHandlers(auth: AuthService, keyRing: KeyRing): AsyncService<
       },
     }),
     register: async (req, ctx) => ({ user: toUser(await auth.register(req, ctx.requestId)) }),
-    registerFaceOnly: async (req, ctx) => ({ user: toUser(await auth.registerFaceOnly(req, ctx.requestId)) }),
+    registerFaceOnly: async (req, ctx) => {
+      const { user, enrollment } = await auth.registerFaceOnly(req, ctx.requestId);
+      return {
+        user: toUser(user),
+        enrollmentToken: enrollment.token,
+        enrollmentTokenExpiresAt: enrollment.expiresAt,
+      };
+    },
     login: async (req, ctx) => {
       const { user, tokens } = await auth.login(
         { identifier: req.identifier, password: req.password, client: client(req, ctx) },
@@ -47,12 +60,22 @@ export function authHandlers(auth: AuthService, keyRing: KeyRing): AsyncService<
       return {};
     },
     logoutAll: async (_req, ctx) => ({ revokedCount: await auth.logoutAll(await ctx.auth(), ctx.requestId) }),
-    listSessions: async (_req, ctx) => ({
-      sessions: (await auth.listSessions(await ctx.auth())).map(toSession),
-    }),
+    listSessions: async (req, ctx) => {
+      const claims = await ctx.auth();
+      const owner = await users.activityOwner(claims, req.userId);
+      return { sessions: (await auth.listSessions(owner, claims.sessionId)).map(toSession) };
+    },
     revokeSession: async (req, ctx) => {
-      await auth.revokeSession(await ctx.auth(), req.sessionId, ctx.requestId);
+      const owner = await users.activityOwner(await ctx.auth(), req.userId);
+      await auth.revokeSession(owner, req.sessionId, ctx.requestId);
       return {};
+    },
+    listLoginAttempts: async (req, ctx) => {
+      const owner = await users.activityOwner(await ctx.auth(), req.userId);
+      const limit = req.limit === 0 ? 50 : req.limit;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+        throw invalid('INVALID_LIMIT', 'limit must be 1..200.');
+      return { attempts: (await auth.listLoginAttempts(owner, limit)).map(toLoginAttempt) };
     },
     changePassword: async (req, ctx) => ({
       revokedSessions: await auth.changePassword(

@@ -1,6 +1,7 @@
 import type { Document } from '@guardian/proto/gen/guardian/identity/v1/verification';
-import type { Session, TokenPair } from '@guardian/proto/gen/guardian/identity/v1/auth';
+import type { LoginAttempt, Session, TokenPair } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import type { User } from '@guardian/proto/gen/guardian/identity/v1/user';
+import type { AuthAttemptRecord } from '../repositories/auth-attempt.repository.js';
 import type { DocumentRecord } from '../repositories/document.repository.js';
 import type { SessionRecord } from '../repositories/session.repository.js';
 import type { UserRecord } from '../repositories/user.repository.js';
@@ -50,6 +51,16 @@ export const toSession = (session: SessionRecord & { expiresAt: Date; current: b
   lastUsedAt: session.lastUsedAt,
   expiresAt: session.expiresAt,
   current: session.current,
+});
+
+export const toLoginAttempt = (attempt: AuthAttemptRecord): LoginAttempt => ({
+  id: attempt._id,
+  method: attempt.method,
+  outcome: attempt.outcome,
+  reason: attempt.reason,
+  ip: attempt.ip,
+  userAgent: attempt.userAgent,
+  at: attempt.at,
 });
 
 export const toDocument = (doc: DocumentRecord): Document => ({

@@ -147,7 +147,6 @@ export class AuthAttemptRepository {
       .map((e) => ({ at: e.at, outcome: e.outcome }));
   }
 
-  /** The most recent attempts for an account since `since` (newest first, bounded). */
   /**
    * The newest `limit` counted attempts (successes and failures) of an account since `since`: enough
    * for the failure chain, since lock growth is capped long before `lockAfter + 32` failures.
@@ -160,6 +159,16 @@ export class AuthAttemptRepository {
   forIp(ip: string, since: Date, limit: number): Promise<AttemptRecord[]> {
     if (!ip) return Promise.resolve([]);
     return this.window(ipWindow(ip), since, limit, ['failure']);
+  }
+
+  /** A user's newest attempts (the log, not the windows): for the user and their admins to review. */
+  recentOfUser(userId: string, limit: number): Promise<AuthAttemptRecord[]> {
+    return this.model
+      .find({ userId }, { pendingEvents: 0 })
+      .sort({ at: -1 })
+      .limit(limit)
+      .lean<AuthAttemptRecord[]>()
+      .exec();
   }
 
   /** Deletes attempts older than `before` whose events have been published (retention). */

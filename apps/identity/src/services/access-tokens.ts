@@ -2,6 +2,8 @@ import {
   ACCESS_TOKEN_AUDIENCE,
   ACCESS_TOKEN_ISSUER,
   AccessTokenVerifier,
+  ENROLLMENT_TOKEN_AUDIENCE,
+  ENROLLMENT_TOKEN_TTL_SEC,
   CachedJwks,
   type AccessClaims,
   type KeyRing,
@@ -41,6 +43,22 @@ export class AccessTokens {
         audience: ACCESS_TOKEN_AUDIENCE,
         subject: subject.userId,
         expiresInSec: this.ttlSec,
+        jti: crypto.randomUUID(),
+      },
+    );
+    return { token, expiresAt };
+  }
+
+  /** Lets a new face-only account enroll its face (see ENROLLMENT_TOKEN_AUDIENCE), nothing else. */
+  async issueEnrollment(userId: string): Promise<{ token: string; expiresAt: Date }> {
+    const expiresAt = new Date((Math.floor(Date.now() / 1000) + ENROLLMENT_TOKEN_TTL_SEC) * 1000);
+    const token = await this.keyRing.sign(
+      {},
+      {
+        issuer: ACCESS_TOKEN_ISSUER,
+        audience: ENROLLMENT_TOKEN_AUDIENCE,
+        subject: userId,
+        expiresInSec: ENROLLMENT_TOKEN_TTL_SEC,
         jti: crypto.randomUUID(),
       },
     );

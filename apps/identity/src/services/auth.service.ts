@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AccessClaims, CachedJwks } from '@guardian/auth';
 import { DomainError, invalid, notFound, unauthenticated } from '@guardian/domain';
-import type { AuthAttemptRepository } from '../repositories/auth-attempt.repository.js';
+import type { AuthAttemptRecord, AuthAttemptRepository } from '../repositories/auth-attempt.repository.js';
 import type { LoginMethod, SessionRecord, SessionRepository } from '../repositories/session.repository.js';
 import type { UserRecord, UserRepository } from '../repositories/user.repository.js';
 import type { AccessTokens } from './access-tokens.js';
@@ -109,7 +109,7 @@ export class AuthService {
   async registerFaceOnly(
     input: { username: string; email: string; fullName: string; locale: string },
     requestId?: string,
-  ): Promise<UserRecord> {
+  ): Promise<{ user: UserRecord; enrollment: { token: string; expiresAt: Date } }> {
     const email = normalizeEmail(input.email);
     const fullName = normalizeFullName(input.fullName);
     const locale = normalizeLocale(input.locale);
@@ -119,7 +119,7 @@ export class AuthService {
     if (!input.username.trim() && (await this.deps.users.exists({ usernameLower: username.toLowerCase() })))
       username = await this.usernameFromEmail(email);
     await this.assertAvailable(username, email);
-    return this.createAccount(
+    const user = await this.createAccount(
       {
         username,
         email,
@@ -132,6 +132,7 @@ export class AuthService {
       },
       requestId,
     );
+    return { user, enrollment: await this.deps.tokens.issueEnrollment(user._id) };
   }
 
   /** Shared by registration, admin creation and the bootstrap master. */
@@ -601,24 +602,32 @@ export class AuthService {
     );
   }
 
+  /** A user's live sessions; `currentSessionId` is marked current. */
   async listSessions(
-    claims: AccessClaims,
+    userId: string,
+    currentSessionId = '',
   ): Promise<Array<SessionRecord & { expiresAt: Date; current: boolean }>> {
     const now = this.clock();
-    return (await this.deps.sessions.listLive(claims.userId))
+    return (await this.deps.sessions.listLive(userId))
       .map((s) => ({
         ...s,
         expiresAt: sessionExpiresAt(s, this.deps.policies.refresh),
-        current: s._id === claims.sessionId,
+        current: s._id === currentSessionId,
       }))
       .filter((s) => s.expiresAt > now);
   }
 
-  async revokeSession(claims: AccessClaims, sessionId: string, requestId?: string): Promise<void> {
+  /** Revokes one session of `userId`; SESSION_NOT_FOUND when it is someone else's. */
+  async revokeSession(userId: string, sessionId: string, requestId?: string): Promise<void> {
     const session = sessionId ? await this.deps.sessions.findById(sessionId) : null;
-    if (!session || session.userId !== claims.userId) throw notFound('SESSION_NOT_FOUND', 'No such session.');
+    if (!session || session.userId !== userId) throw notFound('SESSION_NOT_FOUND', 'No such session.');
     if (session.revokedAt) return;
-    await this.revokeSessions(claims.userId, [session._id], 'revoked', requestId);
+    await this.revokeSessions(userId, [session._id], 'revoked', requestId);
+  }
+
+  /** A user's recent sign-in attempts, newest first. */
+  listLoginAttempts(userId: string, limit: number): Promise<AuthAttemptRecord[]> {
+    return this.deps.attempts.recentOfUser(userId, limit);
   }
 
   async changePassword(

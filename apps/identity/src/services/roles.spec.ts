@@ -18,6 +18,7 @@ const expected: Record<
     'user.delete': [],
     'user.set_role': [],
     'user.unlock': [],
+    'user.activity': [],
     'verification.read': [],
   },
   admin: {
@@ -28,6 +29,7 @@ const expected: Record<
     'user.delete': ['user'],
     'user.set_role': [],
     'user.unlock': ['user'],
+    'user.activity': ['user'],
     'verification.read': ['user', 'admin', 'master'],
   },
   master: {
@@ -38,6 +40,7 @@ const expected: Record<
     'user.delete': ['user', 'admin', 'master'],
     'user.set_role': ['user', 'admin', 'master'],
     'user.unlock': ['user', 'admin', 'master'],
+    'user.activity': ['user', 'admin', 'master'],
     'verification.read': ['user', 'admin', 'master'],
   },
 };
@@ -75,6 +78,7 @@ describe('roles', () => {
         expect(can(actorOf(role), 'user.read', self).allowed).toBe(true);
         expect(can(actorOf(role), 'user.update', self).allowed).toBe(true);
         expect(can(actorOf(role), 'verification.read', self).allowed).toBe(true);
+        expect(can(actorOf(role), 'user.activity', self).allowed).toBe(true);
       });
       it(`${role} cannot delete self, change own username or own role`, () => {
         expect(can(actorOf(role), 'user.delete', self)).toEqual({

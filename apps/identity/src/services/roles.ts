@@ -8,6 +8,8 @@ import { DomainError } from '@guardian/domain';
  *   cannot touch admins or masters (other than reading them).
  * - master: everything an admin can, on any role: creates users with any role, changes any role,
  *   deletes anyone.
+ * - `user.activity` (another user's sessions and sign-in attempts: read, revoke a session) follows
+ *   `user.update`: admins for users, masters for anyone.
  * - Nobody deletes their own account through admin operations (CANNOT_DELETE_SELF), nobody changes
  *   their own username (CANNOT_CHANGE_OWN_USERNAME), nobody changes their own role
  *   (CANNOT_CHANGE_OWN_ROLE: the last master cannot demote themselves out of existence), and only
@@ -27,6 +29,7 @@ export type Action =
   | 'user.delete'
   | 'user.set_role'
   | 'user.unlock'
+  | 'user.activity'
   | 'verification.read'
   | 'verification.review'
   | 'verification.list';
@@ -40,6 +43,7 @@ export const ACTIONS: readonly Action[] = [
   'user.delete',
   'user.set_role',
   'user.unlock',
+  'user.activity',
   'verification.read',
   'verification.review',
   'verification.list',
@@ -78,6 +82,7 @@ export function can(actor: Actor, action: Action, target: Target = {}): Decision
     case 'verification.read':
       return self || isStaff(actor.role) ? allow : deny();
     case 'user.update':
+    case 'user.activity':
       return self || manages(actor.role, target.role) ? allow : deny();
     case 'user.change_username':
       if (self) return deny('CANNOT_CHANGE_OWN_USERNAME');

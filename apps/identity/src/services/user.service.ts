@@ -60,6 +60,20 @@ export class UserService {
     return user;
   }
 
+  /**
+   * Whose sessions and sign-in attempts the caller reads or revokes: their own (empty `userId`), or
+   * those of a user they manage (admins: users; masters: anyone).
+   */
+  async activityOwner(claims: AccessClaims, userId: string): Promise<string> {
+    if (!userId || userId === claims.userId) return claims.userId;
+    const actor = await this.actor(claims);
+    // A plain user is refused before learning whether the account exists.
+    if (actor.role === 'user') assertCan(actor, 'user.activity', { id: userId });
+    const target = await this.target(userId);
+    assertCan(actor, 'user.activity', { id: userId, role: target.role });
+    return userId;
+  }
+
   async get(claims: AccessClaims, userId: string): Promise<UserRecord> {
     const id = userId || claims.userId;
     if (id === claims.userId) return this.target(id);
@@ -161,12 +175,7 @@ export class UserService {
     }
     const updated = await this.applyChange(target, set, requestId);
     if (set.status === 'disabled') {
-      const sessions = await this.auth.listSessions({
-        userId: target._id,
-        sessionId: '',
-        role: target.role,
-        expiresAt: new Date(),
-      });
+      const sessions = await this.auth.listSessions(target._id);
       await this.auth.revokeSessions(
         target._id,
         sessions.map((s) => s._id),
@@ -288,12 +297,7 @@ export class UserService {
     );
     if (!updated) throw notFound('USER_NOT_FOUND', 'No such user.');
     this.events.queued();
-    const sessions = await this.auth.listSessions({
-      userId: target._id,
-      sessionId: '',
-      role: target.role,
-      expiresAt: now,
-    });
+    const sessions = await this.auth.listSessions(target._id);
     await this.auth.revokeSessions(
       target._id,
       sessions.map((s) => s._id),

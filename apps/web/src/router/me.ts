@@ -49,14 +49,14 @@ export const meRouter = router({
   }),
 
   sessions: protectedProcedure.query(async ({ ctx }) => {
-    const { sessions } = await ctx.clients.auth.listSessions({}, callOptions(ctx));
+    const { sessions } = await ctx.clients.auth.listSessions({ userId: "" }, callOptions(ctx));
     return { sessions: json(sessions) };
   }),
 
   revokeSession: protectedProcedure
     .input(z.object({ sessionId: idSchema }))
     .mutation(async ({ ctx, input }) => {
-      await ctx.clients.auth.revokeSession({ sessionId: input.sessionId }, callOptions(ctx));
+      await ctx.clients.auth.revokeSession({ sessionId: input.sessionId, userId: '' }, callOptions(ctx));
       return { ok: true as const };
     }),
 

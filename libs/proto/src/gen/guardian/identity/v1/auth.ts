@@ -77,7 +77,15 @@ export interface RegisterFaceOnlyRequest {
 }
 
 export interface RegisterFaceOnlyResponse {
-  user?: User | undefined;
+  user?:
+    | User
+    | undefined;
+  /**
+   * Lets the new account enroll its face (biometrics Enroll for this user only, nothing else):
+   * an EdDSA JWT with audience guardian-enrollment, valid for enrollment_token_expires_at.
+   */
+  enrollmentToken: string;
+  enrollmentTokenExpiresAt?: Date | undefined;
 }
 
 export interface LoginRequest {
@@ -140,6 +148,8 @@ export interface Session {
 }
 
 export interface ListSessionsRequest {
+  /** Whose sessions; empty for the caller's own. */
+  userId: string;
 }
 
 export interface ListSessionsResponse {
@@ -148,6 +158,8 @@ export interface ListSessionsResponse {
 
 export interface RevokeSessionRequest {
   sessionId: string;
+  /** Whose session; empty for the caller's own. */
+  userId: string;
 }
 
 export interface RevokeSessionResponse {
@@ -161,6 +173,30 @@ export interface ChangePasswordRequest {
 
 export interface ChangePasswordResponse {
   revokedSessions: number;
+}
+
+export interface ListLoginAttemptsRequest {
+  /** Whose attempts; empty for the caller's own. */
+  userId: string;
+  /** At most this many (default 50, max 200). */
+  limit: number;
+}
+
+export interface LoginAttempt {
+  id: string;
+  /** "password" or "face". */
+  method: string;
+  /** "success", "failure" or "blocked". */
+  outcome: string;
+  /** The reason code of a failure or refusal (e.g. INVALID_CREDENTIALS, ACCOUNT_LOCKED). */
+  reason: string;
+  ip: string;
+  userAgent: string;
+  at?: Date | undefined;
+}
+
+export interface ListLoginAttemptsResponse {
+  attempts: LoginAttempt[];
 }
 
 function createBaseGetJwksRequest(): GetJwksRequest {
@@ -913,13 +949,19 @@ export const RegisterFaceOnlyRequest: MessageFns<RegisterFaceOnlyRequest> = {
 };
 
 function createBaseRegisterFaceOnlyResponse(): RegisterFaceOnlyResponse {
-  return { user: undefined };
+  return { user: undefined, enrollmentToken: "", enrollmentTokenExpiresAt: undefined };
 }
 
 export const RegisterFaceOnlyResponse: MessageFns<RegisterFaceOnlyResponse> = {
   encode(message: RegisterFaceOnlyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.user !== undefined) {
       User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    if (message.enrollmentToken !== "") {
+      writer.uint32(18).string(message.enrollmentToken);
+    }
+    if (message.enrollmentTokenExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.enrollmentTokenExpiresAt), writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -945,6 +987,22 @@ export const RegisterFaceOnlyResponse: MessageFns<RegisterFaceOnlyResponse> = {
             message.user = User.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.enrollmentToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.enrollmentTokenExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -958,13 +1016,31 @@ export const RegisterFaceOnlyResponse: MessageFns<RegisterFaceOnlyResponse> = {
   },
 
   fromJSON(object: any): RegisterFaceOnlyResponse {
-    return { user: isSet(object.user) ? User.fromJSON(object.user) : undefined };
+    return {
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+      enrollmentToken: isSet(object.enrollmentToken)
+        ? globalThis.String(object.enrollmentToken)
+        : isSet(object.enrollment_token)
+        ? globalThis.String(object.enrollment_token)
+        : "",
+      enrollmentTokenExpiresAt: isSet(object.enrollmentTokenExpiresAt)
+        ? fromJsonTimestamp(object.enrollmentTokenExpiresAt)
+        : isSet(object.enrollment_token_expires_at)
+        ? fromJsonTimestamp(object.enrollment_token_expires_at)
+        : undefined,
+    };
   },
 
   toJSON(message: RegisterFaceOnlyResponse): unknown {
     const obj: any = {};
     if (message.user !== undefined) {
       obj.user = User.toJSON(message.user);
+    }
+    if (message.enrollmentToken !== "") {
+      obj.enrollmentToken = message.enrollmentToken;
+    }
+    if (message.enrollmentTokenExpiresAt !== undefined) {
+      obj.enrollmentTokenExpiresAt = message.enrollmentTokenExpiresAt.toISOString();
     }
     return obj;
   },
@@ -975,6 +1051,8 @@ export const RegisterFaceOnlyResponse: MessageFns<RegisterFaceOnlyResponse> = {
   fromPartial(object: DeepPartial<RegisterFaceOnlyResponse>): RegisterFaceOnlyResponse {
     const message = createBaseRegisterFaceOnlyResponse();
     message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.enrollmentToken = object.enrollmentToken ?? "";
+    message.enrollmentTokenExpiresAt = object.enrollmentTokenExpiresAt ?? undefined;
     return message;
   },
 };
@@ -1939,11 +2017,14 @@ export const Session: MessageFns<Session> = {
 };
 
 function createBaseListSessionsRequest(): ListSessionsRequest {
-  return {};
+  return { userId: "" };
 }
 
 export const ListSessionsRequest: MessageFns<ListSessionsRequest> = {
-  encode(_: ListSessionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: ListSessionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
     return writer;
   },
 
@@ -1960,6 +2041,14 @@ export const ListSessionsRequest: MessageFns<ListSessionsRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1972,20 +2061,30 @@ export const ListSessionsRequest: MessageFns<ListSessionsRequest> = {
     }
   },
 
-  fromJSON(_: any): ListSessionsRequest {
-    return {};
+  fromJSON(object: any): ListSessionsRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+    };
   },
 
-  toJSON(_: ListSessionsRequest): unknown {
+  toJSON(message: ListSessionsRequest): unknown {
     const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
     return obj;
   },
 
   create(base?: DeepPartial<ListSessionsRequest>): ListSessionsRequest {
     return ListSessionsRequest.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<ListSessionsRequest>): ListSessionsRequest {
+  fromPartial(object: DeepPartial<ListSessionsRequest>): ListSessionsRequest {
     const message = createBaseListSessionsRequest();
+    message.userId = object.userId ?? "";
     return message;
   },
 };
@@ -2060,13 +2159,16 @@ export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
 };
 
 function createBaseRevokeSessionRequest(): RevokeSessionRequest {
-  return { sessionId: "" };
+  return { sessionId: "", userId: "" };
 }
 
 export const RevokeSessionRequest: MessageFns<RevokeSessionRequest> = {
   encode(message: RevokeSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sessionId !== "") {
       writer.uint32(10).string(message.sessionId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
     }
     return writer;
   },
@@ -2092,6 +2194,14 @@ export const RevokeSessionRequest: MessageFns<RevokeSessionRequest> = {
             message.sessionId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2111,6 +2221,11 @@ export const RevokeSessionRequest: MessageFns<RevokeSessionRequest> = {
         : isSet(object.session_id)
         ? globalThis.String(object.session_id)
         : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
     };
   },
 
@@ -2118,6 +2233,9 @@ export const RevokeSessionRequest: MessageFns<RevokeSessionRequest> = {
     const obj: any = {};
     if (message.sessionId !== "") {
       obj.sessionId = message.sessionId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
     }
     return obj;
   },
@@ -2128,6 +2246,7 @@ export const RevokeSessionRequest: MessageFns<RevokeSessionRequest> = {
   fromPartial(object: DeepPartial<RevokeSessionRequest>): RevokeSessionRequest {
     const message = createBaseRevokeSessionRequest();
     message.sessionId = object.sessionId ?? "";
+    message.userId = object.userId ?? "";
     return message;
   },
 };
@@ -2368,6 +2487,335 @@ export const ChangePasswordResponse: MessageFns<ChangePasswordResponse> = {
   },
 };
 
+function createBaseListLoginAttemptsRequest(): ListLoginAttemptsRequest {
+  return { userId: "", limit: 0 };
+}
+
+export const ListLoginAttemptsRequest: MessageFns<ListLoginAttemptsRequest> = {
+  encode(message: ListLoginAttemptsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLoginAttemptsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLoginAttemptsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLoginAttemptsRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListLoginAttemptsRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListLoginAttemptsRequest>): ListLoginAttemptsRequest {
+    return ListLoginAttemptsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLoginAttemptsRequest>): ListLoginAttemptsRequest {
+    const message = createBaseListLoginAttemptsRequest();
+    message.userId = object.userId ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseLoginAttempt(): LoginAttempt {
+  return { id: "", method: "", outcome: "", reason: "", ip: "", userAgent: "", at: undefined };
+}
+
+export const LoginAttempt: MessageFns<LoginAttempt> = {
+  encode(message: LoginAttempt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.method !== "") {
+      writer.uint32(18).string(message.method);
+    }
+    if (message.outcome !== "") {
+      writer.uint32(26).string(message.outcome);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.ip !== "") {
+      writer.uint32(42).string(message.ip);
+    }
+    if (message.userAgent !== "") {
+      writer.uint32(50).string(message.userAgent);
+    }
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoginAttempt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoginAttempt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.outcome = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.userAgent = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoginAttempt {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      outcome: isSet(object.outcome) ? globalThis.String(object.outcome) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+      userAgent: isSet(object.userAgent)
+        ? globalThis.String(object.userAgent)
+        : isSet(object.user_agent)
+        ? globalThis.String(object.user_agent)
+        : "",
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+    };
+  },
+
+  toJSON(message: LoginAttempt): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.outcome !== "") {
+      obj.outcome = message.outcome;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    if (message.userAgent !== "") {
+      obj.userAgent = message.userAgent;
+    }
+    if (message.at !== undefined) {
+      obj.at = message.at.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoginAttempt>): LoginAttempt {
+    return LoginAttempt.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoginAttempt>): LoginAttempt {
+    const message = createBaseLoginAttempt();
+    message.id = object.id ?? "";
+    message.method = object.method ?? "";
+    message.outcome = object.outcome ?? "";
+    message.reason = object.reason ?? "";
+    message.ip = object.ip ?? "";
+    message.userAgent = object.userAgent ?? "";
+    message.at = object.at ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListLoginAttemptsResponse(): ListLoginAttemptsResponse {
+  return { attempts: [] };
+}
+
+export const ListLoginAttemptsResponse: MessageFns<ListLoginAttemptsResponse> = {
+  encode(message: ListLoginAttemptsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.attempts) {
+      LoginAttempt.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLoginAttemptsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLoginAttemptsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attempts.push(LoginAttempt.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLoginAttemptsResponse {
+    return {
+      attempts: globalThis.Array.isArray(object?.attempts)
+        ? object.attempts.map((e: any) => LoginAttempt.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListLoginAttemptsResponse): unknown {
+    const obj: any = {};
+    if (message.attempts?.length) {
+      obj.attempts = message.attempts.map((e) => LoginAttempt.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListLoginAttemptsResponse>): ListLoginAttemptsResponse {
+    return ListLoginAttemptsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLoginAttemptsResponse>): ListLoginAttemptsResponse {
+    const message = createBaseListLoginAttemptsResponse();
+    message.attempts = object.attempts?.map((e) => LoginAttempt.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * AuthService issues and manages sessions. Access tokens are EdDSA JWTs verifiable with GetJwks.
  * Calls that act for a signed-in user take their access token in metadata `authorization: Bearer …`.
@@ -2466,7 +2914,7 @@ export const AuthServiceService = {
     responseSerialize: (value: LogoutAllResponse): Buffer => Buffer.from(LogoutAllResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LogoutAllResponse => LogoutAllResponse.decode(value),
   },
-  /** The caller's live sessions. */
+  /** Live sessions of the caller, or of another user (admins: users; masters: anyone). */
   listSessions: {
     path: "/guardian.identity.v1.AuthService/ListSessions" as const,
     requestStream: false as const,
@@ -2477,7 +2925,7 @@ export const AuthServiceService = {
       Buffer.from(ListSessionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListSessionsResponse => ListSessionsResponse.decode(value),
   },
-  /** Revokes one of the caller's sessions. */
+  /** Revokes one session of the caller, or of a user the caller manages. SESSION_NOT_FOUND otherwise. */
   revokeSession: {
     path: "/guardian.identity.v1.AuthService/RevokeSession" as const,
     requestStream: false as const,
@@ -2487,6 +2935,18 @@ export const AuthServiceService = {
     responseSerialize: (value: RevokeSessionResponse): Buffer =>
       Buffer.from(RevokeSessionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RevokeSessionResponse => RevokeSessionResponse.decode(value),
+  },
+  /** Recent sign-in attempts (newest first) of the caller, or of another user (same rule as ListSessions). */
+  listLoginAttempts: {
+    path: "/guardian.identity.v1.AuthService/ListLoginAttempts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListLoginAttemptsRequest): Buffer =>
+      Buffer.from(ListLoginAttemptsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListLoginAttemptsRequest => ListLoginAttemptsRequest.decode(value),
+    responseSerialize: (value: ListLoginAttemptsResponse): Buffer =>
+      Buffer.from(ListLoginAttemptsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListLoginAttemptsResponse => ListLoginAttemptsResponse.decode(value),
   },
   /** Needs the current password; revokes the caller's other sessions. */
   changePassword: {
@@ -2525,10 +2985,12 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   logout: handleUnaryCall<LogoutRequest, LogoutResponse>;
   /** Revokes every session of the caller. */
   logoutAll: handleUnaryCall<LogoutAllRequest, LogoutAllResponse>;
-  /** The caller's live sessions. */
+  /** Live sessions of the caller, or of another user (admins: users; masters: anyone). */
   listSessions: handleUnaryCall<ListSessionsRequest, ListSessionsResponse>;
-  /** Revokes one of the caller's sessions. */
+  /** Revokes one session of the caller, or of a user the caller manages. SESSION_NOT_FOUND otherwise. */
   revokeSession: handleUnaryCall<RevokeSessionRequest, RevokeSessionResponse>;
+  /** Recent sign-in attempts (newest first) of the caller, or of another user (same rule as ListSessions). */
+  listLoginAttempts: handleUnaryCall<ListLoginAttemptsRequest, ListLoginAttemptsResponse>;
   /** Needs the current password; revokes the caller's other sessions. */
   changePassword: handleUnaryCall<ChangePasswordRequest, ChangePasswordResponse>;
 }
@@ -2668,7 +3130,7 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LogoutAllResponse) => void,
   ): ClientUnaryCall;
-  /** The caller's live sessions. */
+  /** Live sessions of the caller, or of another user (admins: users; masters: anyone). */
   listSessions(
     request: ListSessionsRequest,
     callback: (error: ServiceError | null, response: ListSessionsResponse) => void,
@@ -2684,7 +3146,7 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListSessionsResponse) => void,
   ): ClientUnaryCall;
-  /** Revokes one of the caller's sessions. */
+  /** Revokes one session of the caller, or of a user the caller manages. SESSION_NOT_FOUND otherwise. */
   revokeSession(
     request: RevokeSessionRequest,
     callback: (error: ServiceError | null, response: RevokeSessionResponse) => void,
@@ -2699,6 +3161,22 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RevokeSessionResponse) => void,
+  ): ClientUnaryCall;
+  /** Recent sign-in attempts (newest first) of the caller, or of another user (same rule as ListSessions). */
+  listLoginAttempts(
+    request: ListLoginAttemptsRequest,
+    callback: (error: ServiceError | null, response: ListLoginAttemptsResponse) => void,
+  ): ClientUnaryCall;
+  listLoginAttempts(
+    request: ListLoginAttemptsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListLoginAttemptsResponse) => void,
+  ): ClientUnaryCall;
+  listLoginAttempts(
+    request: ListLoginAttemptsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListLoginAttemptsResponse) => void,
   ): ClientUnaryCall;
   /** Needs the current password; revokes the caller's other sessions. */
   changePassword(
