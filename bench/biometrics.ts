@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { KeyRing, AccessTokenVerifier, CachedJwks } from '@guardian/auth';
+import { KeyRing, CachedJwks } from '@guardian/auth';
 import { EventBus, PendingEventsRelay } from '@guardian/events';
 import { createClient, startGrpcServer } from '@guardian/grpc-kit';
 import { createLogger } from '@guardian/logger';
@@ -86,8 +86,11 @@ const grpcDurations = new Histogram({
   registers: [registry],
 });
 const identityKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
-const verifier = new AccessTokenVerifier(new CachedJwks(async () => identityKeys.publicJwks()));
-const parts = await setupBiometrics({ config, logger, mongo, bus, registry, grpcDurations }, { verifier });
+const identityJwks = new CachedJwks(async () => identityKeys.publicJwks());
+const parts = await setupBiometrics(
+  { config, logger, mongo, bus, registry, grpcDurations },
+  { identityJwks },
+);
 await ensureIndexes(mongo);
 const grpc = await startGrpcServer({
   host: '127.0.0.1',

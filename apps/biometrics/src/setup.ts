@@ -3,7 +3,7 @@
  * -> services -> gRPC and consumers. `main.ts` hands it to app-kit's runGrpcService; tests call it
  * in-process with their own connections (and may pass a token verifier and assertion keys).
  */
-import { AccessTokenVerifier, CachedJwks, KeyRing, type TokenVerifier } from '@guardian/auth';
+import { AccessTokenVerifier, CachedJwks, KeyRing, verifyEnrollmentToken } from '@guardian/auth';
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
 import { createClient, grpcJwksSource } from '@guardian/grpc-kit';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
@@ -24,8 +24,8 @@ import { FaceService } from './services/face.service.js';
 import { FACEAPI_MODEL_ID } from './services/template.js';
 
 export interface BiometricsOverrides {
-  /** Verifies access tokens (default: identity's JWKS over gRPC). */
-  verifier?: TokenVerifier;
+  /** identity's public keys, for access and enrollment tokens (default: its GetJwks over gRPC). */
+  identityJwks?: CachedJwks;
   /** Signs face assertions (default: BIOMETRICS_ASSERTION_KEYS or the dev key file). */
   assertionKeys?: KeyRing;
 }
@@ -77,9 +77,9 @@ export async function setupBiometrics(
         'using a development template encryption key: set BIOMETRICS_TEMPLATE_KEY in production',
       ),
   });
-  const verifier =
-    overrides.verifier ??
-    new AccessTokenVerifier(new CachedJwks(identityJwks(config.BIOMETRICS_IDENTITY_ADDRESS)));
+  const identityKeys =
+    overrides.identityJwks ?? new CachedJwks(identityJwks(config.BIOMETRICS_IDENTITY_ADDRESS));
+  const verifier = new AccessTokenVerifier(identityKeys);
 
   const pool = await InferencePool.start({
     backend: config.BIOMETRICS_INFERENCE_BACKEND,
@@ -155,6 +155,7 @@ export async function setupBiometrics(
     templates,
     attempts,
     vault,
+    index,
     assertionKeys,
     policies: faceThrottlePolicies(config),
     assertionTtlSec: config.BIOMETRICS_ASSERTION_TTL_SEC,
@@ -185,6 +186,7 @@ export async function setupBiometrics(
         assertionKeys,
         faces,
         verification: faceVerify,
+        verifyEnrollmentToken: (token) => verifyEnrollmentToken(identityKeys, token),
         status,
       }),
     ],

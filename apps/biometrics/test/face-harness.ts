@@ -4,7 +4,7 @@
  * own database, stream and subject prefix. Access tokens are signed by a test "identity" KeyRing.
  */
 import { randomBytes } from 'node:crypto';
-import { AccessTokenVerifier, CachedJwks, KeyRing, type Role } from '@guardian/auth';
+import { CachedJwks, KeyRing, type Role } from '@guardian/auth';
 import {
   EventBus,
   EventConsumer,
@@ -34,6 +34,8 @@ export interface BiometricsHarness {
   events: GuardianEvent[];
   /** An access token as identity would issue it. */
   token(userId: string, role?: Role): Promise<string>;
+  /** The enrollment token identity issues with a face-only registration. */
+  enrollmentToken(userId: string): Promise<string>;
   /** Publishes an event as another service would. */
   publish<T extends EventType>(type: T, data: EventPayload<T>, subject: string): Promise<void>;
   close(): Promise<void>;
@@ -74,12 +76,12 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
   });
 
   const identityKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
-  const verifier = new AccessTokenVerifier(new CachedJwks(async () => identityKeys.publicJwks()));
+  const identityJwks = new CachedJwks(async () => identityKeys.publicJwks());
   const assertionKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
 
   const parts = await setupBiometrics(
     { config, logger, mongo, bus, registry, grpcDurations },
-    { verifier, assertionKeys },
+    { identityJwks, assertionKeys },
   );
   await ensureIndexes(mongo);
   const grpc = await startGrpcServer({
@@ -130,6 +132,11 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
       identityKeys.sign(
         { sid: `s-${userId}`, role },
         { issuer: 'guardian-identity', audience: 'guardian', subject: userId, expiresInSec: 900 },
+      ),
+    enrollmentToken: (userId) =>
+      identityKeys.sign(
+        {},
+        { issuer: 'guardian-identity', audience: 'guardian-enrollment', subject: userId, expiresInSec: 900 },
       ),
     publish: async (type, data, subject) => {
       await bus.publish(type, data, { subject });

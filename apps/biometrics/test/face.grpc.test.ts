@@ -162,6 +162,28 @@ describe('FaceService', () => {
       expect(read.code).toBe(status.PERMISSION_DENIED);
     });
 
+    it("takes identity's enrollment token for its own account only, and for nothing but Enroll", async () => {
+      const token = await h.enrollmentToken('u-face-only');
+      const own = await h.client.enroll(
+        { userId: 'u-face-only', images: [img(person(C))] },
+        { accessToken: token },
+      );
+      expect(own.created).toBe(true);
+      const other = await failure(
+        h.client.enroll({ userId: 'u-someone-else', images: [img(person(C))] }, { accessToken: token }),
+      );
+      expect(other).toMatchObject({ code: status.PERMISSION_DENIED, reason: 'PERMISSION_DENIED' });
+      const read = await failure(h.client.getEnrollment({ userId: 'u-face-only' }, { accessToken: token }));
+      expect(read).toMatchObject({ code: status.UNAUTHENTICATED, reason: 'INVALID_TOKEN' });
+      const forged = await failure(
+        h.client.enroll(
+          { userId: 'u-face-only', images: [img(person(C))] },
+          { accessToken: `${token.slice(0, -4)}AAAA` },
+        ),
+      );
+      expect(forged).toMatchObject({ code: status.UNAUTHENTICATED, reason: 'INVALID_TOKEN' });
+    });
+
     it('reports a possible duplicate account when the face is already enrolled by someone else', async () => {
       const original = 'u-dup-original';
       await h.client.enroll(
@@ -389,6 +411,66 @@ describe('FaceService', () => {
         h.client.identify({ image: img(person('s6-f0')), topK: 0 }, { accessToken: await h.token(userId) }),
       );
       expect(denied.code).toBe(status.PERMISSION_DENIED);
+    });
+  });
+
+  describe('IdentifyForLogin', () => {
+    const used = new Set(['s1-f0', 's3-f0', 's5-f0', 's5-f1', 's5-f2', 's5-f3', 's6-f0', 's6-f2']);
+
+    it('signs in the one enrolled user the face matches, with an assertion naming them; strangers get no match', async () => {
+      const fresh = fx.people.find((p) => !used.has(p.id))!;
+      const userId = 'u-nameless-login';
+      await h.client.enroll(
+        { userId, images: [person(fresh.id)].map(img) },
+        { accessToken: await h.token(userId) },
+      );
+
+      const r = await h.client.identifyForLogin({
+        image: img(person(fresh.id)),
+        client: { ip: '203.0.113.70', userAgent: 'kiosk/1' },
+      });
+      expect(r).toMatchObject({ match: true, userId });
+      expect(r.confidence).toBeGreaterThanOrEqual(r.thresholdConfidence);
+      const jwks = new CachedJwks(async () => ({ keys: (await h.client.getJwks({})).jwks!.keys as JWK[] }));
+      const payload = await verifyJwt(jwks, r.faceAssertion, {
+        issuer: 'guardian-biometrics',
+        audience: 'guardian-identity',
+      });
+      expect(payload.sub).toBe(userId);
+      const event = await waitFor(() => eventsOf(h, 'biometric.auth.succeeded', userId)[0]);
+      expect(event.data).toMatchObject({ userId, client: { ip: '203.0.113.70', userAgent: 'kiosk/1' } });
+
+      const stranger = await h.client.identifyForLogin({
+        image: img(person('s6-f2')),
+        client: { ip: '203.0.113.71', userAgent: '' },
+      });
+      expect(stranger).toMatchObject({ match: false, userId: '', faceAssertion: '', confidence: 0 });
+      const failed = await waitFor(() =>
+        eventsOf(h, 'biometric.auth.failed', 'unidentified').find(
+          (e) => e.data.client?.ip === '203.0.113.71',
+        ),
+      );
+      expect(failed.data).toMatchObject({ userId: '', reason: 'NO_MATCH', ipAttemptCount: 1 });
+    });
+
+    it('refuses a face enrolled by two accounts (they must sign in by name) and reports photo problems', async () => {
+      // Person A is enrolled by several users in this file (Verify, duplicate check).
+      await h.client.enroll(
+        { userId: 'u-twin-1', images: [img(person(A))] },
+        { accessToken: await h.token('u-twin-1') },
+      );
+      const r = await h.client.identifyForLogin({
+        image: img(person(A)),
+        client: { ip: '203.0.113.72', userAgent: '' },
+      });
+      expect(r).toMatchObject({ match: false, userId: '', faceAssertion: '' });
+      const none = await failure(
+        h.client.identifyForLogin({
+          image: img(file(fx.nonFace)),
+          client: { ip: '203.0.113.72', userAgent: '' },
+        }),
+      );
+      expect(none).toMatchObject({ code: status.FAILED_PRECONDITION, reason: 'NO_FACE' });
     });
   });
 

@@ -1,5 +1,11 @@
-import type { KeyRing } from '@guardian/auth';
-import { implement, type CallContext, type HandlerDeps } from '@guardian/grpc-kit';
+import {
+  ENROLLMENT_TOKEN_AUDIENCE,
+  audienceOf,
+  type AccessClaims,
+  type EnrollmentClaims,
+  type KeyRing,
+} from '@guardian/auth';
+import { bearerToken, implement, type CallContext, type HandlerDeps } from '@guardian/grpc-kit';
 import {
   FaceServiceService,
   type FaceServiceServer,
@@ -14,10 +20,20 @@ export interface FaceGrpcDeps extends HandlerDeps {
   assertionKeys: KeyRing;
   faces: FaceService;
   verification: FaceVerifyService;
+  /** Checks identity's enrollment tokens (a new face-only account enrolling itself). */
+  verifyEnrollmentToken: (token: string) => Promise<EnrollmentClaims>;
   status: () => GetStatusResponse;
 }
 
 const call = (ctx: CallContext) => ({ signal: ctx.signal, requestId: ctx.requestId });
+
+/** The caller of Enroll: an access token's user, or the account an enrollment token names. */
+async function enrollingActor(ctx: CallContext, deps: FaceGrpcDeps): Promise<AccessClaims> {
+  const token = bearerToken(ctx.metadata);
+  if (token === undefined || audienceOf(token) !== ENROLLMENT_TOKEN_AUDIENCE) return ctx.auth();
+  const { userId, expiresAt } = await deps.verifyEnrollmentToken(token);
+  return { userId, role: 'user', sessionId: '', expiresAt };
+}
 
 /** biometrics.v1.FaceService: translates gRPC calls to the face services. */
 export function faceGrpc(deps: FaceGrpcDeps) {
@@ -31,7 +47,7 @@ export function faceGrpc(deps: FaceGrpcDeps) {
         getJwks: async () => ({ jwks: deps.assertionKeys.publicJwks() as never }),
         enroll: async (req, ctx) => {
           const images = req.images.map(imageInput).map((i) => i ?? '');
-          const result = await faces.enroll(await ctx.auth(), req.userId, images, call(ctx));
+          const result = await faces.enroll(await enrollingActor(ctx, deps), req.userId, images, call(ctx));
           return {
             created: result.created,
             enrollment: toEnrollment(result.enrollment),
@@ -62,6 +78,31 @@ export function faceGrpc(deps: FaceGrpcDeps) {
             face: toRectangle(r.face),
             faceAssertion: r.assertion?.token ?? '',
             ...(r.assertion ? { faceAssertionExpiresAt: r.assertion.expiresAt } : {}),
+          };
+        },
+        identifyForLogin: async (req, ctx) => {
+          const r = await deps.verification.identifyForLogin(
+            imageInput(req.image),
+            clientFrom(req.client, ctx.peer),
+            call(ctx),
+          );
+          if (!r.match)
+            return {
+              match: false,
+              userId: '',
+              confidence: 0,
+              thresholdConfidence: 0,
+              faceAssertion: '',
+              face: toRectangle(r.face),
+            };
+          return {
+            match: true,
+            userId: r.userId,
+            confidence: r.confidence,
+            thresholdConfidence: r.thresholdConfidence,
+            face: toRectangle(r.face),
+            faceAssertion: r.assertion.token,
+            faceAssertionExpiresAt: r.assertion.expiresAt,
           };
         },
         identify: async (req, ctx) => {

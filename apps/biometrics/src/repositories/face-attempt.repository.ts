@@ -22,7 +22,8 @@ export interface FaceAttemptRecord {
 const attemptSchema = new Schema<FaceAttemptRecord>(
   {
     _id: { type: String, required: true },
-    userId: { type: String, required: true },
+    // Empty for a nameless face login that matched nobody.
+    userId: { type: String, default: '' },
     ip: { type: String, default: '' },
     userAgent: { type: String, default: '' },
     outcome: { type: String, required: true },

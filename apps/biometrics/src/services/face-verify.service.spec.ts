@@ -75,6 +75,7 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
         ),
     },
     vault: { open: () => ALICE.slice() },
+    index: { search: () => [] },
     assertionKeys: keys,
     policies: {
       user: { ...lenient, ...policies.user },

@@ -1,5 +1,5 @@
 /**
- * 1:1 verification — the face-login channel. Needs no access token (the user is signing in), so it
+ * 1:1 verification and nameless 1:N face login — the face-login channel. Needs no access token (the user is signing in), so it
  * is throttled per user and per client IP (face-throttle.ts). Order of work, cheapest first:
  * throttle -> enrolled? -> model -> photo -> match. Every attempt is recorded with its auth event in
  * the same write; on a match a face assertion JWT is signed for identity's LoginWithFaceAssertion.
@@ -12,6 +12,7 @@ import type { Box } from '../repositories/inference/index.js';
 import type { FaceAttemptRepository } from '../repositories/face-attempt.repository.js';
 import type { TemplateRepository } from '../repositories/template.repository.js';
 import { requireUserId } from './access.js';
+import type { FaceIndex } from './face-index.js';
 import type { TemplateVault } from './face-index-sync.js';
 import type { FacePipeline, ImageInput } from './face-pipeline.js';
 import type { CallInfo } from './face.service.js';
@@ -23,7 +24,14 @@ import {
   type AttemptOutcome,
   type ThrottlePolicy,
 } from './face-throttle.js';
-import { verify, DEFAULT_VERIFY_THRESHOLD, type VerifyResult } from './matching.js';
+import {
+  verify,
+  DEFAULT_IDENTIFY_THRESHOLD,
+  DEFAULT_VERIFY_THRESHOLD,
+  distanceToConfidence,
+  thresholdDistance,
+  type VerifyResult,
+} from './matching.js';
 import { assertSameModel } from './template.js';
 
 export const FACE_ASSERTION_ISSUER = 'guardian-biometrics';
@@ -34,16 +42,46 @@ export interface ClientContext {
   userAgent: string;
 }
 
+export interface FaceAssertion {
+  token: string;
+  jti: string;
+  expiresAt: Date;
+}
+
 export interface FaceVerifyResult extends VerifyResult {
   face: Box;
-  assertion?: { token: string; jti: string; expiresAt: Date };
+  assertion?: FaceAssertion;
 }
+
+export type FaceLoginResult =
+  | { match: false; face: Box }
+  | {
+      match: true;
+      userId: string;
+      confidence: number;
+      thresholdConfidence: number;
+      face: Box;
+      assertion: FaceAssertion;
+    };
+
+/**
+ * Face login without a name searches everyone, so a false match is N times likelier than in 1:1:
+ * it needs the stricter FMR 1e-5 distance, and no second account within the identify threshold
+ * (two close accounts, e.g. duplicates of one person, must sign in by name).
+ */
+export const LOGIN_IDENTIFY_THRESHOLD = thresholdDistance('1e-5');
+
+const OPEN = { state: 'open', failures: 0 } as const;
+
+/** Event subject of a nameless face login that matched nobody (events need one). */
+export const UNIDENTIFIED_SUBJECT = 'unidentified';
 
 export interface FaceVerifyDeps {
   pipeline: Pick<FacePipeline, 'singleFace'>;
   templates: Pick<TemplateRepository, 'findEnrolled'>;
   attempts: Pick<FaceAttemptRepository, 'record' | 'forUser' | 'forIp'>;
   vault: Pick<TemplateVault, 'open'>;
+  index: Pick<FaceIndex, 'search'>;
   assertionKeys: KeyRing;
   policies: { user: ThrottlePolicy; ip: ThrottlePolicy };
   assertionTtlSec: number;
@@ -82,7 +120,7 @@ export class FaceVerifyService {
     call: CallInfo,
   ): Promise<FaceVerifyResult> {
     requireUserId(userId);
-    const { attempts, policies, templates, pipeline, vault, modelId } = this.deps;
+    const { attempts, policies, templates, vault, modelId } = this.deps;
     const now = this.now();
     const [userRecords, ipRecords, record] = await Promise.all([
       attempts.forUser(userId, new Date(now.getTime() - policies.user.resetAfterMs)),
@@ -143,9 +181,91 @@ export class FaceVerifyService {
       );
     }
 
-    let probe;
+    const probe = await this.probe(userId, image, client, call, now);
+    const template = vault.open(record);
+    const result = verify(
+      { vector: template, modelId: record.modelId },
+      { vector: probe.descriptor, modelId },
+      DEFAULT_VERIFY_THRESHOLD,
+    );
+    template.fill(0);
+
+    if (!result.match) {
+      await failure('NO_MATCH', result.distance);
+      this.deps.kick();
+      return { ...result, face: probe.box };
+    }
+
+    const assertion = await this.succeed(userId, result.distance, result.confidence, client, call, now);
+    return { ...result, face: probe.box, assertion };
+  }
+
+  /**
+   * Face login without a name (see LOGIN_IDENTIFY_THRESHOLD). Throttled per client IP before the
+   * search and per matched user after it; a miss counts against the IP only.
+   */
+  async identifyForLogin(
+    image: ImageInput | undefined,
+    client: ClientContext,
+    call: CallInfo,
+  ): Promise<FaceLoginResult> {
+    const { attempts, policies, index, modelId } = this.deps;
+    const now = this.now();
+    const ipRecords = await attempts.forIp(client.ip, new Date(now.getTime() - policies.ip.resetAfterMs));
+    const ipRefused = checkThrottle(OPEN, evaluateThrottle(ipRecords, policies.ip, now));
+    if (ipRefused) {
+      await this.record('', client, 'blocked', ipRefused.reason, now);
+      throw ipRefused;
+    }
+    const probe = await this.probe('', image, client, call, now);
+    const [best, runnerUp] = index.search(probe.descriptor, 2, DEFAULT_IDENTIFY_THRESHOLD, { modelId });
+    if (!best || best.distance > LOGIN_IDENTIFY_THRESHOLD || runnerUp) {
+      const ip = afterFailure(ipRecords, policies.ip, now);
+      const locked = ip.state === 'locked';
+      await this.record('', client, 'failure', 'NO_MATCH', now, best?.distance, [
+        this.event('biometric.auth.failed', '', call, {
+          userId: '',
+          reason: 'NO_MATCH',
+          distance: best?.distance ?? 0,
+          attemptCount: 0,
+          ipAttemptCount: ip.failures,
+          locked,
+          retryAfterMs: locked ? ip.retryAfterMs : 0,
+          client,
+        }),
+      ]);
+      return { match: false, face: probe.box };
+    }
+    const userRecords = await attempts.forUser(
+      best.userId,
+      new Date(now.getTime() - policies.user.resetAfterMs),
+    );
+    const userRefused = checkThrottle(evaluateThrottle(userRecords, policies.user, now), OPEN);
+    if (userRefused) {
+      await this.record(best.userId, client, 'blocked', userRefused.reason, now);
+      throw userRefused;
+    }
+    const assertion = await this.succeed(best.userId, best.distance, best.confidence, client, call, now);
+    return {
+      match: true,
+      userId: best.userId,
+      confidence: best.confidence,
+      thresholdConfidence: distanceToConfidence(LOGIN_IDENTIFY_THRESHOLD),
+      face: probe.box,
+      assertion,
+    };
+  }
+
+  /** The probe's single face; a photo problem is recorded (never counted toward a lock) and rethrown. */
+  private async probe(
+    userId: string,
+    image: ImageInput | undefined,
+    client: ClientContext,
+    call: CallInfo,
+    now: Date,
+  ) {
     try {
-      probe = await pipeline.singleFace(image, 'verify', call);
+      return await this.deps.pipeline.singleFace(image, 'verify', call);
     } catch (error) {
       if (isDomainError(error) && REJECTED_PHOTO.has(error.reason)) {
         await this.record(userId, client, 'rejected', error.reason, now, undefined, [
@@ -163,24 +283,20 @@ export class FaceVerifyService {
       }
       throw error;
     }
+  }
 
-    const template = vault.open(record);
-    const result = verify(
-      { vector: template, modelId: record.modelId },
-      { vector: probe.descriptor, modelId },
-      DEFAULT_VERIFY_THRESHOLD,
-    );
-    template.fill(0);
-
-    if (!result.match) {
-      await failure('NO_MATCH', result.distance);
-      this.deps.kick();
-      return { ...result, face: probe.box };
-    }
-
+  /** A match: signs the face assertion and records the success with its event. */
+  private async succeed(
+    userId: string,
+    distance: number,
+    confidence: number,
+    client: ClientContext,
+    call: CallInfo,
+    now: Date,
+  ): Promise<FaceAssertion> {
     const jti = randomUUID();
     const token = await this.deps.assertionKeys.sign(
-      { confidence: Math.round(result.confidence * 1000) / 1000, amr: ['face'] },
+      { confidence: Math.round(confidence * 1000) / 1000, amr: ['face'] },
       {
         issuer: FACE_ASSERTION_ISSUER,
         audience: FACE_ASSERTION_AUDIENCE,
@@ -190,17 +306,16 @@ export class FaceVerifyService {
       },
     );
     const expiresAt = new Date(Date.now() + this.deps.assertionTtlSec * 1000);
-    await this.record(userId, client, 'success', 'MATCH', now, result.distance, [
+    await this.record(userId, client, 'success', 'MATCH', now, distance, [
       this.event('biometric.auth.succeeded', userId, call, {
         userId,
-        distance: result.distance,
-        confidence: result.confidence,
+        distance,
+        confidence,
         client,
         assertionId: jti,
       }),
     ]);
-    this.deps.kick();
-    return { ...result, face: probe.box, assertion: { token, jti, expiresAt } };
+    return { token, jti, expiresAt };
   }
 
   private event<T extends 'biometric.auth.failed' | 'biometric.auth.succeeded'>(
@@ -211,7 +326,7 @@ export class FaceVerifyService {
   ): PendingEvent {
     return pendingEvent(type, data, {
       source: EVENT_SOURCE,
-      subject: userId,
+      subject: userId || UNIDENTIFIED_SUBJECT,
       ...(call.requestId ? { requestId: call.requestId } : {}),
     });
   }

@@ -152,6 +152,27 @@ export interface IdentifyResponse {
   face?: FaceRectangle | undefined;
 }
 
+export interface IdentifyForLoginRequest {
+  image?: Image | undefined;
+  client?: ClientInfo | undefined;
+}
+
+export interface IdentifyForLoginResponse {
+  match: boolean;
+  /** The rest is set on a match only. */
+  userId: string;
+  /** 0..100. */
+  confidence: number;
+  /** The confidence a match needs (FMR 1e-5). */
+  thresholdConfidence: number;
+  face?:
+    | FaceRectangle
+    | undefined;
+  /** As in VerifyResponse. */
+  faceAssertion: string;
+  faceAssertionExpiresAt?: Date | undefined;
+}
+
 export interface CompareRequest {
   image1?: Image | undefined;
   image2?: Image | undefined;
@@ -1983,6 +2004,284 @@ export const IdentifyResponse: MessageFns<IdentifyResponse> = {
   },
 };
 
+function createBaseIdentifyForLoginRequest(): IdentifyForLoginRequest {
+  return { image: undefined, client: undefined };
+}
+
+export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
+  encode(message: IdentifyForLoginRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(10).fork()).join();
+    }
+    if (message.client !== undefined) {
+      ClientInfo.encode(message.client, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IdentifyForLoginRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIdentifyForLoginRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.image = Image.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.client = ClientInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IdentifyForLoginRequest {
+    return {
+      image: isSet(object.image) ? Image.fromJSON(object.image) : undefined,
+      client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+    };
+  },
+
+  toJSON(message: IdentifyForLoginRequest): unknown {
+    const obj: any = {};
+    if (message.image !== undefined) {
+      obj.image = Image.toJSON(message.image);
+    }
+    if (message.client !== undefined) {
+      obj.client = ClientInfo.toJSON(message.client);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IdentifyForLoginRequest>): IdentifyForLoginRequest {
+    return IdentifyForLoginRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IdentifyForLoginRequest>): IdentifyForLoginRequest {
+    const message = createBaseIdentifyForLoginRequest();
+    message.image = (object.image !== undefined && object.image !== null) ? Image.fromPartial(object.image) : undefined;
+    message.client = (object.client !== undefined && object.client !== null)
+      ? ClientInfo.fromPartial(object.client)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseIdentifyForLoginResponse(): IdentifyForLoginResponse {
+  return {
+    match: false,
+    userId: "",
+    confidence: 0,
+    thresholdConfidence: 0,
+    face: undefined,
+    faceAssertion: "",
+    faceAssertionExpiresAt: undefined,
+  };
+}
+
+export const IdentifyForLoginResponse: MessageFns<IdentifyForLoginResponse> = {
+  encode(message: IdentifyForLoginResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.match !== false) {
+      writer.uint32(8).bool(message.match);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.confidence !== 0) {
+      writer.uint32(25).double(message.confidence);
+    }
+    if (message.thresholdConfidence !== 0) {
+      writer.uint32(33).double(message.thresholdConfidence);
+    }
+    if (message.face !== undefined) {
+      FaceRectangle.encode(message.face, writer.uint32(42).fork()).join();
+    }
+    if (message.faceAssertion !== "") {
+      writer.uint32(50).string(message.faceAssertion);
+    }
+    if (message.faceAssertionExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.faceAssertionExpiresAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IdentifyForLoginResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIdentifyForLoginResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.match = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.confidence = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.thresholdConfidence = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.face = FaceRectangle.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.faceAssertion = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.faceAssertionExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IdentifyForLoginResponse {
+    return {
+      match: isSet(object.match) ? globalThis.Boolean(object.match) : false,
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      confidence: isSet(object.confidence) ? globalThis.Number(object.confidence) : 0,
+      thresholdConfidence: isSet(object.thresholdConfidence)
+        ? globalThis.Number(object.thresholdConfidence)
+        : isSet(object.threshold_confidence)
+        ? globalThis.Number(object.threshold_confidence)
+        : 0,
+      face: isSet(object.face) ? FaceRectangle.fromJSON(object.face) : undefined,
+      faceAssertion: isSet(object.faceAssertion)
+        ? globalThis.String(object.faceAssertion)
+        : isSet(object.face_assertion)
+        ? globalThis.String(object.face_assertion)
+        : "",
+      faceAssertionExpiresAt: isSet(object.faceAssertionExpiresAt)
+        ? fromJsonTimestamp(object.faceAssertionExpiresAt)
+        : isSet(object.face_assertion_expires_at)
+        ? fromJsonTimestamp(object.face_assertion_expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: IdentifyForLoginResponse): unknown {
+    const obj: any = {};
+    if (message.match !== false) {
+      obj.match = message.match;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.confidence !== 0) {
+      obj.confidence = floatToJson(message.confidence);
+    }
+    if (message.thresholdConfidence !== 0) {
+      obj.thresholdConfidence = floatToJson(message.thresholdConfidence);
+    }
+    if (message.face !== undefined) {
+      obj.face = FaceRectangle.toJSON(message.face);
+    }
+    if (message.faceAssertion !== "") {
+      obj.faceAssertion = message.faceAssertion;
+    }
+    if (message.faceAssertionExpiresAt !== undefined) {
+      obj.faceAssertionExpiresAt = message.faceAssertionExpiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IdentifyForLoginResponse>): IdentifyForLoginResponse {
+    return IdentifyForLoginResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IdentifyForLoginResponse>): IdentifyForLoginResponse {
+    const message = createBaseIdentifyForLoginResponse();
+    message.match = object.match ?? false;
+    message.userId = object.userId ?? "";
+    message.confidence = object.confidence ?? 0;
+    message.thresholdConfidence = object.thresholdConfidence ?? 0;
+    message.face = (object.face !== undefined && object.face !== null)
+      ? FaceRectangle.fromPartial(object.face)
+      : undefined;
+    message.faceAssertion = object.faceAssertion ?? "";
+    message.faceAssertionExpiresAt = object.faceAssertionExpiresAt ?? undefined;
+    return message;
+  },
+};
+
 function createBaseCompareRequest(): CompareRequest {
   return { image1: undefined, image2: undefined };
 }
@@ -3492,9 +3791,10 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
  * FaceService owns face templates and runs the face models.
  *
  * Callers forward the end user's access token in `authorization` metadata. Enroll, GetEnrollment and
- * DeleteEnrollment: the user themself or an admin. Identify: admin. Compare, Detect,
- * AnalyzeExpressions: any signed-in user. Verify needs no token (it is the face-login channel) and is
- * protected by brute-force throttling per user and per client IP. Errors carry a reason in
+ * DeleteEnrollment: the user themself or an admin (Enroll also takes identity's enrollment token of a
+ * new face-only account, for that account only). Identify: admin. Compare, Detect,
+ * AnalyzeExpressions: any signed-in user. Verify and IdentifyForLogin need no token (they are the
+ * face-login channel) and are protected by brute-force throttling per user and per client IP. Errors carry a reason in
  * guardian.common.v1.ErrorInfo (NO_FACE, MULTIPLE_FACES, NOT_ENROLLED, FACE_LOCKED, ...).
  */
 export type FaceServiceService = typeof FaceServiceService;
@@ -3560,6 +3860,22 @@ export const FaceServiceService = {
     responseSerialize: (value: IdentifyResponse): Buffer => Buffer.from(IdentifyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): IdentifyResponse => IdentifyResponse.decode(value),
   },
+  /**
+   * Face login without a name: a match needs exactly one enrolled user within the FMR 1e-4
+   * threshold, itself within FMR 1e-5. On a match, that user and a face assertion; otherwise no
+   * match and nothing about who came closest.
+   */
+  identifyForLogin: {
+    path: "/guardian.biometrics.v1.FaceService/IdentifyForLogin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: IdentifyForLoginRequest): Buffer =>
+      Buffer.from(IdentifyForLoginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): IdentifyForLoginRequest => IdentifyForLoginRequest.decode(value),
+    responseSerialize: (value: IdentifyForLoginResponse): Buffer =>
+      Buffer.from(IdentifyForLoginResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): IdentifyForLoginResponse => IdentifyForLoginResponse.decode(value),
+  },
   /** Are the faces in two photos the same person (Face++-style confidence and thresholds)? */
   compare: {
     path: "/guardian.biometrics.v1.FaceService/Compare" as const,
@@ -3615,6 +3931,12 @@ export interface FaceServiceServer extends UntypedServiceImplementation {
   verify: handleUnaryCall<VerifyRequest, VerifyResponse>;
   /** 1:N: which enrolled users does the face in the photo match? */
   identify: handleUnaryCall<IdentifyRequest, IdentifyResponse>;
+  /**
+   * Face login without a name: a match needs exactly one enrolled user within the FMR 1e-4
+   * threshold, itself within FMR 1e-5. On a match, that user and a face assertion; otherwise no
+   * match and nothing about who came closest.
+   */
+  identifyForLogin: handleUnaryCall<IdentifyForLoginRequest, IdentifyForLoginResponse>;
   /** Are the faces in two photos the same person (Face++-style confidence and thresholds)? */
   compare: handleUnaryCall<CompareRequest, CompareResponse>;
   /** All faces: rectangle, score, 68 landmarks, expressions, optional age/gender. */
@@ -3719,6 +4041,26 @@ export interface FaceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: IdentifyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Face login without a name: a match needs exactly one enrolled user within the FMR 1e-4
+   * threshold, itself within FMR 1e-5. On a match, that user and a face assertion; otherwise no
+   * match and nothing about who came closest.
+   */
+  identifyForLogin(
+    request: IdentifyForLoginRequest,
+    callback: (error: ServiceError | null, response: IdentifyForLoginResponse) => void,
+  ): ClientUnaryCall;
+  identifyForLogin(
+    request: IdentifyForLoginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: IdentifyForLoginResponse) => void,
+  ): ClientUnaryCall;
+  identifyForLogin(
+    request: IdentifyForLoginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: IdentifyForLoginResponse) => void,
   ): ClientUnaryCall;
   /** Are the faces in two photos the same person (Face++-style confidence and thresholds)? */
   compare(
