@@ -202,6 +202,7 @@ describe('dashboard', () => {
       await a.getByRole('link', { name: user.fullName }).click();
       await a.getByRole('heading', { name: 'Recent login attempts' }).waitFor();
       await a.getByText('INVALID_CREDENTIALS').first().waitFor();
+      await a.getByRole('heading', { name: 'Sessions' }).waitFor();
       await shot(a, '09-user-detail');
       await a.getByRole('link', { name: 'E-mails', exact: true }).click();
       await a.getByRole('heading', { name: 'E-mail log' }).waitFor();

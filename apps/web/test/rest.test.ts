@@ -254,6 +254,72 @@ describe('REST mirror (curl)', () => {
     expect((await curl([`${base}/api/user/face`, ...bearer])).body).toMatchObject({ enrolled: false });
   });
 
+  it('registers a face-only account, enrolls it with the enrollment token and signs in by face without a name', async () => {
+    const user = newUser();
+    const bruno = await facePhoto('bruno');
+    const json = ['-H', 'content-type: application/json'];
+    const registered = await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/face-only-register`,
+      ...json,
+      '-d',
+      JSON.stringify({ fullName: user.fullName, email: user.email }),
+    ]);
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    expect(registered.body.user).toMatchObject({
+      status: 'pending_enrollment',
+      registrationKind: 'face_only',
+    });
+    const { enrollmentToken } = registered.body;
+    expect(enrollmentToken).toMatch(/^ey/);
+
+    // The enrollment token is no access token.
+    const asBearer = await curl([
+      `${base}/api/user/profile`,
+      '-H',
+      `authorization: Bearer ${enrollmentToken}`,
+    ]);
+    expect(asBearer.status).toBe(401);
+
+    const enrolled = await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/face-only-enroll`,
+      '-F',
+      `enrollmentToken=${enrollmentToken}`,
+      '-F',
+      `image=@${bruno.file}`,
+    ]);
+    expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(201);
+    expect(enrolled.body).toMatchObject({ created: true, enrollment: { userId: registered.body.user.id } });
+
+    // identity activates the account when it hears biometric.enrolled; until then ENROLLMENT_PENDING.
+    const faceLogin = () => curl(['-X', 'POST', `${base}/api/auth/face-login`, '-F', `image=@${bruno.file}`]);
+    let login = await faceLogin();
+    for (let i = 0; i < 50 && login.body?.error?.reason === 'ENROLLMENT_PENDING'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      login = await faceLogin();
+    }
+    expect(login.status, JSON.stringify(login.body)).toBe(200);
+    expect(login.body).toMatchObject({
+      tokenType: 'Bearer',
+      user: { id: registered.body.user.id, status: 'active' },
+    });
+
+    const forged = await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/face-only-enroll`,
+      '-F',
+      'enrollmentToken=not-a-token',
+      '-F',
+      `image=@${bruno.file}`,
+    ]);
+    expect(forged.status).toBe(401);
+    expect(forged.body.error.reason).toBe('INVALID_TOKEN');
+  });
+
   it('submits a verification document as multipart and shows the status', async () => {
     const user = newUser();
     await curl([

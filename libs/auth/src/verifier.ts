@@ -192,13 +192,14 @@ export async function verifyEnrollmentToken(
   return { userId: sub, expiresAt: new Date(exp * 1000) };
 }
 
-/** A JWT's `aud` read without verification: only to choose which verifier to run. */
-export function audienceOf(token: string): string | undefined {
+/**
+ * A JWT's claims read WITHOUT verification: only to route a token (which verifier, which user it
+ * says it is for) to a check that does verify it.
+ */
+export function unverifiedClaims(token: string): { aud?: unknown; sub?: unknown } | undefined {
   try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
-      aud?: unknown;
-    };
-    return typeof payload.aud === 'string' ? payload.aud : undefined;
+    const payload: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return typeof payload === 'object' && payload !== null ? payload : undefined;
   } catch {
     return undefined;
   }

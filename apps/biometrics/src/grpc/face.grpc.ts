@@ -1,6 +1,6 @@
 import {
   ENROLLMENT_TOKEN_AUDIENCE,
-  audienceOf,
+  unverifiedClaims,
   type AccessClaims,
   type EnrollmentClaims,
   type KeyRing,
@@ -30,7 +30,7 @@ const call = (ctx: CallContext) => ({ signal: ctx.signal, requestId: ctx.request
 /** The caller of Enroll: an access token's user, or the account an enrollment token names. */
 async function enrollingActor(ctx: CallContext, deps: FaceGrpcDeps): Promise<AccessClaims> {
   const token = bearerToken(ctx.metadata);
-  if (token === undefined || audienceOf(token) !== ENROLLMENT_TOKEN_AUDIENCE) return ctx.auth();
+  if (token === undefined || unverifiedClaims(token)?.aud !== ENROLLMENT_TOKEN_AUDIENCE) return ctx.auth();
   const { userId, expiresAt } = await deps.verifyEnrollmentToken(token);
   return { userId, role: 'user', sessionId: '', expiresAt };
 }

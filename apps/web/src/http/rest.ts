@@ -63,10 +63,23 @@ export const REST_ROUTES: RestRoute[] = [
     method: 'POST',
     path: '/api/auth/face-only-register',
     procedure: 'auth.faceOnlyRegister',
-    summary: 'Create a face-only account (pending until a face is enrolled)',
+    summary:
+      'Create a face-only account (pending until a face is enrolled); returns an enrollment token for face-only-enroll',
     tag: 'auth',
     auth: false,
     status: 201,
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/face-only-enroll',
+    procedure: 'auth.faceOnlyEnroll',
+    summary:
+      'Enroll the face of a new face-only account: `enrollmentToken` and 1-5 photos (multipart `image`, repeatable, or base64 `images`)',
+    tag: 'auth',
+    auth: false,
+    status: 201,
+    files: { image: 'image[]', images: 'images[]' },
+    adapt: imagesFrom,
   },
   {
     method: 'POST',
@@ -80,7 +93,8 @@ export const REST_ROUTES: RestRoute[] = [
     method: 'POST',
     path: '/api/auth/face-login',
     procedure: 'auth.faceLogin',
-    summary: 'Sign in with a photo of your face (multipart `image` or base64) and your username',
+    summary:
+      'Sign in with a photo of your face (multipart `image` or base64) and your username; without a username the face is searched among all accounts',
     tag: 'auth',
     auth: false,
     files: { image: 'image' },

@@ -27,6 +27,9 @@ const STATUS_BY_NAME: Record<string, NotificationStatus> = {
   suppressed: NotificationStatus.NOTIFICATION_STATUS_SUPPRESSED,
 };
 
+/** identity's attempt outcomes in the words the live feed uses. */
+const OUTCOME_NAMES: Record<string, string> = { success: 'succeeded', failure: 'failed', blocked: 'blocked' };
+
 const usersRouter = router({
   /** Paginated; search by name, username or e-mail; filters. Each row says which actions the caller may take. */
   list: adminProcedure
@@ -55,7 +58,7 @@ const usersRouter = router({
   get: adminProcedure.input(z.object({ userId: idSchema })).query(async ({ ctx, input }) => {
     const options = callOptions(ctx);
     const { user } = await ctx.clients.users.getUser({ userId: input.userId }, options);
-    const [verification, enrollment, notifications] = await Promise.all([
+    const [verification, enrollment, notifications, sessions, attempts] = await Promise.all([
       optional(ctx.clients.verification.getStatus({ userId: input.userId }, options)),
       optional(ctx.clients.faces.getEnrollment({ userId: input.userId }, options)),
       optional(
@@ -64,17 +67,31 @@ const usersRouter = router({
           options,
         ),
       ),
+      optional(ctx.clients.auth.listSessions({ userId: input.userId }, options)),
+      optional(ctx.clients.auth.listLoginAttempts({ userId: input.userId, limit: 20 }, options)),
     ]);
     return {
       user: json(user!),
       allowed: allowedActions(ctx.claims, user!),
       verification: verification?.status ? json(verification.status) : null,
       biometric: enrollment ? json(enrollment) : null,
-      loginAttempts: ctx.feed.recent({ userId: input.userId, limit: 20 }),
+      /** From identity's attempt log; null when the caller may not see them (admins: users only). */
+      loginAttempts:
+        attempts?.attempts.map((a) => ({ ...json(a), outcome: OUTCOME_NAMES[a.outcome] ?? a.outcome })) ??
+        null,
+      sessions: sessions ? json(sessions.sessions) : null,
       notifications:
         notifications?.notifications.map((n) => ({ ...json(n), status: statusName(n.status) })) ?? null,
     };
   }),
+
+  /** Ends one session of a user the caller manages. */
+  revokeSession: adminProcedure
+    .input(z.object({ userId: idSchema, sessionId: idSchema }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.clients.auth.revokeSession(input, callOptions(ctx));
+      return { ok: true as const };
+    }),
 
   create: adminProcedure
     .input(

@@ -1,3 +1,4 @@
+import { unverifiedClaims } from '@guardian/auth';
 import { DomainError } from '@guardian/domain';
 import type { TokenPair } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { z } from 'zod';
@@ -67,7 +68,10 @@ export const authRouter = router({
       return { user: json(user!) };
     }),
 
-  /** A face-only account (no password): pending until a face is enrolled for it. */
+  /**
+   * A face-only account (no password): pending until a face is enrolled for it with the returned
+   * enrollment token (faceOnlyEnroll, within 15 minutes; an admin can also enroll for it).
+   */
   faceOnlyRegister: publicProcedure
     .input(
       z.object({
@@ -78,7 +82,7 @@ export const authRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { user } = await ctx.clients.auth.registerFaceOnly(
+      const { user, enrollmentToken, enrollmentTokenExpiresAt } = await ctx.clients.auth.registerFaceOnly(
         {
           fullName: input.fullName,
           email: input.email,
@@ -88,7 +92,11 @@ export const authRouter = router({
         },
         callOptions(ctx),
       );
-      return { user: json(user!) };
+      return {
+        user: json(user!),
+        enrollmentToken,
+        enrollmentTokenExpiresAt: enrollmentTokenExpiresAt?.toISOString() ?? null,
+      };
     }),
 
   /** Username or e-mail + password. */
@@ -105,7 +113,11 @@ export const authRouter = router({
       return { user: json(result.user!), ...issue(ctx, result.tokens, input.session) };
     }),
 
-  /** A photo of the face and whose face it is (username, e-mail or user id). */
+  /**
+   * A photo of the face and, optionally, whose face it is (username, e-mail or user id). Without a
+   * name every enrolled face is searched (biometrics IdentifyForLogin: stricter threshold, and
+   * refused when two accounts share the face).
+   */
   faceLogin: publicProcedure
     .input(
       z.object({
@@ -117,40 +129,65 @@ export const authRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const image = readImage(input.image, ctx.limits.imageBytes);
-      const userId =
-        input.userId ?? (input.username ? await ctx.directory.resolve(input.username) : undefined);
+      const notMatched = (confidence?: number) =>
+        new DomainError('unauthenticated', 'FACE_NOT_MATCHED', 'The face does not match that account.', {
+          ...(confidence === undefined ? {} : { metadata: { confidence: confidence.toFixed(1) } }),
+        });
+      let assertion: string;
+      let confidence: number;
       if (!input.userId && !input.username) {
-        throw new DomainError(
-          'invalid',
-          'USERNAME_REQUIRED',
-          'Say whose face this is: send a username (face search across all accounts is for administrators).',
+        const found = await ctx.clients.faces.identifyForLogin(
+          { image: imageOf(image), client: ctx.client },
+          callOptions(ctx),
         );
-      }
-      if (!userId)
-        throw new DomainError('unauthenticated', 'FACE_NOT_MATCHED', 'The face does not match that account.');
-      const verified = await ctx.clients.faces.verify(
-        { userId, image: imageOf(image), client: ctx.client },
-        callOptions(ctx),
-      );
-      if (!verified.match || !verified.faceAssertion) {
-        throw new DomainError(
-          'unauthenticated',
-          'FACE_NOT_MATCHED',
-          'The face does not match that account.',
-          {
-            metadata: { confidence: verified.confidence.toFixed(1) },
-          },
+        if (!found.match || !found.faceAssertion)
+          throw new DomainError(
+            'unauthenticated',
+            'FACE_NOT_RECOGNISED',
+            'This face is not recognised; sign in with your username.',
+          );
+        ({ faceAssertion: assertion, confidence } = found);
+      } else {
+        const userId = input.userId ?? (await ctx.directory.resolve(input.username!));
+        if (!userId) throw notMatched();
+        const verified = await ctx.clients.faces.verify(
+          { userId, image: imageOf(image), client: ctx.client },
+          callOptions(ctx),
         );
+        if (!verified.match || !verified.faceAssertion) throw notMatched(verified.confidence);
+        ({ faceAssertion: assertion, confidence } = verified);
       }
       const result = await ctx.clients.auth.loginWithFaceAssertion(
-        { assertion: verified.faceAssertion, client: ctx.client },
+        { assertion, client: ctx.client },
         callOptions(ctx),
       );
-      return {
-        user: json(result.user!),
-        confidence: verified.confidence,
-        ...issue(ctx, result.tokens, input.session),
-      };
+      return { user: json(result.user!), confidence, ...issue(ctx, result.tokens, input.session) };
+    }),
+
+  /**
+   * Second step of a face-only account: its enrollment token (from faceOnlyRegister) and 1..5 photos.
+   * The account becomes active once identity hears of the enrollment, then signs in with faceLogin.
+   */
+  faceOnlyEnroll: publicProcedure
+    .input(
+      z.object({
+        enrollmentToken: z.string().min(1).max(4096),
+        images: z.array(imageSchema).min(1).max(5),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const images = input.images.map((image, i) =>
+        imageOf(readImage(image, ctx.limits.imageBytes, `images[${i}]`)),
+      );
+      // biometrics verifies the token; the BFF only reads which account it names.
+      const userId = unverifiedClaims(input.enrollmentToken)?.sub;
+      if (typeof userId !== 'string')
+        throw new DomainError('unauthenticated', 'INVALID_TOKEN', 'The enrollment token is not valid.');
+      const result = await ctx.clients.faces.enroll(
+        { userId, images, client: ctx.client },
+        { ...callOptions(ctx), accessToken: input.enrollmentToken },
+      );
+      return json(result);
     }),
 
   /** A new token pair for a refresh token (from the body, or the dashboard's cookie). */

@@ -49,7 +49,7 @@ export const meRouter = router({
   }),
 
   sessions: protectedProcedure.query(async ({ ctx }) => {
-    const { sessions } = await ctx.clients.auth.listSessions({ userId: "" }, callOptions(ctx));
+    const { sessions } = await ctx.clients.auth.listSessions({ userId: '' }, callOptions(ctx));
     return { sessions: json(sessions) };
   }),
 

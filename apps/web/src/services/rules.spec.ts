@@ -13,12 +13,14 @@ describe('rules', () => {
         delete: true,
         setRole: false,
         unlock: true,
+        activity: true,
       });
       expect(allowedActions(admin, { id: 'y', role: 'admin' })).toEqual({
         update: false,
         delete: false,
         setRole: false,
         unlock: false,
+        activity: false,
       });
     });
 
@@ -28,12 +30,14 @@ describe('rules', () => {
         delete: true,
         setRole: true,
         unlock: true,
+        activity: true,
       });
       expect(allowedActions(master, { id: 'm', role: 'master' })).toEqual({
         update: false,
         delete: false,
         setRole: false,
         unlock: false,
+        activity: true,
       });
     });
 
@@ -43,6 +47,7 @@ describe('rules', () => {
         delete: false,
         setRole: false,
         unlock: false,
+        activity: false,
       });
     });
   });

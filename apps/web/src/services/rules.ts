@@ -6,6 +6,8 @@ export interface AllowedActions {
   delete: boolean;
   setRole: boolean;
   unlock: boolean;
+  /** See and revoke the user's sessions, read their sign-in attempts. */
+  activity: boolean;
 }
 
 /**
@@ -26,6 +28,7 @@ export function allowedActions(
     delete: !self && manages,
     setRole: master && !self,
     unlock: !self && manages,
+    activity: self || manages,
   };
 }
 

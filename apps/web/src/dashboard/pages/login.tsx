@@ -26,7 +26,12 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
       if (mode === 'password') await api.auth.login.mutate({ identifier, password, session: 'cookie' });
       else {
         if (!photo) throw new Error('Choose a photo of your face or take one with the camera.');
-        await api.auth.faceLogin.mutate({ username: identifier, image: photo, session: 'cookie' });
+        const username = identifier.trim();
+        await api.auth.faceLogin.mutate({
+          ...(username ? { username } : {}),
+          image: photo,
+          session: 'cookie',
+        });
       }
       onSignedIn();
     } catch (failure) {
@@ -82,11 +87,11 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
           </button>
         </div>
         <label>
-          Username or e-mail
+          {mode === 'password' ? 'Username or e-mail' : 'Username or e-mail (optional)'}
           <input
             name="identifier"
             autoComplete="username"
-            required
+            required={mode === 'password'}
             value={identifier}
             onChange={(e) => setIdentifier(e.target.value)}
           />

@@ -9,7 +9,7 @@ export function UserPage({ userId, me }: { userId: string; me: Me }) {
   const [error, setError] = useState<string>();
   if (detail.loading && !detail.data) return <Loading what="Loading the user" />;
   if (detail.error) return <ErrorNote message={detail.error} retry={detail.reload} />;
-  const { user, allowed, verification, biometric, loginAttempts, notifications } = detail.data!;
+  const { user, allowed, verification, biometric, loginAttempts, sessions, notifications } = detail.data!;
   const act = async (action: () => Promise<unknown>) => {
     setError(undefined);
     try {
@@ -142,7 +142,9 @@ export function UserPage({ userId, me }: { userId: string; me: Me }) {
         </Section>
       </div>
       <Section title="Recent login attempts">
-        {loginAttempts.length === 0 ? (
+        {!loginAttempts ? (
+          <Empty>You may not see this account's sign-in attempts.</Empty>
+        ) : loginAttempts.length === 0 ? (
           <Empty>No login attempts recently.</Empty>
         ) : (
           <div className="table-wrap">
@@ -158,7 +160,7 @@ export function UserPage({ userId, me }: { userId: string; me: Me }) {
               </thead>
               <tbody>
                 {loginAttempts.map((attempt) => (
-                  <tr key={attempt.eventId}>
+                  <tr key={attempt.id}>
                     <td>{when(attempt.at)}</td>
                     <td>
                       <Badge tone={statusTone(attempt.outcome)}>{attempt.outcome}</Badge>
@@ -166,6 +168,52 @@ export function UserPage({ userId, me }: { userId: string; me: Me }) {
                     <td>{attempt.method}</td>
                     <td>{attempt.ip}</td>
                     <td>{attempt.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Section>
+      <Section title="Sessions">
+        {!sessions ? (
+          <Empty>You may not see this account's sessions.</Empty>
+        ) : sessions.length === 0 ? (
+          <Empty>No live sessions.</Empty>
+        ) : (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>Signed in</th>
+                  <th>Last used</th>
+                  <th>Method</th>
+                  <th>IP</th>
+                  <th>Device</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {sessions.map((session) => (
+                  <tr key={session.id}>
+                    <td>{when(session.createdAt)}</td>
+                    <td>{when(session.lastUsedAt)}</td>
+                    <td>{session.method}</td>
+                    <td>{session.ip}</td>
+                    <td>{session.userAgent}</td>
+                    <td>
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() =>
+                          void act(() =>
+                            api.admin.users.revokeSession.mutate({ userId: user.id, sessionId: session.id }),
+                          )
+                        }
+                      >
+                        Sign out
+                      </button>
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -190,9 +238,6 @@ export function UserPage({ userId, me }: { userId: string; me: Me }) {
           </ul>
         )}
       </Section>
-      <p className="muted small-text">
-        Sessions are listed only to their owner (identity has no admin listing of another user's sessions).
-      </p>
     </>
   );
 }
