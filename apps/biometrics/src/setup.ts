@@ -3,6 +3,8 @@
  * -> services -> gRPC and consumers. `main.ts` hands it to app-kit's runGrpcService; tests call it
  * in-process with their own connections (and may pass a token verifier and assertion keys).
  */
+import type { QueuedAt } from '@guardian/events';
+import { ThrottleWindows, throttleWindowModel } from '@guardian/mongo';
 import { AccessTokenVerifier, CachedJwks, KeyRing, verifyEnrollmentToken } from '@guardian/auth';
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
 import { createClient, grpcJwksSource } from '@guardian/grpc-kit';
@@ -94,10 +96,18 @@ export async function setupBiometrics(
   });
   logger.info({ ...pool.stats() }, `inference backend: ${pool.backend}`);
 
-  let kickRelay: (() => void) | undefined;
-  const kick = () => kickRelay?.();
+  let kickRelay: ((...where: QueuedAt[]) => void) | undefined;
+  const kick = (...where: QueuedAt[]) => kickRelay?.(...where);
   const templates = new TemplateRepository(templateModel(mongo), kick);
-  const attempts = new FaceAttemptRepository(faceAttemptModel(mongo));
+  const policies = faceThrottlePolicies(config);
+  const attempts = new FaceAttemptRepository(
+    faceAttemptModel(mongo),
+    // The check needs the failure chain; lock growth is capped well within lockAfter + 32 entries.
+    new ThrottleWindows(
+      throttleWindowModel(mongo),
+      Math.max(policies.user.lockAfter, policies.ip.lockAfter) + 32,
+    ),
+  );
   const index = new FaceIndex({ modelId: FACEAPI_MODEL_ID });
   const vault = new TemplateVault(templateKeys);
   const sync = new FaceIndexSync(index, templates, vault, logger.child({ component: 'face-index' }));
@@ -157,7 +167,7 @@ export async function setupBiometrics(
     vault,
     index,
     assertionKeys,
-    policies: faceThrottlePolicies(config),
+    policies,
     assertionTtlSec: config.BIOMETRICS_ASSERTION_TTL_SEC,
     modelId: FACEAPI_MODEL_ID,
     kick,
@@ -200,7 +210,7 @@ export async function setupBiometrics(
       },
     ],
     onRelay: (relay) => {
-      kickRelay = () => relay.kick();
+      kickRelay = (...where) => relay.kick(...where);
     },
     onShutdown: [
       { name: 'index-sync', run: () => indexSync.stop() },

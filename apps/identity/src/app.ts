@@ -2,7 +2,7 @@ import type { QueuedAt } from '@guardian/events';
 import { CachedJwks, KeyRing } from '@guardian/auth';
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
 import { createClient, grpcJwksSource, implement } from '@guardian/grpc-kit';
-import { ensureIndexes } from '@guardian/mongo';
+import { DocumentLocks, ThrottleWindows, ensureIndexes, throttleWindowModel } from '@guardian/mongo';
 import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
 import { AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { UserServiceService } from '@guardian/proto/gen/guardian/identity/v1/user';
@@ -13,12 +13,7 @@ import { handleBiometricEvent } from './consumers/biometric.consumer.js';
 import { authHandlers } from './grpc/auth.grpc.js';
 import { userHandlers } from './grpc/user.grpc.js';
 import { verificationHandlers } from './grpc/verification.grpc.js';
-import {
-  AuthAttemptRepository,
-  authAttemptModel,
-  throttleWindowModel,
-} from './repositories/auth-attempt.repository.js';
-import { DocumentLocks } from './repositories/document-locks.js';
+import { AuthAttemptRepository, authAttemptModel } from './repositories/auth-attempt.repository.js';
 import { DocumentRepository, documentModel } from './repositories/document.repository.js';
 import { SessionRepository, sessionModel } from './repositories/session.repository.js';
 import { UsedAssertionRepository } from './repositories/used-assertion.repository.js';
@@ -71,10 +66,12 @@ export async function setupIdentity(
   const throttle = throttlePolicies(config);
   const attempts = new AuthAttemptRepository(
     authAttemptModel(mongo),
-    throttleWindowModel(mongo),
-    // The check reads at most lockAfter + 32 entries (see AuthService.accountLimit / ipLimit).
-    Math.max(throttle.account.lockAfter, throttle.ip.lockAfter) + 32,
-    locks,
+    new ThrottleWindows(
+      throttleWindowModel(mongo),
+      // The check reads at most lockAfter + 32 entries (see AuthService.accountLimit / ipLimit).
+      Math.max(throttle.account.lockAfter, throttle.ip.lockAfter) + 32,
+      locks,
+    ),
   );
   const documents = new DocumentRepository(documentModel(mongo), mongo, locks);
   const usedAssertions = new UsedAssertionRepository(mongo);

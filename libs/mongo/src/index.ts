@@ -51,3 +51,10 @@ export async function closeMongo(connection: Connection): Promise<void> {
 
 export { InsertBatcher, type InsertManyTarget, type InsertOutcome } from './insert-batcher.js';
 export { isDuplicateKey } from './errors.js';
+export { DocumentLocks } from './document-locks.js';
+export {
+  ThrottleWindows,
+  throttleWindowModel,
+  type ThrottleWindowModel,
+  type WindowEntry,
+} from './throttle-windows.js';

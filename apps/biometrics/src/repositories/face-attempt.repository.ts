@@ -1,4 +1,5 @@
-import { pendingEventsField, type PendingEvent } from '@guardian/events';
+import { pendingEventsField, type PendingEvent, type QueuedAt } from '@guardian/events';
+import type { ThrottleWindows } from '@guardian/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { AttemptOutcome, AttemptRecord } from '../services/face-throttle.js';
 
@@ -35,7 +36,6 @@ const attemptSchema = new Schema<FaceAttemptRecord>(
   { collection: 'face_attempts', versionKey: false },
 );
 attemptSchema.index({ userId: 1, at: -1 });
-attemptSchema.index({ ip: 1, at: -1 });
 
 export type FaceAttemptModel = Model<FaceAttemptRecord>;
 
@@ -43,33 +43,44 @@ export const faceAttemptModel = (connection: Connection): FaceAttemptModel =>
   (connection.models.FaceAttempt as FaceAttemptModel | undefined) ??
   connection.model<FaceAttemptRecord>('FaceAttempt', attemptSchema);
 
-export class FaceAttemptRepository {
-  constructor(readonly model: FaceAttemptModel) {}
+const userWindow = (userId: string) => `user:${userId}`;
+const ipWindow = (ip: string) => `ip:${ip}`;
 
+/**
+ * Every face attempt (the log), plus the throttle windows the brute-force check reads
+ * (@guardian/mongo ThrottleWindows): per user its successes and failures, per client IP its failures.
+ */
+export class FaceAttemptRepository {
+  constructor(
+    readonly model: FaceAttemptModel,
+    private readonly windows: ThrottleWindows<AttemptOutcome>,
+  ) {}
+
+  /** Stores the attempt with its events; answers where they wait for the relay. */
   async record(
     attempt: Omit<FaceAttemptRecord, 'pendingEvents'>,
     events: PendingEvent[] = [],
-  ): Promise<void> {
+  ): Promise<QueuedAt> {
     await this.model.create({ ...attempt, pendingEvents: events });
+    const entry = { at: attempt.at, outcome: attempt.outcome };
+    const counted = attempt.outcome === 'success' || attempt.outcome === 'failure';
+    await Promise.all([
+      counted && attempt.userId ? this.windows.append(userWindow(attempt.userId), entry) : undefined,
+      attempt.outcome === 'failure' && attempt.ip
+        ? this.windows.append(ipWindow(attempt.ip), entry)
+        : undefined,
+    ]);
+    return { collection: this.model.collection.collectionName, ids: [attempt._id] };
   }
 
-  /** The user's recent attempts since `since` (newest first, bounded). */
+  /** The user's newest counted attempts (successes and failures) since `since`, newest first. */
   forUser(userId: string, since: Date, limit = 200): Promise<AttemptRecord[]> {
-    return this.model
-      .find({ userId, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 })
-      .sort({ at: -1 })
-      .limit(limit)
-      .lean<AttemptRecord[]>()
-      .exec();
+    return this.windows.read(userWindow(userId), since, limit, ['success', 'failure']);
   }
 
+  /** The newest failures from a client IP since `since` (successes never reset an IP). */
   forIp(ip: string, since: Date, limit = 500): Promise<AttemptRecord[]> {
     if (!ip) return Promise.resolve([]);
-    return this.model
-      .find({ ip, at: { $gt: since } }, { at: 1, outcome: 1, _id: 0 })
-      .sort({ at: -1 })
-      .limit(limit)
-      .lean<AttemptRecord[]>()
-      .exec();
+    return this.windows.read(ipWindow(ip), since, limit, ['failure']);
   }
 }

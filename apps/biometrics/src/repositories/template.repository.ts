@@ -1,6 +1,6 @@
 import { isDuplicateKey } from '@guardian/mongo';
 import { conflict } from '@guardian/domain';
-import { pendingEventsField, type PendingEvent } from '@guardian/events';
+import { pendingEventsField, type PendingEvent, type QueuedAt } from '@guardian/events';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
@@ -107,8 +107,13 @@ export class TemplateRepository {
    */
   constructor(
     readonly model: TemplateModel,
-    private readonly kick: () => void = () => {},
+    private readonly kick: (...where: QueuedAt[]) => void = () => {},
   ) {}
+
+  /** Where a user's template events wait for the relay. */
+  queuedAt(userId: string): QueuedAt {
+    return { collection: this.model.collection.collectionName, ids: [userId] };
+  }
 
   /**
    * Waits (bounded) until the document carries no unpublished events, so the relay's `$pull` cannot
@@ -122,7 +127,7 @@ export class TemplateRepository {
       const pending = await this.model.exists({ _id: userId, 'pendingEvents.0': { $exists: true } }).exec();
       if (!pending) return true;
       if (Date.now() >= deadline) return false;
-      this.kick();
+      this.kick(this.queuedAt(userId));
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

@@ -62,7 +62,10 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
           : null,
     },
     attempts: {
-      record: async (attempt, events = []) => void attempts.push({ ...attempt, events }),
+      record: async (attempt, events = []) => {
+        attempts.push({ ...attempt, events });
+        return { collection: 'face_attempts', ids: [attempt._id] };
+      },
       forUser: async (userId, from) =>
         since(
           attempts.filter((a) => a.userId === userId),

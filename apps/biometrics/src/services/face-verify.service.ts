@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KeyRing } from '@guardian/auth';
 import { DomainError, isDomainError } from '@guardian/domain';
-import { pendingEvent, type PendingEvent } from '@guardian/events';
+import { pendingEvent, type PendingEvent, type QueuedAt } from '@guardian/events';
 import type { Box } from '../repositories/inference/index.js';
 import type { FaceAttemptRepository } from '../repositories/face-attempt.repository.js';
 import type { TemplateRepository } from '../repositories/template.repository.js';
@@ -86,7 +86,8 @@ export interface FaceVerifyDeps {
   policies: { user: ThrottlePolicy; ip: ThrottlePolicy };
   assertionTtlSec: number;
   modelId: string;
-  kick: () => void;
+  /** Asks the relay to publish the events queued at these documents now. */
+  kick: (...where: QueuedAt[]) => void;
   now?: () => Date;
 }
 
@@ -192,7 +193,6 @@ export class FaceVerifyService {
 
     if (!result.match) {
       await failure('NO_MATCH', result.distance);
-      this.deps.kick();
       return { ...result, face: probe.box };
     }
 
@@ -340,7 +340,7 @@ export class FaceVerifyService {
     distance?: number,
     events: PendingEvent[] = [],
   ): Promise<void> {
-    await this.deps.attempts.record(
+    const queuedAt = await this.deps.attempts.record(
       {
         _id: randomUUID(),
         userId,
@@ -353,6 +353,6 @@ export class FaceVerifyService {
       },
       events,
     );
-    if (events.length > 0) this.deps.kick();
+    if (events.length > 0) this.deps.kick(queuedAt);
   }
 }

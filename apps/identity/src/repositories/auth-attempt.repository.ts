@@ -1,8 +1,7 @@
-import { isDuplicateKey } from '@guardian/mongo';
+import type { ThrottleWindows } from '@guardian/mongo';
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { AttemptOutcome, AttemptRecord } from '../services/brute-force.js';
-import { DocumentLocks } from './document-locks.js';
 
 export interface AuthAttemptRecord {
   _id: string;
@@ -44,47 +43,18 @@ export const authAttemptModel = (connection: Connection): AuthAttemptModel =>
   (connection.models.AuthAttempt as AuthAttemptModel | undefined) ??
   connection.model<AuthAttemptRecord>('AuthAttempt', attemptSchema);
 
-/**
- * What the brute-force check reads, kept apart from the attempt log: per account (successes and
- * failures) and per IP (failures), the newest entries in one document read by id. The log answers
- * the same question only with a query over every attempt, which costs more as the log grows (and
- * on FerretDB, which has no secondary indexes, a scan of the whole collection on every sign-in).
- */
-interface ThrottleWindowDoc {
-  _id: string;
-  entries: AttemptRecord[];
-  version: number;
-  updatedAt: Date;
-}
-
-const windowSchema = new Schema<ThrottleWindowDoc>(
-  {
-    _id: { type: String, required: true },
-    entries: { type: [{ _id: false, at: Date, outcome: String }], default: [] },
-    version: { type: Number, required: true },
-    updatedAt: { type: Date, required: true },
-  },
-  { collection: 'throttle_windows', versionKey: false },
-);
-
-export const throttleWindowModel = (connection: Connection): Model<ThrottleWindowDoc> =>
-  (connection.models.ThrottleWindow as Model<ThrottleWindowDoc> | undefined) ??
-  connection.model<ThrottleWindowDoc>('ThrottleWindow', windowSchema);
-
 const accountWindow = (accountKey: string) => `account:${accountKey}`;
 const ipWindow = (ip: string) => `ip:${ip}`;
 
 /**
  * Every sign-in attempt (success, failure, blocked) with IP, user agent and method, plus the
- * throttle windows the brute-force check reads (see ThrottleWindowDoc), each keeping its newest
- * `keep` entries.
+ * throttle windows the brute-force check reads (@guardian/mongo ThrottleWindows): per account its
+ * successes and failures, per IP its failures.
  */
 export class AuthAttemptRepository {
   constructor(
     readonly model: AuthAttemptModel,
-    readonly windows: Model<ThrottleWindowDoc>,
-    private readonly keep = 64,
-    private readonly locks = new DocumentLocks(),
+    private readonly windows: ThrottleWindows<AttemptRecord['outcome']>,
   ) {}
 
   async record(
@@ -94,57 +64,8 @@ export class AuthAttemptRepository {
     await this.model.create({ ...attempt, pendingEvents: events });
     const entry = { at: attempt.at, outcome: attempt.outcome };
     if (attempt.outcome === 'success' || attempt.outcome === 'failure')
-      await this.append(accountWindow(attempt.accountKey), entry);
-    if (attempt.outcome === 'failure' && attempt.ip) await this.append(ipWindow(attempt.ip), entry);
-  }
-
-  /**
-   * Adds an entry: one at a time per window in this process, with compare-and-set on `version`
-   * against other replicas, so concurrent sign-ins lose none.
-   */
-  private append(id: string, entry: AttemptRecord): Promise<void> {
-    return this.locks.run(`throttle:${id}`, () => this.appendOnce(id, entry));
-  }
-
-  private async appendOnce(id: string, entry: AttemptRecord): Promise<void> {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const current = await this.windows.findById(id).lean<ThrottleWindowDoc>().exec();
-      const entries = [...(current?.entries ?? []), entry]
-        .sort((a, b) => a.at.getTime() - b.at.getTime())
-        .slice(-this.keep);
-      const now = new Date();
-      if (!current) {
-        try {
-          await this.windows.create({ _id: id, entries, version: 1, updatedAt: now });
-          return;
-        } catch (error) {
-          if (isDuplicateKey(error)) continue;
-          throw error;
-        }
-      }
-      const result = await this.windows
-        .updateOne(
-          { _id: id, version: current.version },
-          { $set: { entries, version: current.version + 1, updatedAt: now } },
-        )
-        .exec();
-      if (result.matchedCount === 1) return;
-    }
-    throw new Error(`throttle window ${id}: too many concurrent updates`);
-  }
-
-  private async window(
-    id: string,
-    since: Date,
-    limit: number,
-    outcomes: readonly AttemptRecord['outcome'][],
-  ): Promise<AttemptRecord[]> {
-    const doc = await this.windows.findById(id).lean<ThrottleWindowDoc>().exec();
-    return (doc?.entries ?? [])
-      .filter((e) => e.at > since && outcomes.includes(e.outcome))
-      .sort((a, b) => b.at.getTime() - a.at.getTime())
-      .slice(0, limit)
-      .map((e) => ({ at: e.at, outcome: e.outcome }));
+      await this.windows.append(accountWindow(attempt.accountKey), entry);
+    if (attempt.outcome === 'failure' && attempt.ip) await this.windows.append(ipWindow(attempt.ip), entry);
   }
 
   /**
@@ -152,13 +73,13 @@ export class AuthAttemptRepository {
    * for the failure chain, since lock growth is capped long before `lockAfter + 32` failures.
    */
   forAccount(accountKey: string, since: Date, limit: number): Promise<AttemptRecord[]> {
-    return this.window(accountWindow(accountKey), since, limit, ['success', 'failure']);
+    return this.windows.read(accountWindow(accountKey), since, limit, ['success', 'failure']);
   }
 
   /** The newest `limit` failures from an IP since `since` (successes never reset an IP). */
   forIp(ip: string, since: Date, limit: number): Promise<AttemptRecord[]> {
     if (!ip) return Promise.resolve([]);
-    return this.window(ipWindow(ip), since, limit, ['failure']);
+    return this.windows.read(ipWindow(ip), since, limit, ['failure']);
   }
 
   /** A user's newest attempts (the log, not the windows): for the user and their admins to review. */
@@ -175,7 +96,7 @@ export class AuthAttemptRepository {
   async prune(before: Date): Promise<number> {
     const [result] = await Promise.all([
       this.model.deleteMany({ at: { $lt: before }, 'pendingEvents.0': { $exists: false } }).exec(),
-      this.windows.deleteMany({ updatedAt: { $lt: before } }).exec(),
+      this.windows.prune(before),
     ]);
     return result.deletedCount;
   }

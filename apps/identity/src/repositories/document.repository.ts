@@ -1,7 +1,7 @@
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import mongoose, { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
 import type { DocumentStatus, DocumentType } from '../services/verification-status.js';
-import { DocumentLocks } from './document-locks.js';
+import { DocumentLocks } from '@guardian/mongo';
 
 export interface DocumentRecord {
   _id: string;

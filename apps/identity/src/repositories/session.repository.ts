@@ -1,6 +1,6 @@
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { DocumentLocks } from './document-locks.js';
+import { DocumentLocks } from '@guardian/mongo';
 
 export type LoginMethod = 'password' | 'face';
 

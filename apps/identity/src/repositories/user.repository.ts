@@ -1,10 +1,9 @@
-import { isDuplicateKey } from '@guardian/mongo';
+import { DocumentLocks, isDuplicateKey } from '@guardian/mongo';
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import { conflict, TtlCache } from '@guardian/domain';
 import { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
 import type { Role } from '../services/roles.js';
 import type { AccountStatus } from '../services/verification-status.js';
-import { DocumentLocks } from './document-locks.js';
 
 export interface ProfileFields {
   phone: string;

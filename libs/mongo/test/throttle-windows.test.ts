@@ -1,0 +1,60 @@
+import { testLogger, testServers, uniqueId } from '@guardian/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  closeMongo,
+  connectMongo,
+  ThrottleWindows,
+  throttleWindowModel,
+  type Connection,
+} from '../src/index.js';
+
+describe('ThrottleWindows (real FerretDB/MongoDB)', () => {
+  let connection: Connection;
+
+  beforeAll(async () => {
+    connection = await connectMongo({
+      url: testServers().mongoUrl,
+      dbName: uniqueId('windows'),
+      logger: testLogger('windows'),
+    });
+  });
+  afterAll(async () => {
+    await connection.dropDatabase();
+    await closeMongo(connection);
+  });
+
+  const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second));
+
+  it('loses no concurrent append, keeps the newest `keep` and reads newest first by outcome and time', async () => {
+    const windows = new ThrottleWindows<'success' | 'failure'>(throttleWindowModel(connection), 10);
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        windows.append('ip:192.0.2.1', { at: at(i), outcome: i === 5 ? 'success' : 'failure' }),
+      ),
+    );
+    const all = await windows.read('ip:192.0.2.1', at(0), 100, ['success', 'failure']);
+    expect(all.map((e) => e.at.getUTCSeconds())).toEqual([11, 10, 9, 8, 7, 6, 5, 4, 3, 2]);
+    const failures = await windows.read('ip:192.0.2.1', at(6), 2, ['failure']);
+    expect(failures.map((e) => e.at.getUTCSeconds())).toEqual([11, 10]);
+    expect(await windows.read('ip:unknown', at(0), 10, ['failure'])).toEqual([]);
+  });
+
+  it('keeps concurrent appends of two replicas (separate lock sets) by compare-and-set', async () => {
+    const model = throttleWindowModel(connection);
+    const [a, b] = [new ThrottleWindows(model, 100), new ThrottleWindows(model, 100)];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? a : b).append('user:u1', { at: at(i), outcome: 'failure' }),
+      ),
+    );
+    expect(await a.read('user:u1', at(0), 100, ['failure'])).toHaveLength(19);
+  });
+
+  it('prunes windows untouched since a time', async () => {
+    const windows = new ThrottleWindows(throttleWindowModel(connection));
+    await windows.append('user:old', { at: at(1), outcome: 'failure' });
+    await windows.prune(new Date(Date.now() + 1_000));
+    expect(await windows.read('user:old', at(0), 10, ['failure'])).toEqual([]);
+  });
+});
