@@ -38,6 +38,10 @@ const WORKERS = arg('workers', availableParallelism());
 const REQUESTS = arg('requests', 40);
 const CONCURRENCY = [1, 2, 4, 8];
 const DETECTOR = 'tiny' as const;
+const LOGIN_WORKING_SIZE = parseBiometricsConfig({
+  MONGO_URL: 'mongodb://unused',
+  NATS_URL: 'nats://unused',
+}).BIOMETRICS_LOGIN_WORKING_SIZE;
 
 // --- fixtures: 640 px single-face photos -------------------------------------------------------
 const fx = await loadFixtures();
@@ -48,7 +52,13 @@ for (const p of fx.people) {
     .resize({ width: 640, height: 640, fit: 'inside' })
     .jpeg({ quality: 90 })
     .toBuffer();
-  photos.push({ id: p.id, enroll, probe, pixels: await decodeImage(probe) });
+  // The raw side gets exactly the pixels the service hands to inference for Verify.
+  photos.push({
+    id: p.id,
+    enroll,
+    probe,
+    pixels: await decodeImage(probe, { workingSize: LOGIN_WORKING_SIZE }),
+  });
 }
 
 // --- the service, in-process, with real servers -------------------------------------------------

@@ -43,6 +43,13 @@ export const biometricsSchema = z.object({
   BIOMETRICS_DETECTOR_DETECT: detector.default('ssd'),
   /** TinyFaceDetector input size (multiple of 32). */
   BIOMETRICS_TINY_INPUT_SIZE: z.coerce.number().int().min(128).max(1024).multipleOf(32).default(416),
+  /**
+   * Longest side of the working image for face login (Verify, IdentifyForLogin, Identify): selfies,
+   * whose face is large. face-api pads and resizes the whole image for the detector inside wasm,
+   * which costs more than the detector on big inputs; sharp downscales far more cheaply. Other
+   * operations keep 1024 (group photos, small faces).
+   */
+  BIOMETRICS_LOGIN_WORKING_SIZE: z.coerce.number().int().min(416).max(1024).default(512),
   /** Largest accepted image payload in bytes. */
   BIOMETRICS_MAX_IMAGE_BYTES: env.positiveInt.default(8 * 1024 * 1024),
   /** Face-channel brute force, per user (failed Verify) and per client IP. */

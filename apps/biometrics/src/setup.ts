@@ -158,6 +158,10 @@ export async function setupBiometrics(
     },
     tinyInputSize: config.BIOMETRICS_TINY_INPUT_SIZE,
     intake: { maxBytes: config.BIOMETRICS_MAX_IMAGE_BYTES },
+    workingSizes: {
+      verify: config.BIOMETRICS_LOGIN_WORKING_SIZE,
+      identify: config.BIOMETRICS_LOGIN_WORKING_SIZE,
+    },
   });
   const faces = new FaceService({ pipeline, templates, index, vault, kick, modelId: FACEAPI_MODEL_ID });
   const faceVerify = new FaceVerifyService({

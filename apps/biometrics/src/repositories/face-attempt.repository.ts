@@ -61,10 +61,11 @@ export class FaceAttemptRepository {
     attempt: Omit<FaceAttemptRecord, 'pendingEvents'>,
     events: PendingEvent[] = [],
   ): Promise<QueuedAt> {
-    await this.model.create({ ...attempt, pendingEvents: events });
     const entry = { at: attempt.at, outcome: attempt.outcome };
     const counted = attempt.outcome === 'success' || attempt.outcome === 'failure';
+    // Different documents: written together, not one round trip after another.
     await Promise.all([
+      this.model.create({ ...attempt, pendingEvents: events }),
       counted && attempt.userId ? this.windows.append(userWindow(attempt.userId), entry) : undefined,
       attempt.outcome === 'failure' && attempt.ip
         ? this.windows.append(ipWindow(attempt.ip), entry)

@@ -21,6 +21,8 @@ export interface FacePipelineOptions {
   detectors: Record<FaceOperation, DetectorKind>;
   tinyInputSize: number;
   intake: ImageIntakeOptions;
+  /** Working size per operation where it differs from `intake.workingSize`. */
+  workingSizes?: Partial<Record<FaceOperation, number>>;
   timeoutMs?: number;
 }
 
@@ -85,7 +87,11 @@ export class FacePipeline {
     try {
       if (input === undefined || input.length === 0)
         throw new DomainError('invalid', 'IMAGE_REQUIRED', 'an image is required');
-      const image = await decodeImage(input, this.options.intake);
+      const workingSize = this.options.workingSizes?.[op];
+      const image = await decodeImage(input, {
+        ...this.options.intake,
+        ...(workingSize ? { workingSize } : {}),
+      });
       const result = await this.pool.describe({ image, ...this.detection(op) }, this.run(ctx));
       const face: DescribedFace = requireSingleFace(result);
       return { descriptor: face.descriptor, box: face.box, score: face.score };

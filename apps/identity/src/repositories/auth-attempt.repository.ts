@@ -61,11 +61,16 @@ export class AuthAttemptRepository {
     attempt: Omit<AuthAttemptRecord, 'pendingEvents'>,
     events: PendingEvent[] = [],
   ): Promise<void> {
-    await this.model.create({ ...attempt, pendingEvents: events });
     const entry = { at: attempt.at, outcome: attempt.outcome };
-    if (attempt.outcome === 'success' || attempt.outcome === 'failure')
-      await this.windows.append(accountWindow(attempt.accountKey), entry);
-    if (attempt.outcome === 'failure' && attempt.ip) await this.windows.append(ipWindow(attempt.ip), entry);
+    const counted = attempt.outcome === 'success' || attempt.outcome === 'failure';
+    // Different documents: written together, not one round trip after another.
+    await Promise.all([
+      this.model.create({ ...attempt, pendingEvents: events }),
+      counted ? this.windows.append(accountWindow(attempt.accountKey), entry) : undefined,
+      attempt.outcome === 'failure' && attempt.ip
+        ? this.windows.append(ipWindow(attempt.ip), entry)
+        : undefined,
+    ]);
   }
 
   /**
