@@ -1,8 +1,9 @@
 /**
- * 1:1 verification and nameless 1:N face login — the face-login channel. Needs no access token (the user is signing in), so it
- * is throttled per user and per client IP (face-throttle.ts). Order of work, cheapest first:
- * throttle -> enrolled? -> model -> photo -> match. Every attempt is recorded with its auth event in
- * the same write; on a match a face assertion JWT is signed for identity's LoginWithFaceAssertion.
+ * 1:1 verification and nameless 1:N face login — the face-login channel. Needs no access token (the
+ * user is signing in), so it is throttled per user and per client IP (face-throttle.ts). Order of
+ * work, cheapest first: throttle -> enrolled? -> model -> photo -> match. Every attempt is recorded
+ * with its auth event in the same write; on a match a face assertion JWT is signed for identity's
+ * LoginWithFaceAssertion.
  */
 import { randomUUID } from 'node:crypto';
 import type { KeyRing } from '@guardian/auth';
