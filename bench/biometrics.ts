@@ -24,7 +24,7 @@ import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guard
 import { createMetricsRegistry } from '@guardian/runtime';
 import { Histogram } from 'prom-client';
 import sharp from 'sharp';
-import { parseBiometricsConfig } from '../apps/biometrics/src/config.js';
+import { DEFAULT_LOGIN_WORKING_SIZE, parseBiometricsConfig } from '../apps/biometrics/src/config.js';
 import { setupBiometrics } from '../apps/biometrics/src/setup.js';
 import { decodeImage, type DecodedImage } from '../apps/biometrics/src/services/image-intake.js';
 import { loadFixtures } from '../apps/biometrics/test/fixtures/faces.js';
@@ -38,10 +38,6 @@ const WORKERS = arg('workers', availableParallelism());
 const REQUESTS = arg('requests', 40);
 const CONCURRENCY = [1, 2, 4, 8];
 const DETECTOR = 'tiny' as const;
-const LOGIN_WORKING_SIZE = parseBiometricsConfig({
-  MONGO_URL: 'mongodb://unused',
-  NATS_URL: 'nats://unused',
-}).BIOMETRICS_LOGIN_WORKING_SIZE;
 
 // --- fixtures: 640 px single-face photos -------------------------------------------------------
 const fx = await loadFixtures();
@@ -57,7 +53,7 @@ for (const p of fx.people) {
     id: p.id,
     enroll,
     probe,
-    pixels: await decodeImage(probe, { workingSize: LOGIN_WORKING_SIZE }),
+    pixels: await decodeImage(probe, { workingSize: DEFAULT_LOGIN_WORKING_SIZE }),
   });
 }
 

@@ -4,6 +4,9 @@ import { DEFAULT_FACE_IP_POLICY, DEFAULT_FACE_USER_POLICY } from './services/fac
 
 const detector = z.enum(['tiny', 'ssd']);
 
+/** Default of BIOMETRICS_LOGIN_WORKING_SIZE (see there). */
+export const DEFAULT_LOGIN_WORKING_SIZE = 512;
+
 /** Every variable biometrics reads (the only reader of process.env). Documented in README.md. */
 export const biometricsSchema = z.object({
   ...serviceEnv({ db: 'guardian_biometrics', grpcPort: 50052, metricsPort: 9452 }),
@@ -49,7 +52,12 @@ export const biometricsSchema = z.object({
    * which costs more than the detector on big inputs; sharp downscales far more cheaply. Other
    * operations keep 1024 (group photos, small faces).
    */
-  BIOMETRICS_LOGIN_WORKING_SIZE: z.coerce.number().int().min(416).max(1024).default(512),
+  BIOMETRICS_LOGIN_WORKING_SIZE: z.coerce
+    .number()
+    .int()
+    .min(416)
+    .max(1024)
+    .default(DEFAULT_LOGIN_WORKING_SIZE),
   /** Largest accepted image payload in bytes. */
   BIOMETRICS_MAX_IMAGE_BYTES: env.positiveInt.default(8 * 1024 * 1024),
   /** Face-channel brute force, per user (failed Verify) and per client IP. */

@@ -75,15 +75,21 @@ export class CachedJwks {
   }
 }
 
-function kidOf(token: string): string | undefined {
+/** One JSON part of a compact JWS (0 header, 1 payload), parsed WITHOUT verification. */
+function jwsPart(token: string, index: 0 | 1): Record<string, unknown> | undefined {
   try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
-      kid?: unknown;
-    };
-    return typeof header.kid === 'string' ? header.kid : undefined;
+    const part: unknown = JSON.parse(
+      Buffer.from(token.split('.')[index] ?? '', 'base64url').toString('utf8'),
+    );
+    return typeof part === 'object' && part !== null ? (part as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+function kidOf(token: string): string | undefined {
+  const kid = jwsPart(token, 0)?.kid;
+  return typeof kid === 'string' ? kid : undefined;
 }
 
 /** Verifies a compact JWS with EdDSA against the cached JWKS; maps every failure to UNAUTHENTICATED. */
@@ -197,10 +203,5 @@ export async function verifyEnrollmentToken(
  * says it is for) to a check that does verify it.
  */
 export function unverifiedClaims(token: string): { aud?: unknown; sub?: unknown } | undefined {
-  try {
-    const payload: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    return typeof payload === 'object' && payload !== null ? payload : undefined;
-  } catch {
-    return undefined;
-  }
+  return jwsPart(token, 1);
 }

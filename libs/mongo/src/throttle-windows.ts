@@ -79,6 +79,23 @@ export class ThrottleWindows<O extends string = string> {
     throw new Error(`throttle window ${id}: too many concurrent updates`);
   }
 
+  /**
+   * Counts one sign-in attempt: the subject's window (an account, a user) keeps successes and
+   * failures (a success ends its failure chain); the client IP's keeps failures only. Other outcomes
+   * (refused, rejected photo) are not counted.
+   */
+  async countAttempt(
+    subjectWindow: string | undefined,
+    ipWindow: string | undefined,
+    entry: WindowEntry<O>,
+  ): Promise<void> {
+    const counted = entry.outcome === 'success' || entry.outcome === 'failure';
+    await Promise.all([
+      counted && subjectWindow ? this.append(subjectWindow, entry) : undefined,
+      entry.outcome === 'failure' && ipWindow ? this.append(ipWindow, entry) : undefined,
+    ]);
+  }
+
   /** The newest `limit` entries after `since` with one of `outcomes`, newest first. */
   async read(id: string, since: Date, limit: number, outcomes: readonly O[]): Promise<WindowEntry<O>[]> {
     const doc = await this.model.findById(id).lean<ThrottleWindowDoc>().exec();

@@ -51,6 +51,22 @@ describe('ThrottleWindows (real FerretDB/MongoDB)', () => {
     expect(await a.read('user:u1', at(0), 100, ['failure'])).toHaveLength(19);
   });
 
+  it('counts an attempt: successes and failures for the subject, failures only for the IP, nothing else', async () => {
+    const windows = new ThrottleWindows<'success' | 'failure' | 'blocked'>(throttleWindowModel(connection));
+    await windows.countAttempt('account:a', 'ip:198.51.100.9', { at: at(1), outcome: 'failure' });
+    await windows.countAttempt('account:a', 'ip:198.51.100.9', { at: at(2), outcome: 'success' });
+    await windows.countAttempt('account:a', 'ip:198.51.100.9', { at: at(3), outcome: 'blocked' });
+    await windows.countAttempt(undefined, 'ip:198.51.100.9', { at: at(4), outcome: 'failure' });
+    const all = ['success', 'failure', 'blocked'] as const;
+    expect((await windows.read('account:a', at(0), 10, all)).map((e) => e.outcome)).toEqual([
+      'success',
+      'failure',
+    ]);
+    expect((await windows.read('ip:198.51.100.9', at(0), 10, all)).map((e) => e.at.getUTCSeconds())).toEqual([
+      4, 1,
+    ]);
+  });
+
   it('prunes windows untouched since a time', async () => {
     const windows = new ThrottleWindows(throttleWindowModel(connection));
     await windows.append('user:old', { at: at(1), outcome: 'failure' });

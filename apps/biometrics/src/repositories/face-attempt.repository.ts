@@ -61,15 +61,14 @@ export class FaceAttemptRepository {
     attempt: Omit<FaceAttemptRecord, 'pendingEvents'>,
     events: PendingEvent[] = [],
   ): Promise<QueuedAt> {
-    const entry = { at: attempt.at, outcome: attempt.outcome };
-    const counted = attempt.outcome === 'success' || attempt.outcome === 'failure';
     // Different documents: written together, not one round trip after another.
     await Promise.all([
       this.model.create({ ...attempt, pendingEvents: events }),
-      counted && attempt.userId ? this.windows.append(userWindow(attempt.userId), entry) : undefined,
-      attempt.outcome === 'failure' && attempt.ip
-        ? this.windows.append(ipWindow(attempt.ip), entry)
-        : undefined,
+      this.windows.countAttempt(
+        attempt.userId ? userWindow(attempt.userId) : undefined,
+        attempt.ip ? ipWindow(attempt.ip) : undefined,
+        { at: attempt.at, outcome: attempt.outcome },
+      ),
     ]);
     return { collection: this.model.collection.collectionName, ids: [attempt._id] };
   }

@@ -61,15 +61,14 @@ export class AuthAttemptRepository {
     attempt: Omit<AuthAttemptRecord, 'pendingEvents'>,
     events: PendingEvent[] = [],
   ): Promise<void> {
-    const entry = { at: attempt.at, outcome: attempt.outcome };
-    const counted = attempt.outcome === 'success' || attempt.outcome === 'failure';
     // Different documents: written together, not one round trip after another.
     await Promise.all([
       this.model.create({ ...attempt, pendingEvents: events }),
-      counted ? this.windows.append(accountWindow(attempt.accountKey), entry) : undefined,
-      attempt.outcome === 'failure' && attempt.ip
-        ? this.windows.append(ipWindow(attempt.ip), entry)
-        : undefined,
+      this.windows.countAttempt(
+        accountWindow(attempt.accountKey),
+        attempt.ip ? ipWindow(attempt.ip) : undefined,
+        { at: attempt.at, outcome: attempt.outcome },
+      ),
     ]);
   }
 
