@@ -6,4 +6,5 @@ export {
   afterFailure,
   evaluateThrottle,
   failureChain,
+  successEndsChain,
 } from './throttle.js';

@@ -5,6 +5,7 @@ import {
   afterFailure,
   evaluateThrottle,
   failureChain,
+  successEndsChain,
 } from './index.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -149,6 +150,21 @@ describe('throttle', () => {
         state: 'delayed',
         failures: 2,
       });
+    });
+  });
+
+  describe('successEndsChain', () => {
+    const success = (ms: number): AttemptRecord => ({ at: at(ms), outcome: 'success' });
+    it('is true only while failures follow the last success', () => {
+      expect(successEndsChain([], policy)).toBe(false);
+      expect(successEndsChain([success(0)], policy)).toBe(false);
+      expect(successEndsChain([fail(0), success(1)], policy)).toBe(false);
+      expect(successEndsChain([success(0), fail(1)], policy)).toBe(true);
+      expect(successEndsChain([fail(1), { at: at(2), outcome: 'blocked' }], policy)).toBe(true);
+    });
+    it('is false for scopes a success never resets, and honours `since`', () => {
+      expect(successEndsChain([fail(0)], ipPolicy)).toBe(false);
+      expect(successEndsChain([fail(0)], policy, at(1))).toBe(false);
     });
   });
 

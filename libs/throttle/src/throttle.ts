@@ -108,3 +108,15 @@ export function afterFailure(
 ): ThrottleState {
   return evaluateThrottle([...records, { at: now, outcome: 'failure' }], policy, now, since);
 }
+
+/**
+ * Whether recording a success would change any later decision: only when it ends a failure chain.
+ * Otherwise a success need not be counted at all, which saves a sign-in the window write.
+ */
+export function successEndsChain(
+  records: readonly AttemptRecord[],
+  policy: ThrottlePolicy,
+  since?: Date,
+): boolean {
+  return policy.resetOnSuccess && failureChain(records, policy, since).failures > 0;
+}

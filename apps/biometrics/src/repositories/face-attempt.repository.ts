@@ -56,19 +56,24 @@ export class FaceAttemptRepository {
     private readonly windows: ThrottleWindows<AttemptOutcome>,
   ) {}
 
-  /** Stores the attempt with its events; answers where they wait for the relay. */
+  /**
+   * Stores the attempt with its events; answers where they wait for the relay. `counted: false`
+   * leaves the throttle windows alone (a success that ends no failure chain changes nothing there).
+   */
   async record(
     attempt: Omit<FaceAttemptRecord, 'pendingEvents'>,
     events: PendingEvent[] = [],
+    counted = true,
   ): Promise<QueuedAt> {
     // Different documents: written together, not one round trip after another.
     await Promise.all([
       this.model.create({ ...attempt, pendingEvents: events }),
-      this.windows.countAttempt(
-        attempt.userId ? userWindow(attempt.userId) : undefined,
-        attempt.ip ? ipWindow(attempt.ip) : undefined,
-        { at: attempt.at, outcome: attempt.outcome },
-      ),
+      counted &&
+        this.windows.countAttempt(
+          attempt.userId ? userWindow(attempt.userId) : undefined,
+          attempt.ip ? ipWindow(attempt.ip) : undefined,
+          { at: attempt.at, outcome: attempt.outcome },
+        ),
     ]);
     return { collection: this.model.collection.collectionName, ids: [attempt._id] };
   }

@@ -19,6 +19,7 @@ export {
   afterFailure,
   evaluateThrottle,
   failureChain,
+  successEndsChain,
 } from '@guardian/throttle';
 
 export const DEFAULT_FACE_USER_POLICY: Readonly<ThrottlePolicy> = Object.freeze({

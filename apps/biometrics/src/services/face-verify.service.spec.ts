@@ -34,11 +34,15 @@ beforeAll(async () => {
 });
 
 function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<ThrottlePolicy> } = {}) {
-  const attempts: (Omit<FaceAttemptRecord, 'pendingEvents'> & { events: PendingEvent[] })[] = [];
+  const attempts: (Omit<FaceAttemptRecord, 'pendingEvents'> & {
+    events: PendingEvent[];
+    counted: boolean;
+  })[] = [];
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const enrolled = new Set(['alice', 'carol']);
+  // What the throttle windows hold: the counted attempts.
   const since = (list: typeof attempts, from: Date): AttemptRecord[] =>
-    list.filter((a) => a.at > from).map((a) => ({ at: a.at, outcome: a.outcome }));
+    list.filter((a) => a.counted && a.at > from).map((a) => ({ at: a.at, outcome: a.outcome }));
   const service = new FaceVerifyService({
     pipeline: {
       singleFace: async (input) => {
@@ -62,8 +66,8 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
           : null,
     },
     attempts: {
-      record: async (attempt, events = []) => {
-        attempts.push({ ...attempt, events });
+      record: async (attempt, events = [], counted = true) => {
+        attempts.push({ ...attempt, events, counted });
         return { collection: 'face_attempts', ids: [attempt._id] };
       },
       forUser: async (userId, from) =>
@@ -126,6 +130,23 @@ describe('FaceVerifyService', () => {
         assertionId: r.assertion!.jti,
         client: { ip: '192.0.2.1', userAgent: 'ua' },
       });
+    });
+
+    it('counts a success in the user window only when it ends a failure chain', async () => {
+      const { service, attempts } = setup({ user: { delayAfter: 2, delayBaseMs: 1, delayMaxMs: 1 } });
+      const client = { ip: '192.0.2.9', userAgent: '' };
+      expect((await service.verify('alice', 'alice-photo', client, {})).match).toBe(true);
+      expect((await service.verify('alice', 'bob-photo', client, {})).match).toBe(false);
+      expect((await service.verify('alice', 'alice-photo', client, {})).match).toBe(true);
+      expect(attempts.map((a) => [a.outcome, a.counted])).toEqual([
+        ['success', false],
+        ['failure', true],
+        ['success', true],
+      ]);
+      // The counted success ended the chain: one more failure is the first of a new chain.
+      expect((await service.verify('alice', 'bob-photo', client, {})).match).toBe(false);
+      const [last] = attempts.at(-1)!.events;
+      expect(decodePayload('biometric.auth.failed', last!.data)).toMatchObject({ attemptCount: 1 });
     });
 
     it('delays a user after repeated failures: TOO_MANY_ATTEMPTS, recorded as blocked, no event', async () => {

@@ -22,6 +22,7 @@ import {
   afterFailure,
   checkThrottle,
   evaluateThrottle,
+  successEndsChain,
   type AttemptOutcome,
   type ThrottlePolicy,
 } from './face-throttle.js';
@@ -197,7 +198,14 @@ export class FaceVerifyService {
       return { ...result, face: probe.box };
     }
 
-    const assertion = await this.succeed(userId, result.distance, result.confidence, client, call, now);
+    const assertion = await this.succeed(
+      userId,
+      { distance: result.distance, confidence: result.confidence },
+      successEndsChain(userRecords, policies.user),
+      client,
+      call,
+      now,
+    );
     return { ...result, face: probe.box, assertion };
   }
 
@@ -246,7 +254,14 @@ export class FaceVerifyService {
       await this.record(best.userId, client, 'blocked', userRefused.reason, now);
       throw userRefused;
     }
-    const assertion = await this.succeed(best.userId, best.distance, best.confidence, client, call, now);
+    const assertion = await this.succeed(
+      best.userId,
+      best,
+      successEndsChain(userRecords, policies.user),
+      client,
+      call,
+      now,
+    );
     return {
       match: true,
       userId: best.userId,
@@ -286,11 +301,14 @@ export class FaceVerifyService {
     }
   }
 
-  /** A match: signs the face assertion and records the success with its event. */
+  /**
+   * A match: signs the face assertion and records the success with its event (counted in the
+   * throttle window only when it ends a failure chain).
+   */
   private async succeed(
     userId: string,
-    distance: number,
-    confidence: number,
+    { distance, confidence }: { distance: number; confidence: number },
+    endsFailureChain: boolean,
     client: ClientContext,
     call: CallInfo,
     now: Date,
@@ -307,15 +325,24 @@ export class FaceVerifyService {
       },
     );
     const expiresAt = new Date(Date.now() + this.deps.assertionTtlSec * 1000);
-    await this.record(userId, client, 'success', 'MATCH', now, distance, [
-      this.event('biometric.auth.succeeded', userId, call, {
-        userId,
-        distance,
-        confidence,
-        client,
-        assertionId: jti,
-      }),
-    ]);
+    await this.record(
+      userId,
+      client,
+      'success',
+      'MATCH',
+      now,
+      distance,
+      [
+        this.event('biometric.auth.succeeded', userId, call, {
+          userId,
+          distance,
+          confidence,
+          client,
+          assertionId: jti,
+        }),
+      ],
+      endsFailureChain,
+    );
     return { token, jti, expiresAt };
   }
 
@@ -340,6 +367,7 @@ export class FaceVerifyService {
     at: Date,
     distance?: number,
     events: PendingEvent[] = [],
+    counted = true,
   ): Promise<void> {
     const queuedAt = await this.deps.attempts.record(
       {
@@ -353,6 +381,7 @@ export class FaceVerifyService {
         ...(distance === undefined ? {} : { distance }),
       },
       events,
+      counted,
     );
     if (events.length > 0) this.deps.kick(queuedAt);
   }

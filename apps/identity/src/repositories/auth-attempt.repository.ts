@@ -57,18 +57,24 @@ export class AuthAttemptRepository {
     private readonly windows: ThrottleWindows<AttemptRecord['outcome']>,
   ) {}
 
+  /**
+   * `counted: false` leaves the throttle windows alone (a success that ends no failure chain
+   * changes nothing there).
+   */
   async record(
     attempt: Omit<AuthAttemptRecord, 'pendingEvents'>,
     events: PendingEvent[] = [],
+    counted = true,
   ): Promise<void> {
     // Different documents: written together, not one round trip after another.
     await Promise.all([
       this.model.create({ ...attempt, pendingEvents: events }),
-      this.windows.countAttempt(
-        accountWindow(attempt.accountKey),
-        attempt.ip ? ipWindow(attempt.ip) : undefined,
-        { at: attempt.at, outcome: attempt.outcome },
-      ),
+      counted &&
+        this.windows.countAttempt(
+          accountWindow(attempt.accountKey),
+          attempt.ip ? ipWindow(attempt.ip) : undefined,
+          { at: attempt.at, outcome: attempt.outcome },
+        ),
     ]);
   }
 

@@ -11,6 +11,7 @@ import {
   assertNotThrottled,
   evaluateThrottle,
   afterFailure,
+  successEndsChain,
 } from './brute-force.js';
 import type { ClientContext, EventFactory } from './events.js';
 import { type ClaimJti, type FaceAssertionRules, verifyFaceAssertion } from './face-assertion.js';
@@ -239,7 +240,8 @@ export class AuthService {
         $set: { passwordHash: await this.deps.hasher.hash(input.password) },
       });
     }
-    return this.openSession(user!, 'password', identifier, input.client, now, requestId);
+    const endsChain = successEndsChain(accountRecords, this.deps.policies.account, since);
+    return this.openSession(user!, 'password', identifier, input.client, now, endsChain, requestId);
   }
 
   async loginWithFaceAssertion(
@@ -300,7 +302,12 @@ export class AuthService {
       );
     if (user.status === 'disabled')
       throw new DomainError('forbidden', 'ACCOUNT_DISABLED', 'This account is disabled.');
-    return this.openSession(user, 'face', user.username, input.client, now, requestId);
+    const endsChain = successEndsChain(
+      accountRecords,
+      this.deps.policies.account,
+      user.unlockedAt ?? undefined,
+    );
+    return this.openSession(user, 'face', user.username, input.client, now, endsChain, requestId);
   }
 
   /** How many recent attempts the throttle needs to see (lock growth is capped well before). */
@@ -443,6 +450,7 @@ export class AuthService {
     identifier: string,
     client: ClientContext,
     now: Date,
+    endsFailureChain: boolean,
     requestId?: string,
   ) {
     const sessionId = randomBytes(16).toString('base64url');
@@ -476,18 +484,22 @@ export class AuthService {
     const [access] = await Promise.all([
       this.deps.tokens.issue({ userId: user._id, sessionId, role: user.role }),
       this.deps.sessions.insert(session, [event]),
-      this.deps.attempts.record({
-        _id: attemptId,
-        accountKey: user._id,
-        userId: user._id,
-        identifier,
-        ip: client.ip,
-        userAgent: client.userAgent,
-        method,
-        outcome: 'success',
-        reason: '',
-        at: now,
-      }),
+      this.deps.attempts.record(
+        {
+          _id: attemptId,
+          accountKey: user._id,
+          userId: user._id,
+          identifier,
+          ip: client.ip,
+          userAgent: client.userAgent,
+          method,
+          outcome: 'success',
+          reason: '',
+          at: now,
+        },
+        [],
+        endsFailureChain,
+      ),
       user.lockedUntil ? this.deps.users.update(user._id, { $set: { lockedUntil: null } }) : undefined,
     ]);
     this.deps.events.queued({ collection: 'sessions', ids: [sessionId] });

@@ -16,6 +16,7 @@ export {
   afterFailure,
   evaluateThrottle,
   failureChain,
+  successEndsChain,
 } from '@guardian/throttle';
 
 /** Sign-in records no `rejected` outcome (that one is the face channel's). */
