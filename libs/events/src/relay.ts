@@ -1,5 +1,5 @@
 import type { Logger } from '@guardian/logger';
-import { type mongo, Schema, type Model } from 'mongoose';
+import { mongo, Schema, type Model } from 'mongoose';
 import type { EventBus } from './bus.js';
 import type { EventPayload, EventType } from './catalogue.js';
 import { encodeEvent, type EncodedEvent } from './envelope.js';
@@ -62,15 +62,35 @@ const fromStored = (event: StoredPendingEvent): EncodedEvent => ({
 });
 
 type Binary = mongo.Binary;
+const mongoBinary = mongo.Binary;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModel = Model<any>;
 
-/** Where a write queued events: a collection and the ids of the documents it wrote. */
+/**
+ * Where a write queued events: a collection and the ids of the documents it wrote. A write of one
+ * document may also hand over the `events` it queued there, so the relay publishes them without
+ * reading the document back.
+ */
 export interface QueuedAt {
   collection: string;
   ids: readonly unknown[];
+  events?: readonly PendingEvent[];
 }
+
+/**
+ * A pending event exactly as mongoose stores it (schema field order, BSON Binary data), which is
+ * what FerretDB 1.x's `$pull` needs to find it.
+ */
+const asStored = (event: PendingEvent): StoredPendingEvent => ({
+  id: event.id,
+  type: event.type,
+  source: event.source,
+  time: event.time,
+  subject: event.subject,
+  ...(event.requestId ? { requestId: event.requestId } : {}),
+  data: new mongoBinary(event.data),
+});
 
 /**
  * Publishes what documents hold in `pendingEvents` (with `Nats-Msg-Id` = event id), then removes each
@@ -85,7 +105,8 @@ export class PendingEventsRelay {
   private again = false;
   private stopped = false;
   private fullSweepDue = false;
-  private readonly targeted = new Map<AnyModel, Set<unknown>>();
+  /** Documents to publish, by model; with the events a write handed over, or undefined: read them. */
+  private readonly targeted = new Map<AnyModel, Map<unknown, readonly PendingEvent[] | undefined>>();
 
   constructor(
     private readonly bus: EventBus,
@@ -110,15 +131,19 @@ export class PendingEventsRelay {
       void this.sweep();
       return;
     }
-    for (const { collection, ids } of where) {
+    for (const { collection, ids, events } of where) {
       const model = this.models.find((m) => m.collection.collectionName === collection);
       if (!model) {
         this.fullSweepDue = true;
         continue;
       }
-      const set = this.targeted.get(model) ?? new Set();
-      for (const id of ids) set.add(id);
-      this.targeted.set(model, set);
+      const documents = this.targeted.get(model) ?? new Map();
+      const known = ids.length === 1 && events?.length ? events : undefined;
+      for (const id of ids) {
+        // Two writes to one document before the relay gets to it: read what it holds.
+        documents.set(id, documents.has(id) || !known ? undefined : known);
+      }
+      this.targeted.set(model, documents);
     }
     void this.run();
   }
@@ -140,9 +165,13 @@ export class PendingEventsRelay {
       try {
         do {
           this.again = false;
-          for (const [model, ids] of [...this.targeted]) {
+          for (const [model, documents] of [...this.targeted]) {
             this.targeted.delete(model);
-            for (const id of ids) published += await this.publishDocument(model, id);
+            for (const [id, events] of documents) {
+              published += events
+                ? await this.publishFrom(model, { _id: id, pendingEvents: events.map(asStored) })
+                : await this.publishDocument(model, id);
+            }
           }
           if (this.fullSweepDue) {
             this.fullSweepDue = false;

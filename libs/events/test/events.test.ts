@@ -298,6 +298,51 @@ describe('PendingEventsRelay', () => {
     }
   });
 
+  it('publishes the events a write hands over and removes exactly those from the document', async () => {
+    interface Memo {
+      _id: string;
+      pendingEvents: ReturnType<typeof pendingEvent>[];
+    }
+    const Memo = mongo.model<Memo>(
+      'Memo',
+      new Schema<Memo>({ _id: String, pendingEvents: pendingEventsField }),
+    );
+    const bus = await busFor(testServers().natsUrl);
+    const relay = new PendingEventsRelay(bus, [Memo], logger, { intervalMs: 60_000 });
+    const before = (await bus.jsm.streams.info(bus.options.stream)).state.messages;
+    const deleted = (id: string, requestId?: string) =>
+      pendingEvent(
+        'identity.user.deleted',
+        { userId: id, deletedBy: 'test' },
+        { source: 'guardian/test', subject: id, ...(requestId ? { requestId } : {}) },
+      );
+    try {
+      // With and without the optional requestId: the stored form differs, and $pull must match it.
+      const handed = [deleted('m1', 'req-7'), deleted('m2')];
+      const older = deleted('m1');
+      await Memo.create({ _id: 'm1', pendingEvents: [older, handed[0]!] });
+      await Memo.create({ _id: 'm2', pendingEvents: [handed[1]!] });
+      relay.kick(
+        { collection: Memo.collection.collectionName, ids: ['m1'], events: [handed[0]!] },
+        { collection: Memo.collection.collectionName, ids: ['m2'], events: [handed[1]!] },
+      );
+      const left = async () =>
+        (await Memo.find({}, { pendingEvents: 1 }).select('+pendingEvents').sort({ _id: 1 }).lean()).map(
+          (m) => m.pendingEvents.map((e) => e.id),
+        );
+      await waitFor(async () => (await left())[1]!.length === 0, { what: 'handed-over events removed' });
+      // The event queued earlier on m1 was not handed over: it stays for the sweep.
+      expect(await left()).toEqual([[older.id], []]);
+      const info = await bus.jsm.streams.info(bus.options.stream);
+      expect(info.state.messages - before).toBe(2);
+      expect(await relay.sweep()).toBe(1);
+      expect(await left()).toEqual([[], []]);
+    } finally {
+      await relay.stop();
+      await bus.drain();
+    }
+  });
+
   // FerretDB 1.x loses concurrent updates of one document across pooled connections; the test kit's
   // URL for it carries maxPoolSize=1 (see docs/conventions.md). This fails without that.
   it('loses no write when the service and the relay update one document at once', async () => {

@@ -75,7 +75,7 @@ export class FaceAttemptRepository {
           { at: attempt.at, outcome: attempt.outcome },
         ),
     ]);
-    return { collection: this.model.collection.collectionName, ids: [attempt._id] };
+    return { collection: this.model.collection.collectionName, ids: [attempt._id], events };
   }
 
   /** The user's newest counted attempts (successes and failures) since `since`, newest first. */

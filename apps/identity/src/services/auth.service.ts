@@ -174,7 +174,7 @@ export class AuthService {
       requestId,
     );
     await this.deps.users.insert(user, [event]);
-    this.deps.events.queued({ collection: 'users', ids: [user._id] });
+    this.deps.events.queued({ collection: 'users', ids: [user._id], events: [event] });
     return user as UserRecord;
   }
 
@@ -380,7 +380,7 @@ export class AuthService {
         },
         [event],
       );
-      this.deps.events.queued({ collection: 'auth_attempts', ids: [attemptId] });
+      this.deps.events.queued({ collection: 'auth_attempts', ids: [attemptId], events: [event] });
       assertNotThrottled(state, scope);
     }
     return { accountRecords, since };
@@ -441,7 +441,7 @@ export class AuthService {
       await this.deps.users.update(userId, { $set: { lockedUntil: after.until } }, [locked]);
       this.deps.events.queued({ collection: 'users', ids: [userId] });
     }
-    this.deps.events.queued({ collection: 'auth_attempts', ids: [attemptId] });
+    this.deps.events.queued({ collection: 'auth_attempts', ids: [attemptId], events: [failed] });
   }
 
   private async openSession(
@@ -502,7 +502,7 @@ export class AuthService {
       ),
       user.lockedUntil ? this.deps.users.update(user._id, { $set: { lockedUntil: null } }) : undefined,
     ]);
-    this.deps.events.queued({ collection: 'sessions', ids: [sessionId] });
+    this.deps.events.queued({ collection: 'sessions', ids: [sessionId], events: [event] });
     const { passwordHash: _hash, ...safeUser } = user;
     return {
       user: { ...safeUser, lockedUntil: null } as UserRecord,
