@@ -42,6 +42,12 @@ export class InsertBatcher<T extends Doc> {
     });
   }
 
+  /** For documents with fresh ids (random UUIDs): a duplicate `_id` is a bug, so it throws. */
+  async insertNew(doc: T): Promise<void> {
+    if ((await this.insert(doc)) === 'duplicate')
+      throw new Error(`duplicate _id ${doc._id}: ids of new documents must be unique`);
+  }
+
   private async drain(): Promise<void> {
     this.writing = true;
     // Let the callers of this turn of the event loop join the first batch.

@@ -46,4 +46,15 @@ describe('InsertBatcher (real FerretDB/MongoDB)', () => {
     await expect(batcher.insert({ _id: 'late', n: 4 })).resolves.toBe('inserted');
     expect(await collection.countDocuments()).toBe(4);
   });
+
+  it('insertNew rejects a duplicate id and writes the rest of its batch', async () => {
+    const collection = connection.db!.collection<Row>(uniqueId('rows'));
+    const batcher = new InsertBatcher<Row>(collection);
+    const results = await Promise.allSettled(
+      ['x1', 'x2', 'x1'].map((id, n) => batcher.insertNew({ _id: id, n })),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/duplicate _id x1/);
+    expect(await collection.countDocuments()).toBe(2);
+  });
 });

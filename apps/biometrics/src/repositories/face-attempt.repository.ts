@@ -1,5 +1,5 @@
 import { pendingEventsField, type PendingEvent, type QueuedAt } from '@guardian/events';
-import type { ThrottleWindows } from '@guardian/mongo';
+import { InsertBatcher, type ThrottleWindows } from '@guardian/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { AttemptOutcome, AttemptRecord } from '../services/face-throttle.js';
 
@@ -51,10 +51,14 @@ const ipWindow = (ip: string) => `ip:${ip}`;
  * (@guardian/mongo ThrottleWindows): per user its successes and failures, per client IP its failures.
  */
 export class FaceAttemptRepository {
+  private readonly inserts: InsertBatcher<FaceAttemptRecord>;
+
   constructor(
     readonly model: FaceAttemptModel,
     private readonly windows: ThrottleWindows<AttemptOutcome>,
-  ) {}
+  ) {
+    this.inserts = new InsertBatcher<FaceAttemptRecord>(model.collection);
+  }
 
   /**
    * Stores the attempt with its events; answers where they wait for the relay. `counted: false`
@@ -67,7 +71,7 @@ export class FaceAttemptRepository {
   ): Promise<QueuedAt> {
     // Different documents: written together, not one round trip after another.
     await Promise.all([
-      this.model.create({ ...attempt, pendingEvents: events }),
+      this.inserts.insertNew({ ...attempt, pendingEvents: events }),
       counted &&
         this.windows.countAttempt(
           attempt.userId ? userWindow(attempt.userId) : undefined,

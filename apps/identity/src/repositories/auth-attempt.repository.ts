@@ -1,4 +1,4 @@
-import type { ThrottleWindows } from '@guardian/mongo';
+import { InsertBatcher, type ThrottleWindows } from '@guardian/mongo';
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { AttemptOutcome, AttemptRecord } from '../services/brute-force.js';
@@ -52,10 +52,14 @@ const ipWindow = (ip: string) => `ip:${ip}`;
  * successes and failures, per IP its failures.
  */
 export class AuthAttemptRepository {
+  private readonly inserts: InsertBatcher<AuthAttemptRecord>;
+
   constructor(
     readonly model: AuthAttemptModel,
     private readonly windows: ThrottleWindows<AttemptRecord['outcome']>,
-  ) {}
+  ) {
+    this.inserts = new InsertBatcher<AuthAttemptRecord>(model.collection);
+  }
 
   /**
    * `counted: false` leaves the throttle windows alone (a success that ends no failure chain
@@ -68,7 +72,7 @@ export class AuthAttemptRepository {
   ): Promise<void> {
     // Different documents: written together, not one round trip after another.
     await Promise.all([
-      this.model.create({ ...attempt, pendingEvents: events }),
+      this.inserts.insertNew({ ...attempt, pendingEvents: events }),
       counted &&
         this.windows.countAttempt(
           accountWindow(attempt.accountKey),

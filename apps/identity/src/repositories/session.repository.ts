@@ -1,6 +1,6 @@
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { DocumentLocks } from '@guardian/mongo';
+import { DocumentLocks, InsertBatcher } from '@guardian/mongo';
 
 export type LoginMethod = 'password' | 'face';
 
@@ -45,13 +45,18 @@ export const sessionModel = (connection: Connection): SessionModel =>
 
 /** Sessions: one document per refresh-token family. */
 export class SessionRepository {
+  private readonly inserts: InsertBatcher<SessionRecord>;
+
   constructor(
     readonly model: SessionModel,
     private readonly locks: DocumentLocks = new DocumentLocks(),
-  ) {}
+  ) {
+    this.inserts = new InsertBatcher<SessionRecord>(model.collection);
+  }
 
-  async insert(session: Omit<SessionRecord, 'pendingEvents'>, events: PendingEvent[]): Promise<void> {
-    await this.model.create({ ...session, pendingEvents: events });
+  /** Group-committed with concurrent sign-ins (see InsertBatcher). */
+  insert(session: Omit<SessionRecord, 'pendingEvents'>, events: PendingEvent[]): Promise<void> {
+    return this.inserts.insertNew({ ...session, pendingEvents: events });
   }
 
   findById(id: string): Promise<SessionRecord | null> {
