@@ -62,7 +62,6 @@ const fromStored = (event: StoredPendingEvent): EncodedEvent => ({
 });
 
 type Binary = mongo.Binary;
-const mongoBinary = mongo.Binary;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModel = Model<any>;
@@ -89,7 +88,7 @@ const asStored = (event: PendingEvent): StoredPendingEvent => ({
   time: event.time,
   subject: event.subject,
   ...(event.requestId ? { requestId: event.requestId } : {}),
-  data: new mongoBinary(event.data),
+  data: new mongo.Binary(event.data),
 });
 
 /**
