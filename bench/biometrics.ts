@@ -4,7 +4,7 @@
  * 1. Verify through the whole service — gRPC on loopback, image decode, inference pool, template
  *    decryption, attempt record in MongoDB, assertion signing — at concurrency 1, 2, 4, 8, against
  *    face-api called directly in the same number of worker threads on the same (already decoded)
- *    pixels (bench/verify-raw-worker.ts, engineer A's baseline), with the same detector. Probes are
+ *    pixels (bench/lib/verify-raw-worker.ts, engineer A's baseline), with the same detector. Probes are
  *    the fixture faces resized to 640 px on the long side; each verifies against its own template.
  * 2. Identify latency at 10k / 100k / 1M synthetic templates and RSS with 1M loaded: runs engineer
  *    B's bench/identify.ts in a child process (its own heap) and prints its table.
@@ -14,7 +14,6 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { KeyRing, CachedJwks } from '@guardian/auth';
 import { EventBus, PendingEventsRelay } from '@guardian/events';
 import { createClient, startGrpcServer } from '@guardian/grpc-kit';
@@ -29,6 +28,7 @@ import { setupBiometrics } from '../apps/biometrics/src/setup.js';
 import { decodeImage, type DecodedImage } from '../apps/biometrics/src/services/image-intake.js';
 import { loadFixtures } from '../apps/biometrics/test/fixtures/faces.js';
 import { startMongo, startNats } from '../libs/testkit/src/servers.js';
+import { startRawFaceApi } from './lib/raw-face-api.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -136,51 +136,6 @@ for (const p of photos) {
 }
 
 // --- raw face-api in worker threads --------------------------------------------------------------
-async function rawRunner(n: number) {
-  const entry = new URL('../apps/biometrics/src/repositories/inference/worker-entry.mjs', import.meta.url);
-  const workers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<Worker>((resolve, reject) => {
-          const w = new Worker(entry, {
-            workerData: { entry: new URL('./verify-raw-worker.ts', import.meta.url).href },
-            execArgv: [],
-          });
-          w.once('message', () => resolve(w));
-          w.once('error', reject);
-        }),
-    ),
-  );
-  const idle = [...workers];
-  const waiting: Array<() => void> = [];
-  const pending = new Map<number, (faces: number) => void>();
-  let nextId = 1;
-  for (const w of workers) {
-    w.on('message', (m: { id: number; faces: number }) => {
-      pending.get(m.id)?.(m.faces);
-      pending.delete(m.id);
-      idle.push(w);
-      waiting.shift()?.();
-    });
-  }
-  return {
-    async run(image: DecodedImage): Promise<number> {
-      while (idle.length === 0) await new Promise<void>((r) => waiting.push(r));
-      const w = idle.pop()!;
-      const id = nextId++;
-      const pixels = image.pixels.slice();
-      return new Promise<number>((resolve) => {
-        pending.set(id, resolve);
-        w.postMessage({ id, pixels, width: image.width, height: image.height, detector: DETECTOR }, [
-          pixels.buffer as ArrayBuffer,
-        ]);
-      });
-    },
-    close: () => Promise.all(workers.map((w) => w.terminate())),
-  };
-}
-
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
@@ -215,8 +170,8 @@ const serviceRun = async (i: number) => {
   });
   return r.match ? 1 : 0;
 };
-const raw = await rawRunner(WORKERS);
-const rawRun = (i: number) => raw.run(usable[i % usable.length]!.pixels);
+const raw = await startRawFaceApi(WORKERS);
+const rawRun = (i: number) => raw.run(usable[i % usable.length]!.pixels, DETECTOR);
 
 console.log(
   `backend: ${backend}; workers: ${WORKERS}; detector (verify): ${DETECTOR}; requests per cell: ${REQUESTS}`,

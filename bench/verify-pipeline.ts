@@ -5,10 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { InferencePool, type DetectorKind } from '../apps/biometrics/src/repositories/inference/index.js';
 import { decodeImage, type DecodedImage } from '../apps/biometrics/src/services/image-intake.js';
 import { loadFixtures } from '../apps/biometrics/test/fixtures/faces.js';
+import { startRawFaceApi, type RawFaceApi } from './lib/raw-face-api.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,57 +23,8 @@ const images: DecodedImage[] = [];
 for (const p of fx.people) images.push(await decodeImage(await readFile(p.file)));
 const copy = (img: DecodedImage) => ({ ...img, pixels: img.pixels.slice() });
 
-interface Runner {
-  run(image: DecodedImage, detector: DetectorKind): Promise<number>;
-  close(): Promise<void>;
-}
-
-async function rawRunner(n: number): Promise<Runner> {
-  const entry = new URL('../apps/biometrics/src/repositories/inference/worker-entry.mjs', import.meta.url);
-  const workers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<Worker>((resolve, reject) => {
-          const w = new Worker(entry, {
-            workerData: { entry: new URL('./verify-raw-worker.ts', import.meta.url).href },
-            execArgv: [],
-          });
-          w.once('message', () => resolve(w));
-          w.once('error', reject);
-        }),
-    ),
-  );
-  const idle = [...workers];
-  const waiting: Array<() => void> = [];
-  const pending = new Map<number, (faces: number) => void>();
-  let nextId = 1;
-  for (const w of workers) {
-    w.on('message', (m: { id: number; faces: number }) => {
-      pending.get(m.id)?.(m.faces);
-      pending.delete(m.id);
-      idle.push(w);
-      waiting.shift()?.();
-    });
-  }
-  return {
-    async run(image, detector) {
-      while (idle.length === 0) await new Promise<void>((r) => waiting.push(r));
-      const w = idle.pop()!;
-      const id = nextId++;
-      const img = copy(image);
-      return new Promise<number>((resolve) => {
-        pending.set(id, resolve);
-        w.postMessage({ id, pixels: img.pixels, width: img.width, height: img.height, detector }, [
-          img.pixels.buffer as ArrayBuffer,
-        ]);
-      });
-    },
-    async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
-  };
-}
+/** Raw face-api and the pool, driven alike. */
+type Runner = RawFaceApi;
 
 async function poolRunner(n: number, microBatch: boolean): Promise<Runner & { backend: string }> {
   const pool = await InferencePool.start({ workers: n, maxQueue: 64, microBatch, warmup: true });
@@ -133,7 +84,7 @@ console.log(
 console.log(
   '| runner | detector | concurrency | faces/s | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- | --- |',
 );
-const raw = await rawRunner(WORKERS);
+const raw = await startRawFaceApi(WORKERS);
 for (const detector of ['tiny', 'ssd'] as const) {
   for (const c of CONCURRENCY) {
     row('raw face-api', detector, c, await measure(raw, detector, c, REQUESTS));

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark in bench/ (figures, not pass/fail), or the ones named: `npm run bench -- identity`.
+# Runs every benchmark in bench/ (figures, not pass/fail; bench/lib holds their shared helpers), or the ones named: `npm run bench -- identity`.
 # Benchmarks that need servers start their own through the test kit's server helpers.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,0 +1,61 @@
+/**
+ * The benchmarks' baseline: face-api called directly (`verify-raw-worker.ts`, no pool code) in `n`
+ * worker threads, one image per idle worker, the rest waiting in order. Each call sends a copy of
+ * the pixels, so one decoded image can be reused.
+ */
+import { Worker } from 'node:worker_threads';
+import type { DetectorKind } from '../../apps/biometrics/src/repositories/inference/index.js';
+import type { DecodedImage } from '../../apps/biometrics/src/services/image-intake.js';
+
+export interface RawFaceApi {
+  /** Resolves with the number of faces found. */
+  run(image: DecodedImage, detector: DetectorKind): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startRawFaceApi(n: number): Promise<RawFaceApi> {
+  const entry = new URL('../../apps/biometrics/src/repositories/inference/worker-entry.mjs', import.meta.url);
+  const workers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Worker>((resolve, reject) => {
+          const w = new Worker(entry, {
+            workerData: { entry: new URL('./verify-raw-worker.ts', import.meta.url).href },
+            execArgv: [],
+          });
+          w.once('message', () => resolve(w));
+          w.once('error', reject);
+        }),
+    ),
+  );
+  const idle = [...workers];
+  const waiting: Array<() => void> = [];
+  const pending = new Map<number, (faces: number) => void>();
+  let nextId = 1;
+  for (const w of workers) {
+    w.on('message', (m: { id: number; faces: number }) => {
+      pending.get(m.id)?.(m.faces);
+      pending.delete(m.id);
+      idle.push(w);
+      waiting.shift()?.();
+    });
+  }
+  return {
+    async run(image, detector) {
+      while (idle.length === 0) await new Promise<void>((r) => waiting.push(r));
+      const w = idle.pop()!;
+      const id = nextId++;
+      const pixels = image.pixels.slice();
+      return new Promise<number>((resolve) => {
+        pending.set(id, resolve);
+        w.postMessage({ id, pixels, width: image.width, height: image.height, detector }, [
+          pixels.buffer as ArrayBuffer,
+        ]);
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
