@@ -36,6 +36,21 @@ describe('REST mirror (curl)', () => {
     await mesh?.stop();
   });
 
+  /** A new account registered and signed in through the REST mirror: curl's Bearer header for it. */
+  async function signUp() {
+    const user = newUser();
+    const json = ['-X', 'POST', '-H', 'content-type: application/json', '-d'];
+    const registered = await curl([`${base}/api/auth/register`, ...json, JSON.stringify(user)]);
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const login = await curl([
+      `${base}/api/auth/login`,
+      ...json,
+      JSON.stringify({ identifier: user.username, password: user.password }),
+    ]);
+    expect(login.status, JSON.stringify(login.body)).toBe(200);
+    return { user, bearer: ['-H', `authorization: Bearer ${login.body.accessToken as string}`] };
+  }
+
   it("runs the older systems' flow: register -> login -> profile -> personal info -> register face -> recognise face -> logout", async () => {
     const user = newUser();
     const alice = await facePhoto('alice');
@@ -158,26 +173,7 @@ describe('REST mirror (curl)', () => {
   });
 
   it('takes photos as base64 JSON too, refuses what is not an image with 415, compares, detects and removes', async () => {
-    const user = newUser();
-    await curl([
-      '-X',
-      'POST',
-      `${base}/api/auth/register`,
-      '-H',
-      'content-type: application/json',
-      '-d',
-      JSON.stringify(user),
-    ]);
-    const login = await curl([
-      '-X',
-      'POST',
-      `${base}/api/auth/login`,
-      '-H',
-      'content-type: application/json',
-      '-d',
-      JSON.stringify({ identifier: user.username, password: user.password }),
-    ]);
-    const bearer = ['-H', `authorization: Bearer ${login.body.accessToken}`];
+    const { user, bearer } = await signUp();
     const { bytes } = await facePhoto('bruno');
     const body = join(tmpdir(), `web-b64-${user.username}.json`);
     await writeFile(body, JSON.stringify({ image: `data:image/jpeg;base64,${bytes.toString('base64')}` }));
@@ -321,26 +317,7 @@ describe('REST mirror (curl)', () => {
   });
 
   it('submits a verification document as multipart and shows the status', async () => {
-    const user = newUser();
-    await curl([
-      '-X',
-      'POST',
-      `${base}/api/auth/register`,
-      '-H',
-      'content-type: application/json',
-      '-d',
-      JSON.stringify(user),
-    ]);
-    const login = await curl([
-      '-X',
-      'POST',
-      `${base}/api/auth/login`,
-      '-H',
-      'content-type: application/json',
-      '-d',
-      JSON.stringify({ identifier: user.username, password: user.password }),
-    ]);
-    const bearer = ['-H', `authorization: Bearer ${login.body.accessToken}`];
+    const { bearer } = await signUp();
     const submitted = await curl([
       '-X',
       'POST',
