@@ -1,7 +1,8 @@
 /**
  * The benchmarks' baseline: face-api called directly (`verify-raw-worker.ts`, no pool code) in `n`
  * worker threads, one image per idle worker, the rest waiting in order. Each call sends a copy of
- * the pixels, so one decoded image can be reused.
+ * the pixels, so one decoded image can be reused. `fastKernels`: with the wasm Concat/Slice the
+ * service installs (apps/biometrics/src/repositories/inference/wasm-kernels.ts) instead of stock.
  */
 import { Worker } from 'node:worker_threads';
 import type { DetectorKind } from '../../apps/biometrics/src/repositories/inference/index.js';
@@ -13,7 +14,10 @@ export interface RawFaceApi {
   close(): Promise<void>;
 }
 
-export async function startRawFaceApi(n: number): Promise<RawFaceApi> {
+export async function startRawFaceApi(
+  n: number,
+  options: { fastKernels?: boolean } = {},
+): Promise<RawFaceApi> {
   const entry = new URL('../../apps/biometrics/src/repositories/inference/worker-entry.mjs', import.meta.url);
   const workers = await Promise.all(
     Array.from(
@@ -21,7 +25,10 @@ export async function startRawFaceApi(n: number): Promise<RawFaceApi> {
       () =>
         new Promise<Worker>((resolve, reject) => {
           const w = new Worker(entry, {
-            workerData: { entry: new URL('./verify-raw-worker.ts', import.meta.url).href },
+            workerData: {
+              entry: new URL('./verify-raw-worker.ts', import.meta.url).href,
+              fastKernels: options.fastKernels ?? false,
+            },
             execArgv: [],
           });
           w.once('message', () => resolve(w));

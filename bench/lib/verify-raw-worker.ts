@@ -1,13 +1,14 @@
 /**
  * Baseline for bench/verify-pipeline.ts: face-api called directly in a worker thread (no pool code),
  * same backend setup, same decoded pixels. Receives {id, pixels, width, height, detector}, answers
- * {id, faces}.
+ * {id, faces}. Stock tfjs kernels unless `workerData.fastKernels` (then the service's Concat/Slice).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type * as FaceApiTypes from '@vladmandic/face-api';
 import * as faceapiModule from '@vladmandic/face-api/dist/face-api.node-wasm.js';
+import { installFastWasmKernels } from '../../apps/biometrics/src/repositories/inference/wasm-kernels.js';
 
 type FaceApi = typeof FaceApiTypes;
 const faceapi = ((faceapiModule as unknown as { default?: FaceApi }).default ??
@@ -23,6 +24,7 @@ const pkg = (name: string) => dirname(require.resolve(`${name}/package.json`));
 tf.setWasmPaths(join(pkg('@tensorflow/tfjs-backend-wasm'), 'dist') + '/', false);
 await tf.setBackend('wasm');
 await tf.ready();
+if ((workerData as { fastKernels?: boolean }).fastKernels) installFastWasmKernels(faceapi);
 const modelDir = join(pkg('@vladmandic/face-api'), 'model');
 await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
 await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);

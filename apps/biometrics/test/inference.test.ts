@@ -17,6 +17,8 @@ import {
   type DescribeResult,
   type DetectorKind,
   type FaceApi,
+  installFastWasmKernels,
+  uninstallFastWasmKernels,
 } from '../src/repositories/inference/index.js';
 import { decodeImage, type DecodedImage } from '../src/services/image-intake.js';
 import { loadFixtures, type FixtureCatalogue } from './fixtures/faces.js';
@@ -83,7 +85,7 @@ describe('backend selection', () => {
 
 describe('pipeline fidelity', () => {
   it.each<DetectorKind>(['tiny', 'ssd'])(
-    'intake + pool descriptor equals face-api in-process (%s)',
+    'intake + pool descriptor equals stock face-api in-process (%s)',
     async (detector) => {
       const img = await decode(fx.people[0]!.file);
       const reference = copy(img);
@@ -94,9 +96,17 @@ describe('pipeline fidelity', () => {
         detector === 'tiny'
           ? new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 })
           : new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 20 });
+      // The pool's workers run the faster Concat/Slice (wasm-kernels.ts); the reference is face-api
+      // exactly as shipped.
+      uninstallFastWasmKernels(faceapi);
       const tensor = faceapi.tf.tensor3d(reference.pixels, [reference.height, reference.width, 3], 'int32');
-      const direct = await faceapi.detectAllFaces(tensor, opts).withFaceLandmarks().withFaceDescriptors();
-      tensor.dispose();
+      let direct;
+      try {
+        direct = await faceapi.detectAllFaces(tensor, opts).withFaceLandmarks().withFaceDescriptors();
+      } finally {
+        tensor.dispose();
+        installFastWasmKernels(faceapi);
+      }
 
       expect(viaPool.faces).toHaveLength(1);
       expect(direct).toHaveLength(1);

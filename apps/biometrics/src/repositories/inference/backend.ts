@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as FaceApiTypes from '@vladmandic/face-api';
 import type { BackendName, BackendPreference } from './types.js';
+import { installFastWasmKernels } from './wasm-kernels.js';
 
 export type FaceApi = typeof FaceApiTypes;
 
@@ -98,6 +99,7 @@ async function tryLoad(name: BackendName): Promise<LoadedBackend> {
     // usePlatformFetch=false: emscripten reads the file with fs (Node's fetch cannot load paths).
     tf.setWasmPaths(wasmBinaryDir(), false);
     if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed');
+    installFastWasmKernels(faceapi);
   } else {
     // Requiring tfjs-node[-gpu] registers and selects the `tensorflow` backend.
     if (tf.getBackend() !== 'tensorflow' && !(await tf.setBackend('tensorflow'))) {

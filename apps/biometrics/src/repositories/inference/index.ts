@@ -11,5 +11,6 @@ export {
   type InferenceLogger,
   type NetName,
 } from './backend.js';
+export { installFastWasmKernels, uninstallFastWasmKernels } from './wasm-kernels.js';
 export { describe, analyze, describeBatch, toTensor, detectorOptions } from './run.js';
 export * from './face-checks.js';
