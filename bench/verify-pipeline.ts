@@ -1,6 +1,7 @@
 /**
  * Inference throughput and latency: raw face-api in N worker threads vs. the InferencePool, at
- * concurrency 1/2/4/8, tiny vs ssd; then pool micro-batching on vs off.
+ * concurrency 1/2/4/8, tiny vs ssd; then pool micro-batching on vs off. The raw side runs the same
+ * faster wasm kernels as the pool (wasm-kernels.ts), so the difference is the pool's own cost.
  * Run: npx tsx bench/verify-pipeline.ts [--requests 24] [--workers N]
  */
 import { readFile } from 'node:fs/promises';
@@ -84,7 +85,7 @@ console.log(
 console.log(
   '| runner | detector | concurrency | faces/s | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- | --- |',
 );
-const raw = await startRawFaceApi(WORKERS);
+const raw = await startRawFaceApi(WORKERS, { fastKernels: true });
 for (const detector of ['tiny', 'ssd'] as const) {
   for (const c of CONCURRENCY) {
     row('raw face-api', detector, c, await measure(raw, detector, c, REQUESTS));
