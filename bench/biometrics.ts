@@ -30,7 +30,7 @@ import { setupBiometrics } from '../apps/biometrics/src/setup.js';
 import { decodeImage, type DecodedImage } from '../apps/biometrics/src/services/image-intake.js';
 import { loadFixtures } from '../apps/biometrics/test/fixtures/faces.js';
 import { startMongo, startNats } from '../libs/testkit/src/servers.js';
-import { startRawFaceApi } from './lib/raw-face-api.js';
+import { startRawFaceApi, type RawFaceApi } from './lib/raw-face-api.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -148,14 +148,13 @@ interface Cell {
   latencies: number[];
 }
 
-/** `requests` calls at `concurrency`, after a warm-up round; adds to `cell`. */
-async function measure(
-  run: (i: number) => Promise<number>,
-  concurrency: number,
-  requests: number,
-  cell: Cell,
-) {
-  await Promise.all(Array.from({ length: concurrency }, (_, i) => run(i))); // warm-up round
+type Runner = (i: number) => Promise<number>;
+
+const warmUp = (run: Runner, concurrency: number) =>
+  Promise.all(Array.from({ length: concurrency }, (_, i) => run(i)));
+
+/** `requests` calls at `concurrency`; adds to `cell`. */
+async function measure(run: Runner, concurrency: number, requests: number, cell: Cell) {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -187,9 +186,12 @@ const serviceRun = async (i: number) => {
   return r.match ? 1 : 0;
 };
 const raw = await startRawFaceApi(WORKERS);
-const rawRun = (i: number) => raw.run(usable[i % usable.length]!.pixels, DETECTOR);
 const rawFast = await startRawFaceApi(WORKERS, { fastKernels: true });
-const rawFastRun = (i: number) => rawFast.run(usable[i % usable.length]!.pixels, DETECTOR);
+const onPixels =
+  (faceApi: RawFaceApi): Runner =>
+  (i) =>
+    faceApi.run(usable[i % usable.length]!.pixels, DETECTOR);
+const [rawRun, rawFastRun] = [onPixels(raw), onPixels(rawFast)];
 
 console.log(
   `backend: ${backend}; workers: ${WORKERS}; detector (verify): ${DETECTOR}; requests per cell: ${REQUESTS} in ${ROUNDS} alternating rounds`,
@@ -208,6 +210,7 @@ for (const c of CONCURRENCY) {
   // This machine's speed drifts by tens of percent within minutes: the three are measured in
   // alternating rounds so that each sees the same conditions.
   const cells = { service: newCell(), raw: newCell(), rawFast: newCell() };
+  for (const run of [serviceRun, rawRun, rawFastRun]) await warmUp(run, c);
   for (let round = 0; round < ROUNDS; round++) {
     const requests = Math.ceil(REQUESTS / ROUNDS);
     await measure(serviceRun, c, requests, cells.service);

@@ -38,23 +38,20 @@ const int = (rnd: () => number, lo: number, hi: number) => lo + Math.floor(rnd()
 
 type Case = () => { dispose(): void; dataSync(): ArrayLike<number>; shape: number[]; dtype: string };
 
+const runAll = (cases: Case[]) =>
+  cases.map((make) => {
+    const t = make();
+    const out = { shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) };
+    t.dispose();
+    return out;
+  });
+
 /** Runs every case with the stock kernels, then with the fast ones; returns both results. */
 function runBoth(cases: Case[]) {
   uninstallFastWasmKernels(faceapi);
-  const stock = cases.map((make) => {
-    const t = make();
-    const out = { shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) };
-    t.dispose();
-    return out;
-  });
+  const stock = runAll(cases);
   expect(installFastWasmKernels(faceapi)).toEqual(['Concat', 'Slice']);
-  const fast = cases.map((make) => {
-    const t = make();
-    const out = { shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) };
-    t.dispose();
-    return out;
-  });
-  return { stock, fast };
+  return { stock, fast: runAll(cases) };
 }
 
 /** Input values are drawn once, so the stock and the fast run see the same tensors. */

@@ -67,14 +67,9 @@ function fastConcat(tf: KernelRegistry, stock: KernelFunc): KernelFunc {
     const innerSizes = parts.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
     // Long rows are what the stock kernel is good at; leave them (and trivial cases) to it.
     if (parts.length < 2 || innerSizes.every((n) => n >= SHORT_RUN)) return stock(args);
-    tf.backend_util.assertParamsConsistent(
-      inputs.map((t) => t.shape),
-      axis,
-    );
-    const outShape = tf.backend_util.computeOutShape(
-      inputs.map((t) => t.shape),
-      axis,
-    );
+    const shapes = inputs.map((t) => t.shape);
+    tf.backend_util.assertParamsConsistent(shapes, axis);
+    const outShape = tf.backend_util.computeOutShape(shapes, axis);
     const { backend } = args;
     const out = backend.makeOutput(outShape, first.dtype);
     // Views are taken after makeOutput: allocating may grow (and detach) the wasm heap.
