@@ -1,4 +1,5 @@
 import {
+  CacheInvalidation,
   EventBus,
   EventConsumer,
   ack,
@@ -379,6 +380,65 @@ describe('PendingEventsRelay', () => {
       expect(info.state.messages).toBe(writes);
     } finally {
       await relay.stop();
+      await bus.drain();
+    }
+  });
+});
+
+describe('CacheInvalidation', () => {
+  /** A cache that records what it is told. */
+  const recorder = () => {
+    const dropped: string[] = [];
+    let cleared = 0;
+    return {
+      dropped,
+      cleared: () => cleared,
+      delete: (key: string) => dropped.push(key),
+      clear: () => void cleared++,
+    };
+  };
+
+  it("drops the announced key on the other replicas, not on the announcer's, and nothing in the stream", async () => {
+    const prefix = uniqueSubjectPrefix();
+    const stream = uniqueId('S');
+    const [a, b, other] = await Promise.all([
+      busFor(testServers().natsUrl, prefix, stream),
+      busFor(testServers().natsUrl, prefix, stream),
+      busFor(testServers().natsUrl, uniqueSubjectPrefix(), uniqueId('S')),
+    ]);
+    const caches = { a: recorder(), b: recorder(), otherTopic: recorder(), otherPrefix: recorder() };
+    const onA = new CacheInvalidation(a, 'svc.users', caches.a);
+    const onB = new CacheInvalidation(b, 'svc.users', caches.b);
+    const otherTopic = new CacheInvalidation(b, 'svc.prefs', caches.otherTopic);
+    const otherPrefix = new CacheInvalidation(other, 'svc.users', caches.otherPrefix);
+    try {
+      await Promise.all([a.nc.flush(), b.nc.flush(), other.nc.flush()]);
+      onA.announce('user-1');
+      onA.announce('user 2 with spaces');
+      await waitFor(() => caches.b.dropped.length === 2, { timeoutMs: 5_000 });
+      await Promise.all([a.nc.flush(), b.nc.flush(), other.nc.flush()]);
+      expect(caches.b.dropped).toEqual(['user-1', 'user 2 with spaces']);
+      expect(caches.a.dropped).toEqual([]);
+      expect(caches.otherTopic.dropped).toEqual([]);
+      expect(caches.otherPrefix.dropped).toEqual([]);
+      const info = await a.jsm.streams.info(stream);
+      expect(info.state.messages).toBe(0);
+    } finally {
+      for (const sync of [onA, onB, otherTopic, otherPrefix]) sync.close();
+      await Promise.all([a.drain(), b.drain(), other.drain()]);
+    }
+  });
+
+  it('clears the whole cache when the connection comes back (invalidations may have been missed)', async () => {
+    const bus = await busFor(testServers().natsUrl);
+    const cache = recorder();
+    const sync = new CacheInvalidation(bus, 'svc.users', cache);
+    try {
+      await bus.nc.reconnect();
+      await waitFor(() => cache.cleared() > 0, { timeoutMs: 10_000 });
+      expect(cache.cleared()).toBe(1);
+    } finally {
+      sync.close();
       await bus.drain();
     }
   });
