@@ -1,7 +1,9 @@
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
 import { AccessTokenVerifier, CachedJwks, type JwksSource } from '@guardian/auth';
-import type { GuardianEvent } from '@guardian/events';
+import { TtlCache } from '@guardian/domain';
+import { CacheInvalidation, type GuardianEvent } from '@guardian/events';
 import { createClient, grpcJwksSource } from '@guardian/grpc-kit';
+import type { ShutdownStep } from '@guardian/runtime';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 
 import type { NotifierConfig } from './config.js';
@@ -15,7 +17,9 @@ import { OutboxTransport } from './repositories/outbox.transport.js';
 import { PreferencesRepository } from './repositories/preferences.repository.js';
 import { ResendTransport } from './repositories/resend.transport.js';
 import { DeliveryLogService } from './services/delivery-log.service.js';
+import type { Contact } from './services/address-book.js';
 import type { MailTransport } from './services/mail.js';
+import type { Preferences } from './services/notification-policy.js';
 import { NotificationDispatcher } from './services/notification.service.js';
 
 export const NOTIFIER_PROTO_FILES = ['guardian/notifier/v1/notification.proto'];
@@ -43,8 +47,15 @@ export async function setupNotifier(
   const { config, logger, mongo, bus, registry } = deps;
   const durable = config.NOTIFIER_CONSUMER_DURABLE;
 
-  const contacts = new ContactRepository(mongo, config.NOTIFIER_CACHE_TTL_MS);
-  const preferences = new PreferencesRepository(mongo, config.NOTIFIER_CACHE_TTL_MS);
+  // Each replica caches addresses and preferences; a writer announces its change to the others.
+  const replicatedCache = <V>(topic: string) => {
+    const cache = new TtlCache<string, V>(config.NOTIFIER_CACHE_TTL_MS);
+    return { cache, replicas: new CacheInvalidation(bus, `notifier.${topic}`, cache) };
+  };
+  const contactCache = replicatedCache<Contact>('contacts');
+  const preferencesCache = replicatedCache<Preferences>('preferences');
+  const contacts = new ContactRepository(mongo, contactCache);
+  const preferences = new PreferencesRepository(mongo, preferencesCache);
   const digests = new DigestRepository(mongo);
   const notifications = new NotificationRepository(mongo);
   const outbox = new OutboxTransport(mongo);
@@ -88,7 +99,15 @@ export async function setupNotifier(
   );
 
   let jwksSource = overrides.jwks;
-  const onShutdown = [];
+  const onShutdown: ShutdownStep[] = [
+    {
+      name: 'cache-invalidation',
+      run: () => {
+        contactCache.replicas.close();
+        preferencesCache.replicas.close();
+      },
+    },
+  ];
   if (!jwksSource) {
     const identity = createClient(AuthServiceClient, AuthServiceService, config.NOTIFIER_IDENTITY_ADDRESS, {
       idempotent: ['getJwks'],

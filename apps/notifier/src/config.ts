@@ -24,7 +24,7 @@ export const notifierSchema = z.object({
    * How long a replica trusts its cached copy of a user's address and preferences. Its own changes
    * apply at once; another replica's within this time. 0 reads MongoDB for every e-mail.
    */
-  NOTIFIER_CACHE_TTL_MS: env.durationMs.default(5_000),
+  NOTIFIER_CACHE_TTL_MS: env.durationMs.default(300_000),
   /** identity's gRPC address, for the JWKS that verifies callers' access tokens. */
   NOTIFIER_IDENTITY_ADDRESS: z.string().min(3).default('127.0.0.1:50051'),
 });

@@ -35,28 +35,43 @@ const toContact = (doc: ContactDoc): Contact => ({
   updatedAt: doc.updatedAt,
 });
 
+/** Where a repository tells the other replicas that one of its cached documents changed. */
+export interface ReplicaNotice {
+  announce(key: string): void;
+}
+
+export interface CachedRepositoryOptions<V> {
+  cache?: TtlCache<string, V>;
+  replicas?: ReplicaNotice;
+}
+
 /**
  * The address book: one document per user, written only from identity's user events. Reads go
- * through a short-lived cache (`cacheTtlMs`): this replica's own writes update it at once, another
- * replica's within the ttl. Unknown users are not cached, so an address that arrives late is seen
- * on the next try.
+ * through `cache`: this replica's writes update it at once and are announced to the other replicas
+ * (`replicas`), which drop their copy. Unknown users are not cached, so an address that arrives
+ * late is seen on the next try.
  */
 export class ContactRepository {
   readonly model: Model<ContactDoc>;
   private readonly cache: TtlCache<string, Contact>;
+  private readonly replicas: ReplicaNotice | undefined;
 
-  constructor(connection: Connection, cacheTtlMs = 0) {
+  constructor(connection: Connection, options: CachedRepositoryOptions<Contact> = {}) {
     this.model = connection.model<ContactDoc>('Contact', schema);
-    this.cache = new TtlCache(cacheTtlMs);
+    this.cache = options.cache ?? new TtlCache(0);
+    this.replicas = options.replicas;
   }
 
-  async get(userId: string): Promise<Contact | undefined> {
-    const cached = this.cache.get(userId);
-    if (cached) return cached;
-    const doc = await this.model.findById(userId).lean<ContactDoc>().exec();
-    if (!doc) return undefined;
-    const contact = toContact(doc);
-    this.cache.set(userId, contact);
+  get(userId: string): Promise<Contact | undefined> {
+    return this.cache.getOrLoad(userId, async () => {
+      const doc = await this.model.findById(userId).lean<ContactDoc>().exec();
+      return doc ? toContact(doc) : undefined;
+    });
+  }
+
+  private stored(contact: Contact): Contact {
+    this.cache.set(contact.userId, contact);
+    this.replicas?.announce(contact.userId);
     return contact;
   }
 
@@ -86,8 +101,7 @@ export class ContactRepository {
       if (!current) {
         try {
           await this.model.create(doc);
-          this.cache.set(next.userId, next);
-          return next;
+          return this.stored(next);
         } catch (error) {
           if (isDuplicateKey(error)) continue;
           throw error;
@@ -96,10 +110,7 @@ export class ContactRepository {
       const result = await this.model
         .replaceOne({ _id: current.userId, updatedAt: current.updatedAt, deleted: current.deleted }, doc)
         .exec();
-      if (result.matchedCount === 1) {
-        this.cache.set(next.userId, next);
-        return next;
-      }
+      if (result.matchedCount === 1) return this.stored(next);
     }
     throw new Error(`contact ${event.data.userId}: too many concurrent updates`);
   }

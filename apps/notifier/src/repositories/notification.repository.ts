@@ -34,7 +34,7 @@ const schema = new Schema<NotificationDoc>(
   {
     _id: String,
     eventType: String,
-    userId: { type: String, index: true },
+    userId: String,
     template: String,
     locale: String,
     status: { type: String, required: true },
@@ -52,6 +52,7 @@ const schema = new Schema<NotificationDoc>(
   },
   { collection: 'notifications', versionKey: false },
 );
+// A user's log and "forget this user" both use the second index's `userId` prefix.
 schema.index({ createdAt: -1, _id: -1 });
 schema.index({ userId: 1, createdAt: -1, _id: -1 });
 

@@ -3,6 +3,7 @@ import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 
 import { DEFAULT_PREFERENCES, type Preferences } from '../services/notification-policy.js';
+import type { CachedRepositoryOptions, ReplicaNotice } from './contact.repository.js';
 
 interface PreferencesDoc {
   _id: string;
@@ -17,25 +18,26 @@ const schema = new Schema<PreferencesDoc>(
 
 /**
  * Per-user notification preferences; a user without a document has the defaults. Reads go through
- * a short-lived cache (`cacheTtlMs`, defaults included): this replica's changes update it at once,
- * another replica's within the ttl.
+ * `cache` (defaults included): this replica's changes update it at once and are announced to the
+ * other replicas (`replicas`), which drop their copy.
  */
 export class PreferencesRepository {
   readonly model: Model<PreferencesDoc>;
   private readonly cache: TtlCache<string, Preferences>;
+  private readonly replicas: ReplicaNotice | undefined;
 
-  constructor(connection: Connection, cacheTtlMs = 0) {
+  constructor(connection: Connection, options: CachedRepositoryOptions<Preferences> = {}) {
     this.model = connection.model<PreferencesDoc>('Preferences', schema);
-    this.cache = new TtlCache(cacheTtlMs);
+    this.cache = options.cache ?? new TtlCache(0);
+    this.replicas = options.replicas;
   }
 
   async get(userId: string): Promise<Preferences> {
-    const cached = this.cache.get(userId);
-    if (cached) return { ...cached };
-    const doc = await this.model.findById(userId).lean<PreferencesDoc>().exec();
-    const preferences = doc ? { loginSuccessAlerts: doc.loginSuccessAlerts } : { ...DEFAULT_PREFERENCES };
-    this.cache.set(userId, preferences);
-    return { ...preferences };
+    const preferences = await this.cache.getOrLoad(userId, async () => {
+      const doc = await this.model.findById(userId).lean<PreferencesDoc>().exec();
+      return doc ? { loginSuccessAlerts: doc.loginSuccessAlerts } : { ...DEFAULT_PREFERENCES };
+    });
+    return { ...preferences! };
   }
 
   async update(userId: string, changes: Partial<Preferences>): Promise<Preferences> {
@@ -50,11 +52,13 @@ export class PreferencesRepository {
       )
       .exec();
     this.cache.set(userId, next);
+    this.replicas?.announce(userId);
     return next;
   }
 
   async forget(userId: string): Promise<void> {
-    this.cache.delete(userId);
     await this.model.deleteOne({ _id: userId }).exec();
+    this.cache.delete(userId);
+    this.replicas?.announce(userId);
   }
 }
