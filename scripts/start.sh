@@ -52,7 +52,7 @@ if [[ -z "${MONGO_URL:-}" ]]; then
   if mongod_bin=$(command -v mongod); then
     "$mongod_bin" --dbpath "$data/mongo" --port "$mongo_port" --bind_ip 127.0.0.1 --quiet >"$data/logs/mongo.log" 2>&1 &
   else
-    "$(find_bin ferretdb)" --handler=sqlite "--sqlite-url=file:$data/mongo/" "--listen-addr=127.0.0.1:$mongo_port" \
+    "$(find_bin ferretdb)" --handler=sqlite "--sqlite-url=file:$data/mongo/?_pragma=synchronous(normal)" "--listen-addr=127.0.0.1:$mongo_port" \
       --debug-addr=- --telemetry=disable "--state-dir=$data/mongo" --log-level=warn >"$data/logs/mongo.log" 2>&1 &
   fi
   infra_mongo=$!

@@ -164,7 +164,8 @@ export async function startMongo(): Promise<ServerHandle & { kind: 'mongod' | 'f
       ferretdb,
       [
         '--handler=sqlite',
-        `--sqlite-url=file:${dir}/`,
+        // No fsync per commit: MongoDB's default durability class (docs/conventions.md).
+        `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
         `--listen-addr=127.0.0.1:${port}`,
         '--debug-addr=-',
         '--telemetry=disable',
