@@ -1,5 +1,5 @@
 /**
- * notifier benchmark (not a test): `npx tsx bench/notifier.ts [--events 10000] [--users 1000] [--paced-events 1000] [--rate 25] [--concurrency 32]`
+ * notifier benchmark (not a test): `npx tsx bench/notifier.ts [--events 10000] [--users 1000] [--paced-events 10000] [--rate 1000] [--concurrency 128]`
  *
  * Starts its own nats-server and FerretDB/mongod (libs/testkit) and the notifier as a separate
  * process (`apps/notifier/src/main.ts`, outbox transport: no Resend key), registers `--users` users
@@ -7,8 +7,8 @@
  * of which renders and stores one e-mail:
  * 1. burst: `--events` published as fast as JetStream takes them; events/s = events / time from the
  *    first publish to the last delivery record;
- * 2. paced: `--paced-events` more at `--rate` events/s (pick a rate below the burst throughput),
- *    for latency without a backlog.
+ * 2. paced: `--paced-events` more at `--rate` events/s: the latency of a sustained load (the
+ *    issue's target: 1,000 events/s with p99 <= 50 ms).
  * Both report p50/p99 from publish to delivery record (sentAt).
  * Each phase counts records, stored messages and send attempts: none lost, none doubled.
  */
@@ -27,9 +27,10 @@ const arg = (name: string, fallback: number) => {
 };
 const EVENTS = arg('events', 10_000);
 const USERS = arg('users', 1_000);
-const RATE = arg('rate', 25);
-const PACED_EVENTS = arg('paced-events', 1_000);
-const CONCURRENCY = arg('concurrency', 32);
+const RATE = arg('rate', 1_000);
+const PACED_EVENTS = arg('paced-events', 10_000);
+// The outbox transport has no rate limit to respect (README: NOTIFIER_CONCURRENCY).
+const CONCURRENCY = arg('concurrency', 128);
 
 const UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
