@@ -4,6 +4,7 @@ import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 
 import { applyUserEvent, type Contact, type UserEvent } from '../services/address-book.js';
+import type { CachedRepositoryOptions, ReplicaNotice } from './replicated-cache.js';
 
 interface ContactDoc {
   _id: string;
@@ -34,16 +35,6 @@ const toContact = (doc: ContactDoc): Contact => ({
   deleted: doc.deleted,
   updatedAt: doc.updatedAt,
 });
-
-/** Where a repository tells the other replicas that one of its cached documents changed. */
-export interface ReplicaNotice {
-  announce(key: string): void;
-}
-
-export interface CachedRepositoryOptions<V> {
-  cache?: TtlCache<string, V>;
-  replicas?: ReplicaNotice;
-}
 
 /**
  * The address book: one document per user, written only from identity's user events. Reads go

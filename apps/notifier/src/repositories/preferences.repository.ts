@@ -3,7 +3,7 @@ import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 
 import { DEFAULT_PREFERENCES, type Preferences } from '../services/notification-policy.js';
-import type { CachedRepositoryOptions, ReplicaNotice } from './contact.repository.js';
+import type { CachedRepositoryOptions, ReplicaNotice } from './replicated-cache.js';
 
 interface PreferencesDoc {
   _id: string;
