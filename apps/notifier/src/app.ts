@@ -1,6 +1,6 @@
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
 import { AccessTokenVerifier, CachedJwks, type JwksSource } from '@guardian/auth';
-import type { GuardianEvent } from '@guardian/events';
+import { replicatedCache, type GuardianEvent } from '@guardian/events';
 import { createClient, grpcJwksSource } from '@guardian/grpc-kit';
 import type { ShutdownStep } from '@guardian/runtime';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
@@ -14,7 +14,6 @@ import { NotifierMetrics } from './repositories/metrics.js';
 import { NotificationRepository } from './repositories/notification.repository.js';
 import { OutboxTransport } from './repositories/outbox.transport.js';
 import { PreferencesRepository } from './repositories/preferences.repository.js';
-import { replicatedCache } from './repositories/replicated-cache.js';
 import { ResendTransport } from './repositories/resend.transport.js';
 import { DeliveryLogService } from './services/delivery-log.service.js';
 import type { Contact } from './services/address-book.js';
@@ -48,8 +47,12 @@ export async function setupNotifier(
   const durable = config.NOTIFIER_CONSUMER_DURABLE;
 
   // Each replica caches addresses and preferences; a writer announces its change to the others.
-  const contactCache = replicatedCache<Contact>(bus, 'contacts', config.NOTIFIER_CACHE_TTL_MS);
-  const preferencesCache = replicatedCache<Preferences>(bus, 'preferences', config.NOTIFIER_CACHE_TTL_MS);
+  const contactCache = replicatedCache<Contact>(bus, 'notifier.contacts', config.NOTIFIER_CACHE_TTL_MS);
+  const preferencesCache = replicatedCache<Preferences>(
+    bus,
+    'notifier.preferences',
+    config.NOTIFIER_CACHE_TTL_MS,
+  );
   const contacts = new ContactRepository(mongo, contactCache);
   const preferences = new PreferencesRepository(mongo, preferencesCache);
   const digests = new DigestRepository(mongo);

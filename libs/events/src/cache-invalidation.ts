@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { TtlCache } from '@guardian/domain';
 import type { Subscription } from 'nats';
 
 import type { EventBus } from './bus.js';
@@ -56,4 +57,26 @@ export class CacheInvalidation {
   close(): void {
     this.subscription.unsubscribe();
   }
+}
+
+/** Where a writer tells the other replicas that a cached key changed. */
+export interface ReplicaNotice {
+  announce(key: string): void;
+}
+
+/** A repository's read cache and where it announces its writes (neither given: no cache). */
+export interface CachedRepositoryOptions<V> {
+  cache?: TtlCache<string, V>;
+  replicas?: ReplicaNotice;
+}
+
+/** A per-replica read cache kept coherent with the other replicas' writes (`cache.<topic>`). */
+export function replicatedCache<V>(
+  bus: EventBus,
+  topic: string,
+  ttlMs: number,
+): Required<CachedRepositoryOptions<V>> & { close(): void } {
+  const cache = new TtlCache<string, V>(ttlMs);
+  const replicas = new CacheInvalidation(bus, topic, cache);
+  return { cache, replicas, close: () => replicas.close() };
 }

@@ -1,10 +1,10 @@
 import { isDuplicateKey } from '@guardian/mongo';
 import { TtlCache } from '@guardian/domain';
+import type { CachedRepositoryOptions, ReplicaNotice } from '@guardian/events';
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 
 import { applyUserEvent, type Contact, type UserEvent } from '../services/address-book.js';
-import type { CachedRepositoryOptions, ReplicaNotice } from './replicated-cache.js';
 
 interface ContactDoc {
   _id: string;

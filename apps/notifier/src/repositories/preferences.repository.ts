@@ -1,9 +1,9 @@
 import { TtlCache } from '@guardian/domain';
+import type { CachedRepositoryOptions, ReplicaNotice } from '@guardian/events';
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 
 import { DEFAULT_PREFERENCES, type Preferences } from '../services/notification-policy.js';
-import type { CachedRepositoryOptions, ReplicaNotice } from './replicated-cache.js';
 
 interface PreferencesDoc {
   _id: string;
