@@ -1,4 +1,4 @@
-import type { QueuedAt } from '@guardian/events';
+import { replicatedCache, type QueuedAt } from '@guardian/events';
 import { CachedJwks, KeyRing } from '@guardian/auth';
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
 import { createClient, grpcJwksSource, implement } from '@guardian/grpc-kit';
@@ -17,7 +17,7 @@ import { AuthAttemptRepository, authAttemptModel } from './repositories/auth-att
 import { DocumentRepository, documentModel } from './repositories/document.repository.js';
 import { SessionRepository, sessionModel } from './repositories/session.repository.js';
 import { UsedAssertionRepository } from './repositories/used-assertion.repository.js';
-import { UserRepository, userModel } from './repositories/user.repository.js';
+import { UserRepository, userModel, type UserRecord } from './repositories/user.repository.js';
 import { AccessTokens } from './services/access-tokens.js';
 import { AuthService } from './services/auth.service.js';
 import { BiometricSummaryService } from './services/biometric.service.js';
@@ -57,11 +57,14 @@ async function loadKeyRing(config: IdentityConfig, deps: ServiceDeps<IdentityCon
 export async function setupIdentity(
   deps: ServiceDeps<IdentityConfig>,
 ): Promise<ServiceParts & { keyRing: KeyRing; users: UserService }> {
-  const { config, logger, mongo } = deps;
+  const { config, logger, mongo, bus } = deps;
   const keyRing = await loadKeyRing(config, deps);
 
   const locks = new DocumentLocks();
-  const users = new UserRepository(userModel(mongo), locks, config.IDENTITY_USER_CACHE_TTL_MS);
+  // Per-replica read caches; every write is announced so the other replicas drop their copy.
+  const userCache = replicatedCache<UserRecord>(bus, 'identity.users', config.IDENTITY_USER_CACHE_TTL_MS);
+  const sessionCache = replicatedCache<true>(bus, 'identity.sessions', config.IDENTITY_SESSION_CACHE_TTL_MS);
+  const users = new UserRepository(userModel(mongo), locks, userCache);
   const sessions = new SessionRepository(sessionModel(mongo), locks);
   const throttle = throttlePolicies(config);
   const attempts = new AuthAttemptRepository(
@@ -95,7 +98,7 @@ export async function setupIdentity(
     faceJwks,
     claimJti: usedAssertions.claim,
     events,
-    liveSessions: new SessionLivenessCache(config.IDENTITY_SESSION_CACHE_TTL_MS),
+    liveSessions: new SessionLivenessCache(sessionCache.cache, sessionCache.replicas),
     policies: {
       ...throttle,
       refresh: {
@@ -186,6 +189,8 @@ export async function setupIdentity(
         run: () => {
           clearInterval(sweep);
           faceClient.close();
+          userCache.close();
+          sessionCache.close();
         },
       },
     ],

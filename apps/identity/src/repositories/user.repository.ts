@@ -1,6 +1,7 @@
 import { DocumentLocks, isDuplicateKey } from '@guardian/mongo';
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import { conflict, TtlCache } from '@guardian/domain';
+import type { CachedRepositoryOptions, ReplicaNotice } from '@guardian/events';
 import { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
 import type { Role } from '../services/roles.js';
 import type { AccountStatus } from '../services/verification-status.js';
@@ -107,18 +108,20 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
 
 /**
  * Users: one document per account; `status: deleted` tombstones keep only the id (PII scrubbed).
- * Reads by id go through a short-lived cache (`cacheTtlMs`, 0 = none): this replica's writes drop
- * the entry at once, another replica's show within the ttl (as with session liveness).
+ * Reads by id go through `cache` (none by default): a write drops the entry here and, through
+ * `replicas`, on every other replica; a read that raced a write is not cached.
  */
 export class UserRepository {
   private readonly byId: TtlCache<string, UserRecord>;
+  private readonly replicas: ReplicaNotice | undefined;
 
   constructor(
     readonly model: UserModel,
     private readonly locks: DocumentLocks = new DocumentLocks(),
-    cacheTtlMs = 0,
+    options: CachedRepositoryOptions<UserRecord> = {},
   ) {
-    this.byId = new TtlCache(cacheTtlMs);
+    this.byId = options.cache ?? new TtlCache(0);
+    this.replicas = options.replicas;
   }
 
   async insert(user: Omit<UserRecord, 'pendingEvents'>, events: PendingEvent[]): Promise<UserRecord> {
@@ -138,14 +141,15 @@ export class UserRepository {
   }
 
   async findByIdWithHash(id: string): Promise<UserRecord | null> {
-    const cached = this.byId.get(id);
-    if (cached) return { ...cached };
-    const user = await this.model
-      .findOne({ _id: id, status: { $ne: 'deleted' } })
-      .select('+passwordHash')
-      .lean<UserRecord>()
-      .exec();
-    if (user) this.byId.set(id, user);
+    const user = await this.byId.getOrLoad(
+      id,
+      async () =>
+        (await this.model
+          .findOne({ _id: id, status: { $ne: 'deleted' } })
+          .select('+passwordHash')
+          .lean<UserRecord>()
+          .exec()) ?? undefined,
+    );
     return user ? { ...user } : null;
   }
 
@@ -187,7 +191,8 @@ export class UserRepository {
     } catch (error) {
       translateDuplicate(error);
     }
-    this.byId.delete(id); // after the write: a read racing it may have cached the old state
+    this.byId.delete(id);
+    this.replicas?.announce(id);
     if (matched === 0) return null;
     return this.model.findById(id).lean<UserRecord>().exec();
   }

@@ -76,7 +76,7 @@ export class AuthService {
 
   constructor(private readonly deps: AuthServiceDeps) {
     this.clock = deps.clock ?? (() => new Date());
-    this.liveSessions = deps.liveSessions ?? new SessionLivenessCache(0);
+    this.liveSessions = deps.liveSessions ?? new SessionLivenessCache();
   }
 
   // ---- registration -------------------------------------------------------------------------
@@ -579,10 +579,10 @@ export class AuthService {
   /** Verifies an access token and that its session is still live (identity owns sessions). */
   async authenticate(token: string): Promise<AccessClaims> {
     const claims = await this.deps.tokens.verify(token);
-    if (this.liveSessions.isFresh(claims.sessionId)) return claims;
-    if (!(await this.deps.sessions.isLive(claims.sessionId, claims.userId)))
-      throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
-    this.liveSessions.markLive(claims.sessionId);
+    const live = await this.liveSessions.check(claims.sessionId, () =>
+      this.deps.sessions.isLive(claims.sessionId, claims.userId),
+    );
+    if (!live) throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
     return claims;
   }
 
@@ -596,6 +596,7 @@ export class AuthService {
       requestId,
     );
     const count = await this.deps.sessions.revoke(ids, reason, this.clock(), event);
+    this.liveSessions.forget(ids, true);
     this.deps.events.queued();
     return count;
   }

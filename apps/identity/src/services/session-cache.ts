@@ -1,27 +1,29 @@
 import { TtlCache } from '@guardian/domain';
+import type { ReplicaNotice } from '@guardian/events';
 
 /**
- * A small cache of "this session was live at time t" so that verifying an access token does not
- * read MongoDB on every call. Entries live `ttlMs` (default 2 s); revocations made by this process
- * drop their entries at once, so on one replica a revoked session is refused immediately and on
- * others within `ttlMs`. Bounded: the oldest entries go first when `maxEntries` is reached.
+ * Remembers "this session was live" so that verifying an access token does not read MongoDB on
+ * every call (only live answers are kept, for the cache's ttl). A revocation drops its entries
+ * here and, through `replicas`, on every other identity replica at once; the ttl only bounds a
+ * missed announcement. A check that raced a revocation is not remembered (`TtlCache.getOrLoad`).
  */
 export class SessionLivenessCache {
-  private readonly entries: TtlCache<string, true>;
+  constructor(
+    private readonly entries: TtlCache<string, true> = new TtlCache(0),
+    private readonly replicas?: ReplicaNotice,
+  ) {}
 
-  constructor(ttlMs = 2_000, maxEntries = 50_000, now: () => number = () => Date.now()) {
-    this.entries = new TtlCache(ttlMs, maxEntries, now);
+  /** Whether the session is live: from the cache, or `isLive()` (remembered when true). */
+  async check(sessionId: string, isLive: () => Promise<boolean>): Promise<boolean> {
+    const live = await this.entries.getOrLoad(sessionId, async () => ((await isLive()) ? true : undefined));
+    return live === true;
   }
 
-  isFresh(sessionId: string): boolean {
-    return this.entries.get(sessionId) === true;
-  }
-
-  markLive(sessionId: string): void {
-    this.entries.set(sessionId, true);
-  }
-
-  forget(sessionIds: readonly string[]): void {
-    for (const id of sessionIds) this.entries.delete(id);
+  /** Call before revoking (stops serving these from cache) and again after (`announce`: tell the others). */
+  forget(sessionIds: readonly string[], announce = false): void {
+    for (const id of sessionIds) {
+      this.entries.delete(id);
+      if (announce) this.replicas?.announce(id);
+    }
   }
 }
