@@ -2,6 +2,7 @@ import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
 import { AccessTokenVerifier, CachedJwks, type JwksSource } from '@guardian/auth';
 import { replicatedCache, type GuardianEvent } from '@guardian/events';
 import { createClient, grpcJwksSource } from '@guardian/grpc-kit';
+import { closeMongo, connectMongo, ensureIndexes } from '@guardian/mongo';
 import type { ShutdownStep } from '@guardian/runtime';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 
@@ -57,7 +58,13 @@ export async function setupNotifier(
   const preferences = new PreferencesRepository(mongo, preferencesCache);
   const digests = new DigestRepository(mongo);
   const notifications = new NotificationRepository(mongo);
-  const outbox = new OutboxTransport(mongo);
+  // As the transport, the outbox stands for a mail service: it gets a connection of its own, so a
+  // "send" does not queue behind the delivery log's writes (the outbox collection is insert-only).
+  const outboxConnection = config.NOTIFIER_RESEND_API_KEY
+    ? mongo
+    : await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger });
+  const outbox = new OutboxTransport(outboxConnection);
+  if (outboxConnection !== mongo) await ensureIndexes(outboxConnection);
   const transport: MailTransport = config.NOTIFIER_RESEND_API_KEY
     ? new ResendTransport({
         apiKey: config.NOTIFIER_RESEND_API_KEY,
@@ -107,6 +114,9 @@ export async function setupNotifier(
       },
     },
   ];
+  if (outboxConnection !== mongo) {
+    onShutdown.push({ name: 'outbox-connection', run: () => closeMongo(outboxConnection) });
+  }
   if (!jwksSource) {
     const identity = createClient(AuthServiceClient, AuthServiceService, config.NOTIFIER_IDENTITY_ADDRESS, {
       idempotent: ['getJwks'],
