@@ -51,15 +51,18 @@ export function pendingEvent<T extends EventType>(
 /** A pending event as the driver returns it (`data` is BSON Binary). */
 type StoredPendingEvent = Omit<PendingEvent, 'data'> & { data: Binary };
 
-const fromStored = (event: StoredPendingEvent): EncodedEvent => ({
+/** An event's envelope with `data` in the given form, fields in the schema's order (data last). */
+const withData = <D>(event: Omit<PendingEvent, 'data'>, data: D) => ({
   id: event.id,
   type: event.type,
   source: event.source,
   time: event.time,
   subject: event.subject,
   ...(event.requestId ? { requestId: event.requestId } : {}),
-  data: event.data.buffer,
+  data,
 });
+
+const fromStored = (event: StoredPendingEvent): EncodedEvent => withData(event, event.data.buffer);
 
 type Binary = mongo.Binary;
 
@@ -81,15 +84,7 @@ export interface QueuedAt {
  * A pending event exactly as mongoose stores it (schema field order, BSON Binary data), which is
  * what FerretDB 1.x's `$pull` needs to find it.
  */
-const asStored = (event: PendingEvent): StoredPendingEvent => ({
-  id: event.id,
-  type: event.type,
-  source: event.source,
-  time: event.time,
-  subject: event.subject,
-  ...(event.requestId ? { requestId: event.requestId } : {}),
-  data: new mongo.Binary(event.data),
-});
+const asStored = (event: PendingEvent): StoredPendingEvent => withData(event, new mongo.Binary(event.data));
 
 /**
  * Publishes what documents hold in `pendingEvents` (with `Nats-Msg-Id` = event id), then removes each

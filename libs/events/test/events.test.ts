@@ -186,6 +186,12 @@ describe('PendingEventsRelay', () => {
     pendingEvents: ReturnType<typeof pendingEvent>[];
   }
   let mongo: Connection;
+  /** A collection whose documents hold nothing but queued events. */
+  const relayedModel = (name: string) =>
+    mongo.model<{ _id: string; pendingEvents: ReturnType<typeof pendingEvent>[] }>(
+      name,
+      new Schema({ _id: String, pendingEvents: pendingEventsField }),
+    );
 
   beforeAll(async () => {
     mongo = await connectMongo({ url: testServers().mongoUrl, dbName: uniqueId('relay'), logger });
@@ -263,14 +269,7 @@ describe('PendingEventsRelay', () => {
   });
 
   it('publishes just the documents a kick names, and leaves the rest to the full sweep', async () => {
-    interface Note {
-      _id: string;
-      pendingEvents: ReturnType<typeof pendingEvent>[];
-    }
-    const Note = mongo.model<Note>(
-      'Note',
-      new Schema<Note>({ _id: String, pendingEvents: pendingEventsField }),
-    );
+    const Note = relayedModel('Note');
     const bus = await busFor(testServers().natsUrl);
     const relay = new PendingEventsRelay(bus, [Note], logger, { intervalMs: 60_000 });
     const queue = async (id: string) => {
@@ -300,14 +299,7 @@ describe('PendingEventsRelay', () => {
   });
 
   it('publishes the events a write hands over and removes exactly those from the document', async () => {
-    interface Memo {
-      _id: string;
-      pendingEvents: ReturnType<typeof pendingEvent>[];
-    }
-    const Memo = mongo.model<Memo>(
-      'Memo',
-      new Schema<Memo>({ _id: String, pendingEvents: pendingEventsField }),
-    );
+    const Memo = relayedModel('Memo');
     const bus = await busFor(testServers().natsUrl);
     const relay = new PendingEventsRelay(bus, [Memo], logger, { intervalMs: 60_000 });
     const before = (await bus.jsm.streams.info(bus.options.stream)).state.messages;

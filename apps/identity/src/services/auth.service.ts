@@ -596,7 +596,7 @@ export class AuthService {
       requestId,
     );
     const count = await this.deps.sessions.revoke(ids, reason, this.clock(), event);
-    this.liveSessions.forget(ids, true);
+    this.liveSessions.forgetEverywhere(ids);
     this.deps.events.queued();
     return count;
   }

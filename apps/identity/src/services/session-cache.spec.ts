@@ -30,7 +30,7 @@ describe('SessionLivenessCache', () => {
     cache.forget(['s1']);
     live = false;
     expect(await cache.check('s1', async () => live)).toBe(false);
-    cache.forget(['s1', 's2'], true);
+    cache.forgetEverywhere(['s1', 's2']);
     expect(announced).toEqual(['s1', 's2']);
   });
 

@@ -19,11 +19,14 @@ export class SessionLivenessCache {
     return live === true;
   }
 
-  /** Call before revoking (stops serving these from cache) and again after (`announce`: tell the others). */
-  forget(sessionIds: readonly string[], announce = false): void {
-    for (const id of sessionIds) {
-      this.entries.delete(id);
-      if (announce) this.replicas?.announce(id);
-    }
+  /** Before revoking: stop serving these sessions from this replica's cache. */
+  forget(sessionIds: readonly string[]): void {
+    for (const id of sessionIds) this.entries.delete(id);
+  }
+
+  /** After revoking: drop them again (a check may have raced the write) and tell the other replicas. */
+  forgetEverywhere(sessionIds: readonly string[]): void {
+    this.forget(sessionIds);
+    for (const id of sessionIds) this.replicas?.announce(id);
   }
 }
