@@ -108,19 +108,16 @@ export class EventConsumer {
       await this.deadLetter(msg, error.message);
       return;
     }
-    const log = this.log.child({
-      eventId: event.id,
-      type: event.type,
-      requestId: event.requestId,
-      deliveryCount,
-    });
+    // Built only when something is logged: most events log nothing, and a child logger costs.
+    const log = () =>
+      this.log.child({ eventId: event.id, type: event.type, requestId: event.requestId, deliveryCount });
     const ackWaitMs = this.options.ackWaitMs ?? 30_000;
     const keepAlive = setInterval(() => msg.working(), Math.max(1_000, ackWaitMs / 3));
     let decision: Decision;
     try {
       decision = await this.options.handler(event, { deliveryCount, working: () => msg.working() });
     } catch (error) {
-      log.error({ err: error }, 'event handler failed');
+      log().error({ err: error }, 'event handler failed');
       decision = retry(backoffFor(deliveryCount), 'handler error');
     } finally {
       clearInterval(keepAlive);
@@ -130,7 +127,7 @@ export class EventConsumer {
         msg.ack();
         return;
       case 'drop':
-        log.info({ reason: decision.reason }, 'event dropped');
+        log().info({ reason: decision.reason }, 'event dropped');
         msg.term();
         return;
       case 'retry':
@@ -138,7 +135,7 @@ export class EventConsumer {
           await this.deadLetter(msg, `max deliveries reached: ${decision.reason}`);
           return;
         }
-        log.info({ reason: decision.reason, afterMs: decision.afterMs }, 'event will be retried');
+        log().info({ reason: decision.reason, afterMs: decision.afterMs }, 'event will be retried');
         msg.nak(decision.afterMs);
         return;
     }

@@ -61,13 +61,27 @@ const shapeOf = (view: EmailView, locale: Locale) =>
 /** Static HTML between slots: `pieces` alternate text and slot numbers (a text slot, or the preview). */
 type Frame = (string | number)[];
 
-const previewHtml = (text: string) => renderToStaticMarkup(createElement(Preview, null, text));
+const renderPreview = (text: string) => renderToStaticMarkup(createElement(Preview, null, text));
+
+// Previews repeat (a template's words with a method or a device), so their HTML is kept; the cap
+// bounds the memory when they do not.
+const previews = new Map<string, string>();
+const PREVIEWS_KEPT = 1_000;
+function previewHtml(text: string): string {
+  let html = previews.get(text);
+  if (html === undefined) {
+    html = renderPreview(text);
+    if (previews.size >= PREVIEWS_KEPT) previews.clear();
+    previews.set(text, html);
+  }
+  return html;
+}
 
 function buildFrame(view: EmailView, locale: Locale, t: Messages): Frame {
   const marked = markedView(view);
   let html = renderLayoutWithReact(marked, locale, t);
   // The preview pads its text to a fixed length, so it is rendered on its own for each e-mail.
-  const markedPreview = previewHtml(marked.preview);
+  const markedPreview = renderPreview(marked.preview);
   const at = html.indexOf(markedPreview);
   if (at < 0 || html.indexOf(markedPreview, at + 1) >= 0)
     throw new Error('layout frame: the preview does not appear exactly once');
