@@ -2,7 +2,8 @@ import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
 import { AccessTokenVerifier, CachedJwks, type JwksSource } from '@guardian/auth';
 import { replicatedCache, type GuardianEvent } from '@guardian/events';
 import { createClient, grpcJwksSource } from '@guardian/grpc-kit';
-import { closeMongo, connectMongo, ensureIndexes } from '@guardian/mongo';
+import type { Logger } from '@guardian/logger';
+import type { Connection } from '@guardian/mongo';
 import type { ShutdownStep } from '@guardian/runtime';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 
@@ -13,14 +14,25 @@ import { DeadLetterPublisher } from './repositories/dead-letter.publisher.js';
 import { DigestRepository } from './repositories/digest.repository.js';
 import { NotifierMetrics } from './repositories/metrics.js';
 import { NotificationRepository } from './repositories/notification.repository.js';
-import { OutboxTransport } from './repositories/outbox.transport.js';
 import { PreferencesRepository } from './repositories/preferences.repository.js';
 import { ResendTransport } from './repositories/resend.transport.js';
 import { DeliveryLogService } from './services/delivery-log.service.js';
 import type { Contact } from './services/address-book.js';
 import type { MailTransport } from './services/mail.js';
+import { OutboxTransport } from './services/outbox-transport.js';
 import type { Preferences } from './services/notification-policy.js';
 import { NotificationDispatcher } from './services/notification.service.js';
+
+/**
+ * The outbox used to keep messages in a collection of their own; they now live in their delivery
+ * records. The old copies hold names and addresses that a user's erasure no longer reaches, so they go.
+ */
+async function dropLegacyOutbox(mongo: Connection, logger: Logger) {
+  const db = mongo.db!;
+  if ((await db.listCollections({ name: 'outbox' }).toArray()).length === 0) return;
+  await db.dropCollection('outbox');
+  logger.info('dropped the legacy outbox collection (messages are kept in their delivery records)');
+}
 
 export const NOTIFIER_PROTO_FILES = ['guardian/notifier/v1/notification.proto'];
 
@@ -31,7 +43,6 @@ export interface NotifierParts extends ServiceParts {
     preferences: PreferencesRepository;
     digests: DigestRepository;
     notifications: NotificationRepository;
-    outbox: OutboxTransport;
   };
   transport: MailTransport;
 }
@@ -58,19 +69,13 @@ export async function setupNotifier(
   const preferences = new PreferencesRepository(mongo, preferencesCache);
   const digests = new DigestRepository(mongo);
   const notifications = new NotificationRepository(mongo);
-  // As the transport, the outbox stands for a mail service: it gets a connection of its own, so a
-  // "send" does not queue behind the delivery log's writes (the outbox collection is insert-only).
-  const outboxConnection = config.NOTIFIER_RESEND_API_KEY
-    ? mongo
-    : await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger });
-  const outbox = new OutboxTransport(outboxConnection);
-  if (outboxConnection !== mongo) await ensureIndexes(outboxConnection);
+  await dropLegacyOutbox(mongo, logger);
   const transport: MailTransport = config.NOTIFIER_RESEND_API_KEY
     ? new ResendTransport({
         apiKey: config.NOTIFIER_RESEND_API_KEY,
         ...(config.NOTIFIER_RESEND_BASE_URL ? { baseUrl: config.NOTIFIER_RESEND_BASE_URL } : {}),
       })
-    : outbox;
+    : new OutboxTransport();
   logger.info({ transport: transport.name }, 'mail transport selected');
   const deadLetters = new DeadLetterPublisher(bus, durable);
   const metrics = new NotifierMetrics(registry, bus, durable);
@@ -87,7 +92,6 @@ export async function setupNotifier(
         await Promise.all([
           preferences.forget(userId),
           digests.forget(userId),
-          outbox.forget(userId),
           notifications.forgetRecipient(userId),
         ]);
       },
@@ -114,9 +118,6 @@ export async function setupNotifier(
       },
     },
   ];
-  if (outboxConnection !== mongo) {
-    onShutdown.push({ name: 'outbox-connection', run: () => closeMongo(outboxConnection) });
-  }
   if (!jwksSource) {
     const identity = createClient(AuthServiceClient, AuthServiceService, config.NOTIFIER_IDENTITY_ADDRESS, {
       idempotent: ['getJwks'],
@@ -126,7 +127,7 @@ export async function setupNotifier(
     onShutdown.push({ name: 'identity-client', run: () => identity.close() });
   }
   const verifier = new AccessTokenVerifier(new CachedJwks(jwksSource));
-  const log = new DeliveryLogService({ notifications, outbox, preferences });
+  const log = new DeliveryLogService({ notifications, preferences });
 
   return {
     services: [notificationGrpc({ logger, verifier, durations: deps.grpcDurations, log })],
@@ -142,7 +143,7 @@ export async function setupNotifier(
     ],
     onShutdown,
     dispatcher,
-    repositories: { contacts, preferences, digests, notifications, outbox },
+    repositories: { contacts, preferences, digests, notifications },
     transport,
   };
 }

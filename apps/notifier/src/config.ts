@@ -3,7 +3,7 @@ import { env, loadConfigOrExit, serviceEnv, z } from '@guardian/config';
 /** Everything the notifier reads from the environment (the only reader of `process.env`). */
 export const notifierSchema = z.object({
   ...serviceEnv({ db: 'guardian_notifier', grpcPort: 50053, metricsPort: 9453 }),
-  /** Sends through Resend when set; otherwise messages go to the outbox collection. */
+  /** Sends through Resend when set; otherwise the outbox keeps each message in its delivery record. */
   NOTIFIER_RESEND_API_KEY: z.string().min(1).optional(),
   NOTIFIER_RESEND_BASE_URL: env.url(['http:', 'https:']).optional(),
   NOTIFIER_MAIL_FROM: z.string().min(3).default('Guardian <no-reply@guardian.local>'),

@@ -30,7 +30,9 @@ describe('notifier with the outbox transport', () => {
     return { userId, email };
   }
 
-  const outbox = (eventId: string) => notifier.parts.repositories.outbox.get(eventId);
+  /** The message the outbox transport kept with the event's delivery record. */
+  const outbox = async (eventId: string) =>
+    (await notifier.parts.repositories.notifications.getWithMessage(eventId))?.message;
 
   it('stores the rendered message with recipient, subject, locale, IP and device', async () => {
     const { userId, email } = await registeredUser('es');
@@ -50,9 +52,9 @@ describe('notifier with the outbox transport', () => {
     });
     const message = await outbox(eventId);
     expect(message).toMatchObject({
+      from: expect.stringContaining('@'),
       to: email,
       subject: 'Intentos fallidos de inicio de sesión en tu cuenta de Guardian',
-      locale: 'es',
     });
     expect(message?.html).toContain('203.0.113.50');
     expect(message?.html).toContain('Chrome 120 en Windows');

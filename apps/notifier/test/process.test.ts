@@ -13,6 +13,9 @@ describe('notifier process', () => {
     const db = uniqueId('notifier_proc_');
     const metricsPort = await freePort();
     const publisher = await Publisher.connect(space);
+    const mongo = await connectMongo({ url: mongoUrl, dbName: db, logger: testLogger() });
+    // A message kept by an earlier version, in the collection the outbox used to have.
+    await mongo.collection('outbox').insertOne({ _id: 'old' as never, to: 'old@example.com' });
     const app = startApp('notifier', {
       LOG_LEVEL: 'info',
       MONGO_URL: mongoUrl,
@@ -24,10 +27,10 @@ describe('notifier process', () => {
       GRPC_PORT: String(await freePort()),
       METRICS_PORT: String(metricsPort),
     });
-    const mongo = await connectMongo({ url: mongoUrl, dbName: db, logger: testLogger() });
     try {
       await app.waitForLog(/notifier ready/);
       expect(app.output()).toContain('"transport":"outbox"');
+      expect(await mongo.db!.listCollections({ name: 'outbox' }).toArray()).toEqual([]);
       const userId = randomUUID();
       const eventId = await publisher.register({
         userId,
@@ -35,14 +38,20 @@ describe('notifier process', () => {
         fullName: 'Proc Test',
         locale: 'pt-BR',
       });
-      const message = await waitFor(
-        async () => (await mongo.collection('outbox').findOne({ _id: eventId as never })) ?? undefined,
-        { what: 'outbox message', timeoutMs: 30_000 },
+      // The outbox keeps the message in the event's delivery record.
+      const record = await waitFor(
+        async () =>
+          (await mongo
+            .collection('notifications')
+            .findOne({ _id: eventId as never, message: { $exists: true } })) ?? undefined,
+        { what: 'delivery record with its message', timeoutMs: 30_000 },
       );
-      expect(message).toMatchObject({
-        to: 'proc@example.com',
+      expect(record).toMatchObject({
+        status: 'sent',
+        recipient: 'proc@example.com',
         subject: 'Bem-vindo ao Guardian, Proc Test',
         locale: 'pt-BR',
+        message: { from: expect.stringContaining('@') },
       });
       const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
       expect(metrics).toContain('notifier_notifications_total{template="welcome",status="sent"');

@@ -65,6 +65,10 @@ describe('notifier with the Resend transport', () => {
         transport: 'resend',
         attempts: 1,
       });
+      // Only the outbox keeps the message; a record of a real send holds none.
+      expect(
+        (await notifier.parts.repositories.notifications.getWithMessage(eventId))?.message,
+      ).toBeUndefined();
 
       const requests = resend.requests.filter((r) => r.headers['idempotency-key'] === eventId);
       expect(requests).toHaveLength(1);

@@ -1,7 +1,10 @@
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
+
 import { InsertBatcher } from '@guardian/mongo';
 import type { Connection, Model, QueryFilter } from 'mongoose';
 import { Schema } from 'mongoose';
 
+import type { KeptMessage } from '../services/mail.js';
 import type { TemplateName } from '../templates/template-data.js';
 
 export type NotificationStatus = 'pending' | 'sent' | 'failed' | 'suppressed';
@@ -26,9 +29,42 @@ export interface NotificationRecord {
   sentAt: Date | null;
 }
 
+/** A message the outbox transport kept, as the dashboard shows it (addressed from the record's fields). */
+export interface OutboxMessage extends KeptMessage {
+  to: string;
+  subject: string;
+}
+
+/**
+ * As stored: the bodies (HTML and text, about 4-5 KB) gzipped together into `body`, a quarter of the
+ * size. The database's work per record grows with its size (FerretDB evaluates every index key on
+ * the whole JSON document), and the record is written on the path to the ack, the compression before
+ * it. Recipient and subject are the record's own fields.
+ */
+interface StoredMessage {
+  from: string;
+  body: Buffer;
+}
+
 interface NotificationDoc extends Omit<NotificationRecord, 'eventId'> {
   _id: string;
+  message?: StoredMessage;
 }
+
+const packMessage = ({ from, html, text }: KeptMessage): StoredMessage => ({
+  from,
+  body: gzipSync(JSON.stringify({ html, text }), { level: constants.Z_BEST_SPEED }),
+});
+
+function unpackMessage({ from, body }: StoredMessage): KeptMessage {
+  // lean() hands back the driver's Binary; Buffer.from takes either.
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from((body as { buffer: Uint8Array }).buffer);
+  const { html, text } = JSON.parse(gunzipSync(bytes).toString('utf8')) as { html: string; text: string };
+  return { from, html, text };
+}
+
+/** Lists and redelivery checks leave the kept message out. */
+const WITHOUT_MESSAGE = { message: 0 } as const;
 
 const schema = new Schema<NotificationDoc>(
   {
@@ -49,6 +85,10 @@ const schema = new Schema<NotificationDoc>(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     sentAt: { type: Date, default: null },
+    message: {
+      type: new Schema<StoredMessage>({ from: String, body: Buffer }, { _id: false }),
+      default: undefined,
+    },
   },
   { collection: 'notifications', versionKey: false },
 );
@@ -79,7 +119,7 @@ export interface ListFilter {
 }
 
 const toRecord = (doc: NotificationDoc): NotificationRecord => {
-  const { _id, ...rest } = doc;
+  const { _id, message: _message, ...rest } = doc;
   return { eventId: _id, ...rest } as NotificationRecord;
 };
 
@@ -89,6 +129,8 @@ export interface FinalOutcome {
   subject: string;
   providerId?: string;
   lastError?: string;
+  /** The outbox transport's message, kept in the same write as the outcome. */
+  message?: KeptMessage;
 }
 
 /** The delivery log: one record per e-mail-worthy event, keyed by the event id (unique). */
@@ -103,8 +145,18 @@ export class NotificationRepository {
   }
 
   async get(eventId: string): Promise<NotificationRecord | undefined> {
-    const doc = await this.model.findById(eventId).lean<NotificationDoc>().exec();
+    const doc = await this.model.findById(eventId, WITHOUT_MESSAGE).lean<NotificationDoc>().exec();
     return doc ? toRecord(doc) : undefined;
+  }
+
+  /** A record with the message the outbox transport kept for it, if any. */
+  async getWithMessage(
+    eventId: string,
+  ): Promise<{ record: NotificationRecord; message: OutboxMessage | undefined } | undefined> {
+    const doc = await this.model.findById(eventId).lean<NotificationDoc>().exec();
+    if (!doc) return undefined;
+    const message = doc.message && { ...unpackMessage(doc.message), to: doc.recipient, subject: doc.subject };
+    return { record: toRecord(doc), message };
   }
 
   /**
@@ -139,6 +191,7 @@ export class NotificationRepository {
       lastError: outcome.lastError ?? '',
       updatedAt: now,
       sentAt: outcome.status === 'sent' ? now : null,
+      ...(outcome.message ? { message: packMessage(outcome.message) } : {}),
     };
     if (!existing) {
       const inserted = await this.inserts.insert({
@@ -173,9 +226,9 @@ export class NotificationRepository {
       .exec();
   }
 
-  /** Removes the address from a deleted user's delivery log (the log itself stays). */
+  /** Removes the address and the kept messages from a deleted user's delivery log (the log itself stays). */
   async forgetRecipient(userId: string): Promise<void> {
-    await this.model.updateMany({ userId }, { $set: { recipient: '' } }).exec();
+    await this.model.updateMany({ userId }, { $set: { recipient: '' }, $unset: { message: 1 } }).exec();
   }
 
   async list(filter: ListFilter): Promise<NotificationRecord[]> {
@@ -194,7 +247,7 @@ export class NotificationRepository {
       ];
     }
     const docs = await this.model
-      .find(query)
+      .find(query, WITHOUT_MESSAGE)
       .sort({ createdAt: -1, _id: -1 })
       .limit(filter.limit)
       .lean<NotificationDoc[]>()

@@ -62,8 +62,9 @@ function fakes(records: NotificationRecord[]) {
           .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
           .slice(0, filter.limit);
       },
-      async get(eventId: string) {
-        return records.find((r) => r.eventId === eventId);
+      async getWithMessage(eventId: string) {
+        const record = records.find((r) => r.eventId === eventId);
+        return record && { record, message: undefined };
       },
     },
     preferences: {

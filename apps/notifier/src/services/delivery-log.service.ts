@@ -4,8 +4,8 @@ import type {
   ListFilter,
   NotificationRecord,
   NotificationStatus,
+  OutboxMessage,
 } from '../repositories/notification.repository.js';
-import type { OutboxMessage } from '../repositories/outbox.transport.js';
 import { TEMPLATE_NAMES } from '../templates/template-data.js';
 import type { Preferences } from './notification-policy.js';
 
@@ -75,9 +75,10 @@ export function toListFilter(caller: Caller, query: ListQuery): ListFilter {
 export interface DeliveryLogPorts {
   notifications: {
     list(filter: ListFilter): Promise<NotificationRecord[]>;
-    get(eventId: string): Promise<NotificationRecord | undefined>;
+    getWithMessage(
+      eventId: string,
+    ): Promise<{ record: NotificationRecord; message: OutboxMessage | undefined } | undefined>;
   };
-  outbox?: { get(eventId: string): Promise<OutboxMessage | undefined> };
   preferences: {
     get(userId: string): Promise<Preferences>;
     update(userId: string, changes: Partial<Preferences>): Promise<Preferences>;
@@ -105,12 +106,11 @@ export class DeliveryLogService {
     eventId: string,
   ): Promise<{ record: NotificationRecord; message: OutboxMessage | undefined }> {
     if (eventId.trim() === '') throw invalid('MISSING_EVENT_ID', 'event_id is required');
-    const record = await this.ports.notifications.get(eventId);
+    const found = await this.ports.notifications.getWithMessage(eventId);
     // Someone else's record reads as missing, so ids cannot be probed.
-    if (!record || (record.userId !== caller.userId && !isAdmin(caller)))
+    if (!found || (found.record.userId !== caller.userId && !isAdmin(caller)))
       throw notFound('NOTIFICATION_NOT_FOUND', 'no such notification');
-    const message = await this.ports.outbox?.get(eventId);
-    return { record, message };
+    return found;
   }
 
   async getPreferences(caller: Caller, userId: string): Promise<Preferences & { userId: string }> {

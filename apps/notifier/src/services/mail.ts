@@ -4,7 +4,7 @@ import type { TransportErrorInfo } from './delivery-errors.js';
 
 /** A rendered e-mail ready for a transport. */
 export interface OutgoingEmail {
-  /** The event id: Resend's Idempotency-Key, the outbox document id. */
+  /** The event id: Resend's Idempotency-Key; the delivery record's id. */
   idempotencyKey: string;
   userId: string;
   from: string;
@@ -16,9 +16,17 @@ export interface OutgoingEmail {
   locale: Locale;
 }
 
-export type SendResult = { ok: true; providerId: string } | { ok: false; error: TransportErrorInfo };
+/** What the outbox transport keeps of a message; it is stored with the message's delivery record. */
+export interface KeptMessage {
+  from: string;
+  html: string;
+  text: string;
+}
 
-/** Where e-mail goes: Resend's API, or the outbox collection in development. */
+export type SendResult =
+  { ok: true; providerId: string; keep?: KeptMessage } | { ok: false; error: TransportErrorInfo };
+
+/** Where e-mail goes: Resend's API, or, in development, the outbox: the delivery log itself. */
 export interface MailTransport {
   readonly name: 'resend' | 'outbox';
   send(email: OutgoingEmail): Promise<SendResult>;

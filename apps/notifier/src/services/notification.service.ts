@@ -140,7 +140,13 @@ export class NotificationDispatcher {
     if (result.ok) {
       await ports.notifications.recordFinal(
         init,
-        { status: 'sent', attempts: attempt, subject: email.subject, providerId: result.providerId },
+        {
+          status: 'sent',
+          attempts: attempt,
+          subject: email.subject,
+          providerId: result.providerId,
+          ...(result.keep ? { message: result.keep } : {}),
+        },
         existing !== undefined,
       );
       ports.onOutcome?.(plan.template, 'sent');
