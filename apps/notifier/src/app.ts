@@ -30,7 +30,13 @@ import { NotificationDispatcher } from './services/notification.service.js';
 async function dropLegacyOutbox(mongo: Connection, logger: Logger) {
   const db = mongo.db!;
   if ((await db.listCollections({ name: 'outbox' }).toArray()).length === 0) return;
-  await db.dropCollection('outbox');
+  try {
+    await db.dropCollection('outbox');
+  } catch (error) {
+    // Another replica starting at the same time dropped it first (NamespaceNotFound).
+    if ((error as { code?: number }).code !== 26) throw error;
+    return;
+  }
   logger.info('dropped the legacy outbox collection (messages are kept in their delivery records)');
 }
 

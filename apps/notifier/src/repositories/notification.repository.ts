@@ -36,10 +36,10 @@ export interface OutboxMessage extends KeptMessage {
 }
 
 /**
- * As stored: the bodies (HTML and text, about 4-5 KB) gzipped together into `body`, a quarter of the
- * size. The database's work per record grows with its size (FerretDB evaluates every index key on
- * the whole JSON document), and the record is written on the path to the ack, the compression before
- * it. Recipient and subject are the record's own fields.
+ * As stored: the bodies (HTML and text, about 4-5 KB) gzipped together into `body` at the fastest
+ * level (about 80 µs), a third of the size. The database's work per record grows with its size
+ * (FerretDB reads every index key out of the whole JSON document: 0.35 ms per record gzipped, 0.5 ms
+ * plain). Recipient and subject are the record's own fields.
  */
 interface StoredMessage {
   from: string;
