@@ -98,7 +98,7 @@ export async function setupIdentity(
     faceJwks,
     claimJti: usedAssertions.claim,
     events,
-    liveSessions: new SessionLivenessCache(sessionCache.cache, sessionCache.replicas),
+    liveSessions: new SessionLivenessCache(sessionCache),
     policies: {
       ...throttle,
       refresh: {

@@ -62,21 +62,48 @@ export class CacheInvalidation {
 /** Where a writer tells the other replicas that a cached key changed. */
 export interface ReplicaNotice {
   announce(key: string): void;
+  close?(): void;
 }
 
-/** A repository's read cache and where it announces its writes (neither given: no cache). */
-export interface CachedRepositoryOptions<V> {
-  cache?: TtlCache<string, V>;
-  replicas?: ReplicaNotice;
+/**
+ * A repository's per-replica read cache, whose writers tell the other replicas what changed.
+ * Without a `TtlCache` nothing is cached; without a notice nothing is announced.
+ */
+export class ReplicatedCache<V> {
+  constructor(
+    private readonly local: TtlCache<string, V> = new TtlCache(0),
+    private readonly replicas?: ReplicaNotice,
+  ) {}
+
+  /** The cached value, or `load()`'s (see `TtlCache.getOrLoad`). */
+  getOrLoad(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    return this.local.getOrLoad(key, load);
+  }
+
+  /** After a write: cache what was written here; the other replicas drop their copy. */
+  written(key: string, value: V): void {
+    this.local.set(key, value);
+    this.replicas?.announce(key);
+  }
+
+  /** After a write whose result is not cached: drop the key here and on the other replicas. */
+  dropEverywhere(key: string): void {
+    this.local.delete(key);
+    this.replicas?.announce(key);
+  }
+
+  /** Drops the key on this replica only (before a write that will be announced). */
+  dropHere(key: string): void {
+    this.local.delete(key);
+  }
+
+  close(): void {
+    this.replicas?.close?.();
+  }
 }
 
 /** A per-replica read cache kept coherent with the other replicas' writes (`cache.<topic>`). */
-export function replicatedCache<V>(
-  bus: EventBus,
-  topic: string,
-  ttlMs: number,
-): Required<CachedRepositoryOptions<V>> & { close(): void } {
-  const cache = new TtlCache<string, V>(ttlMs);
-  const replicas = new CacheInvalidation(bus, topic, cache);
-  return { cache, replicas, close: () => replicas.close() };
+export function replicatedCache<V>(bus: EventBus, topic: string, ttlMs: number): ReplicatedCache<V> {
+  const local = new TtlCache<string, V>(ttlMs);
+  return new ReplicatedCache(local, new CacheInvalidation(bus, topic, local));
 }

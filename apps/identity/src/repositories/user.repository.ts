@@ -1,7 +1,7 @@
 import { DocumentLocks, isDuplicateKey } from '@guardian/mongo';
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
-import { conflict, TtlCache } from '@guardian/domain';
-import type { CachedRepositoryOptions, ReplicaNotice } from '@guardian/events';
+import { conflict } from '@guardian/domain';
+import { ReplicatedCache } from '@guardian/events';
 import { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
 import type { Role } from '../services/roles.js';
 import type { AccountStatus } from '../services/verification-status.js';
@@ -108,21 +108,15 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
 
 /**
  * Users: one document per account; `status: deleted` tombstones keep only the id (PII scrubbed).
- * Reads by id go through `cache` (none by default): a write drops the entry here and, through
- * `replicas`, on every other replica; a read that raced a write is not cached.
+ * Reads by id go through `cache` (none by default): a write drops the entry here and on every
+ * other replica; a read that raced a write is not cached.
  */
 export class UserRepository {
-  private readonly byId: TtlCache<string, UserRecord>;
-  private readonly replicas: ReplicaNotice | undefined;
-
   constructor(
     readonly model: UserModel,
     private readonly locks: DocumentLocks = new DocumentLocks(),
-    options: CachedRepositoryOptions<UserRecord> = {},
-  ) {
-    this.byId = options.cache ?? new TtlCache(0);
-    this.replicas = options.replicas;
-  }
+    private readonly byId = new ReplicatedCache<UserRecord>(),
+  ) {}
 
   async insert(user: Omit<UserRecord, 'pendingEvents'>, events: PendingEvent[]): Promise<UserRecord> {
     try {
@@ -191,8 +185,7 @@ export class UserRepository {
     } catch (error) {
       translateDuplicate(error);
     }
-    this.byId.delete(id);
-    this.replicas?.announce(id);
+    this.byId.dropEverywhere(id);
     if (matched === 0) return null;
     return this.model.findById(id).lean<UserRecord>().exec();
   }

@@ -1,4 +1,5 @@
 import { TtlCache } from '@guardian/domain';
+import { ReplicatedCache } from '@guardian/events';
 import { describe, expect, it } from 'vitest';
 
 import { SessionLivenessCache } from './session-cache.js';
@@ -9,7 +10,7 @@ describe('SessionLivenessCache', () => {
     let reads = 0;
     const live = new Set(['s1']);
     const isLive = (id: string) => async () => (reads++, live.has(id));
-    const cache = new SessionLivenessCache(new TtlCache(1000, 10, () => now));
+    const cache = new SessionLivenessCache(new ReplicatedCache(new TtlCache(1000, 10, () => now)));
     expect(await cache.check('s1', isLive('s1'))).toBe(true);
     now = 1000;
     expect(await cache.check('s1', isLive('s1'))).toBe(true);
@@ -24,7 +25,9 @@ describe('SessionLivenessCache', () => {
 
   it('forgets revoked sessions and announces them only when asked', async () => {
     const announced: string[] = [];
-    const cache = new SessionLivenessCache(new TtlCache(60_000), { announce: (id) => announced.push(id) });
+    const cache = new SessionLivenessCache(
+      new ReplicatedCache(new TtlCache(60_000), { announce: (id) => announced.push(id) }),
+    );
     let live = true;
     expect(await cache.check('s1', async () => live)).toBe(true);
     cache.forget(['s1']);
@@ -35,7 +38,7 @@ describe('SessionLivenessCache', () => {
   });
 
   it('does not remember a check that raced a revocation', async () => {
-    const cache = new SessionLivenessCache(new TtlCache(60_000));
+    const cache = new SessionLivenessCache(new ReplicatedCache(new TtlCache(60_000)));
     let release!: () => void;
     const checking = cache.check(
       's1',

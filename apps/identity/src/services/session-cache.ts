@@ -1,17 +1,13 @@
-import { TtlCache } from '@guardian/domain';
-import type { ReplicaNotice } from '@guardian/events';
+import { ReplicatedCache } from '@guardian/events';
 
 /**
  * Remembers "this session was live" so that verifying an access token does not read MongoDB on
  * every call (only live answers are kept, for the cache's ttl). A revocation drops its entries
- * here and, through `replicas`, on every other identity replica at once; the ttl only bounds a
+ * here and on every other identity replica at once; the ttl only bounds a
  * missed announcement. A check that raced a revocation is not remembered (`TtlCache.getOrLoad`).
  */
 export class SessionLivenessCache {
-  constructor(
-    private readonly entries: TtlCache<string, true> = new TtlCache(0),
-    private readonly replicas?: ReplicaNotice,
-  ) {}
+  constructor(private readonly entries = new ReplicatedCache<true>()) {}
 
   /** Whether the session is live: from the cache, or `isLive()` (remembered when true). */
   async check(sessionId: string, isLive: () => Promise<boolean>): Promise<boolean> {
@@ -21,12 +17,11 @@ export class SessionLivenessCache {
 
   /** Before revoking: stop serving these sessions from this replica's cache. */
   forget(sessionIds: readonly string[]): void {
-    for (const id of sessionIds) this.entries.delete(id);
+    for (const id of sessionIds) this.entries.dropHere(id);
   }
 
   /** After revoking: drop them again (a check may have raced the write) and tell the other replicas. */
   forgetEverywhere(sessionIds: readonly string[]): void {
-    this.forget(sessionIds);
-    for (const id of sessionIds) this.replicas?.announce(id);
+    for (const id of sessionIds) this.entries.dropEverywhere(id);
   }
 }

@@ -1,6 +1,5 @@
 import { isDuplicateKey } from '@guardian/mongo';
-import { TtlCache } from '@guardian/domain';
-import type { CachedRepositoryOptions, ReplicaNotice } from '@guardian/events';
+import { ReplicatedCache } from '@guardian/events';
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 
@@ -38,19 +37,18 @@ const toContact = (doc: ContactDoc): Contact => ({
 
 /**
  * The address book: one document per user, written only from identity's user events. Reads go
- * through `cache`: this replica's writes update it at once and are announced to the other replicas
- * (`replicas`), which drop their copy. Unknown users are not cached, so an address that arrives
+ * through `cache`: this replica's writes update it at once and are announced to the other replicas,
+ * which drop their copy. Unknown users are not cached, so an address that arrives
  * late is seen on the next try.
  */
 export class ContactRepository {
   readonly model: Model<ContactDoc>;
-  private readonly cache: TtlCache<string, Contact>;
-  private readonly replicas: ReplicaNotice | undefined;
 
-  constructor(connection: Connection, options: CachedRepositoryOptions<Contact> = {}) {
+  constructor(
+    connection: Connection,
+    private readonly cache = new ReplicatedCache<Contact>(),
+  ) {
     this.model = connection.model<ContactDoc>('Contact', schema);
-    this.cache = options.cache ?? new TtlCache(0);
-    this.replicas = options.replicas;
   }
 
   get(userId: string): Promise<Contact | undefined> {
@@ -61,13 +59,12 @@ export class ContactRepository {
   }
 
   private stored(contact: Contact): Contact {
-    this.cache.set(contact.userId, contact);
-    this.replicas?.announce(contact.userId);
+    this.cache.written(contact.userId, contact);
     return contact;
   }
 
   private async read(userId: string): Promise<Contact | undefined> {
-    this.cache.delete(userId);
+    this.cache.dropHere(userId);
     return this.get(userId);
   }
 

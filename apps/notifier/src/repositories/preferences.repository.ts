@@ -1,5 +1,4 @@
-import { TtlCache } from '@guardian/domain';
-import type { CachedRepositoryOptions, ReplicaNotice } from '@guardian/events';
+import { ReplicatedCache } from '@guardian/events';
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 
@@ -19,17 +18,16 @@ const schema = new Schema<PreferencesDoc>(
 /**
  * Per-user notification preferences; a user without a document has the defaults. Reads go through
  * `cache` (defaults included): this replica's changes update it at once and are announced to the
- * other replicas (`replicas`), which drop their copy.
+ * other replicas, which drop their copy.
  */
 export class PreferencesRepository {
   readonly model: Model<PreferencesDoc>;
-  private readonly cache: TtlCache<string, Preferences>;
-  private readonly replicas: ReplicaNotice | undefined;
 
-  constructor(connection: Connection, options: CachedRepositoryOptions<Preferences> = {}) {
+  constructor(
+    connection: Connection,
+    private readonly cache = new ReplicatedCache<Preferences>(),
+  ) {
     this.model = connection.model<PreferencesDoc>('Preferences', schema);
-    this.cache = options.cache ?? new TtlCache(0);
-    this.replicas = options.replicas;
   }
 
   async get(userId: string): Promise<Preferences> {
@@ -41,7 +39,7 @@ export class PreferencesRepository {
   }
 
   async update(userId: string, changes: Partial<Preferences>): Promise<Preferences> {
-    this.cache.delete(userId);
+    this.cache.dropHere(userId);
     const current = await this.get(userId);
     const next: Preferences = { ...current, ...changes };
     await this.model
@@ -51,14 +49,12 @@ export class PreferencesRepository {
         { upsert: true },
       )
       .exec();
-    this.cache.set(userId, next);
-    this.replicas?.announce(userId);
+    this.cache.written(userId, next);
     return next;
   }
 
   async forget(userId: string): Promise<void> {
     await this.model.deleteOne({ _id: userId }).exec();
-    this.cache.delete(userId);
-    this.replicas?.announce(userId);
+    this.cache.dropEverywhere(userId);
   }
 }
