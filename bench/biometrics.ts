@@ -13,23 +13,13 @@
  * Starts its own nats-server and FerretDB/mongod (libs/testkit) in temp dirs.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { KeyRing, CachedJwks } from '@guardian/auth';
-import { EventBus, PendingEventsRelay } from '@guardian/events';
-import { createClient, startGrpcServer } from '@guardian/grpc-kit';
-import { createLogger } from '@guardian/logger';
-import { closeMongo, connectMongo, ensureIndexes } from '@guardian/mongo';
-import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
-import { createMetricsRegistry } from '@guardian/runtime';
-import { Histogram } from 'prom-client';
 import sharp from 'sharp';
-import { DEFAULT_LOGIN_WORKING_SIZE, parseBiometricsConfig } from '../apps/biometrics/src/config.js';
-import { setupBiometrics } from '../apps/biometrics/src/setup.js';
+import { DEFAULT_LOGIN_WORKING_SIZE } from '../apps/biometrics/src/config.js';
 import { decodeImage, type DecodedImage } from '../apps/biometrics/src/services/image-intake.js';
 import { loadFixtures } from '../apps/biometrics/test/fixtures/faces.js';
-import { startMongo, startNats } from '../libs/testkit/src/servers.js';
+import { startBiometricsService } from './lib/biometrics-service.js';
 import { startRawFaceApi, type RawFaceApi } from './lib/raw-face-api.js';
 
 const arg = (name: string, fallback: number) => {
@@ -61,74 +51,22 @@ for (const p of fx.people) {
 }
 
 // --- the service, in-process, with real servers -------------------------------------------------
-const [nats, mongoServer] = await Promise.all([startNats(), startMongo()]);
-const logger = createLogger('bench', { level: process.env.LOG_LEVEL ?? 'warn' });
-const config = parseBiometricsConfig({
-  MONGO_URL: mongoServer.url,
-  NATS_URL: nats.url,
-  GRPC_HOST: '127.0.0.1',
-  GRPC_PORT: '0',
-  BIOMETRICS_INFERENCE_WORKERS: String(WORKERS),
-  BIOMETRICS_INFERENCE_QUEUE: '64',
-  BIOMETRICS_TEMPLATE_KEY: randomBytes(32).toString('base64'),
-  BIOMETRICS_FACE_USER_DELAY_AFTER: '1000000',
-  BIOMETRICS_FACE_USER_LOCK_AFTER: '1000000',
-  BIOMETRICS_FACE_IP_DELAY_AFTER: '1000000',
-  BIOMETRICS_FACE_IP_LOCK_AFTER: '1000000',
-  ...(process.env.BIOMETRICS_INFERENCE_BACKEND
-    ? { BIOMETRICS_INFERENCE_BACKEND: process.env.BIOMETRICS_INFERENCE_BACKEND }
-    : {}),
-});
-const mongo = await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger });
-const bus = await EventBus.connect({
-  url: config.NATS_URL,
-  stream: config.EVENTS_STREAM,
-  prefix: '',
-  source: 'guardian/biometrics',
-  logger,
-});
-const registry = createMetricsRegistry('biometrics');
-const grpcDurations = new Histogram({
-  name: 'grpc_server_handling_seconds',
-  help: 'calls',
-  labelNames: ['method', 'code'] as const,
-  registers: [registry],
-});
-const identityKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
-const identityJwks = new CachedJwks(async () => identityKeys.publicJwks());
-const parts = await setupBiometrics(
-  { config, logger, mongo, bus, registry, grpcDurations },
-  { identityJwks },
-);
-await ensureIndexes(mongo);
-const grpc = await startGrpcServer({
-  host: '127.0.0.1',
-  port: 0,
-  services: parts.services,
-  protoFiles: parts.protoFiles,
-  logger,
-});
-const relay = new PendingEventsRelay(bus, parts.relayModels ?? [], logger);
-parts.onRelay?.(relay);
-relay.start();
-grpc.setServing(true);
-const client = createClient(FaceServiceClient, FaceServiceService, `127.0.0.1:${grpc.port}`, {
-  deadlineMs: 120_000,
-});
-const backend = parts.internals.pool.backend;
+const service = await startBiometricsService(WORKERS);
+const { client, admin, backend } = service;
 
-const admin = await identityKeys.sign(
-  { sid: 'bench', role: 'admin' },
-  { issuer: 'guardian-identity', audience: 'guardian', subject: 'bench-admin', expiresInSec: 3600 },
-);
 const usable: typeof photos = [];
 for (const p of photos) {
   try {
     await client.enroll(
-      { userId: `bench-${p.id}`, images: [{ source: { $case: 'data', value: p.enroll } }] },
+      {
+        largestFace: false,
+        userId: `bench-${p.id}`,
+        images: [{ source: { $case: 'data', value: p.enroll } }],
+      },
       { accessToken: admin },
     );
     const r = await client.verify({
+      largestFace: false,
       userId: `bench-${p.id}`,
       image: { source: { $case: 'data', value: p.probe } },
     });
@@ -179,6 +117,7 @@ const summary = (cell: Cell) => {
 const serviceRun = async (i: number) => {
   const p = usable[i % usable.length]!;
   const r = await client.verify({
+    largestFace: false,
     userId: `bench-${p.id}`,
     image: { source: { $case: 'data', value: p.probe } },
     client: { ip: `10.0.0.${i % 250}`, userAgent: 'bench' },
@@ -224,13 +163,7 @@ for (const c of CONCURRENCY) {
 }
 await Promise.all([raw.close(), rawFast.close()]);
 
-client.close();
-await grpc.shutdown(2_000);
-await relay.stop();
-for (const step of parts.onShutdown ?? []) await step.run();
-await bus.drain();
-await closeMongo(mongo);
-await Promise.all([nats.stop(), mongoServer.stop()]);
+await service.stop();
 
 if (!process.argv.includes('--skip-identify')) {
   console.log("\nIdentify (engineer B's bench/identify.ts, own process):");

@@ -10,7 +10,7 @@
  * Prints process RSS with the largest index loaded.
  */
 import { FaceIndex } from '../apps/biometrics/src/services/face-index.js';
-import { DEFAULT_IDENTIFY_THRESHOLD } from '../apps/biometrics/src/services/matching.js';
+import { identifyThreshold } from '../apps/biometrics/src/services/matching.js';
 import {
   randomUnitVector,
   seededRandom,
@@ -76,7 +76,7 @@ function run(n: number): Row {
   const planted: { probe: Float32Array; userId: string }[] = [];
   for (let i = 0; i < PLANTED; i++) {
     const userId = userIdOf(Math.floor(rand() * n));
-    const d = 0.05 + (0.9 * DEFAULT_IDENTIFY_THRESHOLD - 0.05) * rand();
+    const d = 0.05 + (0.9 * identifyThreshold(n) - 0.05) * rand();
     planted.push({ probe: vectorAtDistance(rand, index.get(userId)!, d, 1.45), userId });
   }
   const randomProbes = Array.from({ length: queries }, () => randomUnitVector(rand, 1.45));
@@ -92,7 +92,7 @@ function run(n: number): Row {
   let candidates = 0;
   for (let i = 0; i < queries; i++) {
     const probe = i % 3 === 0 ? planted[i % PLANTED]!.probe : randomProbes[i]!;
-    identify.push(time(() => index.search(probe, 5, DEFAULT_IDENTIFY_THRESHOLD)));
+    identify.push(time(() => index.search(probe, 5, identifyThreshold(n))));
     top5.push(time(() => index.search(probe, 5, 2)));
     candidates += index.lastSearch.candidates;
   }
@@ -145,7 +145,7 @@ console.log(
     .join(' ')}`,
 );
 console.log(
-  `1-min load avg at start ${loadBefore}; default identify threshold (distance) ${DEFAULT_IDENTIFY_THRESHOLD}; ${queries} queries per size; ms per query`,
+  `1-min load avg at start ${loadBefore}; 1:N threshold (distance) at 10k / 1M templates ${identifyThreshold(1e4).toFixed(4)} / ${identifyThreshold(1e6).toFixed(4)}; ${queries} queries per size; ms per query`,
 );
 console.log(
   '| templates | upsert µs/row | identify min | identify p50 | identify p99 | top-5 (no threshold) p50 | p99 | exact JS scan p50 | candidates re-scored | planted found | = exact | RSS MB |',

@@ -25,7 +25,7 @@ for (const p of fx.people) images.push(await decodeImage(await readFile(p.file))
 const copy = (img: DecodedImage) => ({ ...img, pixels: img.pixels.slice() });
 
 /** Raw face-api and the pool, driven alike. */
-type Runner = RawFaceApi;
+type Runner = Pick<RawFaceApi, 'run' | 'close'>;
 
 async function poolRunner(n: number, microBatch: boolean): Promise<Runner & { backend: string }> {
   const pool = await InferencePool.start({ workers: n, maxQueue: 64, microBatch, warmup: true });

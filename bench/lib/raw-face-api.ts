@@ -11,7 +11,15 @@ import type { DecodedImage } from '../../apps/biometrics/src/services/image-inta
 export interface RawFaceApi {
   /** Resolves with the number of faces found. */
   run(image: DecodedImage, detector: DetectorKind): Promise<number>;
+  /** face-api's `detectSingleFace().withFaceLandmarks().withFaceDescriptor()` with its defaults. */
+  describeSingle(image: DecodedImage): Promise<Float32Array | undefined>;
   close(): Promise<void>;
+}
+
+interface Answer {
+  id: number;
+  faces: number;
+  descriptor?: Float32Array;
 }
 
 export async function startRawFaceApi(
@@ -38,28 +46,34 @@ export async function startRawFaceApi(
   );
   const idle = [...workers];
   const waiting: Array<() => void> = [];
-  const pending = new Map<number, (faces: number) => void>();
+  const pending = new Map<number, (answer: Answer) => void>();
   let nextId = 1;
   for (const w of workers) {
-    w.on('message', (m: { id: number; faces: number }) => {
-      pending.get(m.id)?.(m.faces);
+    w.on('message', (m: Answer) => {
+      pending.get(m.id)?.(m);
       pending.delete(m.id);
       idle.push(w);
       waiting.shift()?.();
     });
   }
+  const send = async (image: DecodedImage, detector: DetectorKind, single: boolean) => {
+    while (idle.length === 0) await new Promise<void>((r) => waiting.push(r));
+    const w = idle.pop()!;
+    const id = nextId++;
+    const pixels = image.pixels.slice();
+    return new Promise<Answer>((resolve) => {
+      pending.set(id, resolve);
+      w.postMessage({ id, pixels, width: image.width, height: image.height, detector, single }, [
+        pixels.buffer as ArrayBuffer,
+      ]);
+    });
+  };
   return {
     async run(image, detector) {
-      while (idle.length === 0) await new Promise<void>((r) => waiting.push(r));
-      const w = idle.pop()!;
-      const id = nextId++;
-      const pixels = image.pixels.slice();
-      return new Promise<number>((resolve) => {
-        pending.set(id, resolve);
-        w.postMessage({ id, pixels, width: image.width, height: image.height, detector }, [
-          pixels.buffer as ArrayBuffer,
-        ]);
-      });
+      return (await send(image, detector, false)).faces;
+    },
+    async describeSingle(image) {
+      return (await send(image, 'ssd', true)).descriptor;
     },
     async close() {
       await Promise.all(workers.map((w) => w.terminate()));

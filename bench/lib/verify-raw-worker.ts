@@ -31,10 +31,25 @@ await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
 await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
 await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
 
-parentPort!.on(
-  'message',
-  async (m: { id: number; pixels: Uint8Array; width: number; height: number; detector: 'tiny' | 'ssd' }) => {
-    const t = faceapi.tf.tensor3d(m.pixels, [m.height, m.width, 3], 'int32');
+interface Job {
+  id: number;
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  detector: 'tiny' | 'ssd';
+  /** face-api's own single-face call with its defaults (SSD, min confidence 0.5): answers the descriptor. */
+  single?: boolean;
+}
+
+parentPort!.on('message', async (m: Job) => {
+  const t = faceapi.tf.tensor3d(m.pixels, [m.height, m.width, 3], 'int32');
+  if (m.single) {
+    const face = await faceapi.detectSingleFace(t).withFaceLandmarks().withFaceDescriptor();
+    t.dispose();
+    parentPort!.postMessage({ id: m.id, faces: face ? 1 : 0, descriptor: face?.descriptor });
+    return;
+  }
+  {
     const options =
       m.detector === 'tiny'
         ? new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 })
@@ -42,6 +57,6 @@ parentPort!.on(
     const faces = await faceapi.detectAllFaces(t, options).withFaceLandmarks().withFaceDescriptors();
     t.dispose();
     parentPort!.postMessage({ id: m.id, faces: faces.length });
-  },
-);
+  }
+});
 parentPort!.postMessage({ ready: true });

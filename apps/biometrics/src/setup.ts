@@ -20,10 +20,10 @@ import { loadTemplateKeys } from './repositories/template-key.repository.js';
 import { templateModel, TemplateRepository } from './repositories/template.repository.js';
 import { FaceIndex } from './services/face-index.js';
 import { FaceIndexSync, TemplateVault } from './services/face-index-sync.js';
-import { FacePipeline } from './services/face-pipeline.js';
+import { FacePipeline, type FacePipelineOptions } from './services/face-pipeline.js';
 import { FaceVerifyService } from './services/face-verify.service.js';
 import { FaceService } from './services/face.service.js';
-import { FACEAPI_MODEL_ID } from './services/template.js';
+import { DESCRIPTOR_RECIPE, FACEAPI_MODEL_ID } from './services/template.js';
 
 export interface BiometricsOverrides {
   /** identity's public keys, for access and enrollment tokens (default: its GetJwks over gRPC). */
@@ -40,6 +40,26 @@ export interface BiometricsInternals {
   indexSync: IndexSyncConsumer;
   assertionKeys: KeyRing;
   templates: TemplateRepository;
+}
+
+/** The face pipeline as configured (also used by bench/lfw.ts, so it measures what runs). */
+export function facePipelineOptions(config: BiometricsConfig): FacePipelineOptions {
+  return {
+    detectors: {
+      enroll: config.BIOMETRICS_DETECTOR_ENROLL,
+      verify: config.BIOMETRICS_DETECTOR_VERIFY,
+      identify: config.BIOMETRICS_DETECTOR_IDENTIFY,
+      compare: config.BIOMETRICS_DETECTOR_COMPARE,
+      detect: config.BIOMETRICS_DETECTOR_DETECT,
+    },
+    tinyInputSize: config.BIOMETRICS_TINY_INPUT_SIZE,
+    ...DESCRIPTOR_RECIPE,
+    intake: { maxBytes: config.BIOMETRICS_MAX_IMAGE_BYTES },
+    workingSizes: {
+      verify: config.BIOMETRICS_LOGIN_WORKING_SIZE,
+      identify: config.BIOMETRICS_LOGIN_WORKING_SIZE,
+    },
+  };
 }
 
 /** identity's AuthService.GetJwks as a JWKS source for the access-token verifier. */
@@ -148,22 +168,17 @@ export async function setupBiometrics(
     },
   });
 
-  const pipeline = new FacePipeline(pool, {
-    detectors: {
-      enroll: config.BIOMETRICS_DETECTOR_ENROLL,
-      verify: config.BIOMETRICS_DETECTOR_VERIFY,
-      identify: config.BIOMETRICS_DETECTOR_IDENTIFY,
-      compare: config.BIOMETRICS_DETECTOR_COMPARE,
-      detect: config.BIOMETRICS_DETECTOR_DETECT,
-    },
-    tinyInputSize: config.BIOMETRICS_TINY_INPUT_SIZE,
-    intake: { maxBytes: config.BIOMETRICS_MAX_IMAGE_BYTES },
-    workingSizes: {
-      verify: config.BIOMETRICS_LOGIN_WORKING_SIZE,
-      identify: config.BIOMETRICS_LOGIN_WORKING_SIZE,
-    },
+  const pipeline = new FacePipeline(pool, facePipelineOptions(config));
+  const identifyFpir = config.BIOMETRICS_IDENTIFY_FPIR;
+  const faces = new FaceService({
+    pipeline,
+    templates,
+    index,
+    vault,
+    kick,
+    modelId: FACEAPI_MODEL_ID,
+    ...(identifyFpir ? { identifyFpir } : {}),
   });
-  const faces = new FaceService({ pipeline, templates, index, vault, kick, modelId: FACEAPI_MODEL_ID });
   const faceVerify = new FaceVerifyService({
     pipeline,
     templates,
@@ -174,6 +189,7 @@ export async function setupBiometrics(
     policies,
     assertionTtlSec: config.BIOMETRICS_ASSERTION_TTL_SEC,
     modelId: FACEAPI_MODEL_ID,
+    ...(identifyFpir ? { identifyFpir } : {}),
     kick,
   });
 

@@ -3,6 +3,7 @@
  * templates into its index at start, then follows the first one's enrollments and deletions through
  * `biometric.enrolled|removed`. Also: templates of another model are refused, never compared.
  */
+import { FACEAPI_MODEL_ID } from '../src/services/template.js';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { status } from '@grpc/grpc-js';
@@ -38,7 +39,7 @@ describe('FaceService replicas', () => {
     it('is loaded at start and kept in sync with the other replica through events', async () => {
       const first = 'u-rep-first';
       await r1.client.enroll(
-        { userId: first, images: [await photo('s1-f0')] },
+        { largestFace: false, userId: first, images: [await photo('s1-f0')] },
         { accessToken: await r1.token(first) },
       );
 
@@ -53,7 +54,7 @@ describe('FaceService replicas', () => {
 
       const second = 'u-rep-second';
       await r1.client.enroll(
-        { userId: second, images: [await photo('s3-f0')] },
+        { largestFace: false, userId: second, images: [await photo('s3-f0')] },
         { accessToken: await r1.token(second) },
       );
       await waitFor(() => r2!.internals.index.has(second), { what: 'enrollment seen by replica 2' });
@@ -83,7 +84,7 @@ describe('FaceService replicas', () => {
         createdAt: now,
         updatedAt: now,
       });
-      const error = await r1.client.verify({ userId, image: await photo('s1-f0') }).then(
+      const error = await r1.client.verify({ largestFace: false, userId, image: await photo('s1-f0') }).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -96,11 +97,13 @@ describe('FaceService replicas', () => {
 
       // enrolling again replaces it with a current-model template
       const again = await r1.client.enroll(
-        { userId, images: [await photo('s1-f0')] },
+        { largestFace: false, userId, images: [await photo('s1-f0')] },
         { accessToken: await r1.token(userId) },
       );
-      expect(again.enrollment?.modelId).toBe('faceapi-1.7.15/facerecognitionnet');
-      expect((await r1.client.verify({ userId, image: await photo('s1-f0') })).match).toBe(true);
+      expect(again.enrollment?.modelId).toBe(FACEAPI_MODEL_ID);
+      expect(
+        (await r1.client.verify({ largestFace: false, userId, image: await photo('s1-f0') })).match,
+      ).toBe(true);
     });
   });
 });

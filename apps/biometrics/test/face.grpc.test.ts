@@ -2,6 +2,7 @@
  * FaceService through real gRPC (port 0) with real models on real photos, real NATS JetStream and a
  * real MongoDB-wire server. One service instance for the file; every test owns its user ids and IPs.
  */
+import { FACEAPI_MODEL_ID } from '../src/services/template.js';
 import { readFile } from 'node:fs/promises';
 import { status } from '@grpc/grpc-js';
 import { DomainError } from '@guardian/domain';
@@ -35,8 +36,9 @@ beforeAll(async () => {
     fx.truncatedJpeg,
     fx.tiny40,
     fx.smallFace,
-    fx.wide4200,
+    fx.wide,
     fx.bomb,
+    fx.large,
     fx.oversized,
   ]) {
     bytes.set(file, await readFile(file));
@@ -86,7 +88,7 @@ describe('FaceService', () => {
       const s = await h.client.getStatus({});
       expect(s.inferenceBackend).toBe('wasm');
       expect(s.inferenceWorkers).toBe(2);
-      expect(s.modelId).toBe('faceapi-1.7.15/facerecognitionnet');
+      expect(s.modelId).toBe(FACEAPI_MODEL_ID);
       const metrics = await h.registry.metrics();
       expect(metrics).toMatch(/biometrics_inference_backend\{[^}]*backend="wasm"[^}]*\} 1/);
     });
@@ -97,20 +99,27 @@ describe('FaceService', () => {
       const userId = 'u-enroll-a';
       const token = await h.token(userId);
       const first = await h.client.enroll(
-        { userId, images: [img(person(A)), img(variant('jpeg-q60')), img(variant('resized'))] },
+        {
+          largestFace: false,
+          userId,
+          images: [img(person(A)), img(variant('jpeg-q60')), img(variant('resized'))],
+        },
         { accessToken: token },
       );
       expect(first.created).toBe(true);
       expect(first.enrollment).toMatchObject({
         userId,
         sampleCount: 3,
-        modelId: 'faceapi-1.7.15/facerecognitionnet',
+        modelId: FACEAPI_MODEL_ID,
       });
       expect(first.faces).toHaveLength(3);
       for (const r of first.faces) expect(r.width).toBeGreaterThan(40);
       expect(first.possibleDuplicateOf).toEqual([]);
 
-      const again = await h.client.enroll({ userId, images: [img(person(A))] }, { accessToken: token });
+      const again = await h.client.enroll(
+        { largestFace: false, userId, images: [img(person(A))] },
+        { accessToken: token },
+      );
       expect(again.created).toBe(false);
       expect(again.enrollment?.sampleCount).toBe(1);
       expect(again.enrollment!.createdAt!.getTime()).toBe(first.enrollment!.createdAt!.getTime());
@@ -129,7 +138,10 @@ describe('FaceService', () => {
 
     it('stores the template encrypted, never the photo', async () => {
       const userId = 'u-enroll-stored';
-      await h.client.enroll({ userId, images: [img(person(B))] }, { accessToken: await h.token(userId) });
+      await h.client.enroll(
+        { largestFace: false, userId, images: [img(person(B))] },
+        { accessToken: await h.token(userId) },
+      );
       const raw = await h.internals.templates.model.collection.findOne({ _id: userId } as never);
       expect(raw).toBeTruthy();
       const keys = Object.keys(raw!).sort();
@@ -144,15 +156,17 @@ describe('FaceService', () => {
     it('lets an admin enroll another user; refuses other users and anonymous callers', async () => {
       const denied = await failure(
         h.client.enroll(
-          { userId: 'u-victim', images: [img(person(C))] },
+          { largestFace: false, userId: 'u-victim', images: [img(person(C))] },
           { accessToken: await h.token('u-mallory') },
         ),
       );
       expect(denied).toMatchObject({ code: status.PERMISSION_DENIED, reason: 'PERMISSION_DENIED' });
-      const anonymous = await failure(h.client.enroll({ userId: 'u-victim', images: [img(person(C))] }));
+      const anonymous = await failure(
+        h.client.enroll({ largestFace: false, userId: 'u-victim', images: [img(person(C))] }),
+      );
       expect(anonymous).toMatchObject({ code: status.UNAUTHENTICATED, reason: 'MISSING_TOKEN' });
       const byAdmin = await h.client.enroll(
-        { userId: 'u-victim', images: [img(person(C))] },
+        { largestFace: false, userId: 'u-victim', images: [img(person(C))] },
         { accessToken: await h.token('u-admin', 'admin') },
       );
       expect(byAdmin.created).toBe(true);
@@ -165,19 +179,22 @@ describe('FaceService', () => {
     it("takes identity's enrollment token for its own account only, and for nothing but Enroll", async () => {
       const token = await h.enrollmentToken('u-face-only');
       const own = await h.client.enroll(
-        { userId: 'u-face-only', images: [img(person(C))] },
+        { largestFace: false, userId: 'u-face-only', images: [img(person(C))] },
         { accessToken: token },
       );
       expect(own.created).toBe(true);
       const other = await failure(
-        h.client.enroll({ userId: 'u-someone-else', images: [img(person(C))] }, { accessToken: token }),
+        h.client.enroll(
+          { largestFace: false, userId: 'u-someone-else', images: [img(person(C))] },
+          { accessToken: token },
+        ),
       );
       expect(other).toMatchObject({ code: status.PERMISSION_DENIED, reason: 'PERMISSION_DENIED' });
       const read = await failure(h.client.getEnrollment({ userId: 'u-face-only' }, { accessToken: token }));
       expect(read).toMatchObject({ code: status.UNAUTHENTICATED, reason: 'INVALID_TOKEN' });
       const forged = await failure(
         h.client.enroll(
-          { userId: 'u-face-only', images: [img(person(C))] },
+          { largestFace: false, userId: 'u-face-only', images: [img(person(C))] },
           { accessToken: `${token.slice(0, -4)}AAAA` },
         ),
       );
@@ -187,12 +204,12 @@ describe('FaceService', () => {
     it('reports a possible duplicate account when the face is already enrolled by someone else', async () => {
       const original = 'u-dup-original';
       await h.client.enroll(
-        { userId: original, images: [img(person(A))] },
+        { largestFace: false, userId: original, images: [img(person(A))] },
         { accessToken: await h.token(original) },
       );
       const second = 'u-dup-second';
       const r = await h.client.enroll(
-        { userId: second, images: [img(variant('webp'))] },
+        { largestFace: false, userId: second, images: [img(variant('webp'))] },
         { accessToken: await h.token(second) },
       );
       expect(r.possibleDuplicateOf.map((c) => c.userId)).toContain(original);
@@ -205,7 +222,7 @@ describe('FaceService', () => {
       const userId = 'u-enroll-bad';
       const accessToken = await h.token(userId);
       const enroll = (images: { data: Buffer }[]) =>
-        h.client.enroll({ userId, images: images.map(img) }, { accessToken });
+        h.client.enroll({ largestFace: false, userId, images: images.map(img) }, { accessToken });
 
       expect(await failure(enroll([person(A), file(fx.group.file)]))).toMatchObject({
         code: status.FAILED_PRECONDITION,
@@ -228,7 +245,7 @@ describe('FaceService', () => {
         code: status.INVALID_ARGUMENT,
         reason: 'IMAGE_TOO_SMALL',
       });
-      expect(await failure(enroll([file(fx.wide4200)]))).toMatchObject({
+      expect(await failure(enroll([file(fx.wide)]))).toMatchObject({
         code: status.INVALID_ARGUMENT,
         reason: 'IMAGE_TOO_LARGE',
       });
@@ -264,7 +281,11 @@ describe('FaceService', () => {
     it('accepts base64 images', async () => {
       const userId = 'u-enroll-b64';
       const r = await h.client.enroll(
-        { userId, images: [{ source: { $case: 'base64', value: person(C).data.toString('base64') } }] },
+        {
+          largestFace: false,
+          userId,
+          images: [{ source: { $case: 'base64', value: person(C).data.toString('base64') } }],
+        },
         { accessToken: await h.token(userId) },
       );
       expect(r.created).toBe(true);
@@ -275,13 +296,18 @@ describe('FaceService', () => {
     const userId = 'u-verify';
     beforeAll(async () => {
       await h.client.enroll(
-        { userId, images: [img(person(A)), img(variant('jpeg-q60')), img(variant('resized'))] },
+        {
+          largestFace: false,
+          userId,
+          images: [img(person(A)), img(variant('jpeg-q60')), img(variant('resized'))],
+        },
         { accessToken: await h.token(userId) },
       );
     });
 
     it('matches a genuine photo and returns a face assertion identity accepts', async () => {
       const r = await h.client.verify({
+        largestFace: false,
         userId,
         image: img(variant('flipped')),
         client: { ip: '203.0.113.10', userAgent: 'test-agent/1' },
@@ -315,6 +341,7 @@ describe('FaceService', () => {
     it('matches the genuine variants and refuses other people at the default threshold', async () => {
       for (const kind of ['webp', 'png-alpha', 'exif-rotated', 'gif']) {
         const r = await h.client.verify({
+          largestFace: false,
           userId,
           image: img(variant(kind)),
           client: { ip: '203.0.113.11', userAgent: '' },
@@ -322,6 +349,7 @@ describe('FaceService', () => {
         expect(r.match, `${kind}: distance ${r.distance}`).toBe(true);
       }
       const other = await h.client.verify({
+        largestFace: false,
         userId,
         image: img(person(B)),
         client: { ip: '203.0.113.12', userAgent: 'ua' },
@@ -339,13 +367,16 @@ describe('FaceService', () => {
     });
 
     it('answers NOT_ENROLLED for a user without a template', async () => {
-      const e = await failure(h.client.verify({ userId: 'u-never-enrolled', image: img(person(A)) }));
+      const e = await failure(
+        h.client.verify({ largestFace: false, userId: 'u-never-enrolled', image: img(person(A)) }),
+      );
       expect(e).toMatchObject({ code: status.NOT_FOUND, reason: 'NOT_ENROLLED' });
     });
 
     it('reports photo problems without counting them as failures', async () => {
       const e = await failure(
         h.client.verify({
+          largestFace: false,
           userId,
           image: img(file(fx.nonFace)),
           client: { ip: '203.0.113.13', userAgent: '' },
@@ -361,11 +392,12 @@ describe('FaceService', () => {
     it('locks the face channel after repeated failures, with the count in the events and retry advice', async () => {
       const target = 'u-locked';
       await h.client.enroll(
-        { userId: target, images: [img(person(C))] },
+        { largestFace: false, userId: target, images: [img(person(C))] },
         { accessToken: await h.token(target) },
       );
       const attempt = (who: { data: Buffer }) =>
         h.client.verify({
+          largestFace: false,
           userId: target,
           image: img(who),
           client: { ip: '198.51.100.7', userAgent: 'bot' },
@@ -392,7 +424,7 @@ describe('FaceService', () => {
     it('finds the enrolled user first, and says "not recognised" for a stranger (admin only)', async () => {
       const userId = 'u-identify';
       await h.client.enroll(
-        { userId, images: [img(person('s6-f0'))] },
+        { largestFace: false, userId, images: [img(person('s6-f0'))] },
         { accessToken: await h.token(userId) },
       );
       const admin = await h.token('u-admin', 'admin');
@@ -421,11 +453,12 @@ describe('FaceService', () => {
       const fresh = fx.people.find((p) => !used.has(p.id))!;
       const userId = 'u-nameless-login';
       await h.client.enroll(
-        { userId, images: [person(fresh.id)].map(img) },
+        { largestFace: false, userId, images: [person(fresh.id)].map(img) },
         { accessToken: await h.token(userId) },
       );
 
       const r = await h.client.identifyForLogin({
+        largestFace: false,
         image: img(person(fresh.id)),
         client: { ip: '203.0.113.70', userAgent: 'kiosk/1' },
       });
@@ -441,6 +474,7 @@ describe('FaceService', () => {
       expect(event.data).toMatchObject({ userId, client: { ip: '203.0.113.70', userAgent: 'kiosk/1' } });
 
       const stranger = await h.client.identifyForLogin({
+        largestFace: false,
         image: img(person('s6-f2')),
         client: { ip: '203.0.113.71', userAgent: '' },
       });
@@ -456,16 +490,18 @@ describe('FaceService', () => {
     it('refuses a face enrolled by two accounts (they must sign in by name) and reports photo problems', async () => {
       // Person A is enrolled by several users in this file (Verify, duplicate check).
       await h.client.enroll(
-        { userId: 'u-twin-1', images: [img(person(A))] },
+        { largestFace: false, userId: 'u-twin-1', images: [img(person(A))] },
         { accessToken: await h.token('u-twin-1') },
       );
       const r = await h.client.identifyForLogin({
+        largestFace: false,
         image: img(person(A)),
         client: { ip: '203.0.113.72', userAgent: '' },
       });
       expect(r).toMatchObject({ match: false, userId: '', faceAssertion: '' });
       const none = await failure(
         h.client.identifyForLogin({
+          largestFace: false,
           image: img(file(fx.nonFace)),
           client: { ip: '203.0.113.72', userAgent: '' },
         }),
@@ -478,7 +514,7 @@ describe('FaceService', () => {
     it('says same person for a re-encoded photo, with thresholds and both rectangles', async () => {
       const accessToken = await h.token('u-compare');
       const same = await h.client.compare(
-        { image1: img(person(A)), image2: img(variant('jpeg-q60')) },
+        { largestFace: false, image1: img(person(A)), image2: img(variant('jpeg-q60')) },
         { accessToken },
       );
       expect(same.samePerson).toBe(true);
@@ -489,19 +525,60 @@ describe('FaceService', () => {
       expect(same.face2?.width).toBeGreaterThan(0);
 
       const different = await h.client.compare(
-        { image1: img(person(A)), image2: img(person(B)) },
+        { largestFace: false, image1: img(person(A)), image2: img(person(B)) },
         { accessToken },
       );
       expect(different.samePerson).toBe(false);
       expect(different.confidence).toBeLessThan(different.thresholds!.fmr1e3);
       expect(
         await failure(
-          h.client.compare({ image1: img(person(A)), image2: img(file(fx.group.file)) }, { accessToken }),
+          h.client.compare(
+            { largestFace: false, image1: img(person(A)), image2: img(file(fx.group.file)) },
+            { accessToken },
+          ),
         ),
       ).toMatchObject({
         reason: 'MULTIPLE_FACES',
         metadata: expect.objectContaining({ imageIndex: '1' }),
       });
+    });
+
+    it('takes the largest face of a group photo when asked, and says which one it used', async () => {
+      const accessToken = await h.token('u-compare-group');
+      const detected = await h.client.detect(
+        { image: img(file(fx.group.file)), withAgeGender: false },
+        { accessToken },
+      );
+      expect(detected.faces.length).toBeGreaterThan(1);
+      type Rect = { left: number; top: number; width: number; height: number };
+      const area = (r: Rect) => r.width * r.height;
+      const iou = (a: Rect, b: Rect) => {
+        const w = Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left);
+        const h2 = Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top);
+        const inter = Math.max(0, w) * Math.max(0, h2);
+        return inter / (area(a) + area(b) - inter);
+      };
+      const boxes = detected.faces.map((f) => f.rectangle!);
+      const largest = boxes.reduce((a, b) => (area(b) > area(a) ? b : a));
+      const r = await h.client.compare(
+        { largestFace: true, image1: img(person(A)), image2: img(file(fx.group.file)) },
+        { accessToken },
+      );
+      // Compare's detector may box a face a little differently from Detect's: the same face overlaps
+      // most, and no other face is the one used.
+      expect(iou(r.face2!, largest)).toBeGreaterThan(0.3);
+      for (const other of boxes.filter((b) => b !== largest)) expect(iou(r.face2!, other)).toBeLessThan(0.1);
+    });
+
+    it('accepts a phone-sized photo over 4096 px (downscaled), with the face in original pixels', async () => {
+      const accessToken = await h.token('u-compare-large');
+      const r = await h.client.compare(
+        { largestFace: false, image1: img(person(A)), image2: img(file(fx.large)) },
+        { accessToken },
+      );
+      expect(r.samePerson).toBe(true);
+      expect(r.face2!.width).toBeGreaterThan(4 * r.face1!.width);
+      expect(r.face2!.left + r.face2!.width).toBeLessThanOrEqual(6000);
     });
   });
 
@@ -547,7 +624,7 @@ describe('FaceService', () => {
     it('erases the template and the index row, emits biometric.removed once, and is idempotent', async () => {
       const userId = 'u-delete';
       const accessToken = await h.token(userId);
-      await h.client.enroll({ userId, images: [img(person('s5-f1'))] }, { accessToken });
+      await h.client.enroll({ largestFace: false, userId, images: [img(person('s5-f1'))] }, { accessToken });
       expect(h.internals.index.has(userId)).toBe(true);
 
       expect(
@@ -558,7 +635,9 @@ describe('FaceService', () => {
       expect(await h.client.deleteEnrollment({ userId }, { accessToken })).toEqual({ deleted: false });
       expect(h.internals.index.has(userId)).toBe(false);
       expect(await h.client.getEnrollment({ userId }, { accessToken })).toMatchObject({ enrolled: false });
-      expect(await failure(h.client.verify({ userId, image: img(person('s5-f1')) }))).toMatchObject({
+      expect(
+        await failure(h.client.verify({ largestFace: false, userId, image: img(person('s5-f1')) })),
+      ).toMatchObject({
         reason: 'NOT_ENROLLED',
       });
 
@@ -575,7 +654,7 @@ describe('FaceService', () => {
     it("erases the deleted user's template and index row, once, whatever the redeliveries", async () => {
       const userId = 'u-gone';
       await h.client.enroll(
-        { userId, images: [img(person('s5-f2'))] },
+        { largestFace: false, userId, images: [img(person('s5-f2'))] },
         { accessToken: await h.token(userId) },
       );
       await h.publish('identity.user.deleted', { userId, deletedBy: 'u-admin' }, userId);
@@ -613,7 +692,7 @@ describe('FaceService', () => {
       // replica's service and removing only the index row, then replaying the event.
       const start = h.internals.indexSync.applied;
       await h.client.enroll(
-        { userId, images: [img(person('s5-f3'))] },
+        { largestFace: false, userId, images: [img(person('s5-f3'))] },
         { accessToken: await h.token(userId) },
       );
       await waitFor(() => h.internals.indexSync.applied > start, { what: 'own event applied' });
@@ -623,7 +702,7 @@ describe('FaceService', () => {
         'biometric.enrolled',
         {
           userId,
-          modelId: 'faceapi-1.7.15/facerecognitionnet',
+          modelId: FACEAPI_MODEL_ID,
           sampleCount: 1,
           updated: false,
           possibleDuplicateOf: [],

@@ -53,13 +53,25 @@ describe('image intake: errors', () => {
     expect([e.kind, e.reason]).toEqual(['invalid', 'IMAGE_TOO_SMALL']);
   });
 
-  it('IMAGE_TOO_LARGE over 4096 px a side, and for decompression bombs (invalid)', async () => {
-    const wide = await rejection(decodeImage(await readFile(fx.wide4200)));
+  it('IMAGE_TOO_LARGE over 16384 px a side, and for decompression bombs (invalid)', async () => {
+    const wide = await rejection(decodeImage(await readFile(fx.wide)));
     expect([wide.kind, wide.reason]).toEqual(['invalid', 'IMAGE_TOO_LARGE']);
     const bombBytes = await readFile(fx.bomb);
-    expect(bombBytes.byteLength).toBeLessThan(1024 * 1024); // tiny file, 25 Mpx once decoded
+    expect(bombBytes.byteLength).toBeLessThan(1024 * 1024); // tiny file, 81 Mpx once decoded
     const bomb = await rejection(decodeImage(bombBytes));
     expect([bomb.kind, bomb.reason]).toEqual(['invalid', 'IMAGE_TOO_LARGE']);
+    expect(bomb.metadata).toMatchObject({ width: '9000', height: '9000', maxPixels: '50000000' });
+    // The budget is read from the header: a lower budget refuses an ordinary photo the same way.
+    const small = await rejection(decodeImage(await readFile(fx.people[0]!.file), { maxPixels: 10_000 }));
+    expect(small.reason).toBe('IMAGE_TOO_LARGE');
+  });
+
+  it('accepts a photo over 4096 px within the pixel budget, downscaled to the working size', async () => {
+    const img = await decodeImage(await readFile(fx.large));
+    expect(img.originalWidth).toBe(6000);
+    expect(Math.max(img.width, img.height)).toBe(1024);
+    expect(img.scale).toBeCloseTo(Math.max(img.originalWidth, img.originalHeight) / 1024, 2);
+    expect(img.pixels.byteLength).toBe(img.width * img.height * 3);
   });
 
   it('CORRUPT_IMAGE for a truncated JPEG and for a damaged PNG (invalid)', async () => {

@@ -25,7 +25,11 @@ export interface FaceGrpcDeps extends HandlerDeps {
   status: () => GetStatusResponse;
 }
 
-const call = (ctx: CallContext) => ({ signal: ctx.signal, requestId: ctx.requestId });
+const call = (ctx: CallContext, largestFace = false) => ({
+  signal: ctx.signal,
+  requestId: ctx.requestId,
+  ...(largestFace ? { pick: 'largest' as const } : {}),
+});
 
 /** The caller of Enroll: an access token's user, or the account an enrollment token names. */
 async function enrollingActor(ctx: CallContext, deps: FaceGrpcDeps): Promise<AccessClaims> {
@@ -47,7 +51,12 @@ export function faceGrpc(deps: FaceGrpcDeps) {
         getJwks: async () => ({ jwks: deps.assertionKeys.publicJwks() as never }),
         enroll: async (req, ctx) => {
           const images = req.images.map(imageInput).map((i) => i ?? '');
-          const result = await faces.enroll(await enrollingActor(ctx, deps), req.userId, images, call(ctx));
+          const result = await faces.enroll(
+            await enrollingActor(ctx, deps),
+            req.userId,
+            images,
+            call(ctx, req.largestFace),
+          );
           return {
             created: result.created,
             enrollment: toEnrollment(result.enrollment),
@@ -67,7 +76,7 @@ export function faceGrpc(deps: FaceGrpcDeps) {
             req.userId,
             imageInput(req.image),
             clientFrom(req.client, ctx.peer),
-            call(ctx),
+            call(ctx, req.largestFace),
           );
           return {
             match: r.match,
@@ -84,7 +93,7 @@ export function faceGrpc(deps: FaceGrpcDeps) {
           const r = await deps.verification.identifyForLogin(
             imageInput(req.image),
             clientFrom(req.client, ctx.peer),
-            call(ctx),
+            call(ctx, req.largestFace),
           );
           if (!r.match)
             return {
@@ -119,7 +128,7 @@ export function faceGrpc(deps: FaceGrpcDeps) {
             await ctx.auth(),
             imageInput(req.image1),
             imageInput(req.image2),
-            call(ctx),
+            call(ctx, req.largestFace),
           );
           const [t3, t4, t5] = FMR_LEVELS.map((level) => r.thresholds[level]);
           return {

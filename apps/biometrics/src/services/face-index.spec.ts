@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DomainError } from '@guardian/domain';
 import { FaceIndex, type IndexHit } from './face-index.js';
 import { kernelModuleBytes, validateKernel } from './face-index-kernel.js';
-import { distanceFromDot, distanceToConfidence, DEFAULT_IDENTIFY_THRESHOLD } from './matching.js';
+import { distanceFromDot, distanceToConfidence, identifyThreshold } from './matching.js';
 import { dot, normalizeDescriptor } from './matching-vectors.js';
 import { randomUnitVector, seededRandom, vectorAtDistance } from './matching-testkit.js';
 
@@ -114,8 +114,18 @@ describe.each(['auto', 'exact'] as const)('FaceIndex (%s mode)', (mode) => {
       'alice-twin',
     ]);
     expect(idx.search(probe, 5, 0.1).map((h) => h.userId)).toEqual(['alice']);
-    expect(idx.search(randomUnitVector(rand), 5)).toEqual([]); // default identify threshold: no random vector is that close
-    expect(DEFAULT_IDENTIFY_THRESHOLD).toBeLessThan(1);
+    expect(idx.search(randomUnitVector(rand), 5)).toEqual([]); // default 1:N threshold: no random vector is that close
+    expect(identifyThreshold(idx.size)).toBeLessThan(1);
+    // The default is the 1:N threshold for the index's size: a probe just outside it is not found.
+    const edge = identifyThreshold(idx.size);
+    expect(
+      idx.search(vectorAtDistance(rand, alice, edge + 0.01), 5, undefined, { excludeUserId: 'alice-twin' }),
+    ).toEqual([]);
+    expect(
+      idx
+        .search(vectorAtDistance(rand, alice, edge - 0.01), 5, undefined, { excludeUserId: 'alice-twin' })
+        .map((h) => h.userId),
+    ).toEqual(['alice']);
     const hits = idx.search(probe, 3, 2, { excludeUserId: 'unknown-user' });
     expect(hits).toHaveLength(3);
     expect(hits[0]!.distance).toBeLessThanOrEqual(hits[1]!.distance);

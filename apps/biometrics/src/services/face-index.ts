@@ -13,12 +13,7 @@
  * Without WebAssembly SIMD the index falls back to an exact plain-JS scan.
  */
 import { DomainError } from '@guardian/domain';
-import {
-  DEFAULT_IDENTIFY_THRESHOLD,
-  distanceToConfidence,
-  resolveThreshold,
-  type FmrLevel,
-} from './matching.js';
+import { identifyThreshold, distanceToConfidence, resolveThreshold, type FmrLevel } from './matching.js';
 import {
   assertSameModel,
   DESCRIPTOR_LENGTH,
@@ -251,13 +246,14 @@ export class FaceIndex {
   }
 
   /**
-   * The k nearest users within `threshold` (a distance, or an FMR level; default: the calibrated
-   * identify threshold), nearest first. Exact: equal to a brute-force float32 scan.
+   * The k nearest users within `threshold` (a distance, or an FMR level; default: the 1:N threshold
+   * for the current number of templates, `identifyThreshold`), nearest first. Exact: equal to a
+   * brute-force float32 scan.
    */
   search(
     probe: ArrayLike<number>,
     k = 5,
-    threshold: number | FmrLevel = DEFAULT_IDENTIFY_THRESHOLD,
+    threshold: number | FmrLevel = identifyThreshold(this.count),
     options: SearchOptions = {},
   ): IndexHit[] {
     if (options.modelId !== undefined) assertSameModel(this.modelId, options.modelId);

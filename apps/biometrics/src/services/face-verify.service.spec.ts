@@ -11,12 +11,15 @@ import type { FaceAttemptRecord } from '../repositories/face-attempt.repository.
 import type { EnrolledRecord } from '../repositories/template.repository.js';
 import type { AttemptRecord, ThrottlePolicy } from './face-throttle.js';
 import { FaceVerifyService } from './face-verify.service.js';
-import { randomUnitVector, seededRandom } from './matching-testkit.js';
+import { randomUnitVector, seededRandom, vectorAtDistance } from './matching-testkit.js';
+import { verifyThreshold } from './matching.js';
 import { FACEAPI_MODEL_ID } from './template.js';
 
 const rand = seededRandom(7);
 const ALICE = randomUnitVector(rand);
 const BOB = randomUnitVector(rand);
+/** A photo of Alice between the 3-photo and the 1-photo thresholds: the template's size decides. */
+const BETWEEN = vectorAtDistance(rand, ALICE, (verifyThreshold(1) + verifyThreshold(3)) / 2);
 const lenient: ThrottlePolicy = {
   resetAfterMs: 3_600_000,
   delayAfter: 100,
@@ -39,7 +42,7 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
     counted: boolean;
   })[] = [];
   let clock = Date.parse('2026-01-01T00:00:00Z');
-  const enrolled = new Set(['alice', 'carol']);
+  const enrolled = new Set(['alice', 'carol', 'alice3']);
   // What the throttle windows hold: the counted attempts.
   const since = (list: typeof attempts, from: Date): AttemptRecord[] =>
     list.filter((a) => a.counted && a.at > from).map((a) => ({ at: a.at, outcome: a.outcome }));
@@ -48,7 +51,7 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
       singleFace: async (input) => {
         if (input === 'no-face') throw new DomainError('unprocessable', 'NO_FACE', 'no face');
         return {
-          descriptor: input === 'alice-photo' ? ALICE : BOB,
+          descriptor: input === 'alice-photo' ? ALICE : input === 'alice-between' ? BETWEEN : BOB,
           box: { x: 1, y: 2, width: 100, height: 100 },
           score: 0.9,
         };
@@ -60,6 +63,7 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
           ? ({
               _id: userId,
               modelId: FACEAPI_MODEL_ID,
+              sampleCount: userId === 'alice3' ? 3 : 1,
               template: Buffer.alloc(0),
               keyId: 'k',
             } as unknown as EnrolledRecord)
@@ -82,7 +86,7 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
         ),
     },
     vault: { open: () => ALICE.slice() },
-    index: { search: () => [] },
+    index: { search: () => [], size: 0 },
     assertionKeys: keys,
     policies: {
       user: { ...lenient, ...policies.user },
@@ -130,6 +134,16 @@ describe('FaceVerifyService', () => {
         assertionId: r.assertion!.jti,
         client: { ip: '192.0.2.1', userAgent: 'ua' },
       });
+    });
+
+    it('holds a template made from more photos to its stricter threshold (same FMR)', async () => {
+      const { service } = setup();
+      const client = { ip: '192.0.2.9', userAgent: 'ua' };
+      expect(verifyThreshold(3)).toBeLessThan(verifyThreshold(1));
+      const one = await service.verify('alice', 'alice-between', client, {});
+      expect(one).toMatchObject({ match: true, threshold: verifyThreshold(1) });
+      const three = await service.verify('alice3', 'alice-between', client, {});
+      expect(three).toMatchObject({ match: false, threshold: verifyThreshold(3) });
     });
 
     it('counts a success in the user window only when it ends a failure chain', async () => {

@@ -28,10 +28,9 @@ import {
 } from './face-throttle.js';
 import {
   verify,
-  DEFAULT_IDENTIFY_THRESHOLD,
-  DEFAULT_VERIFY_THRESHOLD,
   distanceToConfidence,
-  thresholdDistance,
+  identifyThreshold,
+  verifyThreshold,
   type VerifyResult,
 } from './matching.js';
 import { assertSameModel } from './template.js';
@@ -66,13 +65,6 @@ export type FaceLoginResult =
       assertion: FaceAssertion;
     };
 
-/**
- * Face login without a name searches everyone, so a false match is N times likelier than in 1:1:
- * it needs the stricter FMR 1e-5 distance, and no second account within the identify threshold
- * (two close accounts, e.g. duplicates of one person, must sign in by name).
- */
-export const LOGIN_IDENTIFY_THRESHOLD = thresholdDistance('1e-5');
-
 const OPEN = { state: 'open', failures: 0 } as const;
 
 /** Event subject of a nameless face login that matched nobody (events need one). */
@@ -83,7 +75,9 @@ export interface FaceVerifyDeps {
   templates: Pick<TemplateRepository, 'findEnrolled'>;
   attempts: Pick<FaceAttemptRepository, 'record' | 'forUser' | 'forIp'>;
   vault: Pick<TemplateVault, 'open'>;
-  index: Pick<FaceIndex, 'search'>;
+  index: Pick<FaceIndex, 'search' | 'size'>;
+  /** Target false-positive identification rate of face sign-in without a name (default: calibration's). */
+  identifyFpir?: number;
   assertionKeys: KeyRing;
   policies: { user: ThrottlePolicy; ip: ThrottlePolicy };
   assertionTtlSec: number;
@@ -189,7 +183,7 @@ export class FaceVerifyService {
     const result = verify(
       { vector: template, modelId: record.modelId },
       { vector: probe.descriptor, modelId },
-      DEFAULT_VERIFY_THRESHOLD,
+      verifyThreshold(record.sampleCount),
     );
     template.fill(0);
 
@@ -210,8 +204,11 @@ export class FaceVerifyService {
   }
 
   /**
-   * Face login without a name (see LOGIN_IDENTIFY_THRESHOLD). Throttled per client IP before the
-   * search and per matched user after it; a miss counts against the IP only.
+   * Face login without a name searches everyone, so a false match is about N times likelier than in
+   * 1:1: the threshold is the 1:N one for the current gallery size at the configured FPIR
+   * (`identifyThreshold`), and no second account may be within it (two close accounts, e.g. duplicates
+   * of one person, must sign in by name). Throttled per client IP before the search and per matched
+   * user after it; a miss counts against the IP only.
    */
   async identifyForLogin(
     image: ImageInput | undefined,
@@ -227,8 +224,9 @@ export class FaceVerifyService {
       throw ipRefused;
     }
     const probe = await this.probe('', image, client, call, now);
-    const [best, runnerUp] = index.search(probe.descriptor, 2, DEFAULT_IDENTIFY_THRESHOLD, { modelId });
-    if (!best || best.distance > LOGIN_IDENTIFY_THRESHOLD || runnerUp) {
+    const threshold = identifyThreshold(index.size, this.deps.identifyFpir);
+    const [best, runnerUp] = index.search(probe.descriptor, 2, threshold, { modelId });
+    if (!best || runnerUp) {
       const ip = afterFailure(ipRecords, policies.ip, now);
       const locked = ip.state === 'locked';
       await this.record('', client, 'failure', 'NO_MATCH', now, best?.distance, [
@@ -266,7 +264,7 @@ export class FaceVerifyService {
       match: true,
       userId: best.userId,
       confidence: best.confidence,
-      thresholdConfidence: distanceToConfidence(LOGIN_IDENTIFY_THRESHOLD),
+      thresholdConfidence: distanceToConfidence(threshold),
       face: probe.box,
       assertion,
     };

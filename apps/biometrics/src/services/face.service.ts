@@ -6,20 +6,22 @@
 import type { AccessClaims } from '@guardian/auth';
 import { invalid } from '@guardian/domain';
 import { pendingEvent, type QueuedAt } from '@guardian/events';
-import type { Box, AnalyzedFace, Expression } from '../repositories/inference/index.js';
+import type { Box, AnalyzedFace, Expression, FacePick } from '../repositories/inference/index.js';
 import { EXPRESSIONS } from '../repositories/inference/index.js';
 import type { TemplateRecord, TemplateRepository } from '../repositories/template.repository.js';
 import { requireAdmin, requireSelfOrAdmin, requireUserId, isAdmin } from './access.js';
 import type { FaceIndex, IndexHit } from './face-index.js';
 import type { TemplateVault } from './face-index-sync.js';
 import type { FacePipeline, ImageInput, RunContext } from './face-pipeline.js';
-import { compare, DEFAULT_IDENTIFY_THRESHOLD, type CompareResult } from './matching.js';
+import { compare, identifyThreshold, type CompareResult } from './matching.js';
 import { buildTemplate, MAX_SAMPLES, MIN_SAMPLES } from './template.js';
 
 export const EVENT_SOURCE = 'guardian/biometrics';
 
 export interface CallInfo extends RunContext {
   requestId?: string;
+  /** How to take the face from a photo with several (request option; default `single`). */
+  pick?: FacePick;
 }
 
 export interface Enrollment {
@@ -62,6 +64,8 @@ export interface FaceServiceDeps {
   /** Asks the relay to publish the events queued at these documents now. */
   kick: (...where: QueuedAt[]) => void;
   modelId: string;
+  /** Target false-positive identification rate of 1:N searches (default: calibration's). */
+  identifyFpir?: number;
 }
 
 const toEnrollment = (record: TemplateRecord): Enrollment => ({
@@ -111,7 +115,10 @@ export class FaceService {
     );
     const duplicates =
       index.size > 0
-        ? index.search(template.vector, 5, DEFAULT_IDENTIFY_THRESHOLD, { excludeUserId: userId, modelId })
+        ? index.search(template.vector, 5, identifyThreshold(index.size, this.deps.identifyFpir), {
+            excludeUserId: userId,
+            modelId,
+          })
         : [];
 
     const previous = await templates.find(userId);
@@ -202,13 +209,14 @@ export class FaceService {
     const k = topK === 0 ? 5 : topK;
     if (!Number.isInteger(k) || k < 1 || k > 50) throw invalid('BAD_TOP_K', 'top_k must be 1..50');
     const face = await this.deps.pipeline.singleFace(image, 'identify', call);
-    const candidates = this.deps.index.search(face.descriptor, k, DEFAULT_IDENTIFY_THRESHOLD, {
+    const threshold = identifyThreshold(this.deps.index.size, this.deps.identifyFpir);
+    const candidates = this.deps.index.search(face.descriptor, k, threshold, {
       modelId: this.deps.modelId,
     });
     return {
       recognised: candidates.length > 0,
       candidates,
-      threshold: DEFAULT_IDENTIFY_THRESHOLD,
+      threshold,
       face: face.box,
     };
   }

@@ -3,12 +3,15 @@
  *
  * Order of checks (cheapest first): byte limit (before base64 decoding, from the string length) ->
  * format sniffed from magic bytes (JPEG, PNG, WebP, GIF; names and MIME types are ignored) -> header
- * (dimensions after EXIF orientation; libvips' `limitInputPixels` guards against decompression bombs)
- * -> side limits -> full decode (truncated/corrupt data fails here) with EXIF rotation applied, alpha
- * flattened onto white, 8-bit sRGB, first frame only for GIF.
+ * (dimensions after EXIF orientation) -> limits: the shorter side >= `minSide`, the pixel budget
+ * (`maxPixels`, default 50 MP: a phone's 48 MP photo passes) and the longer side <= `maxSide`, all from
+ * the header before anything is decoded, so a decompression bomb (a small file declaring a huge
+ * canvas) is refused unread; libvips' `limitInputPixels` enforces the same budget again while decoding
+ * -> full decode (truncated/corrupt data fails here) with EXIF rotation applied, alpha flattened onto
+ * white, 8-bit sRGB, first frame only for GIF.
  *
  * Working size: images whose longest side exceeds `workingSize` (default 1024) are downscaled before
- * inference. Detectors resize to 416/512 px anyway and the descriptor net sees 150x150 aligned crops,
+ * inference (libjpeg shrinks large JPEGs while decoding, so a 48 MP photo never exists at full size). Detectors resize to 416/512 px anyway and the descriptor net sees 150x150 aligned crops,
  * so a 1024 px working image loses nothing for faces >= ~150 px while cutting decode, transfer and
  * crop cost for 4096 px uploads. `scale` (original / working) goes with the pixels; the pool multiplies
  * boxes and landmarks by it, so callers always see original-image coordinates.
@@ -24,8 +27,10 @@ export interface ImageIntakeOptions {
   maxBytes?: number;
   /** Smallest accepted side in pixels, after EXIF orientation (default 48). */
   minSide?: number;
-  /** Largest accepted side in pixels (default 4096). */
+  /** Largest accepted side in pixels (default 16384). */
   maxSide?: number;
+  /** Pixel budget, width × height from the header (default 50,000,000). */
+  maxPixels?: number;
   /** Longest side of the working image handed to inference (default 1024). */
   workingSize?: number;
 }
@@ -45,7 +50,8 @@ export interface DecodedImage extends RawImage {
 
 export const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_MIN_SIDE = 48;
-export const DEFAULT_MAX_SIDE = 4096;
+export const DEFAULT_MAX_SIDE = 16384;
+export const DEFAULT_MAX_PIXELS = 50_000_000;
 export const DEFAULT_WORKING_SIZE = 1024;
 
 const tooLarge = (bytes: number, max: number) =>
@@ -103,6 +109,7 @@ export async function decodeImage(
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const minSide = options.minSide ?? DEFAULT_MIN_SIDE;
   const maxSide = options.maxSide ?? DEFAULT_MAX_SIDE;
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const workingSize = options.workingSize ?? DEFAULT_WORKING_SIZE;
 
   const bytes = payloadBytes(input, maxBytes);
@@ -116,15 +123,16 @@ export async function decodeImage(
     );
   }
 
-  // Decompression-bomb guard: libvips refuses to decode more pixels than a max-size square.
-  const limitInputPixels = maxSide * maxSide;
+  // Decompression-bomb guard while decoding (the header check below refuses such images first).
+  const limitInputPixels = maxPixels;
   const open = () => sharp(bytes, { limitInputPixels, failOn: 'truncated', pages: 1, page: 0 });
 
   let meta: Metadata;
   try {
-    meta = await open().metadata();
+    // The header alone (nothing decoded): the budget is checked below, with the sizes in the answer.
+    meta = await sharp(bytes, { limitInputPixels: false, pages: 1, page: 0 }).metadata();
   } catch (error) {
-    throw mapSharpError(error, maxSide);
+    throw mapSharpError(error, maxPixels);
   }
   if (!meta.width || !meta.height) throw corrupt('no dimensions in header');
   const orientation = meta.orientation ?? 1;
@@ -140,11 +148,12 @@ export async function decodeImage(
       `image is ${width}x${height}, each side must be at least ${minSide} px`,
     );
   }
-  if (Math.max(width, height) > maxSide) {
+  if (Math.max(width, height) > maxSide || width * height > maxPixels) {
     throw new DomainError(
       'invalid',
       'IMAGE_TOO_LARGE',
-      `image is ${width}x${height}, each side must be at most ${maxSide} px`,
+      `image is ${width}x${height}; at most ${(maxPixels / 1e6).toFixed(0)} megapixels and ${maxSide} px a side are accepted`,
+      { metadata: { width: String(width), height: String(height), maxPixels: String(maxPixels) } },
     );
   }
 
@@ -181,15 +190,15 @@ export async function decodeImage(
       bytes: bytes.byteLength,
     };
   } catch (error) {
-    throw mapSharpError(error, maxSide);
+    throw mapSharpError(error, maxPixels);
   }
 }
 
-function mapSharpError(error: unknown, maxSide: number): DomainError {
+function mapSharpError(error: unknown, maxPixels: number): DomainError {
   if (error instanceof DomainError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(message)) {
-    return new DomainError('invalid', 'IMAGE_TOO_LARGE', `image has more pixels than ${maxSide}x${maxSide}`);
+    return new DomainError('invalid', 'IMAGE_TOO_LARGE', `image has more than ${maxPixels} pixels`);
   }
   if (/unsupported image format/i.test(message)) {
     return new DomainError(

@@ -3,10 +3,14 @@ import { DomainError } from '@guardian/domain';
 import {
   CALIBRATION,
   ConfidenceScale,
-  DEFAULT_IDENTIFY_THRESHOLD,
   DEFAULT_VERIFY_THRESHOLD,
   FMR_LEVELS,
   compare,
+  distanceAtFmr,
+  fmrForGallery,
+  identifyThreshold,
+  sampleOffset,
+  verifyThreshold,
   confidenceThresholds,
   confidenceToDistance,
   distanceFromDot,
@@ -72,7 +76,6 @@ describe('confidence scale', () => {
     expect(thresholdDistance('1e-5')).toBeLessThan(thresholdDistance('1e-4'));
     expect(thresholdDistance('1e-4')).toBeLessThan(thresholdDistance('1e-3'));
     expect(DEFAULT_VERIFY_THRESHOLD).toBe(thresholdDistance(CALIBRATION.defaults.verify));
-    expect(DEFAULT_IDENTIFY_THRESHOLD).toBe(thresholdDistance(CALIBRATION.defaults.identify));
     expect(FMR_LEVELS).toEqual(['1e-3', '1e-4', '1e-5']);
   });
 
@@ -120,13 +123,97 @@ describe('calibration data', () => {
     };
     broken.thresholds['1e-5']!.distance = 1.9;
     expect(() => parseCalibration(broken)).toThrow(/ordered/);
-    expect(() =>
-      parseCalibration({ ...calibrationJson, defaults: { verify: '1e-2', identify: '1e-5' } }),
-    ).toThrow(/defaults/);
+    expect(() => parseCalibration({ ...calibrationJson, defaults: { verify: '1e-2' } })).toThrow(/defaults/);
     expect(() => parseCalibration({ ...calibrationJson, enrollmentConsistency: { distance: -1 } })).toThrow(
       /enrollmentConsistency/,
     );
-    expect(CALIBRATION.enrollmentConsistencyDistance).toBeGreaterThanOrEqual(thresholdDistance('1e-3'));
+    expect(() => parseCalibration({ ...calibrationJson, identify: { fpir: 2 } })).toThrow(/fpir/);
+    const unordered = structuredClone(calibrationJson) as unknown as { impostorTail: { distance: number }[] };
+    unordered.impostorTail[0]!.distance = 1.5;
+    expect(() => parseCalibration(unordered)).toThrow(/impostorTail/);
+  });
+
+  it("the thresholds in code are the checked-in calibration's, measured on real photo pairs", () => {
+    const json = calibrationJson as unknown as {
+      thresholds: Record<string, { distance: number; impostorsBelow: number }>;
+      identify: { fpir: number };
+      enrollmentConsistency: { distance: number };
+      data: { source: string; genuinePairs: number; impostorPairs: number };
+    };
+    expect(DEFAULT_VERIFY_THRESHOLD).toBe(json.thresholds['1e-3']!.distance);
+    for (const level of FMR_LEVELS) expect(thresholdDistance(level)).toBe(json.thresholds[level]!.distance);
+    expect(CALIBRATION.identifyFpir).toBe(json.identify.fpir);
+    expect(CALIBRATION.enrollmentConsistencyDistance).toBe(json.enrollmentConsistency.distance);
+    // Real photos of real people (not augmentations of one photo), with enough impostors for 1e-5.
+    expect(json.data.source).toMatch(/Labeled Faces in the Wild/);
+    expect(json.data.impostorPairs * 1e-5).toBeGreaterThanOrEqual(10);
+    expect(json.thresholds['1e-5']!.impostorsBelow).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('template size', () => {
+  it('gives templates of more photos stricter thresholds, never looser, clamped to the calibrated range', () => {
+    const offsets = CALIBRATION.sampleOffsets;
+    expect(sampleOffset(1)).toBe(0);
+    for (let k = 2; k <= offsets.length; k++) {
+      expect(sampleOffset(k)).toBeLessThanOrEqual(sampleOffset(k - 1));
+      expect(verifyThreshold(k)).toBeCloseTo(DEFAULT_VERIFY_THRESHOLD + offsets[k - 1]!, 12);
+    }
+    expect(sampleOffset(offsets.length + 3)).toBe(offsets.at(-1));
+    expect(sampleOffset(0)).toBe(0);
+    expect(verifyThreshold(1)).toBe(DEFAULT_VERIFY_THRESHOLD);
+    expect(verifyThreshold(3, '1e-4')).toBeCloseTo(thresholdDistance('1e-4') + sampleOffset(3), 12);
+    // Measured: averaging several photos pulls impostors closer too, so the offsets are real.
+    expect(sampleOffset(3)).toBeLessThan(-0.005);
+  });
+});
+
+describe('1:N threshold', () => {
+  it('fmrForGallery keeps 1 - (1 - FMR)^N at the target FPIR', () => {
+    expect(fmrForGallery(1, 1e-3)).toBeCloseTo(1e-3, 12);
+    for (const n of [10, 1_000, 100_000, 1_000_000]) {
+      const fmr = fmrForGallery(n, 1e-3);
+      expect(1 - (1 - fmr) ** n).toBeCloseTo(1e-3, 9);
+      expect(fmr / (1e-3 / n)).toBeCloseTo(1, 2); // ≈ FPIR / N for small values (within FPIR / 2)
+    }
+    expect(fmrForGallery(0, 1e-3)).toBe(fmrForGallery(1, 1e-3));
+    expect(() => fmrForGallery(10, 0)).toThrow(RangeError);
+    expect(() => fmrForGallery(10, 1)).toThrow(RangeError);
+  });
+
+  it('distanceAtFmr interpolates the impostor tail in log10(FMR), monotone, clamped at its ends', () => {
+    const tail = CALIBRATION.impostorTail;
+    for (const [x, d] of tail) expect(distanceAtFmr(10 ** x)).toBeCloseTo(d, 9);
+    const [x0, d0] = tail[0]!;
+    const [x1, d1] = tail[1]!;
+    expect(distanceAtFmr(10 ** ((x0 + x1) / 2))).toBeCloseTo((d0 + d1) / 2, 9);
+    expect(distanceAtFmr(10 ** (x0 - 3))).toBe(d0);
+    expect(distanceAtFmr(0.9)).toBe(tail.at(-1)![1]);
+    let prev = -1;
+    for (let x = -12; x <= 0; x += 0.05) {
+      const d = distanceAtFmr(10 ** x);
+      expect(d).toBeGreaterThanOrEqual(prev);
+      prev = d;
+    }
+    expect(() => distanceAtFmr(0)).toThrow(RangeError);
+  });
+
+  it('identifyThreshold tightens as the gallery grows and is never looser than Verify', () => {
+    const fpir = CALIBRATION.identifyFpir;
+    const table = [1, 10, 1_000, 100_000, 1_000_000].map((n) => identifyThreshold(n));
+    const strictest = CALIBRATION.sampleOffsets.at(-1)!;
+    expect(table[0]).toBeCloseTo(Math.min(DEFAULT_VERIFY_THRESHOLD, distanceAtFmr(fpir)) + strictest, 12);
+    for (let i = 1; i < table.length; i++) expect(table[i]!).toBeLessThanOrEqual(table[i - 1]!);
+    for (const t of table) {
+      expect(t).toBeGreaterThan(0);
+      expect(t).toBeLessThanOrEqual(DEFAULT_VERIFY_THRESHOLD);
+    }
+    expect(identifyThreshold(1_000)).toBeCloseTo(
+      Math.min(DEFAULT_VERIFY_THRESHOLD, distanceAtFmr(fmrForGallery(1_000, fpir))) + strictest,
+      12,
+    );
+    // A stricter target gives a stricter threshold.
+    expect(identifyThreshold(1_000, 1e-5)).toBeLessThan(identifyThreshold(1_000, 1e-2));
   });
 });
 

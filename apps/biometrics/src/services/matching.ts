@@ -28,8 +28,22 @@ export interface Calibration {
   thresholds: Record<FmrLevel, number>;
   /** Piecewise-linear distance -> confidence anchors, distance ascending and confidence descending. */
   confidenceAnchors: readonly (readonly [number, number])[];
-  /** Default operating points of verify (1:1) and identify (1:N). */
-  defaults: { verify: FmrLevel; identify: FmrLevel };
+  /** Default operating point of verify (1:1) and compare. */
+  defaults: { verify: FmrLevel };
+  /**
+   * Impostor tail: [log10 FMR, distance] ascending in both, measured on real impostor pairs down to
+   * where at least 10 of them fall below, then extrapolated (see docs/matching.md §3). Read by
+   * `distanceAtFmr` for the 1:N thresholds.
+   */
+  impostorTail: readonly (readonly [number, number])[];
+  /** Target false-positive identification rate of 1:N searches (per search), e.g. 1e-3. */
+  identifyFpir: number;
+  /**
+   * Distance offsets (<= 0) by the number of photos a template was made from, index k-1 for k photos:
+   * a mean of k descriptors lies closer to every face, impostors included, so its thresholds are
+   * stricter by this much to keep the same FMR (measured; docs/matching.md).
+   */
+  sampleOffsets: readonly number[];
   /** Largest distance allowed between two enrollment samples of one person. */
   enrollmentConsistencyDistance: number;
 }
@@ -68,8 +82,30 @@ export function parseCalibration(json: unknown): Calibration {
   });
   validateAnchors(confidenceAnchors);
   const defaultsIn = (o.defaults ?? fail('defaults')) as Record<string, unknown>;
-  const { verify, identify } = defaultsIn;
-  if (!isFmrLevel(verify) || !isFmrLevel(identify)) fail('defaults');
+  const { verify } = defaultsIn;
+  if (!isFmrLevel(verify)) fail('defaults');
+  const tailIn = Array.isArray(o.impostorTail) ? (o.impostorTail as unknown[]) : fail('impostorTail');
+  const impostorTail = tailIn.map((a) => {
+    const e = a as { log10Fmr?: unknown; distance?: unknown };
+    if (typeof e.log10Fmr !== 'number' || typeof e.distance !== 'number') return fail('impostorTail entry');
+    return [e.log10Fmr, e.distance] as const;
+  });
+  if (impostorTail.length < 2) fail('impostorTail needs two points');
+  for (let i = 1; i < impostorTail.length; i++) {
+    if (!(impostorTail[i]![0] > impostorTail[i - 1]![0] && impostorTail[i]![1] >= impostorTail[i - 1]![1]))
+      fail('impostorTail must ascend');
+  }
+  const bySamples = (o.templateSamples as { bySamples?: unknown } | undefined)?.bySamples;
+  if (!Array.isArray(bySamples) || bySamples.length === 0) fail('templateSamples');
+  const sampleOffsets = (bySamples as { samples?: unknown; offset?: unknown }[]).map((e, i) => {
+    if (e.samples !== i + 1 || typeof e.offset !== 'number' || !(e.offset <= 0 && e.offset > -0.5))
+      return fail('templateSamples entry');
+    return e.offset;
+  });
+  for (let i = 1; i < sampleOffsets.length; i++)
+    if (sampleOffsets[i]! > sampleOffsets[i - 1]!) fail('templateSamples offsets must not increase');
+  const fpir = (o.identify as { fpir?: unknown } | undefined)?.fpir;
+  if (typeof fpir !== 'number' || !(fpir > 0 && fpir < 1)) fail('identify.fpir');
   const consistency = (o.enrollmentConsistency as { distance?: unknown } | undefined)?.distance;
   if (typeof consistency !== 'number' || !(consistency > 0 && consistency < 2)) fail('enrollmentConsistency');
   return {
@@ -77,7 +113,10 @@ export function parseCalibration(json: unknown): Calibration {
     generatedAt,
     thresholds,
     confidenceAnchors,
-    defaults: { verify: verify as FmrLevel, identify: identify as FmrLevel },
+    defaults: { verify: verify as FmrLevel },
+    impostorTail,
+    identifyFpir: fpir as number,
+    sampleOffsets,
     enrollmentConsistencyDistance: consistency as number,
   };
 }
@@ -161,8 +200,64 @@ export function confidenceThresholds(
 
 /** Default 1:1 verify threshold (distance): the calibrated point named by `defaults.verify` (FMR 1e-3). */
 export const DEFAULT_VERIFY_THRESHOLD = thresholdDistance(CALIBRATION.defaults.verify);
-/** Default 1:N identify threshold (distance): the calibrated point named by `defaults.identify` (FMR 1e-4). */
-export const DEFAULT_IDENTIFY_THRESHOLD = thresholdDistance(CALIBRATION.defaults.identify);
+
+/** The distance offset for a template made from `samples` photos (beyond the calibrated range: the last). */
+export function sampleOffset(samples: number, calibration: Calibration = CALIBRATION): number {
+  const offsets = calibration.sampleOffsets;
+  const k = Math.min(Math.max(1, Math.floor(samples) || 1), offsets.length);
+  return offsets[k - 1]!;
+}
+
+/** Verify's threshold for a template of `samples` photos: the same FMR as a one-photo template's. */
+export const verifyThreshold = (samples: number, level: FmrLevel = CALIBRATION.defaults.verify): number =>
+  thresholdDistance(level) + sampleOffset(samples);
+
+/**
+ * Distance at which the false-match rate of ONE comparison is `fmr`: linear in log10(FMR) between the
+ * calibration's impostor-tail points, clamped to its ends (the strictest point is extrapolated).
+ */
+export function distanceAtFmr(fmr: number, calibration: Calibration = CALIBRATION): number {
+  if (!(fmr > 0)) throw new RangeError(`fmr must be > 0, got ${fmr}`);
+  const x = Math.log10(fmr);
+  const tail = calibration.impostorTail;
+  if (x <= tail[0]![0]) return tail[0]![1];
+  for (let i = 1; i < tail.length; i++) {
+    const [x1, d1] = tail[i]!;
+    if (x <= x1) {
+      const [x0, d0] = tail[i - 1]!;
+      return d0 + ((x - x0) / (x1 - x0)) * (d1 - d0);
+    }
+  }
+  return tail.at(-1)![1];
+}
+
+/**
+ * Per-comparison FMR that keeps a 1:N search over `galleryN` templates at false-positive
+ * identification rate `fpir`: a search false-matches when any of the N impostor comparisons does, so
+ * FPIR = 1 − (1 − FMR)^N, i.e. FMR = 1 − (1 − FPIR)^(1/N) ≈ FPIR / N.
+ */
+export function fmrForGallery(galleryN: number, fpir: number): number {
+  const n = Math.max(1, Math.floor(galleryN));
+  if (!(fpir > 0 && fpir < 1)) throw new RangeError(`fpir must be in (0, 1), got ${fpir}`);
+  return -Math.expm1(Math.log1p(-fpir) / n);
+}
+
+/**
+ * The 1:N threshold (distance) for a gallery of `galleryN` templates at target FPIR (default: the
+ * calibration's): never looser than the 1:1 Verify threshold, less the largest template-size offset.
+ * Shrinks as the gallery grows.
+ */
+export function identifyThreshold(
+  galleryN: number,
+  fpir: number = CALIBRATION.identifyFpir,
+  calibration: Calibration = CALIBRATION,
+): number {
+  // Gallery templates have 1..5 photos: the strictest offset keeps the FPIR for all of them.
+  const offset = calibration.sampleOffsets.at(-1)!;
+  return (
+    Math.min(distanceAtFmr(fmrForGallery(galleryN, fpir), calibration), DEFAULT_VERIFY_THRESHOLD) + offset
+  );
+}
 
 /** Anything with a descriptor and the id of the model that produced it (templates and probes). */
 export interface Comparable {

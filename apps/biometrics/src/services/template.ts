@@ -13,8 +13,14 @@ import {
 
 export { assertSameModel } from './matching-vectors.js';
 
-/** Id of the descriptor model: face-api 1.7.15 FaceRecognitionNet (dlib ResNet-34 port), 128-d. */
-export const FACEAPI_MODEL_ID = 'faceapi-1.7.15/facerecognitionnet';
+/**
+ * How descriptors are made (docs/matching.md): face-api 1.7.15 FaceRecognitionNet (dlib ResNet-34
+ * port, 128-d) on a chip rotated to level eyes, averaged with the mirrored chip's descriptor. Both
+ * moved LFW's TAR at FAR 1e-3 up (measured); both are part of the model id, so templates made
+ * another way are never compared with these.
+ */
+export const DESCRIPTOR_RECIPE = { align: 'eyes', mirror: true } as const;
+export const FACEAPI_MODEL_ID = 'faceapi-1.7.15/facerecognitionnet+eyes+mirror';
 export const MIN_SAMPLES = 1;
 export const MAX_SAMPLES = 5;
 

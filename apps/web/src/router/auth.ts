@@ -4,7 +4,14 @@ import type { TokenPair } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { z } from 'zod';
 import { imageOf, readImage } from '../services/uploads.js';
 import { json } from './json.js';
-import { idSchema, imageSchema, localeSchema, passwordSchema, sessionModeSchema } from './schemas.js';
+import {
+  idSchema,
+  imageSchema,
+  largestFaceSchema,
+  localeSchema,
+  passwordSchema,
+  sessionModeSchema,
+} from './schemas.js';
 import { callOptions, protectedProcedure, publicProcedure, router, type Context } from './trpc.js';
 
 /** Tokens for API clients, or cookies for the dashboard (then only the CSRF token is returned). */
@@ -125,6 +132,7 @@ export const authRouter = router({
         username: z.string().min(1).max(320).optional().describe('username or e-mail of the account'),
         userId: idSchema.optional(),
         session: sessionModeSchema,
+        largestFace: largestFaceSchema,
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -137,7 +145,7 @@ export const authRouter = router({
       let confidence: number;
       if (!input.userId && !input.username) {
         const found = await ctx.clients.faces.identifyForLogin(
-          { image: imageOf(image), client: ctx.client },
+          { image: imageOf(image), client: ctx.client, largestFace: input.largestFace },
           callOptions(ctx),
         );
         if (!found.match || !found.faceAssertion)
@@ -151,7 +159,7 @@ export const authRouter = router({
         const userId = input.userId ?? (await ctx.directory.resolve(input.username!));
         if (!userId) throw notMatched();
         const verified = await ctx.clients.faces.verify(
-          { userId, image: imageOf(image), client: ctx.client },
+          { userId, image: imageOf(image), client: ctx.client, largestFace: input.largestFace },
           callOptions(ctx),
         );
         if (!verified.match || !verified.faceAssertion) throw notMatched(verified.confidence);
@@ -173,6 +181,7 @@ export const authRouter = router({
       z.object({
         enrollmentToken: z.string().min(1).max(4096),
         images: z.array(imageSchema).min(1).max(5),
+        largestFace: largestFaceSchema,
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -184,7 +193,7 @@ export const authRouter = router({
       if (typeof userId !== 'string')
         throw new DomainError('unauthenticated', 'INVALID_TOKEN', 'The enrollment token is not valid.');
       const result = await ctx.clients.faces.enroll(
-        { userId, images, client: ctx.client },
+        { userId, images, client: ctx.client, largestFace: input.largestFace },
         { ...callOptions(ctx), accessToken: input.enrollmentToken },
       );
       return json(result);

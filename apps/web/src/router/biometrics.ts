@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { imageOf, readImage } from '../services/uploads.js';
 import { json } from './json.js';
-import { idSchema, imageSchema } from './schemas.js';
+import { idSchema, imageSchema, largestFaceSchema } from './schemas.js';
 import { callOptions, protectedProcedure, router } from './trpc.js';
 
 const forUser = z.object({
@@ -11,13 +11,18 @@ const forUser = z.object({
 export const biometricsRouter = router({
   /** Creates or replaces the face template from 1..5 photos (3 recommended), one face each. */
   enroll: protectedProcedure
-    .input(forUser.extend({ images: z.array(imageSchema).min(1).max(5) }))
+    .input(forUser.extend({ images: z.array(imageSchema).min(1).max(5), largestFace: largestFaceSchema }))
     .mutation(async ({ ctx, input }) => {
       const images = input.images.map((image, i) =>
         imageOf(readImage(image, ctx.limits.imageBytes, `images[${i}]`)),
       );
       const result = await ctx.clients.faces.enroll(
-        { userId: input.userId ?? ctx.claims.userId, images, client: ctx.client },
+        {
+          userId: input.userId ?? ctx.claims.userId,
+          images,
+          client: ctx.client,
+          largestFace: input.largestFace,
+        },
         callOptions(ctx),
       );
       return json(result);
@@ -41,12 +46,12 @@ export const biometricsRouter = router({
 
   /** 1:1: is this the caller's face (or, for admins, that user's)? No login token is issued here. */
   verify: protectedProcedure
-    .input(forUser.extend({ image: imageSchema }))
+    .input(forUser.extend({ image: imageSchema, largestFace: largestFaceSchema }))
     .mutation(async ({ ctx, input }) => {
       const image = readImage(input.image, ctx.limits.imageBytes);
       const userId = input.userId ?? ctx.claims.userId;
       const r = await ctx.clients.faces.verify(
-        { userId, image: imageOf(image), client: ctx.client },
+        { userId, image: imageOf(image), client: ctx.client, largestFace: input.largestFace },
         callOptions(ctx),
       );
       return {
@@ -62,13 +67,13 @@ export const biometricsRouter = router({
 
   /** Are the faces in two photos the same person? */
   compare: protectedProcedure
-    .input(z.object({ image1: imageSchema, image2: imageSchema }))
+    .input(z.object({ image1: imageSchema, image2: imageSchema, largestFace: largestFaceSchema }))
     .mutation(async ({ ctx, input }) => {
       const image1 = readImage(input.image1, ctx.limits.imageBytes, 'image1');
       const image2 = readImage(input.image2, ctx.limits.imageBytes, 'image2');
       return json(
         await ctx.clients.faces.compare(
-          { image1: imageOf(image1), image2: imageOf(image2) },
+          { image1: imageOf(image1), image2: imageOf(image2), largestFace: input.largestFace },
           callOptions(ctx),
         ),
       );

@@ -22,3 +22,9 @@ export const pageSchema = {
 };
 
 export const passwordSchema = z.string().min(1).max(1024);
+
+/** Group photos: take the largest face instead of refusing MULTIPLE_FACES (the answer's face says which). */
+export const largestFaceSchema = z
+  .boolean()
+  .default(false)
+  .describe('use the largest face when the photo has several (default: refuse with MULTIPLE_FACES)');

@@ -2,6 +2,7 @@
  * The inference routines a worker runs (also usable in-process by tests and benchmarks). They take
  * decoded RGB pixels, never encoded images: decoding happens once, in image intake.
  */
+import { alignedChip } from './align.js';
 import type { FaceApi } from './backend.js';
 import {
   EXPRESSIONS,
@@ -65,6 +66,7 @@ const score = (x: unknown) => (x as { detection: FaceDetection }).detection.scor
 
 /** All faces with 68 landmarks and a 128-d descriptor — face-api's standard chain. */
 export async function describe(faceapi: FaceApi, req: DescribeRequest): Promise<DescribedFace[]> {
+  if (req.mirror || req.align === 'eyes') return (await describeBatch(faceapi, [req]))[0]!;
   const input = toTensor(faceapi, req.image);
   try {
     const found = await faceapi
@@ -162,15 +164,37 @@ export async function describeBatch(faceapi: FaceApi, reqs: DescribeRequest[]): 
     );
     // Descriptors: dlib-aligned crops of all faces, one batched forward pass.
     const alignedCrops: Tensor3D[] = [];
+    const cropMirrored: boolean[] = [];
     for (const [i, faces] of withLandmarks.entries()) {
       if (!faces.length) continue;
-      const rects = faces.map((f) => f.landmarks.align(null, { useDlibAlignment: true }));
-      alignedCrops.push(...(await faceapi.extractFaceTensors(inputs[i]!, rects)));
+      const req = reqs[i]!;
+      if (req.align === 'eyes') {
+        for (const f of faces) {
+          const chip = alignedChip(req.image, f.landmarks.positions, CHIP_SIZE);
+          alignedCrops.push(faceapi.tf.tensor3d(chip, [CHIP_SIZE, CHIP_SIZE, 3], 'int32'));
+        }
+      } else {
+        const rects = faces.map((f) => f.landmarks.align(null, { useDlibAlignment: true }));
+        alignedCrops.push(...(await faceapi.extractFaceTensors(inputs[i]!, rects)));
+      }
+      cropMirrored.push(...faces.map(() => req.mirror === true));
     }
     toDispose.push(...alignedCrops);
     const descriptors = alignedCrops.length
       ? asArray(await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(alignedCrops))
       : [];
+    const toMirror = cropMirrored.flatMap((m, i) => (m ? [i] : []));
+    if (toMirror.length) {
+      // Mirrored crops (width axis reversed), one more batched pass, averaged with the originals.
+      const tf = faceapi.tf as unknown as { reverse(t: Tensor3D, axis: number): Tensor3D };
+      const mirrored = toMirror.map((i) => tf.reverse(alignedCrops[i]!, 1));
+      toDispose.push(...mirrored);
+      const flipped = asArray(await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(mirrored));
+      toMirror.forEach((i, k) => {
+        const f = flipped[k]!;
+        descriptors[i] = Float32Array.from(descriptors[i]!, (x, j) => (x + f[j]!) / 2);
+      });
+    }
     k = 0;
     return withLandmarks.map((faces, i) => {
       const scale = reqs[i]!.image.scale ?? 1;
@@ -185,3 +209,5 @@ export async function describeBatch(faceapi: FaceApi, reqs: DescribeRequest[]): 
 }
 
 const asArray = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+/** FaceRecognitionNet's input side. */
+const CHIP_SIZE = 150;

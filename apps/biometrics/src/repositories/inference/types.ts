@@ -35,6 +35,16 @@ export interface DetectionOptions {
 
 export interface DescribeRequest extends DetectionOptions {
   image: RawImage;
+  /**
+   * Average each face's descriptor with the descriptor of its mirrored aligned crop (one more pass of
+   * the recognition net per face). Templates and probes must agree on it: it is part of the model id.
+   */
+  mirror?: boolean;
+  /**
+   * `eyes`: the descriptor's input square is rotated so the eyes are level (align.ts), as dlib does;
+   * default `box`: face-api's upright square. Part of the model id, like `mirror`.
+   */
+  align?: 'box' | 'eyes';
 }
 
 export interface AnalyzeRequest extends DetectionOptions {

@@ -75,7 +75,14 @@ export interface EnrollRequest {
   userId: string;
   /** 1..5 photos (3 recommended), exactly one face each, all of the same person. */
   images: Image[];
-  client?: ClientInfo | undefined;
+  client?:
+    | ClientInfo
+    | undefined;
+  /**
+   * Several faces in a photo are refused with MULTIPLE_FACES unless this is set: then the largest
+   * face is used (group photos), and the answer's face rectangle says which.
+   */
+  largestFace: boolean;
 }
 
 export interface EnrollResponse {
@@ -112,7 +119,14 @@ export interface DeleteEnrollmentResponse {
 export interface VerifyRequest {
   userId: string;
   image?: Image | undefined;
-  client?: ClientInfo | undefined;
+  client?:
+    | ClientInfo
+    | undefined;
+  /**
+   * Several faces in a photo are refused with MULTIPLE_FACES unless this is set: then the largest
+   * face is used (group photos), and the answer's face rectangle says which.
+   */
+  largestFace: boolean;
 }
 
 export interface VerifyResponse {
@@ -154,7 +168,14 @@ export interface IdentifyResponse {
 
 export interface IdentifyForLoginRequest {
   image?: Image | undefined;
-  client?: ClientInfo | undefined;
+  client?:
+    | ClientInfo
+    | undefined;
+  /**
+   * Several faces in a photo are refused with MULTIPLE_FACES unless this is set: then the largest
+   * face is used (group photos), and the answer's face rectangle says which.
+   */
+  largestFace: boolean;
 }
 
 export interface IdentifyForLoginResponse {
@@ -163,7 +184,7 @@ export interface IdentifyForLoginResponse {
   userId: string;
   /** 0..100. */
   confidence: number;
-  /** The confidence a match needs (FMR 1e-5). */
+  /** The confidence a match needs (the 1:N threshold for the current gallery size, docs/matching.md). */
   thresholdConfidence: number;
   face?:
     | FaceRectangle
@@ -175,7 +196,14 @@ export interface IdentifyForLoginResponse {
 
 export interface CompareRequest {
   image1?: Image | undefined;
-  image2?: Image | undefined;
+  image2?:
+    | Image
+    | undefined;
+  /**
+   * Several faces in a photo are refused with MULTIPLE_FACES unless this is set: then the largest
+   * face is used (group photos), and the answer's face rectangle says which.
+   */
+  largestFace: boolean;
 }
 
 /** Confidence values (0..100) at which the estimated false-match rate is 1e-3, 1e-4 and 1e-5. */
@@ -954,7 +982,7 @@ export const Candidate: MessageFns<Candidate> = {
 };
 
 function createBaseEnrollRequest(): EnrollRequest {
-  return { userId: "", images: [], client: undefined };
+  return { userId: "", images: [], client: undefined, largestFace: false };
 }
 
 export const EnrollRequest: MessageFns<EnrollRequest> = {
@@ -967,6 +995,9 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
     }
     if (message.client !== undefined) {
       ClientInfo.encode(message.client, writer.uint32(26).fork()).join();
+    }
+    if (message.largestFace !== false) {
+      writer.uint32(32).bool(message.largestFace);
     }
     return writer;
   },
@@ -1008,6 +1039,14 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
             message.client = ClientInfo.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.largestFace = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1029,6 +1068,11 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
         : "",
       images: globalThis.Array.isArray(object?.images) ? object.images.map((e: any) => Image.fromJSON(e)) : [],
       client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+      largestFace: isSet(object.largestFace)
+        ? globalThis.Boolean(object.largestFace)
+        : isSet(object.largest_face)
+        ? globalThis.Boolean(object.largest_face)
+        : false,
     };
   },
 
@@ -1043,6 +1087,9 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
     if (message.client !== undefined) {
       obj.client = ClientInfo.toJSON(message.client);
     }
+    if (message.largestFace !== false) {
+      obj.largestFace = message.largestFace;
+    }
     return obj;
   },
 
@@ -1056,6 +1103,7 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
     message.client = (object.client !== undefined && object.client !== null)
       ? ClientInfo.fromPartial(object.client)
       : undefined;
+    message.largestFace = object.largestFace ?? false;
     return message;
   },
 };
@@ -1484,7 +1532,7 @@ export const DeleteEnrollmentResponse: MessageFns<DeleteEnrollmentResponse> = {
 };
 
 function createBaseVerifyRequest(): VerifyRequest {
-  return { userId: "", image: undefined, client: undefined };
+  return { userId: "", image: undefined, client: undefined, largestFace: false };
 }
 
 export const VerifyRequest: MessageFns<VerifyRequest> = {
@@ -1497,6 +1545,9 @@ export const VerifyRequest: MessageFns<VerifyRequest> = {
     }
     if (message.client !== undefined) {
       ClientInfo.encode(message.client, writer.uint32(26).fork()).join();
+    }
+    if (message.largestFace !== false) {
+      writer.uint32(32).bool(message.largestFace);
     }
     return writer;
   },
@@ -1538,6 +1589,14 @@ export const VerifyRequest: MessageFns<VerifyRequest> = {
             message.client = ClientInfo.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.largestFace = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1559,6 +1618,11 @@ export const VerifyRequest: MessageFns<VerifyRequest> = {
         : "",
       image: isSet(object.image) ? Image.fromJSON(object.image) : undefined,
       client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+      largestFace: isSet(object.largestFace)
+        ? globalThis.Boolean(object.largestFace)
+        : isSet(object.largest_face)
+        ? globalThis.Boolean(object.largest_face)
+        : false,
     };
   },
 
@@ -1573,6 +1637,9 @@ export const VerifyRequest: MessageFns<VerifyRequest> = {
     if (message.client !== undefined) {
       obj.client = ClientInfo.toJSON(message.client);
     }
+    if (message.largestFace !== false) {
+      obj.largestFace = message.largestFace;
+    }
     return obj;
   },
 
@@ -1586,6 +1653,7 @@ export const VerifyRequest: MessageFns<VerifyRequest> = {
     message.client = (object.client !== undefined && object.client !== null)
       ? ClientInfo.fromPartial(object.client)
       : undefined;
+    message.largestFace = object.largestFace ?? false;
     return message;
   },
 };
@@ -2005,7 +2073,7 @@ export const IdentifyResponse: MessageFns<IdentifyResponse> = {
 };
 
 function createBaseIdentifyForLoginRequest(): IdentifyForLoginRequest {
-  return { image: undefined, client: undefined };
+  return { image: undefined, client: undefined, largestFace: false };
 }
 
 export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
@@ -2015,6 +2083,9 @@ export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
     }
     if (message.client !== undefined) {
       ClientInfo.encode(message.client, writer.uint32(18).fork()).join();
+    }
+    if (message.largestFace !== false) {
+      writer.uint32(24).bool(message.largestFace);
     }
     return writer;
   },
@@ -2048,6 +2119,14 @@ export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
             message.client = ClientInfo.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.largestFace = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2064,6 +2143,11 @@ export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
     return {
       image: isSet(object.image) ? Image.fromJSON(object.image) : undefined,
       client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+      largestFace: isSet(object.largestFace)
+        ? globalThis.Boolean(object.largestFace)
+        : isSet(object.largest_face)
+        ? globalThis.Boolean(object.largest_face)
+        : false,
     };
   },
 
@@ -2074,6 +2158,9 @@ export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
     }
     if (message.client !== undefined) {
       obj.client = ClientInfo.toJSON(message.client);
+    }
+    if (message.largestFace !== false) {
+      obj.largestFace = message.largestFace;
     }
     return obj;
   },
@@ -2087,6 +2174,7 @@ export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
     message.client = (object.client !== undefined && object.client !== null)
       ? ClientInfo.fromPartial(object.client)
       : undefined;
+    message.largestFace = object.largestFace ?? false;
     return message;
   },
 };
@@ -2283,7 +2371,7 @@ export const IdentifyForLoginResponse: MessageFns<IdentifyForLoginResponse> = {
 };
 
 function createBaseCompareRequest(): CompareRequest {
-  return { image1: undefined, image2: undefined };
+  return { image1: undefined, image2: undefined, largestFace: false };
 }
 
 export const CompareRequest: MessageFns<CompareRequest> = {
@@ -2293,6 +2381,9 @@ export const CompareRequest: MessageFns<CompareRequest> = {
     }
     if (message.image2 !== undefined) {
       Image.encode(message.image2, writer.uint32(18).fork()).join();
+    }
+    if (message.largestFace !== false) {
+      writer.uint32(24).bool(message.largestFace);
     }
     return writer;
   },
@@ -2326,6 +2417,14 @@ export const CompareRequest: MessageFns<CompareRequest> = {
             message.image2 = Image.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.largestFace = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2342,6 +2441,11 @@ export const CompareRequest: MessageFns<CompareRequest> = {
     return {
       image1: isSet(object.image1) ? Image.fromJSON(object.image1) : undefined,
       image2: isSet(object.image2) ? Image.fromJSON(object.image2) : undefined,
+      largestFace: isSet(object.largestFace)
+        ? globalThis.Boolean(object.largestFace)
+        : isSet(object.largest_face)
+        ? globalThis.Boolean(object.largest_face)
+        : false,
     };
   },
 
@@ -2352,6 +2456,9 @@ export const CompareRequest: MessageFns<CompareRequest> = {
     }
     if (message.image2 !== undefined) {
       obj.image2 = Image.toJSON(message.image2);
+    }
+    if (message.largestFace !== false) {
+      obj.largestFace = message.largestFace;
     }
     return obj;
   },
@@ -2367,6 +2474,7 @@ export const CompareRequest: MessageFns<CompareRequest> = {
     message.image2 = (object.image2 !== undefined && object.image2 !== null)
       ? Image.fromPartial(object.image2)
       : undefined;
+    message.largestFace = object.largestFace ?? false;
     return message;
   },
 };
