@@ -241,6 +241,13 @@ describe('FaceService', () => {
         code: status.INVALID_ARGUMENT,
         reason: 'CORRUPT_IMAGE',
       });
+      // The decoder's own text (libvips) never reaches the caller.
+      const damaged = await enroll([file(fx.truncatedJpeg)]).then(
+        () => new DomainError('invalid', 'UNEXPECTED', 'the damaged photo was accepted'),
+        (e: unknown) => e as DomainError,
+      );
+      expect(damaged.message).toMatch(/damaged or truncated/);
+      expect(damaged.message).not.toMatch(/vips|jpeg:|premature|\.c:\d/i);
       expect(await failure(enroll([file(fx.tiny40)]))).toMatchObject({
         code: status.INVALID_ARGUMENT,
         reason: 'IMAGE_TOO_SMALL',

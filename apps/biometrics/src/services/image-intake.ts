@@ -58,8 +58,19 @@ const tooLarge = (bytes: number, max: number) =>
   new DomainError('too_large', 'PAYLOAD_TOO_LARGE', `image payload is ${bytes} bytes, the limit is ${max}`, {
     metadata: { limitBytes: String(max) },
   });
-const corrupt = (detail: string) =>
-  new DomainError('invalid', 'CORRUPT_IMAGE', `image data could not be decoded: ${detail}`);
+/**
+ * The decoder's own text (libvips: "VipsJpeg: premature end of JPEG image", file offsets) stays in
+ * `cause` for the logs; the caller gets a plain sentence.
+ */
+const corrupt = (cause?: unknown) =>
+  new DomainError(
+    'invalid',
+    'CORRUPT_IMAGE',
+    'the image could not be decoded: the file is damaged or truncated',
+    {
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 
 /** The image format from the first bytes, or undefined. */
 export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
@@ -134,7 +145,7 @@ export async function decodeImage(
   } catch (error) {
     throw mapSharpError(error, maxPixels);
   }
-  if (!meta.width || !meta.height) throw corrupt('no dimensions in header');
+  if (!meta.width || !meta.height) throw corrupt();
   const orientation = meta.orientation ?? 1;
   const swap = orientation >= 5 && orientation <= 8;
   // For GIF, metadata height can be the height of all pages; we decode page 0 only (pages: 1).
@@ -173,7 +184,7 @@ export async function decodeImage(
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || data.byteLength !== info.width * info.height * 3) {
-      throw corrupt(`unexpected decoder output ${info.width}x${info.height}x${info.channels}`);
+      throw corrupt(new Error(`unexpected decoder output ${info.width}x${info.height}x${info.channels}`));
     }
     // Own, exactly-sized ArrayBuffer: the pool transfers it to a worker without another copy.
     const pixels = new Uint8Array(data.byteLength);
@@ -207,5 +218,5 @@ function mapSharpError(error: unknown, maxPixels: number): DomainError {
       'image format not supported (JPEG, PNG, WebP or GIF)',
     );
   }
-  return corrupt(message.split('\n')[0] ?? message);
+  return corrupt(error);
 }
