@@ -92,6 +92,9 @@ function kidOf(token: string): string | undefined {
   return typeof kid === 'string' ? kid : undefined;
 }
 
+/** Clock skew tolerated on `exp`/`nbf` (seconds): a token is accepted until exp + this. */
+export const DEFAULT_CLOCK_TOLERANCE_SEC = 5;
+
 /** Verifies a compact JWS with EdDSA against the cached JWKS; maps every failure to UNAUTHENTICATED. */
 export async function verifyJwt(
   jwks: CachedJwks,
@@ -110,7 +113,7 @@ export async function verifyJwt(
       issuer: expected.issuer,
       audience: expected.audience,
       algorithms: ['EdDSA'],
-      clockTolerance: expected.clockToleranceSec ?? 5,
+      clockTolerance: expected.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC,
       ...(expected.maxTokenAgeSec === undefined ? {} : { maxTokenAge: expected.maxTokenAgeSec }),
       ...(expected.currentDate ? { currentDate: expected.currentDate } : {}),
     });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CachedJwks, KeyRing } from '@guardian/auth';
+import { CachedJwks, DEFAULT_CLOCK_TOLERANCE_SEC, KeyRing } from '@guardian/auth';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_FACE_ASSERTION_RULES,
@@ -61,6 +61,22 @@ describe('verifyFaceAssertion', () => {
     await verifyFaceAssertion(token, jwks, rules, claimJti);
     expect(await reasonOf(verifyFaceAssertion(token, jwks, rules, claimJti))).toBe('FACE_ASSERTION_REUSED');
   });
+  it('keeps a used jti until the verifier stops accepting the token: a sweep at exp cannot reopen a replay', async () => {
+    const { jwks, sign } = await setup();
+    // A used-assertion store that forgets entries past their expiry, as UsedAssertionRepository.sweep does.
+    const used = new Map<string, Date>();
+    const claim = async (jti: string, until: Date) => (used.has(jti) ? false : (used.set(jti, until), true));
+    const sweep = (now: Date) => {
+      for (const [jti, until] of used) if (until < now) used.delete(jti);
+    };
+    const token = await sign({ expiresInSec: 60 });
+    const first = await verifyFaceAssertion(token, jwks, rules, claim);
+    // The verifier accepts the token up to exp + its clock tolerance; sweep just before that.
+    const lastAccepted = new Date(first.expiresAt.getTime() + DEFAULT_CLOCK_TOLERANCE_SEC * 1000);
+    sweep(lastAccepted);
+    expect(await reasonOf(verifyFaceAssertion(token, jwks, rules, claim))).toBe('FACE_ASSERTION_REUSED');
+  });
+
   it('refuses a wrong issuer or audience', async () => {
     const { jwks, claimJti, sign } = await setup();
     expect(

@@ -1,4 +1,4 @@
-import { type CachedJwks, verifyJwt } from '@guardian/auth';
+import { type CachedJwks, DEFAULT_CLOCK_TOLERANCE_SEC, verifyJwt } from '@guardian/auth';
 import { DomainError, isDomainError, unauthenticated } from '@guardian/domain';
 
 /**
@@ -67,7 +67,10 @@ export async function verifyFaceAssertion(
   if (typeof iat !== 'number' || typeof exp !== 'number') throw refuse('missing_times');
   if (exp - iat > rules.maxLifetimeSec) throw refuse('lifetime_too_long');
   const expiresAt = new Date(exp * 1000);
-  if (!(await claimJti(jti, expiresAt)))
+  // Kept as used for as long as the verifier would still accept the token (exp + clock tolerance)
+  // and a second more: a sweep between exp and that instant would otherwise reopen a replay window.
+  const usedUntil = new Date((exp + DEFAULT_CLOCK_TOLERANCE_SEC + 1) * 1000);
+  if (!(await claimJti(jti, usedUntil)))
     throw unauthenticated('FACE_ASSERTION_REUSED', 'Face assertion was already used.');
   const confidence = (payload as { confidence?: unknown }).confidence;
   return { userId: sub, jti, expiresAt, ...(typeof confidence === 'number' ? { confidence } : {}) };
