@@ -114,6 +114,32 @@ describe('VerificationService: documents and status', () => {
     });
   });
 
+  it('refuses an admin reviewing their own document, which another admin can review', async () => {
+    const own = (
+      await h.verification.submitDocument(
+        { type: 'passport', content: JPEG, fileName: 'mine.jpg' },
+        { accessToken: admin },
+      )
+    ).document!;
+    const attempt = await rejection(
+      h.verification.reviewDocument(
+        { documentId: own.id, decision: 'approve', reason: '' },
+        { accessToken: admin },
+      ),
+    );
+    expect(attempt.reason).toBe('OWN_DOCUMENT');
+    const stillPending = await h.verification.getDocument(
+      { documentId: own.id, includeContent: false },
+      { accessToken: master },
+    );
+    expect(stillPending.document?.status).toBe('pending');
+    const reviewed = await h.verification.reviewDocument(
+      { documentId: own.id, decision: 'approve', reason: '' },
+      { accessToken: master },
+    );
+    expect(reviewed.document?.status).toBe('approved');
+  });
+
   it('lets admins review (approve, or reject with a reason), once, and keeps other users out', async () => {
     const u = await member();
     const other = await member();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AccessClaims } from '@guardian/auth';
-import { DomainError, invalid, notFound } from '@guardian/domain';
+import { DomainError, forbidden, invalid, notFound } from '@guardian/domain';
 import type { DocumentRecord, DocumentRepository } from '../repositories/document.repository.js';
 import type { UserRecord, UserRepository } from '../repositories/user.repository.js';
 import type { EventFactory } from './events.js';
@@ -116,6 +116,9 @@ export class VerificationService {
       throw invalid('REASON_REQUIRED', 'A rejection needs a reason.');
     const document = input.documentId ? await this.documents.findById(input.documentId) : null;
     if (!document) throw notFound('DOCUMENT_NOT_FOUND', 'No such document.');
+    // Four eyes: an admin's own identity documents are reviewed by someone else.
+    if (document.userId === actor.id)
+      throw forbidden('OWN_DOCUMENT', 'Your own documents are reviewed by another administrator.');
     if (document.status !== 'pending')
       throw new DomainError(
         'conflict',
