@@ -111,6 +111,7 @@ export async function setupIdentity(
         maxLifetimeSec: config.IDENTITY_FACE_ASSERTION_MAX_LIFETIME_SEC,
         maxAgeSec: config.IDENTITY_FACE_ASSERTION_MAX_LIFETIME_SEC,
       },
+      faceLoginRoles: config.IDENTITY_FACE_LOGIN_ROLES,
     },
   });
   const userService = new UserService(users, documents, auth, hasher, events);

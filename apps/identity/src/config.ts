@@ -1,6 +1,7 @@
 import { env, loadConfig, serviceEnv, z } from '@guardian/config';
 import type { ThrottlePolicy } from './services/brute-force.js';
 import { DEFAULT_ACCOUNT_POLICY, DEFAULT_IP_POLICY } from './services/brute-force.js';
+import { ROLES, type Role } from './services/roles.js';
 
 /** Every variable identity reads (the only reader of process.env). Documented in README.md. */
 export const identitySchema = z.object({
@@ -43,6 +44,25 @@ export const identitySchema = z.object({
   IDENTITY_SESSION_CACHE_TTL_MS: env.durationMs.default(2_000),
   /** How long a replica trusts its cached copy of a user read by id (its own writes apply at once). */
   IDENTITY_USER_CACHE_TTL_MS: env.durationMs.default(2_000),
+  /**
+   * Roles that may sign in with a face alone (comma-separated). Default `user`: an admin's or master's
+   * face is not a password, and a photo of them must never open an administrator's session.
+   */
+  IDENTITY_FACE_LOGIN_ROLES: z
+    .string()
+    .default('user')
+    .transform((text, ctx) => {
+      const roles = text
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean);
+      const bad = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+      if (bad.length) {
+        ctx.addIssue({ code: 'custom', message: `unknown role(s): ${bad.join(', ')}` });
+        return z.NEVER;
+      }
+      return roles as Role[];
+    }),
 });
 
 export type IdentityConfig = z.infer<typeof identitySchema>;

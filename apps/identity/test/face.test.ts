@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@guardian/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IdentityHarness, client, newUser, rejection, startIdentity } from './harness.js';
+import { type IdentityHarness, MASTER, client, newUser, rejection, startIdentity } from './harness.js';
 
 describe('face-only accounts and LoginWithFaceAssertion', () => {
   let h: IdentityHarness;
@@ -121,6 +121,34 @@ describe('face-only accounts and LoginWithFaceAssertion', () => {
       sessionId: login.tokens!.sessionId,
       client: { ip: '198.51.100.71', userAgent: 'kiosk' },
     });
+  });
+
+  it("refuses to open an admin's or the master's session from a face alone (face-only sign-in is for users)", async () => {
+    const master = await h.auth.login({
+      identifier: MASTER.username,
+      password: MASTER.password,
+      client: client('198.51.100.80'),
+    });
+    const a = newUser();
+    const { user: admin } = await h.users.createUser(
+      { ...a, role: 'admin' },
+      { accessToken: master.tokens!.accessToken },
+    );
+    for (const id of [admin!.id, master.user!.id]) {
+      const error = await rejection(
+        h.auth.loginWithFaceAssertion({ assertion: await assertion(id), client: client('198.51.100.81') }),
+      );
+      expect(error).toMatchObject({ kind: 'forbidden', reason: 'FACE_LOGIN_NOT_ALLOWED' });
+    }
+    // Their passwords still work; a user's face still does.
+    await h.auth.login({ identifier: a.username, password: a.password, client: client('198.51.100.80') });
+    const u = newUser();
+    const { user } = await h.auth.register({ ...u, client: client() });
+    const ok = await h.auth.loginWithFaceAssertion({
+      assertion: await assertion(user!.id),
+      client: client(),
+    });
+    expect(ok.tokens?.accessToken).toBeTruthy();
   });
 
   it('accepts an assertion once (jti single use) and rejects wrong issuer, audience, lifetime, expiry and foreign keys', async () => {

@@ -17,6 +17,7 @@ import type { ClientContext, EventFactory } from './events.js';
 import { type ClaimJti, type FaceAssertionRules, verifyFaceAssertion } from './face-assertion.js';
 import { normalizeEmail, normalizeFullName, normalizeLocale, normalizeUsername } from './identifiers.js';
 import type { PasswordHasher } from './password-hasher.js';
+import type { Role } from './roles.js';
 import { SessionLivenessCache } from './session-cache.js';
 import { assertPasswordAcceptable } from './password-policy.js';
 import {
@@ -42,6 +43,8 @@ export interface AuthPolicies {
   ip: ThrottlePolicy;
   refresh: RefreshPolicy;
   faceAssertion: FaceAssertionRules;
+  /** Roles allowed to sign in with a face alone (default: user only). */
+  faceLoginRoles?: readonly Role[];
 }
 
 export interface AuthServiceDeps {
@@ -302,6 +305,12 @@ export class AuthService {
       );
     if (user.status === 'disabled')
       throw new DomainError('forbidden', 'ACCOUNT_DISABLED', 'This account is disabled.');
+    if (!(this.deps.policies.faceLoginRoles ?? ['user']).includes(user.role))
+      throw new DomainError(
+        'forbidden',
+        'FACE_LOGIN_NOT_ALLOWED',
+        'This account signs in with its password: face-only sign-in is off for administrators.',
+      );
     const endsChain = successEndsChain(
       accountRecords,
       this.deps.policies.account,
