@@ -1,7 +1,11 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkHealth } from '@guardian/grpc-kit';
+import { checkHealth, createClient } from '@guardian/grpc-kit';
+import { isDomainError } from '@guardian/domain';
+import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
+import { UserServiceClient, UserServiceService } from '@guardian/proto/gen/guardian/identity/v1/user';
 import {
   freePort,
   startApp,
@@ -16,6 +20,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * The walking skeleton: the four apps started as real processes (as `npm start` does) against the
  * test kit's NATS and FerretDB, checked over real gRPC/HTTP, and stopped with SIGTERM.
  */
+const MASTER = {
+  username: 'skeleton-master',
+  email: 'master@skeleton.test',
+  password: 'Skeleton master passphrase 1',
+};
+
 describe('walking skeleton', () => {
   const grpcApps = ['identity', 'biometrics', 'notifier'] as const;
   const apps = new Map<string, { process: AppProcess; grpcPort?: number; httpPort: number }>();
@@ -44,6 +54,10 @@ describe('walking skeleton', () => {
         METRICS_PORT: String(ports[app]!.metrics),
         IDENTITY_DEV_KEY_FILE: join(dataDir, 'identity-keys.json'),
         IDENTITY_BIOMETRICS_ADDRESS: `127.0.0.1:${ports.biometrics!.grpc}`,
+        IDENTITY_BOOTSTRAP_MASTER_USERNAME: MASTER.username,
+        IDENTITY_BOOTSTRAP_MASTER_EMAIL: MASTER.email,
+        IDENTITY_BOOTSTRAP_MASTER_PASSWORD: MASTER.password,
+        BIOMETRICS_IDENTITY_ADDRESS: `127.0.0.1:${ports.identity!.grpc}`,
         BIOMETRICS_DEV_KEY_FILE: join(dataDir, 'biometrics-keys.json'),
         BIOMETRICS_DEV_TEMPLATE_KEY_FILE: join(dataDir, 'biometrics-template.key'),
         NOTIFIER_IDENTITY_ADDRESS: `127.0.0.1:${ports.identity!.grpc}`,
@@ -84,6 +98,50 @@ describe('walking skeleton', () => {
     const body = await response.text();
     expect(body).toContain(`service="${name}"`);
     expect(body).toContain('grpc_server_handling_seconds');
+  });
+
+  it("refuses an admin's face on the master's account: biometrics reads the target's role from identity", async () => {
+    const identity = `127.0.0.1:${apps.get('identity')!.grpcPort}`;
+    const auth = createClient(AuthServiceClient, AuthServiceService, identity);
+    const users = createClient(UserServiceClient, UserServiceService, identity);
+    const faces = createClient(
+      FaceServiceClient,
+      FaceServiceService,
+      `127.0.0.1:${apps.get('biometrics')!.grpcPort}`,
+    );
+    const client = { ip: '192.0.2.50', userAgent: 'skeleton' };
+    try {
+      const master = await auth.login({ identifier: MASTER.username, password: MASTER.password, client });
+      const admin = {
+        username: uniqueId('adm'),
+        email: `${uniqueId('a')}@skeleton.test`,
+        password: 'Admin passphrase for skeleton 1',
+      };
+      await users.createUser(
+        { ...admin, fullName: 'Skeleton Admin', locale: 'en', role: 'admin' },
+        { accessToken: master.tokens!.accessToken },
+      );
+      const adminLogin = await auth.login({ identifier: admin.username, password: admin.password, client });
+      const refused = await faces
+        .enroll(
+          {
+            userId: master.user!.id,
+            images: [{ source: { $case: 'data', value: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]) } }],
+            client,
+            largestFace: false,
+          },
+          { accessToken: adminLogin.tokens!.accessToken },
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(isDomainError(refused) && refused.reason).toBe('ENROLLMENT_NOT_ALLOWED');
+    } finally {
+      auth.close();
+      users.close();
+      faces.close();
+    }
   });
 
   it('web answers /healthz, /readyz and /metrics', async () => {

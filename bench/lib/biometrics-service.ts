@@ -52,9 +52,11 @@ export async function startBiometricsService(workers: number) {
   });
   const identityKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
   const identityJwks = new CachedJwks(async () => identityKeys.publicJwks());
+  // The bench's admin enrolls its probe users: identity would show them as awaiting their face.
+  const accounts = { account: async () => ({ role: 'user', status: 'pending_enrollment' }) };
   const parts = await setupBiometrics(
     { config, logger, mongo, bus, registry, grpcDurations },
-    { identityJwks },
+    { identityJwks, accounts },
   );
   await ensureIndexes(mongo);
   const grpc = await startGrpcServer({

@@ -15,6 +15,7 @@ import { handleUserDeleted, USER_DELETED_DURABLE } from './consumers/user-delete
 import { IndexSyncConsumer } from './consumers/index-sync.consumer.js';
 import { faceGrpc } from './grpc/face.grpc.js';
 import { faceAttemptModel, FaceAttemptRepository } from './repositories/face-attempt.repository.js';
+import { grpcAccountDirectory, type AccountDirectory } from './repositories/account-directory.repository.js';
 import { InferencePool } from './repositories/inference/index.js';
 import { loadTemplateKeys } from './repositories/template-key.repository.js';
 import { templateModel, TemplateRepository } from './repositories/template.repository.js';
@@ -30,6 +31,8 @@ export interface BiometricsOverrides {
   identityJwks?: CachedJwks;
   /** Signs face assertions (default: BIOMETRICS_ASSERTION_KEYS or the dev key file). */
   assertionKeys?: KeyRing;
+  /** identity's view of accounts (default: its UserService over gRPC). */
+  accounts?: AccountDirectory;
 }
 
 /** What tests reach into besides the gRPC parts. */
@@ -170,7 +173,9 @@ export async function setupBiometrics(
 
   const pipeline = new FacePipeline(pool, facePipelineOptions(config));
   const identifyFpir = config.BIOMETRICS_IDENTIFY_FPIR;
+  const directory = overrides.accounts ? undefined : grpcAccountDirectory(config.BIOMETRICS_IDENTITY_ADDRESS);
   const faces = new FaceService({
+    accounts: overrides.accounts ?? directory!,
     pipeline,
     templates,
     index,
@@ -235,6 +240,7 @@ export async function setupBiometrics(
     onShutdown: [
       { name: 'index-sync', run: () => indexSync.stop() },
       { name: 'inference', run: () => pool.close() },
+      { name: 'identity client', run: () => directory?.close() },
     ],
     internals: { pool, index, faces, indexSync, assertionKeys, templates },
   };

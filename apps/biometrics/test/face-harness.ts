@@ -22,6 +22,7 @@ import { testLogger, testServers, uniqueId, uniqueSubjectPrefix } from '@guardia
 import { DeliverPolicy, type ConsumerMessages } from 'nats';
 import { Histogram, type Registry } from 'prom-client';
 import { parseBiometricsConfig, type BiometricsConfig } from '../src/config.js';
+import type { Account } from '../src/repositories/account-directory.repository.js';
 import { setupBiometrics, type BiometricsInternals } from '../src/setup.js';
 
 export interface BiometricsHarness {
@@ -30,6 +31,11 @@ export interface BiometricsHarness {
   internals: BiometricsInternals;
   registry: Registry;
   bus: EventBus;
+  /**
+   * identity's view of accounts as biometrics reads it (role, status), by user id; tests set the
+   * accounts whose state matters (an admin enrolling someone else). Unknown ids: no such user.
+   */
+  accounts: Map<string, Account>;
   /** Every event published under this harness' prefix, in stream order. */
   events: GuardianEvent[];
   /** An access token as identity would issue it. */
@@ -79,9 +85,10 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
   const identityJwks = new CachedJwks(async () => identityKeys.publicJwks());
   const assertionKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
 
+  const accounts = new Map<string, Account>();
   const parts = await setupBiometrics(
     { config, logger, mongo, bus, registry, grpcDurations },
-    { identityJwks, assertionKeys },
+    { identityJwks, assertionKeys, accounts: { account: async (userId) => accounts.get(userId) ?? null } },
   );
   await ensureIndexes(mongo);
   const grpc = await startGrpcServer({
@@ -123,6 +130,7 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
   });
   return {
     client,
+    accounts,
     config,
     internals: parts.internals,
     registry,

@@ -165,15 +165,63 @@ describe('FaceService', () => {
         h.client.enroll({ largestFace: false, userId: 'u-victim', images: [img(person(C))] }),
       );
       expect(anonymous).toMatchObject({ code: status.UNAUTHENTICATED, reason: 'MISSING_TOKEN' });
+      // An admin enrolls only a user account still awaiting its first face (identity's current view).
+      const admin = await h.token('u-admin', 'admin');
+      h.accounts.set('u-victim', { role: 'user', status: 'pending_enrollment' });
       const byAdmin = await h.client.enroll(
         { largestFace: false, userId: 'u-victim', images: [img(person(C))] },
-        { accessToken: await h.token('u-admin', 'admin') },
+        { accessToken: admin },
       );
       expect(byAdmin.created).toBe(true);
       const read = await failure(
         h.client.getEnrollment({ userId: 'u-victim' }, { accessToken: await h.token('u-mallory') }),
       );
       expect(read.code).toBe(status.PERMISSION_DENIED);
+    });
+
+    it("refuses an admin's face on an account that can sign in: the takeover of a user, an admin or the master", async () => {
+      const admin = await h.token('u-admin-attacker', 'admin');
+      const mine = [img(person(B))];
+      for (const [userId, role] of [
+        ['u-active-user', 'user'],
+        ['u-other-admin', 'admin'],
+        ['u-the-master', 'master'],
+      ] as const) {
+        h.accounts.set(userId, { role, status: 'active' });
+        expect(
+          await failure(
+            h.client.enroll({ largestFace: false, userId, images: mine }, { accessToken: admin }),
+          ),
+        ).toMatchObject({ code: status.PERMISSION_DENIED, reason: 'ENROLLMENT_NOT_ALLOWED' });
+      }
+      // A pending account of another role is not the exception either; an unknown id is not found.
+      h.accounts.set('u-pending-admin', { role: 'admin', status: 'pending_enrollment' });
+      expect(
+        await failure(
+          h.client.enroll(
+            { largestFace: false, userId: 'u-pending-admin', images: mine },
+            { accessToken: admin },
+          ),
+        ),
+      ).toMatchObject({ reason: 'ENROLLMENT_NOT_ALLOWED' });
+      expect(
+        await failure(
+          h.client.enroll({ largestFace: false, userId: 'u-nobody', images: mine }, { accessToken: admin }),
+        ),
+      ).toMatchObject({ code: status.NOT_FOUND, reason: 'USER_NOT_FOUND' });
+      // No template was written for any of them.
+      for (const userId of ['u-active-user', 'u-other-admin', 'u-the-master', 'u-pending-admin'])
+        expect(h.internals.index.has(userId)).toBe(false);
+      // The master is no exception for other accounts either.
+      const master = await h.token('u-master-2', 'master');
+      expect(
+        await failure(
+          h.client.enroll(
+            { largestFace: false, userId: 'u-active-user', images: mine },
+            { accessToken: master },
+          ),
+        ),
+      ).toMatchObject({ reason: 'ENROLLMENT_NOT_ALLOWED' });
     });
 
     it("takes identity's enrollment token for its own account only, and for nothing but Enroll", async () => {

@@ -25,11 +25,15 @@ export interface FaceGrpcDeps extends HandlerDeps {
   status: () => GetStatusResponse;
 }
 
-const call = (ctx: CallContext, largestFace = false) => ({
-  signal: ctx.signal,
-  requestId: ctx.requestId,
-  ...(largestFace ? { pick: 'largest' as const } : {}),
-});
+const call = (ctx: CallContext, largestFace = false) => {
+  const accessToken = bearerToken(ctx.metadata);
+  return {
+    signal: ctx.signal,
+    requestId: ctx.requestId,
+    ...(largestFace ? { pick: 'largest' as const } : {}),
+    ...(accessToken ? { accessToken } : {}),
+  };
+};
 
 /** The caller of Enroll: an access token's user, or the account an enrollment token names. */
 async function enrollingActor(ctx: CallContext, deps: FaceGrpcDeps): Promise<AccessClaims> {

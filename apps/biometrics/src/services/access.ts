@@ -1,5 +1,5 @@
 import type { AccessClaims } from '@guardian/auth';
-import { forbidden, invalid } from '@guardian/domain';
+import { forbidden, invalid, notFound } from '@guardian/domain';
 
 export const isAdmin = (actor: AccessClaims): boolean => actor.role === 'admin' || actor.role === 'master';
 
@@ -8,6 +8,28 @@ export function requireSelfOrAdmin(actor: AccessClaims, userId: string): void {
   if (actor.userId !== userId && !isAdmin(actor)) {
     throw forbidden('PERMISSION_DENIED', "only the user or an admin may manage this user's face enrollment");
   }
+}
+
+/**
+ * Who may create or replace a face template: the user themself; an admin or master only for a `user`
+ * account that is still `pending_enrollment` (a face-only account awaiting its first face). Nobody
+ * else's face, ever: an admin who put their own face on an account that can already sign in would
+ * sign in as it. `target` is identity's current view of the account (null: no such account).
+ */
+export function requireMayEnroll(
+  actor: AccessClaims,
+  userId: string,
+  target: { role: string; status: string } | null | 'self',
+): void {
+  if (target === 'self' || actor.userId === userId) return;
+  if (!isAdmin(actor))
+    throw forbidden('PERMISSION_DENIED', "only the user or an admin may manage this user's face enrollment");
+  if (!target) throw notFound('USER_NOT_FOUND', 'no such user');
+  if (target.role !== 'user' || target.status !== 'pending_enrollment')
+    throw forbidden(
+      'ENROLLMENT_NOT_ALLOWED',
+      'an admin enrolls only a user account awaiting its first face; everyone else enrolls their own face',
+    );
 }
 
 export function requireAdmin(actor: AccessClaims): void {

@@ -9,7 +9,8 @@ import { pendingEvent, type QueuedAt } from '@guardian/events';
 import type { Box, AnalyzedFace, Expression, FacePick } from '../repositories/inference/index.js';
 import { EXPRESSIONS } from '../repositories/inference/index.js';
 import type { TemplateRecord, TemplateRepository } from '../repositories/template.repository.js';
-import { requireAdmin, requireSelfOrAdmin, requireUserId, isAdmin } from './access.js';
+import type { AccountDirectory } from '../repositories/account-directory.repository.js';
+import { requireAdmin, requireMayEnroll, requireSelfOrAdmin, requireUserId, isAdmin } from './access.js';
 import type { FaceIndex, IndexHit } from './face-index.js';
 import type { TemplateVault } from './face-index-sync.js';
 import type { FacePipeline, ImageInput, RunContext } from './face-pipeline.js';
@@ -22,6 +23,8 @@ export interface CallInfo extends RunContext {
   requestId?: string;
   /** How to take the face from a photo with several (request option; default `single`). */
   pick?: FacePick;
+  /** The caller's access token, forwarded to identity when the target account's state decides. */
+  accessToken?: string;
 }
 
 export interface Enrollment {
@@ -66,6 +69,8 @@ export interface FaceServiceDeps {
   modelId: string;
   /** Target false-positive identification rate of 1:N searches (default: calibration's). */
   identifyFpir?: number;
+  /** identity's current view of accounts (who may enroll whose face). */
+  accounts: AccountDirectory;
 }
 
 const toEnrollment = (record: TemplateRecord): Enrollment => ({
@@ -92,6 +97,10 @@ export class FaceService {
   ): Promise<EnrollResult> {
     requireUserId(userId);
     requireSelfOrAdmin(actor, userId);
+    if (actor.userId !== userId) {
+      const target = call.accessToken ? await this.deps.accounts.account(userId, call.accessToken) : null;
+      requireMayEnroll(actor, userId, target);
+    }
     if (images.length < MIN_SAMPLES || images.length > MAX_SAMPLES) {
       throw invalid(
         'SAMPLE_COUNT',
