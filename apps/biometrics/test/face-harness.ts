@@ -39,7 +39,7 @@ export interface BiometricsHarness {
   /** Every event published under this harness' prefix, in stream order. */
   events: GuardianEvent[];
   /** An access token as identity would issue it. */
-  token(userId: string, role?: Role): Promise<string>;
+  token(userId: string, role?: Role, options?: { signedInSecAgo?: number }): Promise<string>;
   /** The enrollment token identity issues with a face-only registration. */
   enrollmentToken(userId: string): Promise<string>;
   /** Publishes an event as another service would. */
@@ -136,9 +136,14 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
     registry,
     bus,
     events,
-    token: (userId, role = 'user') =>
+    // As identity issues them: `auth_time` is the sign-in (default: just now).
+    token: (userId, role = 'user', options = {}) =>
       identityKeys.sign(
-        { sid: `s-${userId}`, role },
+        {
+          sid: `s-${userId}`,
+          role,
+          auth_time: Math.floor(Date.now() / 1000) - (options.signedInSecAgo ?? 0),
+        },
         { issuer: 'guardian-identity', audience: 'guardian', subject: userId, expiresInSec: 900 },
       ),
     enrollmentToken: (userId) =>

@@ -179,6 +179,29 @@ describe('FaceService', () => {
       expect(read.code).toBe(status.PERMISSION_DENIED);
     });
 
+    it("replaces one's own face only within 5 minutes of signing in (a stale or stolen session cannot)", async () => {
+      const userId = 'u-step-up';
+      const first = await h.client.enroll(
+        { largestFace: false, userId, images: [img(person(A))] },
+        { accessToken: await h.token(userId, 'user', { signedInSecAgo: 3600 }) },
+      );
+      expect(first.created).toBe(true); // the first template needs no fresh sign-in
+      const stale = await h.token(userId, 'user', { signedInSecAgo: 6 * 60 });
+      expect(
+        await failure(
+          h.client.enroll({ largestFace: false, userId, images: [img(person(B))] }, { accessToken: stale }),
+        ),
+      ).toMatchObject({ code: status.PERMISSION_DENIED, reason: 'STEP_UP_REQUIRED' });
+      // The template is unchanged: the original face still verifies.
+      expect((await h.client.verify({ largestFace: false, userId, image: img(person(A)) })).match).toBe(true);
+      const fresh = await h.token(userId, 'user', { signedInSecAgo: 60 });
+      const replaced = await h.client.enroll(
+        { largestFace: false, userId, images: [img(person(B))] },
+        { accessToken: fresh },
+      );
+      expect(replaced.created).toBe(false);
+    });
+
     it("refuses an admin's face on an account that can sign in: the takeover of a user, an admin or the master", async () => {
       const admin = await h.token('u-admin-attacker', 'admin');
       const mine = [img(person(B))];

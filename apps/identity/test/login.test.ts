@@ -204,6 +204,25 @@ describe('AuthService sign-in and sessions', () => {
       });
     });
 
+    it('keeps the sign-in time (auth_time) in refreshed access tokens: a refresh is no fresh proof', async () => {
+      const { input } = await registered();
+      const authTime = (token: string) =>
+        (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { auth_time?: number })
+          .auth_time;
+      const before = Math.floor(Date.now() / 1000);
+      const login = await h.auth.login({
+        identifier: input.username,
+        password: input.password,
+        client: client(),
+      });
+      const signedInAt = authTime(login.tokens!.accessToken)!;
+      expect(signedInAt).toBeGreaterThanOrEqual(before - 1);
+      await new Promise((r) => setTimeout(r, 1_100));
+      const refreshed = (await h.auth.refresh({ refreshToken: login.tokens!.refreshToken, client: client() }))
+        .tokens!;
+      expect(authTime(refreshed.accessToken)).toBe(signedInAt);
+    });
+
     it('rejects garbage and unknown refresh tokens', async () => {
       expect((await rejection(h.auth.refresh({ refreshToken: 'garbage', client: client() }))).reason).toBe(
         'INVALID_REFRESH_TOKEN',

@@ -10,6 +10,11 @@ export interface AccessClaims {
   sessionId: string;
   role: Role;
   expiresAt: Date;
+  /**
+   * When the user last proved who they are in this session (password or face sign-in; `auth_time`).
+   * Refreshed tokens keep the sign-in's time, so a fresh proof is a fresh sign-in (step-up).
+   */
+  authTime?: Date;
 }
 
 export interface TokenVerifier {
@@ -160,7 +165,11 @@ export class AccessTokenVerifier implements TokenVerifier {
       audience: ACCESS_TOKEN_AUDIENCE,
       currentDate: new Date(this.now()),
     });
-    const { sub, sid, role, exp } = payload as JWTPayload & { sid?: unknown; role?: unknown };
+    const { sub, sid, role, exp, auth_time } = payload as JWTPayload & {
+      sid?: unknown;
+      role?: unknown;
+      auth_time?: unknown;
+    };
     if (
       typeof sub !== 'string' ||
       typeof sid !== 'string' ||
@@ -169,7 +178,13 @@ export class AccessTokenVerifier implements TokenVerifier {
     ) {
       throw new DomainError('unauthenticated', 'INVALID_TOKEN', 'the token is missing required claims');
     }
-    return { userId: sub, sessionId: sid, role: role as Role, expiresAt: new Date(exp * 1000) };
+    return {
+      userId: sub,
+      sessionId: sid,
+      role: role as Role,
+      expiresAt: new Date(exp * 1000),
+      ...(typeof auth_time === 'number' ? { authTime: new Date(auth_time * 1000) } : {}),
+    };
   }
 }
 

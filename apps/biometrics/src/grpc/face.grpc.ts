@@ -1,5 +1,6 @@
 import {
   ENROLLMENT_TOKEN_AUDIENCE,
+  ENROLLMENT_TOKEN_TTL_SEC,
   unverifiedClaims,
   type AccessClaims,
   type EnrollmentClaims,
@@ -40,7 +41,9 @@ async function enrollingActor(ctx: CallContext, deps: FaceGrpcDeps): Promise<Acc
   const token = bearerToken(ctx.metadata);
   if (token === undefined || unverifiedClaims(token)?.aud !== ENROLLMENT_TOKEN_AUDIENCE) return ctx.auth();
   const { userId, expiresAt } = await deps.verifyEnrollmentToken(token);
-  return { userId, role: 'user', sessionId: '', expiresAt };
+  // The enrollment token was issued at registration: that is when this account last proved itself.
+  const authTime = new Date(expiresAt.getTime() - ENROLLMENT_TOKEN_TTL_SEC * 1000);
+  return { userId, role: 'user', sessionId: '', expiresAt, authTime };
 }
 
 /** biometrics.v1.FaceService: translates gRPC calls to the face services. */

@@ -32,6 +32,23 @@ export function requireMayEnroll(
     );
 }
 
+/** How recent a sign-in must be to replace one's own face template (step-up). */
+export const STEP_UP_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Replacing one's own template needs a fresh proof: a sign-in (password or face) within the last
+ * STEP_UP_WINDOW_MS, as the access token's `auth_time` says — a stolen or long-lived session cannot
+ * swap the face. Creating the first template needs none.
+ */
+export function requireFreshSignIn(actor: AccessClaims, now: number): void {
+  const at = actor.authTime?.getTime();
+  if (at === undefined || now - at > STEP_UP_WINDOW_MS)
+    throw forbidden(
+      'STEP_UP_REQUIRED',
+      'sign in again (password or face) to replace your face: the last sign-in is more than 5 minutes old',
+    );
+}
+
 export function requireAdmin(actor: AccessClaims): void {
   if (!isAdmin(actor)) throw forbidden('PERMISSION_DENIED', 'only an admin may search all enrolled faces');
 }

@@ -10,7 +10,14 @@ import type { Box, AnalyzedFace, Expression, FacePick } from '../repositories/in
 import { EXPRESSIONS } from '../repositories/inference/index.js';
 import type { TemplateRecord, TemplateRepository } from '../repositories/template.repository.js';
 import type { AccountDirectory } from '../repositories/account-directory.repository.js';
-import { requireAdmin, requireMayEnroll, requireSelfOrAdmin, requireUserId, isAdmin } from './access.js';
+import {
+  isAdmin,
+  requireAdmin,
+  requireFreshSignIn,
+  requireMayEnroll,
+  requireSelfOrAdmin,
+  requireUserId,
+} from './access.js';
 import type { FaceIndex, IndexHit } from './face-index.js';
 import type { TemplateVault } from './face-index-sync.js';
 import type { FacePipeline, ImageInput, RunContext } from './face-pipeline.js';
@@ -100,6 +107,8 @@ export class FaceService {
     if (actor.userId !== userId) {
       const target = call.accessToken ? await this.deps.accounts.account(userId, call.accessToken) : null;
       requireMayEnroll(actor, userId, target);
+    } else if (await this.deps.templates.findEnrolled(userId)) {
+      requireFreshSignIn(actor, Date.now());
     }
     if (images.length < MIN_SAMPLES || images.length > MAX_SAMPLES) {
       throw invalid(

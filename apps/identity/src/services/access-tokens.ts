@@ -34,10 +34,16 @@ export class AccessTokens {
     userId: string;
     sessionId: string;
     role: Role;
+    /** When the session's user proved who they are (sign-in); refreshes keep it. */
+    authTime: Date;
   }): Promise<{ token: string; expiresAt: Date }> {
     const expiresAt = new Date((Math.floor(Date.now() / 1000) + this.ttlSec) * 1000);
     const token = await this.keyRing.sign(
-      { sid: subject.sessionId, role: subject.role },
+      {
+        sid: subject.sessionId,
+        role: subject.role,
+        auth_time: Math.floor(subject.authTime.getTime() / 1000),
+      },
       {
         issuer: ACCESS_TOKEN_ISSUER,
         audience: ACCESS_TOKEN_AUDIENCE,

@@ -491,7 +491,7 @@ export class AuthService {
     );
     const attemptId = randomUUID();
     const [access] = await Promise.all([
-      this.deps.tokens.issue({ userId: user._id, sessionId, role: user.role }),
+      this.deps.tokens.issue({ userId: user._id, sessionId, role: user.role, authTime: now }),
       this.deps.sessions.insert(session, [event]),
       this.deps.attempts.record(
         {
@@ -572,7 +572,12 @@ export class AuthService {
       if (!retried) return this.refresh(input, requestId, true);
       throw unauthenticated('INVALID_REFRESH_TOKEN', 'Refresh token is invalid.');
     }
-    const access = await this.deps.tokens.issue({ userId: user._id, sessionId: live._id, role: user.role });
+    const access = await this.deps.tokens.issue({
+      userId: user._id,
+      sessionId: live._id,
+      role: user.role,
+      authTime: live.createdAt,
+    });
     return {
       accessToken: access.token,
       accessTokenExpiresAt: access.expiresAt,
