@@ -383,6 +383,28 @@ describe('FaceService', () => {
       );
     });
 
+    it("refuses a signed-in user checking faces against another user's template (no distance oracle)", async () => {
+      const victim = 'u-oracle-victim';
+      await h.client.enroll(
+        { largestFace: false, userId: victim, images: [img(person(A))] },
+        { accessToken: await h.token(victim) },
+      );
+      const probe = { largestFace: false, userId: victim, image: img(person(B)) };
+      const mallory = await h.token('u-mallory-oracle');
+      expect(await failure(h.client.verify(probe, { accessToken: mallory }))).toMatchObject({
+        code: status.PERMISSION_DENIED,
+        reason: 'PERMISSION_DENIED',
+      });
+      // The user themself and an admin may check.
+      const own = await h.client.verify(probe, { accessToken: await h.token(victim) });
+      expect(own.match).toBe(false);
+      const byAdmin = await h.client.verify(
+        { ...probe, image: img(person(A)) },
+        { accessToken: await h.token('u-admin-check', 'admin') },
+      );
+      expect(byAdmin.match).toBe(true);
+    });
+
     it('matches a genuine photo and returns a face assertion identity accepts', async () => {
       const r = await h.client.verify({
         largestFace: false,

@@ -316,6 +316,44 @@ describe('REST mirror (curl)', () => {
     expect(forged.body.error.reason).toBe('INVALID_TOKEN');
   });
 
+  it('answers every failed face sign-in alike, with no score: unknown account, no face enrolled, another face', async () => {
+    const alice = (await facePhoto('alice')).file;
+    const bruno = (await facePhoto('bruno')).file;
+    const enrolled = await signUp();
+    const register = await curl([
+      '-X',
+      'POST',
+      `${base}/api/user/face/register`,
+      ...enrolled.bearer,
+      '-F',
+      `image=@${alice}`,
+    ]);
+    expect(register.status, JSON.stringify(register.body)).toBe(201);
+    const withoutFace = await signUp();
+    const faceLogin = (username: string) =>
+      curl([
+        '-X',
+        'POST',
+        `${base}/api/auth/face-login`,
+        '-F',
+        `username=${username}`,
+        '-F',
+        `image=@${bruno}`,
+      ]);
+    const answers = [
+      await faceLogin(`nobody-${Date.now()}`),
+      await faceLogin(withoutFace.user.username),
+      await faceLogin(enrolled.user.username),
+    ];
+    for (const a of answers) {
+      expect(a.status, JSON.stringify(a.body)).toBe(401);
+      expect(a.body.error.reason).toBe('FACE_NOT_MATCHED');
+      expect(JSON.stringify(a.body)).not.toMatch(/confidence|distance|NOT_ENROLLED/i);
+    }
+    const shape = (a: (typeof answers)[number]) => JSON.stringify({ ...a.body.error, requestId: undefined });
+    expect(new Set(answers.map(shape)).size).toBe(1);
+  });
+
   it('submits a verification document as multipart and shows the status', async () => {
     const { bearer } = await signUp();
     const submitted = await curl([

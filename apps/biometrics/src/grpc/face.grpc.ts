@@ -79,11 +79,14 @@ export function faceGrpc(deps: FaceGrpcDeps) {
           deleted: await faces.deleteEnrollment(await ctx.auth(), req.userId, call(ctx)),
         }),
         verify: async (req, ctx) => {
+          // Face sign-in calls come without a user token; a signed-in caller is checking a face.
+          const caller = bearerToken(ctx.metadata) ? await ctx.auth() : undefined;
           const r = await deps.verification.verify(
             req.userId,
             imageInput(req.image),
             clientFrom(req.client, ctx.peer),
             call(ctx, req.largestFace),
+            caller,
           );
           return {
             match: r.match,

@@ -6,13 +6,13 @@
  * LoginWithFaceAssertion.
  */
 import { randomUUID } from 'node:crypto';
-import type { KeyRing } from '@guardian/auth';
+import type { AccessClaims, KeyRing } from '@guardian/auth';
 import { DomainError, isDomainError } from '@guardian/domain';
 import { pendingEvent, type PendingEvent, type QueuedAt } from '@guardian/events';
 import type { Box } from '../repositories/inference/index.js';
 import type { FaceAttemptRepository } from '../repositories/face-attempt.repository.js';
 import type { TemplateRepository } from '../repositories/template.repository.js';
-import { requireUserId } from './access.js';
+import { requireSelfOrAdmin, requireUserId } from './access.js';
 import type { FaceIndex } from './face-index.js';
 import type { TemplateVault } from './face-index-sync.js';
 import type { FacePipeline, ImageInput } from './face-pipeline.js';
@@ -110,13 +110,20 @@ export class FaceVerifyService {
     return this.deps.now?.() ?? new Date();
   }
 
+  /**
+   * 1:1 against the user's template. A signed-in caller (a self-check, not a sign-in) may check only
+   * their own face, or anyone's as an admin: otherwise any user could read the distance to another
+   * user's template, an oracle to hill-climb a fake face with.
+   */
   async verify(
     userId: string,
     image: ImageInput | undefined,
     client: ClientContext,
     call: CallInfo,
+    caller?: AccessClaims,
   ): Promise<FaceVerifyResult> {
     requireUserId(userId);
+    if (caller) requireSelfOrAdmin(caller, userId);
     const { attempts, policies, templates, vault, modelId } = this.deps;
     const now = this.now();
     const [userRecords, ipRecords, record] = await Promise.all([

@@ -73,7 +73,7 @@ export function describeError(error: unknown): string {
       WEAK_PASSWORD: 'Choose a longer, less common password.',
       NO_FACE: 'No face was found in the photo.',
       MULTIPLE_FACES: 'More than one face is in the photo.',
-      FACE_NOT_MATCHED: 'The face does not match that account.',
+      FACE_NOT_MATCHED: 'The face was not recognised. Try again, or sign in with your password.',
       UNSUPPORTED_FORMAT: 'That file type is not supported.',
       PAYLOAD_TOO_LARGE: 'That file is too large.',
       CSRF_TOKEN_INVALID: 'Your session expired. Please reload the page.',

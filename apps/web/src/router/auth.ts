@@ -1,5 +1,5 @@
 import { unverifiedClaims } from '@guardian/auth';
-import { DomainError } from '@guardian/domain';
+import { DomainError, isDomainError } from '@guardian/domain';
 import type { TokenPair } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { z } from 'zod';
 import { imageOf, readImage } from '../services/uploads.js';
@@ -137,10 +137,14 @@ export const authRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const image = readImage(input.image, ctx.limits.imageBytes);
-      const notMatched = (confidence?: number) =>
-        new DomainError('unauthenticated', 'FACE_NOT_MATCHED', 'The face does not match that account.', {
-          ...(confidence === undefined ? {} : { metadata: { confidence: confidence.toFixed(1) } }),
-        });
+      // One answer for every failure (unknown account, no enrolled face, another face, nobody
+      // recognised) and no score: neither who exists nor how close a photo came is told.
+      const notMatched = () =>
+        new DomainError(
+          'unauthenticated',
+          'FACE_NOT_MATCHED',
+          'The face was not recognised for this sign-in.',
+        );
       let assertion: string;
       let confidence: number;
       if (!input.userId && !input.username) {
@@ -148,21 +152,21 @@ export const authRouter = router({
           { image: imageOf(image), client: ctx.client, largestFace: input.largestFace },
           callOptions(ctx),
         );
-        if (!found.match || !found.faceAssertion)
-          throw new DomainError(
-            'unauthenticated',
-            'FACE_NOT_RECOGNISED',
-            'This face is not recognised; sign in with your username.',
-          );
+        if (!found.match || !found.faceAssertion) throw notMatched();
         ({ faceAssertion: assertion, confidence } = found);
       } else {
         const userId = input.userId ?? (await ctx.directory.resolve(input.username!));
         if (!userId) throw notMatched();
-        const verified = await ctx.clients.faces.verify(
-          { userId, image: imageOf(image), client: ctx.client, largestFace: input.largestFace },
-          callOptions(ctx),
-        );
-        if (!verified.match || !verified.faceAssertion) throw notMatched(verified.confidence);
+        const verified = await ctx.clients.faces
+          .verify(
+            { userId, image: imageOf(image), client: ctx.client, largestFace: input.largestFace },
+            callOptions(ctx),
+          )
+          .catch((error: unknown) => {
+            if (isDomainError(error) && error.reason === 'NOT_ENROLLED') throw notMatched();
+            throw error;
+          });
+        if (!verified.match || !verified.faceAssertion) throw notMatched();
         ({ faceAssertion: assertion, confidence } = verified);
       }
       const result = await ctx.clients.auth.loginWithFaceAssertion(
