@@ -204,47 +204,30 @@ describe('FaceService', () => {
 
     it("refuses an admin's face on an account that can sign in: the takeover of a user, an admin or the master", async () => {
       const admin = await h.token('u-admin-attacker', 'admin');
-      const mine = [img(person(B))];
-      for (const [userId, role] of [
-        ['u-active-user', 'user'],
-        ['u-other-admin', 'admin'],
-        ['u-the-master', 'master'],
-      ] as const) {
-        h.accounts.set(userId, { role, status: 'active' });
-        expect(
-          await failure(
-            h.client.enroll({ largestFace: false, userId, images: mine }, { accessToken: admin }),
-          ),
-        ).toMatchObject({ code: status.PERMISSION_DENIED, reason: 'ENROLLMENT_NOT_ALLOWED' });
-      }
-      // A pending account of another role is not the exception either; an unknown id is not found.
-      h.accounts.set('u-pending-admin', { role: 'admin', status: 'pending_enrollment' });
-      expect(
-        await failure(
-          h.client.enroll(
-            { largestFace: false, userId: 'u-pending-admin', images: mine },
-            { accessToken: admin },
-          ),
-        ),
-      ).toMatchObject({ reason: 'ENROLLMENT_NOT_ALLOWED' });
-      expect(
-        await failure(
-          h.client.enroll({ largestFace: false, userId: 'u-nobody', images: mine }, { accessToken: admin }),
-        ),
-      ).toMatchObject({ code: status.NOT_FOUND, reason: 'USER_NOT_FOUND' });
-      // No template was written for any of them.
-      for (const userId of ['u-active-user', 'u-other-admin', 'u-the-master', 'u-pending-admin'])
-        expect(h.internals.index.has(userId)).toBe(false);
-      // The master is no exception for other accounts either.
       const master = await h.token('u-master-2', 'master');
-      expect(
-        await failure(
-          h.client.enroll(
-            { largestFace: false, userId: 'u-active-user', images: mine },
-            { accessToken: master },
-          ),
-        ),
-      ).toMatchObject({ reason: 'ENROLLMENT_NOT_ALLOWED' });
+      // Each account as identity sees it now; the attacker puts their own face (B) on it.
+      h.accounts.set('u-active-user', { role: 'user', status: 'active' });
+      h.accounts.set('u-other-admin', { role: 'admin', status: 'active' });
+      h.accounts.set('u-the-master', { role: 'master', status: 'active' });
+      h.accounts.set('u-pending-admin', { role: 'admin', status: 'pending_enrollment' });
+      const attempts: Array<[string, string, number, string]> = [
+        [admin, 'u-active-user', status.PERMISSION_DENIED, 'ENROLLMENT_NOT_ALLOWED'],
+        [admin, 'u-other-admin', status.PERMISSION_DENIED, 'ENROLLMENT_NOT_ALLOWED'],
+        [admin, 'u-the-master', status.PERMISSION_DENIED, 'ENROLLMENT_NOT_ALLOWED'],
+        // A pending account of another role is not the exception either.
+        [admin, 'u-pending-admin', status.PERMISSION_DENIED, 'ENROLLMENT_NOT_ALLOWED'],
+        [admin, 'u-nobody', status.NOT_FOUND, 'USER_NOT_FOUND'],
+        // The master is no exception for other accounts.
+        [master, 'u-active-user', status.PERMISSION_DENIED, 'ENROLLMENT_NOT_ALLOWED'],
+      ];
+      for (const [accessToken, userId, code, reason] of attempts) {
+        const refused = await failure(
+          h.client.enroll({ largestFace: false, userId, images: [img(person(B))] }, { accessToken }),
+        );
+        expect(refused, userId).toMatchObject({ code, reason });
+      }
+      // No template was written for any of them.
+      for (const [, userId] of attempts) expect(h.internals.index.has(userId)).toBe(false);
     });
 
     it("takes identity's enrollment token for its own account only, and for nothing but Enroll", async () => {
