@@ -413,5 +413,21 @@ describe('REST mirror (curl)', () => {
       reason: 'INVALID_INPUT',
       issues: [expect.objectContaining({ path: 'identifier' })],
     });
+    // A sentence naming the field, not the validator's JSON.
+    expect(bad.body.error.message).toMatch(/^Invalid input: identifier: /);
+    expect(bad.body.error.message).not.toMatch(/[[{]|"code"/);
+    // The same over tRPC.
+    const trpc = await curl([
+      '-X',
+      'POST',
+      `${base}/trpc/auth.login`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      '{"password":"x"}',
+    ]);
+    expect(trpc.status).toBe(400);
+    expect(JSON.stringify(trpc.body)).not.toMatch(/\\"code\\"|"expected"/);
+    expect(trpc.body.error.message).toMatch(/^Invalid input: identifier: /);
   });
 });

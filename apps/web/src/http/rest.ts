@@ -3,7 +3,7 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPCError } from '@trpc/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { errorFacts, SAFE_INTERNAL_MESSAGE } from '../router/errors.js';
+import { errorFacts, inputIssues, publicMessage } from '../router/errors.js';
 import { appRouter, createCaller } from '../router/root.js';
 import type { Context } from '../router/trpc.js';
 
@@ -343,21 +343,16 @@ export function restError(reply: FastifyReply, error: unknown, log: FastifyReque
   if (status >= 500 && trpcError.code === 'INTERNAL_SERVER_ERROR')
     log.error({ err: error }, 'REST operation failed');
   if (facts.retryAfterMs) reply.header('retry-after', String(Math.ceil(facts.retryAfterMs / 1000)));
-  const issues =
-    trpcError.cause && (trpcError.cause as { name?: string }).name === 'ZodError'
-      ? (trpcError.cause as z.ZodError).issues
-      : undefined;
+  const issues = inputIssues(trpcError);
   return reply.code(status).send({
     error: {
       status,
       code: trpcError.code,
       reason: facts.reason,
-      message: trpcError.code === 'INTERNAL_SERVER_ERROR' ? SAFE_INTERNAL_MESSAGE : trpcError.message,
+      message: publicMessage(trpcError),
       ...(facts.retryAfterMs ? { retryAfterMs: facts.retryAfterMs } : {}),
       ...(facts.metadata ? { metadata: facts.metadata } : {}),
-      ...(issues
-        ? { issues: issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })) }
-        : {}),
+      ...(issues ? { issues } : {}),
     },
   });
 }

@@ -33,6 +33,21 @@ describe('errors', () => {
       expect(errorFacts(error)).toEqual({ reason: 'ACCOUNT_LOCKED', retryAfterMs: 30_000 });
     });
 
+    it("never passes a transport failure's text on (addresses, grpc-js wording)", () => {
+      const refused = new DomainError(
+        'unavailable',
+        'UNAVAILABLE',
+        'No connection established. Last error: connect ECONNREFUSED 10.0.0.7:50052 (2026-12-03T20:00:00Z)',
+      );
+      const error = toTRPCError(refused);
+      expect(error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(error.message).not.toMatch(/ECONNREFUSED|10\.0\.0\.7|connection established/);
+      expect(errorFacts(error).reason).toBe('UNAVAILABLE');
+      // A service's own unavailable reason keeps its (safe) message.
+      const own = new DomainError('unavailable', 'INFERENCE_TIMEOUT', 'the face models took too long');
+      expect(toTRPCError(own).message).toBe('the face models took too long');
+    });
+
     it('passes metadata on when there is some', () => {
       const error = toTRPCError(
         new DomainError('invalid', 'WEAK_PASSWORD', 'too common', { metadata: { rule: 'common_password' } }),

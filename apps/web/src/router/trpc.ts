@@ -6,7 +6,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { ServiceClients } from '../clients.js';
 import type { Directory } from '../services/directory.js';
 import type { LiveFeed } from '../services/live-feed.js';
-import { errorFacts, SAFE_INTERNAL_MESSAGE, toTRPCError } from './errors.js';
+import { errorFacts, publicMessage, toTRPCError } from './errors.js';
 
 /** Tokens as identity issued them; what a session store keeps. */
 export interface IssuedTokens {
@@ -88,10 +88,9 @@ export type Context = ContextInner;
 
 const t = initTRPC.context<Context>().create({
   errorFormatter: ({ shape, error }) => {
-    const internal = error.code === 'INTERNAL_SERVER_ERROR';
     return {
       ...shape,
-      message: internal ? SAFE_INTERNAL_MESSAGE : shape.message,
+      message: publicMessage(error),
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
