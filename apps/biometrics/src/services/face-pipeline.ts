@@ -8,7 +8,6 @@ import {
   requireFaces,
   requireSingleFace,
   type DescribeResult,
-  type FaceCheckOptions,
   type FacePick,
   type AnalyzedFace,
   type Box,
@@ -66,8 +65,6 @@ export interface FacePipelineOptions {
   mirror?: boolean;
   /** The descriptor's input square: `eyes` = rotated to level eyes, `box` = upright (part of the model id). */
   align?: 'box' | 'eyes';
-  /** Quality gates (defaults: DEFAULT_FACE_CHECKS). */
-  gates?: FaceCheckOptions;
   timeoutMs?: number;
 }
 
@@ -172,7 +169,7 @@ export class FacePipeline {
   ): Promise<SingleFace> {
     try {
       const result = await this.describeFaces(input, op, ctx);
-      const face: DescribedFace = requireSingleFace(result, this.options.gates, ctx.pick);
+      const face: DescribedFace = requireSingleFace(result, {}, ctx.pick);
       return { descriptor: face.descriptor, box: face.box, score: face.score };
     } catch (error) {
       throw forImage(error, imageIndex);
