@@ -4,9 +4,9 @@
  * the service trusts as identity's. Face throttles are off (benchmarks repeat faces on purpose).
  */
 import { randomBytes } from 'node:crypto';
-import { KeyRing, CachedJwks } from '@guardian/auth';
+import { KeyRing } from '@guardian/auth';
 import { EventBus, PendingEventsRelay } from '@guardian/events';
-import { createClient, startGrpcServer } from '@guardian/grpc-kit';
+import { createClient, keyRingIdentity, startGrpcServer } from '@guardian/grpc-kit';
 import { createLogger } from '@guardian/logger';
 import { closeMongo, connectMongo, ensureIndexes } from '@guardian/mongo';
 import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
@@ -51,12 +51,11 @@ export async function startBiometricsService(workers: number) {
     registers: [registry],
   });
   const identityKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
-  const identityJwks = new CachedJwks(async () => identityKeys.publicJwks());
   // The bench's admin enrolls its probe users: identity would show them as awaiting their face.
   const accounts = { account: async () => ({ role: 'user', status: 'pending_enrollment' }) };
   const parts = await setupBiometrics(
     { config, logger, mongo, bus, registry, grpcDurations },
-    { identityJwks, accounts },
+    { identity: keyRingIdentity(identityKeys), accounts },
   );
   await ensureIndexes(mongo);
   const grpc = await startGrpcServer({

@@ -3,11 +3,16 @@
  * -> services -> gRPC and consumers. `main.ts` hands it to app-kit's runGrpcService; tests call it
  * in-process with their own connections (and may pass a token verifier and assertion keys).
  */
-import type { QueuedAt } from '@guardian/events';
+import { followRevocations, type QueuedAt } from '@guardian/events';
 import { ThrottleWindows, throttleWindowModel } from '@guardian/mongo';
-import { AccessTokenVerifier, CachedJwks, KeyRing, verifyEnrollmentToken } from '@guardian/auth';
+import { CachedJwks, KeyRing, verifyEnrollmentToken } from '@guardian/auth';
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
-import { createClient, grpcJwksSource } from '@guardian/grpc-kit';
+import {
+  createClient,
+  grpcJwksSource,
+  identitySessionVerifier,
+  type IdentitySessionCalls,
+} from '@guardian/grpc-kit';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { Gauge } from 'prom-client';
 import { faceThrottlePolicies, type BiometricsConfig } from './config.js';
@@ -27,8 +32,11 @@ import { FaceService } from './services/face.service.js';
 import { DESCRIPTOR_RECIPE, FACEAPI_MODEL_ID } from './services/template.js';
 
 export interface BiometricsOverrides {
-  /** identity's public keys, for access and enrollment tokens (default: its GetJwks over gRPC). */
-  identityJwks?: CachedJwks;
+  /**
+   * identity's GetJwks (access and enrollment tokens) and CheckSession (is the token's session
+   * live), default: its AuthService over gRPC.
+   */
+  identity?: IdentitySessionCalls;
   /** Signs face assertions (default: BIOMETRICS_ASSERTION_KEYS or the dev key file). */
   assertionKeys?: KeyRing;
   /** identity's view of accounts (default: its UserService over gRPC). */
@@ -65,15 +73,6 @@ export function facePipelineOptions(config: BiometricsConfig): FacePipelineOptio
   };
 }
 
-/** identity's AuthService.GetJwks as a JWKS source for the access-token verifier. */
-function identityJwks(address: string) {
-  const client = createClient(AuthServiceClient, AuthServiceService, address, {
-    idempotent: ['getJwks'],
-    deadlineMs: 3_000,
-  });
-  return grpcJwksSource(() => client.getJwks({}));
-}
-
 export async function setupBiometrics(
   deps: ServiceDeps<BiometricsConfig>,
   overrides: BiometricsOverrides = {},
@@ -102,9 +101,16 @@ export async function setupBiometrics(
         'using a development template encryption key: set BIOMETRICS_TEMPLATE_KEY in production',
       ),
   });
-  const identityKeys =
-    overrides.identityJwks ?? new CachedJwks(identityJwks(config.BIOMETRICS_IDENTITY_ADDRESS));
-  const verifier = new AccessTokenVerifier(identityKeys);
+  const identityAuth = overrides.identity
+    ? undefined
+    : createClient(AuthServiceClient, AuthServiceService, config.BIOMETRICS_IDENTITY_ADDRESS, {
+        idempotent: ['getJwks', 'checkSession'],
+        deadlineMs: 3_000,
+      });
+  const identity = overrides.identity ?? identityAuth!;
+  const identityKeys = new CachedJwks(grpcJwksSource(() => identity.getJwks({})));
+  const verifier = identitySessionVerifier(identity, { jwks: identityKeys });
+  const revocations = await followRevocations(bus, verifier, logger.child({ component: 'revocations' }));
 
   const pool = await InferencePool.start({
     backend: config.BIOMETRICS_INFERENCE_BACKEND,
@@ -239,8 +245,15 @@ export async function setupBiometrics(
     },
     onShutdown: [
       { name: 'index-sync', run: () => indexSync.stop() },
+      { name: 'revocations', run: () => revocations.stop() },
       { name: 'inference', run: () => pool.close() },
-      { name: 'identity client', run: () => directory?.close() },
+      {
+        name: 'identity clients',
+        run: () => {
+          directory?.close();
+          identityAuth?.close();
+        },
+      },
     ],
     internals: { pool, index, faces, indexSync, assertionKeys, templates },
   };

@@ -4,7 +4,7 @@
  * own database, stream and subject prefix. Access tokens are signed by a test "identity" KeyRing.
  */
 import { randomBytes } from 'node:crypto';
-import { CachedJwks, KeyRing, type Role } from '@guardian/auth';
+import { KeyRing, type Role } from '@guardian/auth';
 import {
   EventBus,
   EventConsumer,
@@ -14,7 +14,7 @@ import {
   type EventType,
   type EventPayload,
 } from '@guardian/events';
-import { createClient, startGrpcServer, type AsyncClient } from '@guardian/grpc-kit';
+import { createClient, keyRingIdentity, startGrpcServer, type AsyncClient } from '@guardian/grpc-kit';
 import { closeMongo, connectMongo, ensureIndexes } from '@guardian/mongo';
 import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
 import { createMetricsRegistry } from '@guardian/runtime';
@@ -36,6 +36,8 @@ export interface BiometricsHarness {
    * accounts whose state matters (an admin enrolling someone else). Unknown ids: no such user.
    */
   accounts: Map<string, Account>;
+  /** Sessions identity would answer SESSION_REVOKED for (a token's `sid` is `s-<userId>`). */
+  revokedSessions: Set<string>;
   /** Every event published under this harness' prefix, in stream order. */
   events: GuardianEvent[];
   /** An access token as identity would issue it. */
@@ -82,13 +84,17 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
   });
 
   const identityKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
-  const identityJwks = new CachedJwks(async () => identityKeys.publicJwks());
   const assertionKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
 
   const accounts = new Map<string, Account>();
+  const revokedSessions = new Set<string>();
   const parts = await setupBiometrics(
     { config, logger, mongo, bus, registry, grpcDurations },
-    { identityJwks, assertionKeys, accounts: { account: async (userId) => accounts.get(userId) ?? null } },
+    {
+      identity: keyRingIdentity(identityKeys, revokedSessions),
+      assertionKeys,
+      accounts: { account: async (userId) => accounts.get(userId) ?? null },
+    },
   );
   await ensureIndexes(mongo);
   const grpc = await startGrpcServer({
@@ -131,6 +137,7 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
   return {
     client,
     accounts,
+    revokedSessions,
     config,
     internals: parts.internals,
     registry,

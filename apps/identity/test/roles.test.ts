@@ -270,14 +270,21 @@ describe('role rules over gRPC (actor role × action × target role)', () => {
   });
 
   describe('role changes and deletion effects', () => {
-    it('SetRole applies at once, publishes identity.user.updated, and a deleted user publishes identity.user.deleted and loses its sessions', async () => {
+    it('SetRole applies at once, ends the sessions of the old role, publishes identity.user.updated, and a deleted user publishes identity.user.deleted and loses its sessions', async () => {
       const t = await target('user');
-      const session = await signIn(t.username, t.password);
+      const before = await signIn(t.username, t.password);
       const { user } = await h.users.setRole({ userId: t.id, role: 'admin' }, { accessToken: tokens.master });
       expect(user!.role).toBe('admin');
       const [updated] = await h.tap.expect('identity.user.updated', t.id);
       expect(updated!.data).toMatchObject({ userId: t.id, role: 'admin', changedFields: ['role'] });
-      // The new admin can list users with the token it already had (roles are read from the store).
+      // Tokens carry the role: the ones issued under the old role die with their sessions.
+      expect((await rejection(h.users.getProfile({}, { accessToken: before.accessToken }))).reason).toBe(
+        'SESSION_REVOKED',
+      );
+      const [roleChanged] = await h.tap.expect('identity.session.revoked', t.id);
+      expect(roleChanged!.data).toMatchObject({ sessionIds: [before.sessionId], reason: 'role_changed' });
+      // Signed in again, the new admin acts as one.
+      const session = await signIn(t.username, t.password);
       await h.users.listUsers(
         { pageSize: 1, pageToken: '', query: '', role: '', status: '' },
         { accessToken: session.accessToken },
@@ -296,7 +303,7 @@ describe('role rules over gRPC (actor role × action × target role)', () => {
       expect((await rejection(h.users.getProfile({}, { accessToken: session.accessToken }))).reason).toBe(
         'SESSION_REVOKED',
       );
-      const [revoked] = await h.tap.expect('identity.session.revoked', t.id);
+      const revoked = (await h.tap.expect('identity.session.revoked', t.id, 2))[1];
       expect(revoked!.data).toMatchObject({
         userId: t.id,
         sessionIds: [session.sessionId],

@@ -1,7 +1,6 @@
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
-import { AccessTokenVerifier, CachedJwks, type JwksSource } from '@guardian/auth';
-import { replicatedCache, type GuardianEvent } from '@guardian/events';
-import { createClient, grpcJwksSource } from '@guardian/grpc-kit';
+import { followRevocations, replicatedCache, type GuardianEvent } from '@guardian/events';
+import { createClient, identitySessionVerifier, type IdentitySessionCalls } from '@guardian/grpc-kit';
 import type { Logger } from '@guardian/logger';
 import type { Connection } from '@guardian/mongo';
 import type { ShutdownStep } from '@guardian/runtime';
@@ -55,11 +54,12 @@ export interface NotifierParts extends ServiceParts {
 
 /**
  * The notifier's wiring (config -> repositories -> services -> transports), run by app-kit in
- * main.ts and by the integration tests. `jwks` replaces identity's GetJwks (tests sign their own tokens).
+ * main.ts and by the integration tests. `identity` replaces identity's GetJwks and CheckSession
+ * (tests sign their own tokens).
  */
 export async function setupNotifier(
   deps: ServiceDeps<NotifierConfig>,
-  overrides: { jwks?: JwksSource } = {},
+  overrides: { identity?: IdentitySessionCalls } = {},
 ): Promise<NotifierParts> {
   const { config, logger, mongo, bus, registry } = deps;
   const durable = config.NOTIFIER_CONSUMER_DURABLE;
@@ -114,7 +114,7 @@ export async function setupNotifier(
     logger,
   );
 
-  let jwksSource = overrides.jwks;
+  let identity = overrides.identity;
   const onShutdown: ShutdownStep[] = [
     {
       name: 'cache-invalidation',
@@ -124,15 +124,17 @@ export async function setupNotifier(
       },
     },
   ];
-  if (!jwksSource) {
-    const identity = createClient(AuthServiceClient, AuthServiceService, config.NOTIFIER_IDENTITY_ADDRESS, {
-      idempotent: ['getJwks'],
+  if (!identity) {
+    const client = createClient(AuthServiceClient, AuthServiceService, config.NOTIFIER_IDENTITY_ADDRESS, {
+      idempotent: ['getJwks', 'checkSession'],
       deadlineMs: 3_000,
     });
-    jwksSource = grpcJwksSource(() => identity.getJwks({}));
-    onShutdown.push({ name: 'identity-client', run: () => identity.close() });
+    identity = client;
+    onShutdown.push({ name: 'identity-client', run: () => client.close() });
   }
-  const verifier = new AccessTokenVerifier(new CachedJwks(jwksSource));
+  const verifier = identitySessionVerifier(identity);
+  const revocations = await followRevocations(bus, verifier, logger.child({ component: 'revocations' }));
+  onShutdown.unshift({ name: 'revocations', run: () => revocations.stop() });
   const log = new DeliveryLogService({ notifications, preferences });
 
   return {

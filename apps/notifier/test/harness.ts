@@ -8,7 +8,7 @@ import {
   type EventPayload,
   type EventType,
 } from '@guardian/events';
-import { createClient, startGrpcServer, type GrpcServerHandle } from '@guardian/grpc-kit';
+import { createClient, keyRingIdentity, startGrpcServer, type GrpcServerHandle } from '@guardian/grpc-kit';
 import { closeMongo, connectMongo, ensureIndexes, type Connection } from '@guardian/mongo';
 import {
   NotificationServiceClient,
@@ -153,7 +153,7 @@ export async function startNotifier(
   });
   const parts = await setupNotifier(
     { config, logger, mongo, bus, registry, grpcDurations },
-    { jwks: async () => keys.publicJwks() },
+    { identity: keyRingIdentity(keys) },
   );
   await ensureIndexes(mongo);
   const grpc: GrpcServerHandle = await startGrpcServer({

@@ -31,7 +31,7 @@ export function createServiceClients(options: {
   const deadlineMs = options.deadlineMs ?? 5_000;
   const auth = createClient(AuthServiceClient, AuthServiceService, options.identity, {
     deadlineMs,
-    idempotent: ['getJwks', 'listSessions'],
+    idempotent: ['getJwks', 'listSessions', 'checkSession'],
   });
   const users = createClient(UserServiceClient, UserServiceService, options.identity, {
     deadlineMs,

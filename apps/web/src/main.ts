@@ -1,6 +1,5 @@
-import { AccessTokenVerifier, CachedJwks } from '@guardian/auth';
-import { EventBus, EventConsumer } from '@guardian/events';
-import { checkHealth, grpcJwksSource } from '@guardian/grpc-kit';
+import { EventBus, EventConsumer, followRevocations } from '@guardian/events';
+import { checkHealth, identitySessionVerifier } from '@guardian/grpc-kit';
 import { createLogger } from '@guardian/logger';
 import { closeMongo, connectMongo } from '@guardian/mongo';
 import { createMetricsRegistry, runService } from '@guardian/runtime';
@@ -34,11 +33,10 @@ runService({
       deadlineMs: config.WEB_GRPC_DEADLINE_MS,
       faceDeadlineMs: config.WEB_FACE_DEADLINE_MS,
     });
-    // Verified tokens are remembered until they expire (15 min at most): the BFF checks the same
-    // token on every call; revocation is identity's check, made on each forwarded call.
-    const verifier = new AccessTokenVerifier(new CachedJwks(grpcJwksSource(() => clients.auth.getJwks({}))), {
-      cacheTtlMs: 15 * 60_000,
-    });
+    // Signatures are remembered until the token expires (15 min at most); sessions until identity
+    // revokes them (identity.session.revoked), so a revoked token stops working here at once.
+    const verifier = identitySessionVerifier(clients.auth, { tokenCacheTtlMs: 15 * 60_000 });
+    const revocations = await followRevocations(bus, verifier, logger.child({ component: 'revocations' }));
     const services = (
       [
         ['identity', config.WEB_IDENTITY_ADDRESS],
@@ -66,6 +64,7 @@ runService({
       context: {
         logger,
         verifier,
+        sessions: verifier,
         clients,
         services,
         feed,
@@ -93,6 +92,7 @@ runService({
     return [
       { name: 'http', run: () => server.close() },
       { name: 'live-feed', run: () => feed.stop() },
+      { name: 'revocations', run: () => revocations.stop() },
       { name: 'directory-consumer', run: () => directoryConsumer.stop() },
       { name: 'grpc-clients', run: async () => clients.close() },
       { name: 'nats', run: () => bus.drain() },

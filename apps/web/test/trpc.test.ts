@@ -1,6 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { AccessTokenVerifier, CachedJwks } from '@guardian/auth';
-import { checkHealth } from '@guardian/grpc-kit';
+import { checkHealth, identitySessionVerifier } from '@guardian/grpc-kit';
 import { closeMongo, connectMongo, type Connection } from '@guardian/mongo';
 import { freePort, startApp, testLogger, uniqueId, waitFor } from '@guardian/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +47,7 @@ describe('web tRPC API against the real services', () => {
 
     beforeAll(async () => {
       clients = createServiceClients(mesh.addresses);
+      const sessions = identitySessionVerifier(clients.auth);
       mongo = await connectMongo({
         url: mesh.env.mongoUrl,
         dbName: uniqueId('web_caller_'),
@@ -56,11 +56,8 @@ describe('web tRPC API against the real services', () => {
       deps = {
         logger: testLogger(),
         clients,
-        verifier: new AccessTokenVerifier(
-          new CachedJwks(async () => ({
-            keys: ((await clients.auth.getJwks({})).jwks?.keys ?? []).map((k) => ({ ...k })),
-          })),
-        ),
+        verifier: sessions,
+        sessions,
         services: [
           {
             name: 'identity',

@@ -1,2 +1,3 @@
 export * from './verifier.js';
 export * from './keyring.js';
+export * from './live-sessions.js';

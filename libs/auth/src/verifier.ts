@@ -220,6 +220,6 @@ export async function verifyEnrollmentToken(
  * A JWT's claims read WITHOUT verification: only to route a token (which verifier, which user it
  * says it is for) to a check that does verify it.
  */
-export function unverifiedClaims(token: string): { aud?: unknown; sub?: unknown } | undefined {
+export function unverifiedClaims(token: string): { aud?: unknown; sub?: unknown; sid?: unknown } | undefined {
   return jwsPart(token, 1);
 }

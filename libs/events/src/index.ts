@@ -5,3 +5,4 @@ export * from './cache-invalidation.js';
 export * from './consumer.js';
 export * from './ledger.js';
 export * from './relay.js';
+export * from './revocations.js';

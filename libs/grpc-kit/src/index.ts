@@ -4,3 +4,4 @@ export * from './server.js';
 export * from './client.js';
 export * from './health-client.js';
 export * from './jwks-source.js';
+export * from './identity-sessions.js';

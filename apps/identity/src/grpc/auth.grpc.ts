@@ -84,5 +84,9 @@ export function authHandlers(
         ctx.requestId,
       ),
     }),
+    checkSession: async (_req, ctx) => {
+      const claims = await ctx.auth();
+      return { userId: claims.userId, sessionId: claims.sessionId, role: claims.role };
+    },
   };
 }

@@ -369,6 +369,7 @@ export class AuthService {
           attemptCount: accountState.failures,
           reason,
           at: now,
+          role: user?.role ?? '',
         },
         user?._id ?? 'unknown',
         meta.requestId,
@@ -420,6 +421,7 @@ export class AuthService {
         attemptCount: after.failures,
         reason: f.reason,
         at: f.now,
+        role: f.user?.role ?? '',
       },
       userId || 'unknown',
       f.requestId,
@@ -443,7 +445,14 @@ export class AuthService {
     if (after.state === 'locked' && f.user) {
       const locked = this.deps.events.make(
         'identity.account.locked',
-        { userId, lockedUntil: after.until, attemptCount: after.failures, client, channel: f.method },
+        {
+          userId,
+          lockedUntil: after.until,
+          attemptCount: after.failures,
+          client,
+          channel: f.method,
+          role: f.user.role,
+        },
         userId,
         f.requestId,
       );
@@ -485,6 +494,7 @@ export class AuthService {
         method,
         client: { ip: client.ip, userAgent: client.userAgent },
         at: now,
+        role: user.role,
       },
       user._id,
       requestId,

@@ -179,7 +179,7 @@ export class UserService {
       await this.auth.revokeSessions(
         target._id,
         sessions.map((s) => s._id),
-        'revoked',
+        'user_disabled',
         requestId,
       );
     }
@@ -233,7 +233,16 @@ export class UserService {
     const target = await this.target(userId);
     assertCan(actor, 'user.set_role', { id: target._id, role: target.role, newRole: role });
     if (target.role === role) return target;
-    return this.applyChange(target, { role }, requestId);
+    const updated = await this.applyChange(target, { role }, requestId);
+    // Tokens carry the role: every token issued under the old one dies with its session.
+    const sessions = await this.auth.listSessions(target._id);
+    await this.auth.revokeSessions(
+      target._id,
+      sessions.map((s) => s._id),
+      'role_changed',
+      requestId,
+    );
+    return updated;
   }
 
   async unlock(claims: AccessClaims, userId: string, requestId?: string): Promise<UserRecord> {

@@ -1,3 +1,4 @@
+import type { AccessClaims, Role } from '@guardian/auth';
 import { DomainError, isDomainError } from '@guardian/domain';
 import { NotificationStatus } from '@guardian/proto/gen/guardian/notifier/v1/notification';
 import { tracked } from '@trpc/server';
@@ -9,6 +10,8 @@ import { statusName } from './me.js';
 import { idSchema, localeSchema, pageSchema, passwordSchema, roleSchema } from './schemas.js';
 import { systemStatus } from './system.js';
 import { adminProcedure, callOptions, router, type Context } from './trpc.js';
+
+type AdminContext = Context & { claims: AccessClaims };
 
 /** A value, or undefined when the service answered with a DomainError (partial pages beat error pages). */
 async function optional<T>(promise: Promise<T>): Promise<T | undefined> {
@@ -242,14 +245,49 @@ function nextRow(
   });
 }
 
-async function* liveLoginAttempts(
-  ctx: Context,
-  input: { lastEventId?: string | null | undefined; userId?: string | undefined } | undefined,
+/**
+ * Which feed rows a viewer may see: attempts on accounts they manage or their own (identity's
+ * activity rule), and attempts that matched no account. An admin sees nothing about masters.
+ */
+export const visibleTo =
+  (viewer: { userId: string; role: Role }) =>
+  (row: FeedEvent): boolean =>
+    row.userId === '' || allowedActions(viewer, { id: row.userId, role: row.role }).activity;
+
+/**
+ * An AbortSignal that fires when the request ends, the caller's session is revoked or its token
+ * expires: a live stream lasts no longer than the right to read it.
+ */
+function streamLifetime(
+  ctx: AdminContext,
   signal: AbortSignal | undefined,
+): { signal: AbortSignal; end(): void } {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  signal?.addEventListener('abort', stop, { once: true });
+  const unwatch = ctx.sessions.watch(ctx.claims.sessionId, stop);
+  const timer = setTimeout(stop, Math.max(0, ctx.claims.expiresAt.getTime() - Date.now()));
+  return {
+    signal: controller.signal,
+    end: () => {
+      clearTimeout(timer);
+      unwatch();
+      signal?.removeEventListener('abort', stop);
+    },
+  };
+}
+
+async function* liveLoginAttempts(
+  ctx: AdminContext,
+  input: { lastEventId?: string | null | undefined; userId?: string | undefined } | undefined,
+  requestSignal: AbortSignal | undefined,
 ) {
+  const lifetime = streamLifetime(ctx, requestSignal);
+  const signal = lifetime.signal;
   const queue: FeedEvent[] = [];
   let wake: (() => void) | undefined;
-  const matches = (row: FeedEvent) => !input?.userId || row.userId === input.userId;
+  const visible = visibleTo(ctx.claims);
+  const matches = (row: FeedEvent) => visible(row) && (!input?.userId || row.userId === input.userId);
   // Subscribe first, then back-fill: nothing falls in the gap; duplicates are skipped by sequence.
   const unsubscribe = ctx.feed.subscribe((row) => {
     if (!matches(row)) return;
@@ -261,7 +299,7 @@ async function* liveLoginAttempts(
     const backlog =
       Number.isFinite(after) && input?.lastEventId
         ? ctx.feed.since(after).filter(matches)
-        : ctx.feed.recent({ userId: input?.userId, limit: 50 }).reverse();
+        : ctx.feed.recent({ userId: input?.userId, limit: 50, where: visible }).reverse();
     let last = 0;
     for (const row of backlog) {
       last = row.seq;
@@ -279,6 +317,7 @@ async function* liveLoginAttempts(
     }
   } finally {
     unsubscribe();
+    lifetime.end();
   }
 }
 
@@ -314,7 +353,11 @@ export const adminRouter = router({
         .optional(),
     )
     .query(({ ctx, input }) => ({
-      attempts: ctx.feed.recent({ userId: input?.userId, limit: input?.limit ?? 100 }),
+      attempts: ctx.feed.recent({
+        userId: input?.userId,
+        limit: input?.limit ?? 100,
+        where: visibleTo(ctx.claims),
+      }),
     })),
 
   /** Login attempts as they happen (SSE); resumes after `lastEventId` (the stream sequence). */

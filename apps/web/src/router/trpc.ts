@@ -48,10 +48,17 @@ export interface ConsumerLag {
   redelivered: number;
 }
 
+export interface SessionWatch {
+  /** Calls `onRevoked` when the session is revoked; returns the unwatch. */
+  watch(sessionId: string, onRevoked: () => void): () => void;
+}
+
 /** Long-lived things every request shares (built once in main.ts, or by a test). */
 export interface ContextDeps {
   logger: Logger;
   verifier: TokenVerifier;
+  /** Tells an open stream that its session was revoked (`LiveSessionVerifier.watch`). */
+  sessions: SessionWatch;
   clients: ServiceClients;
   services: ServiceHealth[];
   feed: LiveFeed;

@@ -9,6 +9,7 @@ const row = (seq: number, userId = 'u1'): FeedEvent => ({
   outcome: 'failed',
   at: new Date(0).toISOString(),
   userId,
+  role: 'user',
   identifier: 'alice',
   method: 'password',
   reason: 'INVALID_CREDENTIALS',
@@ -61,6 +62,7 @@ describe('toFeedEvent', () => {
         attemptCount: 2,
         reason: 'INVALID_CREDENTIALS',
         at,
+        role: 'admin',
       },
       { source: 'test', subject: 'u9' },
     );
@@ -68,6 +70,7 @@ describe('toFeedEvent', () => {
     expect(toFeedEvent(event, 42)).toMatchObject({
       seq: 42,
       outcome: 'failed',
+      role: 'admin',
       userId: 'u9',
       identifier: 'bob',
       ip: '198.51.100.1',

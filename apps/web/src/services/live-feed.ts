@@ -11,6 +11,8 @@ export interface FeedEvent {
   outcome: 'succeeded' | 'failed' | 'locked';
   at: string;
   userId: string;
+  /** The account's role at the time ('' when the identifier matched no account). */
+  role: string;
   identifier: string;
   method: string;
   reason: string;
@@ -29,6 +31,7 @@ export function toFeedEvent(event: GuardianEvent, seq: number): FeedEvent | unde
   if (!FEED_TYPES.has(event.type)) return undefined;
   const data = event.data as {
     userId?: string;
+    role?: string;
     identifier?: string;
     method?: string;
     channel?: string;
@@ -51,6 +54,7 @@ export function toFeedEvent(event: GuardianEvent, seq: number): FeedEvent | unde
     outcome,
     at: (data.at ?? event.time).toISOString(),
     userId: data.userId ?? event.subject,
+    role: data.role ?? '',
     identifier: data.identifier ?? '',
     method: data.method ?? data.channel ?? '',
     reason: data.reason ?? '',
@@ -84,11 +88,13 @@ export class LiveFeed {
   }
 
   /** Newest first. */
-  recent(options: { userId?: string | undefined; limit?: number } = {}): FeedEvent[] {
+  recent(
+    options: { userId?: string | undefined; limit?: number; where?: (row: FeedEvent) => boolean } = {},
+  ): FeedEvent[] {
     const out: FeedEvent[] = [];
     for (let i = this.rows.length - 1; i >= 0 && out.length < (options.limit ?? 50); i--) {
       const row = this.rows[i]!;
-      if (!options.userId || row.userId === options.userId) out.push(row);
+      if ((!options.userId || row.userId === options.userId) && (options.where?.(row) ?? true)) out.push(row);
     }
     return out;
   }

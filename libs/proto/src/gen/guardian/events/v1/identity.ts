@@ -50,7 +50,11 @@ export interface LoginSucceeded {
   /** "password" or "face". */
   method: string;
   client?: ClientInfo | undefined;
-  at?: Date | undefined;
+  at?:
+    | Date
+    | undefined;
+  /** The account's role at the time ("user", "admin", "master"). */
+  role: string;
 }
 
 /** identity.login.failed */
@@ -65,7 +69,11 @@ export interface LoginFailed {
   /** Consecutive failures counted for the account within the window. */
   attemptCount: number;
   reason: string;
-  at?: Date | undefined;
+  at?:
+    | Date
+    | undefined;
+  /** The account's role at the time; empty when the identifier matched no account. */
+  role: string;
 }
 
 /** identity.account.locked */
@@ -78,13 +86,18 @@ export interface AccountLocked {
     | undefined;
   /** "password" or "face". */
   channel: string;
+  /** The account's role at the time. */
+  role: string;
 }
 
 /** identity.session.revoked */
 export interface SessionRevoked {
   userId: string;
   sessionIds: string[];
-  /** "logout", "logout_all", "revoked", "refresh_reuse", "password_changed", "user_deleted". */
+  /**
+   * "logout", "logout_all", "revoked", "refresh_reuse", "password_changed", "user_deleted",
+   * "user_disabled", "role_changed".
+   */
   reason: string;
 }
 
@@ -559,7 +572,7 @@ export const UserDeleted: MessageFns<UserDeleted> = {
 };
 
 function createBaseLoginSucceeded(): LoginSucceeded {
-  return { userId: "", sessionId: "", method: "", client: undefined, at: undefined };
+  return { userId: "", sessionId: "", method: "", client: undefined, at: undefined, role: "" };
 }
 
 export const LoginSucceeded: MessageFns<LoginSucceeded> = {
@@ -578,6 +591,9 @@ export const LoginSucceeded: MessageFns<LoginSucceeded> = {
     }
     if (message.at !== undefined) {
       Timestamp.encode(toTimestamp(message.at), writer.uint32(42).fork()).join();
+    }
+    if (message.role !== "") {
+      writer.uint32(50).string(message.role);
     }
     return writer;
   },
@@ -635,6 +651,14 @@ export const LoginSucceeded: MessageFns<LoginSucceeded> = {
             message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -662,6 +686,7 @@ export const LoginSucceeded: MessageFns<LoginSucceeded> = {
       method: isSet(object.method) ? globalThis.String(object.method) : "",
       client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
       at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
     };
   },
 
@@ -682,6 +707,9 @@ export const LoginSucceeded: MessageFns<LoginSucceeded> = {
     if (message.at !== undefined) {
       obj.at = message.at.toISOString();
     }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
     return obj;
   },
 
@@ -697,12 +725,22 @@ export const LoginSucceeded: MessageFns<LoginSucceeded> = {
       ? ClientInfo.fromPartial(object.client)
       : undefined;
     message.at = object.at ?? undefined;
+    message.role = object.role ?? "";
     return message;
   },
 };
 
 function createBaseLoginFailed(): LoginFailed {
-  return { userId: "", identifier: "", method: "", client: undefined, attemptCount: 0, reason: "", at: undefined };
+  return {
+    userId: "",
+    identifier: "",
+    method: "",
+    client: undefined,
+    attemptCount: 0,
+    reason: "",
+    at: undefined,
+    role: "",
+  };
 }
 
 export const LoginFailed: MessageFns<LoginFailed> = {
@@ -727,6 +765,9 @@ export const LoginFailed: MessageFns<LoginFailed> = {
     }
     if (message.at !== undefined) {
       Timestamp.encode(toTimestamp(message.at), writer.uint32(58).fork()).join();
+    }
+    if (message.role !== "") {
+      writer.uint32(66).string(message.role);
     }
     return writer;
   },
@@ -800,6 +841,14 @@ export const LoginFailed: MessageFns<LoginFailed> = {
             message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -829,6 +878,7 @@ export const LoginFailed: MessageFns<LoginFailed> = {
         : 0,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
       at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
     };
   },
 
@@ -855,6 +905,9 @@ export const LoginFailed: MessageFns<LoginFailed> = {
     if (message.at !== undefined) {
       obj.at = message.at.toISOString();
     }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
     return obj;
   },
 
@@ -872,12 +925,13 @@ export const LoginFailed: MessageFns<LoginFailed> = {
     message.attemptCount = object.attemptCount ?? 0;
     message.reason = object.reason ?? "";
     message.at = object.at ?? undefined;
+    message.role = object.role ?? "";
     return message;
   },
 };
 
 function createBaseAccountLocked(): AccountLocked {
-  return { userId: "", lockedUntil: undefined, attemptCount: 0, client: undefined, channel: "" };
+  return { userId: "", lockedUntil: undefined, attemptCount: 0, client: undefined, channel: "", role: "" };
 }
 
 export const AccountLocked: MessageFns<AccountLocked> = {
@@ -896,6 +950,9 @@ export const AccountLocked: MessageFns<AccountLocked> = {
     }
     if (message.channel !== "") {
       writer.uint32(42).string(message.channel);
+    }
+    if (message.role !== "") {
+      writer.uint32(50).string(message.role);
     }
     return writer;
   },
@@ -953,6 +1010,14 @@ export const AccountLocked: MessageFns<AccountLocked> = {
             message.channel = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -984,6 +1049,7 @@ export const AccountLocked: MessageFns<AccountLocked> = {
         : 0,
       client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
       channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
     };
   },
 
@@ -1004,6 +1070,9 @@ export const AccountLocked: MessageFns<AccountLocked> = {
     if (message.channel !== "") {
       obj.channel = message.channel;
     }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
     return obj;
   },
 
@@ -1019,6 +1088,7 @@ export const AccountLocked: MessageFns<AccountLocked> = {
       ? ClientInfo.fromPartial(object.client)
       : undefined;
     message.channel = object.channel ?? "";
+    message.role = object.role ?? "";
     return message;
   },
 };

@@ -147,6 +147,16 @@ export interface Session {
   current: boolean;
 }
 
+export interface CheckSessionRequest {
+}
+
+export interface CheckSessionResponse {
+  userId: string;
+  sessionId: string;
+  /** The account's role (the token's, which is current: a role change revokes the sessions). */
+  role: string;
+}
+
 export interface ListSessionsRequest {
   /** Whose sessions; empty for the caller's own. */
   userId: string;
@@ -2016,6 +2026,167 @@ export const Session: MessageFns<Session> = {
   },
 };
 
+function createBaseCheckSessionRequest(): CheckSessionRequest {
+  return {};
+}
+
+export const CheckSessionRequest: MessageFns<CheckSessionRequest> = {
+  encode(_: CheckSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): CheckSessionRequest {
+    return {};
+  },
+
+  toJSON(_: CheckSessionRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<CheckSessionRequest>): CheckSessionRequest {
+    return CheckSessionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<CheckSessionRequest>): CheckSessionRequest {
+    const message = createBaseCheckSessionRequest();
+    return message;
+  },
+};
+
+function createBaseCheckSessionResponse(): CheckSessionResponse {
+  return { userId: "", sessionId: "", role: "" };
+}
+
+export const CheckSessionResponse: MessageFns<CheckSessionResponse> = {
+  encode(message: CheckSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    if (message.role !== "") {
+      writer.uint32(26).string(message.role);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckSessionResponse {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+    };
+  },
+
+  toJSON(message: CheckSessionResponse): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CheckSessionResponse>): CheckSessionResponse {
+    return CheckSessionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckSessionResponse>): CheckSessionResponse {
+    const message = createBaseCheckSessionResponse();
+    message.userId = object.userId ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.role = object.role ?? "";
+    return message;
+  },
+};
+
 function createBaseListSessionsRequest(): ListSessionsRequest {
   return { userId: "" };
 }
@@ -2960,6 +3131,22 @@ export const AuthServiceService = {
       Buffer.from(ChangePasswordResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ChangePasswordResponse => ChangePasswordResponse.decode(value),
   },
+  /**
+   * Whether the access token in metadata belongs to a live session (SESSION_REVOKED otherwise).
+   * The other services ask once per session and cache the answer until identity.session.revoked
+   * names the session; identity revokes a user's sessions when they are disabled, deleted, change
+   * role or password, log out, or reuse a refresh token.
+   */
+  checkSession: {
+    path: "/guardian.identity.v1.AuthService/CheckSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckSessionRequest): Buffer => Buffer.from(CheckSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckSessionRequest => CheckSessionRequest.decode(value),
+    responseSerialize: (value: CheckSessionResponse): Buffer =>
+      Buffer.from(CheckSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckSessionResponse => CheckSessionResponse.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -2993,6 +3180,13 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   listLoginAttempts: handleUnaryCall<ListLoginAttemptsRequest, ListLoginAttemptsResponse>;
   /** Needs the current password; revokes the caller's other sessions. */
   changePassword: handleUnaryCall<ChangePasswordRequest, ChangePasswordResponse>;
+  /**
+   * Whether the access token in metadata belongs to a live session (SESSION_REVOKED otherwise).
+   * The other services ask once per session and cache the answer until identity.session.revoked
+   * names the session; identity revokes a user's sessions when they are disabled, deleted, change
+   * role or password, log out, or reuse a refresh token.
+   */
+  checkSession: handleUnaryCall<CheckSessionRequest, CheckSessionResponse>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -3193,6 +3387,27 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ChangePasswordResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Whether the access token in metadata belongs to a live session (SESSION_REVOKED otherwise).
+   * The other services ask once per session and cache the answer until identity.session.revoked
+   * names the session; identity revokes a user's sessions when they are disabled, deleted, change
+   * role or password, log out, or reuse a refresh token.
+   */
+  checkSession(
+    request: CheckSessionRequest,
+    callback: (error: ServiceError | null, response: CheckSessionResponse) => void,
+  ): ClientUnaryCall;
+  checkSession(
+    request: CheckSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckSessionResponse) => void,
+  ): ClientUnaryCall;
+  checkSession(
+    request: CheckSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckSessionResponse) => void,
   ): ClientUnaryCall;
 }
 
