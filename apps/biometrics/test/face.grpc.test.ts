@@ -503,6 +503,45 @@ describe('FaceService', () => {
     });
   });
 
+  describe('Verify under a burst of parallel attempts', () => {
+    it('compares no more wrong faces than the lock allows when 50 arrive at once', async () => {
+      const target = 'u-burst';
+      await h.client.enroll(
+        { largestFace: false, userId: target, images: [img(person(C))] },
+        { accessToken: await h.token(target) },
+      );
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          h.client
+            .verify({
+              largestFace: false,
+              userId: target,
+              image: img(person(A)),
+              client: { ip: `198.51.100.${100 + i}`, userAgent: 'burst' },
+            })
+            .then(
+              (r) => (r.match ? 'MATCH' : 'NO_MATCH'),
+              (e: unknown) => (e as { reason?: string }).reason ?? String(e),
+            ),
+        ),
+      );
+      // lockAfter is 3 here: each attempt is counted in the same step that admits it.
+      const compared = answers.filter((a) => a === 'NO_MATCH').length;
+      expect(compared).toBeGreaterThanOrEqual(1);
+      expect(compared).toBeLessThanOrEqual(3);
+      expect(
+        answers
+          .filter((a) => a !== 'NO_MATCH')
+          .every((a) => a === 'FACE_LOCKED' || a === 'TOO_MANY_ATTEMPTS'),
+      ).toBe(true);
+      expect(
+        await failure(h.client.verify({ largestFace: false, userId: target, image: img(person(C)) })),
+      ).toMatchObject({
+        reason: 'FACE_LOCKED',
+      });
+    });
+  });
+
   describe('Identify', () => {
     it('finds the enrolled user first, and says "not recognised" for a stranger (admin only)', async () => {
       const userId = 'u-identify';

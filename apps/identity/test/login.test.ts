@@ -149,6 +149,51 @@ describe('AuthService sign-in and sessions', () => {
       expect(ok.user!.id).toBe(user.id);
     });
 
+    it('checks no more parallel guesses than the lock allows: 50 at once on one account, 50 at once from one IP', async () => {
+      const { input } = await registered();
+      const guesses = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          rejection(
+            h.auth.login({
+              identifier: input.username,
+              password: `parallel guess ${i}`,
+              client: client(`203.0.113.${i + 1}`),
+            }),
+          ),
+        ),
+      );
+      const reasons = guesses.map((g) => g.reason);
+      // lockAfter is 3 here: each guess is counted in the same step that admits it.
+      expect(reasons.filter((r) => r === 'INVALID_CREDENTIALS').length).toBeLessThanOrEqual(3);
+      expect(reasons.filter((r) => r === 'INVALID_CREDENTIALS').length).toBeGreaterThanOrEqual(1);
+      expect(
+        reasons.every((r) => ['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED', 'TOO_MANY_ATTEMPTS'].includes(r)),
+      ).toBe(true);
+      expect(
+        (
+          await rejection(
+            h.auth.login({ identifier: input.username, password: input.password, client: client() }),
+          )
+        ).reason,
+      ).toBe('ACCOUNT_LOCKED');
+
+      // One IP spraying 50 names at once: the IP's window (lockAfter 30 by default) admits at most 30.
+      const sprayed = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          rejection(
+            h.auth.login({
+              identifier: `spray_${Date.now()}_${i}`,
+              password: 'a guessed password',
+              client: client('198.51.100.77'),
+            }),
+          ),
+        ),
+      );
+      const evaluated = sprayed.filter((g) => g.reason === 'INVALID_CREDENTIALS').length;
+      expect(evaluated).toBeLessThanOrEqual(30);
+      expect(sprayed.filter((g) => g.reason === 'TOO_MANY_ATTEMPTS').length).toBe(50 - evaluated);
+    });
+
     it('locks unknown identifiers the same way (no enumeration by locking)', async () => {
       const name = `ghost_${Date.now()}`;
       for (let i = 0; i < 3; i++)

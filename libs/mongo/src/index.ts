@@ -57,4 +57,7 @@ export {
   throttleWindowModel,
   type ThrottleWindowModel,
   type WindowEntry,
+  type WindowCheck,
+  type AttemptReservation,
+  type AttemptRefusal,
 } from './throttle-windows.js';

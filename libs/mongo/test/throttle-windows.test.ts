@@ -67,6 +67,78 @@ describe('ThrottleWindows (real FerretDB/MongoDB)', () => {
     ]);
   });
 
+  it('reserves attempts atomically: of 40 parallel attempts on two replicas only those the window admits go ahead', async () => {
+    const model = throttleWindowModel(connection);
+    const [a, b] = [
+      new ThrottleWindows<'success' | 'failure'>(model),
+      new ThrottleWindows<'success' | 'failure'>(model),
+    ];
+    const check = (max: number) => ({
+      since: at(0),
+      limit: 100,
+      outcomes: ['success', 'failure'] as const,
+      admits: (records: { outcome: string }[]) => records.filter((r) => r.outcome === 'failure').length < max,
+    });
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? a : b).reserveAttempt('account:race', 'ip:203.0.113.7', at(i + 1), {
+          subject: check(3),
+          ip: check(100),
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.admitted)).toHaveLength(3);
+    expect(results.filter((r) => !r.admitted).every((r) => !r.admitted && r.refusedBy === 'subject')).toBe(
+      true,
+    );
+    expect(await a.read('account:race', at(0), 100, ['failure'])).toHaveLength(3);
+    expect(await a.read('ip:203.0.113.7', at(0), 100, ['failure'])).toHaveLength(3);
+  });
+
+  it('settles a reservation: a success replaces the failure (subject) and leaves the IP, uncounted drops both, an IP refusal takes the subject entry back', async () => {
+    const windows = new ThrottleWindows<'success' | 'failure'>(throttleWindowModel(connection));
+    const open = { since: at(0), limit: 100, outcomes: ['success', 'failure'] as const, admits: () => true };
+    const shut = { ...open, admits: () => false };
+    const all = ['success', 'failure'] as const;
+    const first = await windows.reserveAttempt('account:s', 'ip:192.0.2.50', at(1), {
+      subject: open,
+      ip: open,
+    });
+    if (!first.admitted) throw new Error('expected admitted');
+    expect(first.subject).toEqual([]);
+    await first.settle('success');
+    expect((await windows.read('account:s', at(0), 10, all)).map((e) => e.outcome)).toEqual(['success']);
+    expect(await windows.read('ip:192.0.2.50', at(0), 10, all)).toEqual([]);
+
+    const second = await windows.reserveAttempt('account:s', 'ip:192.0.2.50', at(2), {
+      subject: open,
+      ip: open,
+    });
+    if (!second.admitted) throw new Error('expected admitted');
+    expect(second.subject.map((e) => e.outcome)).toEqual(['success']);
+    await second.settle('uncounted');
+    expect(await windows.read('account:s', at(0), 10, all)).toHaveLength(1);
+
+    const refused = await windows.reserveAttempt('account:s', 'ip:192.0.2.50', at(3), {
+      subject: open,
+      ip: shut,
+    });
+    expect(refused).toMatchObject({ admitted: false, refusedBy: 'ip' });
+    expect(await windows.read('account:s', at(0), 10, all)).toHaveLength(1);
+
+    const kept = await windows.reserveAttempt('account:s', 'ip:192.0.2.50', at(4), {
+      subject: open,
+      ip: open,
+    });
+    if (!kept.admitted) throw new Error('expected admitted');
+    await kept.settle('failure');
+    expect((await windows.read('account:s', at(0), 10, all)).map((e) => e.outcome)).toEqual([
+      'failure',
+      'success',
+    ]);
+    expect(await windows.read('ip:192.0.2.50', at(0), 10, all)).toHaveLength(1);
+  });
+
   it('prunes windows untouched since a time', async () => {
     const windows = new ThrottleWindows(throttleWindowModel(connection));
     await windows.append('user:old', { at: at(1), outcome: 'failure' });

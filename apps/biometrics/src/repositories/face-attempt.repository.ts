@@ -1,5 +1,10 @@
 import { pendingEventsField, type PendingEvent, type QueuedAt } from '@guardian/events';
-import { InsertBatcher, type ThrottleWindows } from '@guardian/mongo';
+import {
+  InsertBatcher,
+  type AttemptRefusal,
+  type AttemptReservation,
+  type ThrottleWindows,
+} from '@guardian/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { AttemptOutcome, AttemptRecord } from '../services/face-throttle.js';
 
@@ -44,6 +49,9 @@ export const faceAttemptModel = (connection: Connection): FaceAttemptModel =>
   connection.model<FaceAttemptRecord>('FaceAttempt', attemptSchema);
 
 const userWindow = (userId: string) => `user:${userId}`;
+/** How many recent attempts the throttle reads per user and per IP (lock growth is capped well before). */
+const USER_LIMIT = 200;
+const IP_LIMIT = 500;
 const ipWindow = (ip: string) => `ip:${ip}`;
 
 /**
@@ -82,13 +90,39 @@ export class FaceAttemptRepository {
     return { collection: this.model.collection.collectionName, ids: [attempt._id], events };
   }
 
+  /**
+   * Admits a face attempt only if neither the user's window (none for a nameless face login) nor
+   * the IP's refuses it (each `admits` sees what `forUser` / `forIp` would answer), counting it as a
+   * failure at once so parallel attempts see each other; the caller settles it
+   * (ThrottleWindows.reserveAttempt) and records the attempt with `counted: false`.
+   */
+  reserve(
+    userId: string,
+    ip: string,
+    at: Date,
+    checks: {
+      user: { since: Date; admits(records: AttemptRecord[]): boolean };
+      ip: { since: Date; admits(records: AttemptRecord[]): boolean };
+    },
+  ): Promise<AttemptReservation<AttemptOutcome> | AttemptRefusal<AttemptOutcome>> {
+    return this.windows.reserveAttempt(
+      userId ? userWindow(userId) : undefined,
+      ip ? ipWindow(ip) : undefined,
+      at,
+      {
+        subject: { ...checks.user, limit: USER_LIMIT, outcomes: ['success', 'failure'] },
+        ip: { ...checks.ip, limit: IP_LIMIT, outcomes: ['failure'] },
+      },
+    );
+  }
+
   /** The user's newest counted attempts (successes and failures) since `since`, newest first. */
-  forUser(userId: string, since: Date, limit = 200): Promise<AttemptRecord[]> {
+  forUser(userId: string, since: Date, limit = USER_LIMIT): Promise<AttemptRecord[]> {
     return this.windows.read(userWindow(userId), since, limit, ['success', 'failure']);
   }
 
   /** The newest failures from a client IP since `since` (successes never reset an IP). */
-  forIp(ip: string, since: Date, limit = 500): Promise<AttemptRecord[]> {
+  forIp(ip: string, since: Date, limit = IP_LIMIT): Promise<AttemptRecord[]> {
     if (!ip) return Promise.resolve([]);
     return this.windows.read(ipWindow(ip), since, limit, ['failure']);
   }

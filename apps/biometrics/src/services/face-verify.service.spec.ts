@@ -43,9 +43,16 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
   })[] = [];
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const enrolled = new Set(['alice', 'carol', 'alice3']);
-  // What the throttle windows hold: the counted attempts.
-  const since = (list: typeof attempts, from: Date): AttemptRecord[] =>
-    list.filter((a) => a.counted && a.at > from).map((a) => ({ at: a.at, outcome: a.outcome }));
+  // The throttle windows as ThrottleWindows keeps them: per user successes and failures, per IP
+  // failures; an admitted attempt is counted as a failure at once and settled later.
+  type Entry = { at: Date; outcome: 'success' | 'failure'; ref?: number };
+  const windows = new Map<string, Entry[]>();
+  const push = (key: string, entry: Entry) => windows.set(key, [...(windows.get(key) ?? []), entry]);
+  const read = (key: string, from: Date, outcomes: string[]): AttemptRecord[] =>
+    (windows.get(key) ?? [])
+      .filter((e) => e.at > from && outcomes.includes(e.outcome))
+      .map(({ at, outcome }) => ({ at, outcome }));
+  let refs = 0;
   const service = new FaceVerifyService({
     pipeline: {
       singleFace: async (input) => {
@@ -72,18 +79,43 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
     attempts: {
       record: async (attempt, events = [], counted = true) => {
         attempts.push({ ...attempt, events, counted });
+        const { at, outcome } = attempt;
+        if (counted && (outcome === 'success' || outcome === 'failure') && attempt.userId)
+          push(`user:${attempt.userId}`, { at, outcome });
+        if (counted && outcome === 'failure' && attempt.ip) push(`ip:${attempt.ip}`, { at, outcome });
         return { collection: 'face_attempts', ids: [attempt._id] };
       },
-      forUser: async (userId, from) =>
-        since(
-          attempts.filter((a) => a.userId === userId),
-          from,
-        ),
-      forIp: async (ip, from) =>
-        since(
-          attempts.filter((a) => a.ip === ip),
-          from,
-        ),
+      reserve: async (userId, ip, at, checks) => {
+        const subject = userId ? read(`user:${userId}`, checks.user.since, ['success', 'failure']) : [];
+        const ipRecords = ip ? read(`ip:${ip}`, checks.ip.since, ['failure']) : [];
+        const refusedBy =
+          userId && !checks.user.admits(subject) ? 'subject' : !checks.ip.admits(ipRecords) ? 'ip' : null;
+        if (refusedBy) return { admitted: false, refusedBy, subject, ip: ipRecords };
+        const ref = ++refs;
+        if (userId) push(`user:${userId}`, { at, outcome: 'failure', ref });
+        if (ip) push(`ip:${ip}`, { at, outcome: 'failure', ref });
+        return {
+          admitted: true,
+          subject,
+          ip: ipRecords,
+          settle: async (outcome) => {
+            if (outcome === 'failure') return;
+            for (const [key, entries] of windows)
+              windows.set(
+                key,
+                entries.flatMap((e) =>
+                  e.ref !== ref
+                    ? [e]
+                    : outcome === 'success' && key.startsWith('user:')
+                      ? [{ ...e, outcome }]
+                      : [],
+                ),
+              );
+          },
+        };
+      },
+      forUser: async (userId, from) => read(`user:${userId}`, from, ['success', 'failure']),
+      forIp: async (ip, from) => read(`ip:${ip}`, from, ['failure']),
     },
     vault: { open: () => ALICE.slice() },
     index: { search: () => [], size: 0 },
@@ -98,7 +130,8 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
     now: () => new Date((clock += 1_000)),
   });
   const events = () => attempts.flatMap((a) => a.events);
-  return { service, attempts, events };
+  const windowOf = (key: string) => (windows.get(key) ?? []).map((e) => e.outcome);
+  return { service, attempts, events, windowOf };
 }
 
 const verifyError = (promise: Promise<unknown>) =>
@@ -147,16 +180,16 @@ describe('FaceVerifyService', () => {
     });
 
     it('counts a success in the user window only when it ends a failure chain', async () => {
-      const { service, attempts } = setup({ user: { delayAfter: 2, delayBaseMs: 1, delayMaxMs: 1 } });
+      const { service, attempts, windowOf } = setup({
+        user: { delayAfter: 2, delayBaseMs: 1, delayMaxMs: 1 },
+      });
       const client = { ip: '192.0.2.9', userAgent: '' };
       expect((await service.verify('alice', 'alice-photo', client, {})).match).toBe(true);
       expect((await service.verify('alice', 'bob-photo', client, {})).match).toBe(false);
       expect((await service.verify('alice', 'alice-photo', client, {})).match).toBe(true);
-      expect(attempts.map((a) => [a.outcome, a.counted])).toEqual([
-        ['success', false],
-        ['failure', true],
-        ['success', true],
-      ]);
+      expect(attempts.map((a) => a.outcome)).toEqual(['success', 'failure', 'success']);
+      expect(windowOf('user:alice')).toEqual(['failure', 'success']);
+      expect(windowOf('ip:192.0.2.9')).toEqual(['failure']);
       // The counted success ended the chain: one more failure is the first of a new chain.
       expect((await service.verify('alice', 'bob-photo', client, {})).match).toBe(false);
       const [last] = attempts.at(-1)!.events;

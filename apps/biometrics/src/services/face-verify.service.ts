@@ -73,7 +73,7 @@ export const UNIDENTIFIED_SUBJECT = 'unidentified';
 export interface FaceVerifyDeps {
   pipeline: Pick<FacePipeline, 'singleFace'>;
   templates: Pick<TemplateRepository, 'findEnrolled'>;
-  attempts: Pick<FaceAttemptRepository, 'record' | 'forUser' | 'forIp'>;
+  attempts: Pick<FaceAttemptRepository, 'record' | 'reserve' | 'forUser' | 'forIp'>;
   vault: Pick<TemplateVault, 'open'>;
   index: Pick<FaceIndex, 'search' | 'size'>;
   /** Target false-positive identification rate of face sign-in without a name (default: calibration's). */
@@ -124,21 +124,13 @@ export class FaceVerifyService {
   ): Promise<FaceVerifyResult> {
     requireUserId(userId);
     if (caller) requireSelfOrAdmin(caller, userId);
-    const { attempts, policies, templates, vault, modelId } = this.deps;
+    const { policies, templates, vault, modelId } = this.deps;
     const now = this.now();
-    const [userRecords, ipRecords, record] = await Promise.all([
-      attempts.forUser(userId, new Date(now.getTime() - policies.user.resetAfterMs)),
-      attempts.forIp(client.ip, new Date(now.getTime() - policies.ip.resetAfterMs)),
+    const [admission, record] = await Promise.all([
+      this.admit(userId, client, now),
       templates.findEnrolled(userId),
     ]);
-    const refused = checkThrottle(
-      evaluateThrottle(userRecords, policies.user, now),
-      evaluateThrottle(ipRecords, policies.ip, now),
-    );
-    if (refused) {
-      await this.record(userId, client, 'blocked', refused.reason, now);
-      throw refused;
-    }
+    const { subject: userRecords, ip: ipRecords } = admission;
 
     const failure = async (
       reason: string,
@@ -153,18 +145,28 @@ export class FaceVerifyService {
         user.state === 'locked' ? user.retryAfterMs : 0,
         ip.state === 'locked' ? ip.retryAfterMs : 0,
       );
-      await this.record(userId, client, 'failure', reason, now, distance, [
-        this.event('biometric.auth.failed', userId, call, {
-          userId,
-          reason,
-          distance,
-          attemptCount: user.failures,
-          ipAttemptCount: ip.failures,
-          locked,
-          retryAfterMs,
-          client,
-        }),
-      ]);
+      // Already counted by the reservation.
+      await this.record(
+        userId,
+        client,
+        'failure',
+        reason,
+        now,
+        distance,
+        [
+          this.event('biometric.auth.failed', userId, call, {
+            userId,
+            reason,
+            distance,
+            attemptCount: user.failures,
+            ipAttemptCount: ip.failures,
+            locked,
+            retryAfterMs,
+            client,
+          }),
+        ],
+        false,
+      );
       return { failures: user.failures, locked, retryAfterMs };
     };
 
@@ -172,20 +174,26 @@ export class FaceVerifyService {
       await failure('NOT_ENROLLED');
       throw new DomainError('not_found', 'NOT_ENROLLED', 'this user has no face enrollment');
     }
+    let probe;
     try {
-      assertSameModel(record.modelId, modelId);
-    } catch {
-      throw new DomainError(
-        'unprocessable',
-        'REENROLLMENT_REQUIRED',
-        'the face template was made by an older model; enroll again',
-        {
-          metadata: { templateModel: record.modelId, currentModel: modelId },
-        },
-      );
+      try {
+        assertSameModel(record.modelId, modelId);
+      } catch {
+        throw new DomainError(
+          'unprocessable',
+          'REENROLLMENT_REQUIRED',
+          'the face template was made by an older model; enroll again',
+          {
+            metadata: { templateModel: record.modelId, currentModel: modelId },
+          },
+        );
+      }
+      probe = await this.probe(userId, image, client, call, now);
+    } catch (error) {
+      // No face compared (a rejected photo, a busy pool): the attempt does not count.
+      await admission.settle('uncounted');
+      throw error;
     }
-
-    const probe = await this.probe(userId, image, client, call, now);
     const template = vault.open(record);
     const result = verify(
       { vector: template, modelId: record.modelId },
@@ -199,15 +207,49 @@ export class FaceVerifyService {
       return { ...result, face: probe.box };
     }
 
+    const endsChain = successEndsChain(userRecords, policies.user);
+    await admission.settle(endsChain ? 'success' : 'uncounted');
     const assertion = await this.succeed(
       userId,
       { distance: result.distance, confidence: result.confidence },
-      successEndsChain(userRecords, policies.user),
+      false,
       client,
       call,
       now,
     );
     return { ...result, face: probe.box, assertion };
+  }
+
+  /**
+   * Admits a face attempt (per user, none for a nameless login, and per client IP), counted as a
+   * failure in the same atomic step so parallel attempts see each other; or records it as `blocked`
+   * and throws TOO_MANY_ATTEMPTS / FACE_LOCKED.
+   */
+  private async admit(userId: string, client: ClientContext, now: Date) {
+    const { attempts, policies } = this.deps;
+    const admission = await attempts.reserve(userId, client.ip, now, {
+      user: {
+        since: new Date(now.getTime() - policies.user.resetAfterMs),
+        admits: (records) => evaluateThrottle(records, policies.user, now).state === 'open',
+      },
+      ip: {
+        since: new Date(now.getTime() - policies.ip.resetAfterMs),
+        admits: (records) => evaluateThrottle(records, policies.ip, now).state === 'open',
+      },
+    });
+    if (admission.admitted) return admission;
+    const refused =
+      checkThrottle(
+        userId ? evaluateThrottle(admission.subject, policies.user, now) : OPEN,
+        evaluateThrottle(admission.ip, policies.ip, now),
+      ) ??
+      new DomainError(
+        'rate_limited',
+        'TOO_MANY_ATTEMPTS',
+        'too many face attempts; wait before trying again',
+      );
+    await this.record(userId, client, 'blocked', refused.reason, now);
+    throw refused;
   }
 
   /**
@@ -224,32 +266,45 @@ export class FaceVerifyService {
   ): Promise<FaceLoginResult> {
     const { attempts, policies, index, modelId } = this.deps;
     const now = this.now();
-    const ipRecords = await attempts.forIp(client.ip, new Date(now.getTime() - policies.ip.resetAfterMs));
-    const ipRefused = checkThrottle(OPEN, evaluateThrottle(ipRecords, policies.ip, now));
-    if (ipRefused) {
-      await this.record('', client, 'blocked', ipRefused.reason, now);
-      throw ipRefused;
+    const admission = await this.admit('', client, now);
+    const ipRecords = admission.ip;
+    let probe;
+    try {
+      probe = await this.probe('', image, client, call, now);
+    } catch (error) {
+      await admission.settle('uncounted');
+      throw error;
     }
-    const probe = await this.probe('', image, client, call, now);
     const threshold = identifyThreshold(index.size, this.deps.identifyFpir);
     const [best, runnerUp] = index.search(probe.descriptor, 2, threshold, { modelId });
     if (!best || runnerUp) {
       const ip = afterFailure(ipRecords, policies.ip, now);
       const locked = ip.state === 'locked';
-      await this.record('', client, 'failure', 'NO_MATCH', now, best?.distance, [
-        this.event('biometric.auth.failed', '', call, {
-          userId: '',
-          reason: 'NO_MATCH',
-          distance: best?.distance ?? 0,
-          attemptCount: 0,
-          ipAttemptCount: ip.failures,
-          locked,
-          retryAfterMs: locked ? ip.retryAfterMs : 0,
-          client,
-        }),
-      ]);
+      // Already counted against the IP by the reservation.
+      await this.record(
+        '',
+        client,
+        'failure',
+        'NO_MATCH',
+        now,
+        best?.distance,
+        [
+          this.event('biometric.auth.failed', '', call, {
+            userId: '',
+            reason: 'NO_MATCH',
+            distance: best?.distance ?? 0,
+            attemptCount: 0,
+            ipAttemptCount: ip.failures,
+            locked,
+            retryAfterMs: locked ? ip.retryAfterMs : 0,
+            client,
+          }),
+        ],
+        false,
+      );
       return { match: false, face: probe.box };
     }
+    await admission.settle('uncounted');
     const userRecords = await attempts.forUser(
       best.userId,
       new Date(now.getTime() - policies.user.resetAfterMs),

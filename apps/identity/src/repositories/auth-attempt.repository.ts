@@ -1,4 +1,9 @@
-import { InsertBatcher, type ThrottleWindows } from '@guardian/mongo';
+import {
+  InsertBatcher,
+  type AttemptRefusal,
+  type AttemptReservation,
+  type ThrottleWindows,
+} from '@guardian/mongo';
 import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { AttemptOutcome, AttemptRecord } from '../services/brute-force.js';
@@ -80,6 +85,27 @@ export class AuthAttemptRepository {
           { at: attempt.at, outcome: attempt.outcome },
         ),
     ]);
+  }
+
+  /**
+   * Admits a sign-in attempt only if neither the account's window nor the IP's refuses it (each
+   * `admits` sees what `forAccount` / `forIp` would answer), counting it as a failure at once so
+   * parallel guesses see each other; the caller settles it (ThrottleWindows.reserveAttempt). Its
+   * log record is then written with `counted: false`.
+   */
+  reserve(
+    accountKey: string,
+    ip: string,
+    at: Date,
+    checks: {
+      account: { since: Date; limit: number; admits(records: AttemptRecord[]): boolean };
+      ip: { since: Date; limit: number; admits(records: AttemptRecord[]): boolean };
+    },
+  ): Promise<AttemptReservation<AttemptRecord['outcome']> | AttemptRefusal<AttemptRecord['outcome']>> {
+    return this.windows.reserveAttempt(accountWindow(accountKey), ip ? ipWindow(ip) : undefined, at, {
+      subject: { ...checks.account, outcomes: ['success', 'failure'] },
+      ip: { ...checks.ip, outcomes: ['failure'] },
+    });
   }
 
   /**

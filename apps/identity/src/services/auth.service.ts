@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AccessClaims, CachedJwks } from '@guardian/auth';
+import type { AttemptReservation } from '@guardian/mongo';
 import { DomainError, invalid, notFound, unauthenticated } from '@guardian/domain';
 import type { AuthAttemptRecord, AuthAttemptRepository } from '../repositories/auth-attempt.repository.js';
 import type { LoginMethod, SessionRecord, SessionRepository } from '../repositories/session.repository.js';
@@ -209,16 +210,23 @@ export class AuthService {
     const now = this.clock();
     const user = identifier.length <= 320 ? await this.deps.users.findByIdentifierWithHash(identifier) : null;
     const accountKey = user ? user._id : `unknown:${identifier.slice(0, 320)}`;
-    const { accountRecords, since } = await this.checkThrottle(accountKey, user, input.client, now, {
+    const admission = await this.admit(accountKey, user, input.client, now, {
       identifier,
       method: 'password',
       requestId,
     });
+    const accountRecords = admission.subject;
+    const since = user?.unlockedAt ?? undefined;
 
     let ok = false;
-    if (user?.passwordHash && input.password.length <= MAX_PASSWORD_INPUT)
-      ok = await this.deps.hasher.verify(user.passwordHash, input.password);
-    else await this.deps.hasher.verifyUnknownUser(input.password.slice(0, MAX_PASSWORD_INPUT));
+    try {
+      if (user?.passwordHash && input.password.length <= MAX_PASSWORD_INPUT)
+        ok = await this.deps.hasher.verify(user.passwordHash, input.password);
+      else await this.deps.hasher.verifyUnknownUser(input.password.slice(0, MAX_PASSWORD_INPUT));
+    } catch (error) {
+      await admission.settle('uncounted');
+      throw error;
+    }
 
     if (!ok) {
       await this.recordFailure({
@@ -232,19 +240,23 @@ export class AuthService {
         accountRecords,
         since,
         requestId,
+        reserved: true,
       });
       throw invalidCredentials();
     }
+    const endsChain = successEndsChain(accountRecords, this.deps.policies.account, since);
     // Only someone who knows the password learns that the account is disabled.
-    if (user!.status === 'disabled')
+    if (user!.status === 'disabled') {
+      await admission.settle('uncounted');
       throw new DomainError('forbidden', 'ACCOUNT_DISABLED', 'This account is disabled.');
+    }
+    await admission.settle(endsChain ? 'success' : 'uncounted');
     if (this.deps.hasher.needsRehash(user!.passwordHash!)) {
       await this.deps.users.update(user!._id, {
         $set: { passwordHash: await this.deps.hasher.hash(input.password) },
       });
     }
-    const endsChain = successEndsChain(accountRecords, this.deps.policies.account, since);
-    return this.openSession(user!, 'password', identifier, input.client, now, endsChain, requestId);
+    return this.openSession(user!, 'password', identifier, input.client, now, false, requestId);
   }
 
   async loginWithFaceAssertion(
@@ -334,66 +346,73 @@ export class AuthService {
     return unlocked && unlocked > horizon ? unlocked : horizon;
   }
 
-  /** Refuses (and records as `blocked`) an attempt while the account or the IP is delayed or locked. */
-  private async checkThrottle(
+  /**
+   * Admits a password attempt, or refuses it (recorded as `blocked`) while the account or the IP is
+   * delayed or locked. Admission and counting are one atomic step per window (the attempt counts as
+   * a failure until it settles), so parallel guesses cannot all pass an open window before the first
+   * of them is recorded: at most `delayAfter` guesses on one account are ever checked at once.
+   */
+  private async admit(
     accountKey: string,
     user: UserRecord | null,
     client: ClientContext,
     now: Date,
     meta: { identifier: string; method: LoginMethod; requestId: string | undefined },
-  ): Promise<{ accountRecords: AttemptRecord[]; since: Date | undefined }> {
+  ): Promise<AttemptReservation<AttemptRecord['outcome']>> {
     const since = user?.unlockedAt ?? undefined;
-    const [accountRecords, ipRecords] = await Promise.all([
-      this.deps.attempts.forAccount(accountKey, this.accountSince(user, now), this.accountLimit),
-      this.deps.attempts.forIp(
-        client.ip,
-        new Date(now.getTime() - this.deps.policies.ip.resetAfterMs * 2),
-        this.ipLimit,
-      ),
-    ]);
-    const accountState = evaluateThrottle(accountRecords, this.deps.policies.account, now, since);
-    const ipState = evaluateThrottle(ipRecords, this.deps.policies.ip, now);
-    for (const [state, scope] of [
-      [accountState, 'account'],
-      [ipState, 'ip'],
-    ] as const) {
-      if (state.state === 'open') continue;
-      const reason = scope === 'account' && state.state === 'locked' ? 'ACCOUNT_LOCKED' : 'TOO_MANY_ATTEMPTS';
-      const event = this.deps.events.make(
-        'identity.login.failed',
-        {
-          userId: user?._id ?? '',
-          identifier: meta.identifier,
-          method: meta.method,
-          client: { ip: client.ip, userAgent: client.userAgent },
-          attemptCount: accountState.failures,
-          reason,
-          at: now,
-          role: user?.role ?? '',
-        },
-        user?._id ?? 'unknown',
-        meta.requestId,
-      );
-      const attemptId = randomUUID();
-      await this.deps.attempts.record(
-        {
-          _id: attemptId,
-          accountKey,
-          userId: user?._id ?? '',
-          identifier: meta.identifier,
-          ip: client.ip,
-          userAgent: client.userAgent,
-          method: meta.method,
-          outcome: 'blocked',
-          reason,
-          at: now,
-        },
-        [event],
-      );
-      this.deps.events.queued({ collection: 'auth_attempts', ids: [attemptId], events: [event] });
-      assertNotThrottled(state, scope);
-    }
-    return { accountRecords, since };
+    const { account, ip } = this.deps.policies;
+    const admission = await this.deps.attempts.reserve(accountKey, client.ip, now, {
+      account: {
+        since: this.accountSince(user, now),
+        limit: this.accountLimit,
+        admits: (records) => evaluateThrottle(records, account, now, since).state === 'open',
+      },
+      ip: {
+        since: new Date(now.getTime() - ip.resetAfterMs * 2),
+        limit: this.ipLimit,
+        admits: (records) => evaluateThrottle(records, ip, now).state === 'open',
+      },
+    });
+    if (admission.admitted) return admission;
+    const accountState = evaluateThrottle(admission.subject, account, now, since);
+    const scope = admission.refusedBy === 'subject' ? 'account' : 'ip';
+    const state = scope === 'account' ? accountState : evaluateThrottle(admission.ip, ip, now);
+    const reason = scope === 'account' && state.state === 'locked' ? 'ACCOUNT_LOCKED' : 'TOO_MANY_ATTEMPTS';
+    const event = this.deps.events.make(
+      'identity.login.failed',
+      {
+        userId: user?._id ?? '',
+        identifier: meta.identifier,
+        method: meta.method,
+        client: { ip: client.ip, userAgent: client.userAgent },
+        attemptCount: accountState.failures,
+        reason,
+        at: now,
+        role: user?.role ?? '',
+      },
+      user?._id ?? 'unknown',
+      meta.requestId,
+    );
+    const attemptId = randomUUID();
+    await this.deps.attempts.record(
+      {
+        _id: attemptId,
+        accountKey,
+        userId: user?._id ?? '',
+        identifier: meta.identifier,
+        ip: client.ip,
+        userAgent: client.userAgent,
+        method: meta.method,
+        outcome: 'blocked',
+        reason,
+        at: now,
+      },
+      [event],
+    );
+    this.deps.events.queued({ collection: 'auth_attempts', ids: [attemptId], events: [event] });
+    assertNotThrottled(state, scope);
+    // A window refused, so the state is delayed or locked and assertNotThrottled threw.
+    throw new Error('unreachable: a refused attempt was not throttled');
   }
 
   private async recordFailure(f: {
@@ -407,6 +426,8 @@ export class AuthService {
     accountRecords: AttemptRecord[];
     since: Date | undefined;
     requestId: string | undefined;
+    /** Already counted in the windows by `admit`. */
+    reserved?: boolean;
   }): Promise<void> {
     const after = afterFailure(f.accountRecords, this.deps.policies.account, f.now, f.since);
     const userId = f.user?._id ?? '';
@@ -441,6 +462,7 @@ export class AuthService {
         at: f.now,
       },
       [failed],
+      !f.reserved,
     );
     if (after.state === 'locked' && f.user) {
       const locked = this.deps.events.make(
