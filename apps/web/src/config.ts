@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { env, loadConfigOrExit, z } from '@guardian/config';
 
 const list = z.string().transform((value) =>
@@ -6,6 +7,38 @@ const list = z.string().transform((value) =>
     .map((item) => item.trim())
     .filter(Boolean),
 );
+
+/**
+ * Which proxies may tell the client's address in `X-Forwarded-For`: `false` (none: the socket's
+ * peer is the client), or the proxies' addresses and CIDR ranges, comma-separated (proxy-addr's
+ * names `loopback`, `linklocal`, `uniquelocal` too). The client IP is then the nearest address in
+ * the header that is not a trusted proxy. Never "all" (the leftmost entry is written by the client
+ * itself, so trusting it lets anyone choose their address for every per-IP limit), and no hop
+ * count (fastify 5 refuses to trust one: it cannot check the peer).
+ */
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value, ctx): false | string => {
+    if (value === '' || value === 'false') return false;
+    const entries = value.split(',').map((entry) => entry.trim());
+    const valid = entries.every((entry) => {
+      if (PROXY_NAMES.includes(entry)) return true;
+      const [address, bits, extra] = entry.split('/');
+      if (extra !== undefined || !address || !isIP(address)) return false;
+      return (
+        bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128))
+      );
+    });
+    if (valid) return entries.join(',');
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be false or the proxies\' addresses/CIDR ranges (e.g. 10.0.0.0/8, or loopback, uniquelocal); "true" would trust addresses the client writes',
+    });
+    return z.NEVER;
+  });
 
 /** Every variable web reads (the only reader of process.env). Documented in README.md. */
 export const webSchema = z.object({
@@ -29,8 +62,8 @@ export const webSchema = z.object({
   WEB_CORS_ORIGINS: list.default([]),
   /** Mark cookies `Secure` (set when the BFF is reached over HTTPS, directly or behind a TLS proxy). */
   WEB_COOKIE_SECURE: env.bool.default(false),
-  /** Trust X-Forwarded-For from a proxy in front (the client IP for rate limits and login events). */
-  WEB_TRUST_PROXY: env.bool.default(false),
+  /** Which proxies in front may set X-Forwarded-For (the client IP for rate limits and login events). */
+  WEB_TRUST_PROXY: trustProxy.default(false),
   /** JSON body limit (bytes); base64 photos count here, so it is above the photo limit. */
   WEB_BODY_LIMIT_BYTES: env.positiveInt.default(12 * 1024 * 1024),
   /** Largest photo accepted (bytes, decoded), checked before the bytes are buffered. */

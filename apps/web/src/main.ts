@@ -1,5 +1,6 @@
 import { EventBus, EventConsumer, followRevocations } from '@guardian/events';
-import { checkHealth, identitySessionVerifier } from '@guardian/grpc-kit';
+import { CachedJwks, verifyEnrollmentToken } from '@guardian/auth';
+import { checkHealth, grpcJwksSource, identitySessionVerifier } from '@guardian/grpc-kit';
 import { createLogger } from '@guardian/logger';
 import { closeMongo, connectMongo } from '@guardian/mongo';
 import { createMetricsRegistry, runService } from '@guardian/runtime';
@@ -35,7 +36,8 @@ runService({
     });
     // Signatures are remembered until the token expires (15 min at most); sessions until identity
     // revokes them (identity.session.revoked), so a revoked token stops working here at once.
-    const verifier = identitySessionVerifier(clients.auth, { tokenCacheTtlMs: 15 * 60_000 });
+    const jwks = new CachedJwks(grpcJwksSource(() => clients.auth.getJwks({})));
+    const verifier = identitySessionVerifier(clients.auth, { jwks, tokenCacheTtlMs: 15 * 60_000 });
     const revocations = await followRevocations(bus, verifier, logger.child({ component: 'revocations' }));
     const services = (
       [
@@ -73,6 +75,7 @@ runService({
         limits: { imageBytes: config.WEB_MAX_IMAGE_BYTES, documentBytes: config.WEB_MAX_DOCUMENT_BYTES },
       },
       isReady: () => bus.connected && mongo.readyState === 1,
+      verifyEnrollmentToken: (token) => verifyEnrollmentToken(jwks, token),
       http: {
         corsOrigins: config.WEB_CORS_ORIGINS,
         cookieSecure: config.WEB_COOKIE_SECURE,

@@ -15,7 +15,17 @@ import Fastify, {
 import { Histogram, type Registry } from 'prom-client';
 import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './http/docs.js';
 import { openApiDocument, registerRest, restError } from './http/rest.js';
-import { COOKIE, csrfViolation, isAuthEndpoint, RateLimiter, securityHeaders } from './http/security.js';
+import {
+  bearerToken,
+  COOKIE,
+  crossSiteWrite,
+  csrfViolation,
+  matchedProcedures,
+  RateLimiter,
+  securityHeaders,
+  SIGN_IN_PROCEDURES,
+  TRPC_ROUTE,
+} from './http/security.js';
 import { cookieSession } from './http/session.js';
 import { errorFacts } from './router/errors.js';
 import { appRouter, type AppRouter } from './router/root.js';
@@ -24,7 +34,8 @@ import { createContextInner, type Context, type ContextDeps } from './router/trp
 export interface HttpOptions {
   corsOrigins: readonly string[];
   cookieSecure: boolean;
-  trustProxy: boolean;
+  /** false, or the proxies' addresses/CIDRs, comma-separated (never `true`: see config.ts). */
+  trustProxy: false | string;
   bodyLimitBytes: number;
   maxUploadBytes: number;
   authRateLimit: { limit: number; windowMs: number };
@@ -38,25 +49,23 @@ export interface ServerDeps {
   context: ContextDeps;
   /** Readiness of the BFF's own dependencies (NATS, MongoDB). */
   isReady: () => boolean;
+  /** Verifies identity's enrollment tokens (face-only enrollment), so photos are read only after it. */
+  verifyEnrollmentToken: (token: string) => Promise<unknown>;
   http?: Partial<HttpOptions>;
 }
 
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
 
-function bearer(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)$/i.exec(header?.trim() ?? '');
-  return match?.[1];
-}
-
 const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
 
-/** A metrics label for a tRPC URL: known procedure names only (bounded cardinality). */
-function trpcRoute(path: string): string {
-  const names = decodeURIComponent(path.slice('/trpc/'.length)).split(',');
-  return names.every((name) => PROCEDURES.has(name)) ? `/trpc/${names.join(',')}` : '/trpc/(unknown)';
+/** A metrics label for a tRPC call: known procedure names only (bounded cardinality). */
+function trpcRoute(names: string[]): string {
+  return names.length > 0 && names.every((name) => PROCEDURES.has(name))
+    ? `/trpc/${names.join(',')}`
+    : '/trpc/(unknown)';
 }
 
-/** A tRPC-shaped error body for answers given before tRPC runs (rate limit, CSRF). */
+/** A tRPC-shaped error body for answers given before tRPC runs (rate limit, CSRF, batches). */
 const trpcEnvelope = (
   code: string,
   httpStatus: number,
@@ -66,7 +75,9 @@ const trpcEnvelope = (
 ) => ({
   error: {
     message,
-    code: ({ 403: -32003, 413: -32013, 429: -32029 } as Record<number, number>)[httpStatus] ?? -32603,
+    code:
+      ({ 400: -32600, 403: -32003, 413: -32013, 429: -32029 } as Record<number, number>)[httpStatus] ??
+      -32603,
     data: { code, httpStatus, reason, ...extra },
   },
 });
@@ -98,7 +109,7 @@ export async function buildServer(deps: ServerDeps) {
   app.setErrorHandler((error, request, reply) => {
     const statusCode = (error as { statusCode?: number }).statusCode ?? 500;
     if (statusCode === 413 || (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      if (request.url.startsWith('/trpc/')) {
+      if (request.routeOptions.url === TRPC_ROUTE) {
         return reply
           .code(413)
           .send(trpcEnvelope('PAYLOAD_TOO_LARGE', 413, 'PAYLOAD_TOO_LARGE', 'The request is too large.'));
@@ -145,8 +156,10 @@ export async function buildServer(deps: ServerDeps) {
     registers: [deps.registry],
   });
   app.addHook('onResponse', async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    const route = path.startsWith('/trpc/') ? trpcRoute(path) : (request.routeOptions.url ?? 'unmatched');
+    const route =
+      request.routeOptions.url === TRPC_ROUTE
+        ? trpcRoute(matchedProcedures(request))
+        : (request.routeOptions.url ?? 'unmatched');
     durations.observe({ route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     request.log.info(
       {
@@ -159,48 +172,71 @@ export async function buildServer(deps: ServerDeps) {
     );
   });
 
+  // Decisions on the route the router matched (routing runs before onRequest), never the raw URL.
   app.addHook('onRequest', async (request, reply) => {
     securityHeaders(reply, { hsts: http.cookieSecure });
     reply.header(REQUEST_ID_KEY, String(request.id));
-    const isTrpc = request.url.startsWith('/trpc/');
-    if (isAuthEndpoint(request.url) && request.method !== 'OPTIONS') {
+    const isTrpc = request.routeOptions.url === TRPC_ROUTE;
+    const refuse = (
+      status: number,
+      code: string,
+      reason: string,
+      message: string,
+      extra: Record<string, unknown> = {},
+    ) =>
+      reply
+        .code(status)
+        .send(
+          isTrpc
+            ? trpcEnvelope(code, status, reason, message, extra)
+            : { error: { status, code, reason, message, ...extra } },
+        );
+    if (request.method === 'OPTIONS') return undefined;
+    const procedures = matchedProcedures(request);
+    const signIn = procedures.filter((name) => SIGN_IN_PROCEDURES.has(name)).length;
+    // A batch would make many guesses count as one request: sign-in procedures go alone.
+    if (signIn > 0 && procedures.length > 1)
+      return refuse(
+        400,
+        'BAD_REQUEST',
+        'BATCH_NOT_ALLOWED',
+        'Sign-in procedures cannot be batched: call each one on its own.',
+      );
+    if (signIn > 0) {
       const verdict = limiter.hit(request.ip);
       if (!verdict.allowed) {
         const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
         reply.header('retry-after', String(seconds));
-        const message = `Too many attempts from your network. Try again in ${seconds} s.`;
-        return reply.code(429).send(
-          isTrpc
-            ? trpcEnvelope('TOO_MANY_REQUESTS', 429, 'RATE_LIMITED', message, {
-                retryAfterMs: verdict.retryAfterMs,
-              })
-            : {
-                error: {
-                  status: 429,
-                  code: 'TOO_MANY_REQUESTS',
-                  reason: 'RATE_LIMITED',
-                  message,
-                  retryAfterMs: verdict.retryAfterMs,
-                },
-              },
+        return refuse(
+          429,
+          'TOO_MANY_REQUESTS',
+          'RATE_LIMITED',
+          `Too many attempts from your network. Try again in ${seconds} s.`,
+          {
+            retryAfterMs: verdict.retryAfterMs,
+          },
         );
       }
     }
-    if ((isTrpc || request.url.startsWith('/api/')) && csrfViolation(request)) {
-      const message = 'The request is missing its CSRF token. Reload the page and try again.';
-      return reply
-        .code(403)
-        .send(
-          isTrpc
-            ? trpcEnvelope('FORBIDDEN', 403, 'CSRF_TOKEN_INVALID', message)
-            : { error: { status: 403, code: 'FORBIDDEN', reason: 'CSRF_TOKEN_INVALID', message } },
-        );
-    }
+    if (crossSiteWrite(request, http.corsOrigins))
+      return refuse(
+        403,
+        'FORBIDDEN',
+        'CROSS_SITE_REQUEST',
+        'This request came from another site. Use Guardian from its own pages, or send a Bearer token.',
+      );
+    if (csrfViolation(request))
+      return refuse(
+        403,
+        'FORBIDDEN',
+        'CSRF_TOKEN_INVALID',
+        'The request is missing its CSRF token. Reload the page and try again.',
+      );
     return undefined;
   });
 
   const createContext = (request: FastifyRequest, reply: FastifyReply): Context => {
-    const header = bearer(request.headers.authorization);
+    const header = bearerToken(request.headers.authorization);
     const cookie = header ? undefined : request.cookies[COOKIE.access];
     return createContextInner({
       ...deps.context,
@@ -246,7 +282,11 @@ export async function buildServer(deps: ServerDeps) {
   app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
   app.get('/api/docs.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(DOCS_JS));
   app.get('/api/docs.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(DOCS_CSS));
-  await registerRest(app as unknown as FastifyInstance, { createContext, maxFileBytes: http.maxUploadBytes });
+  await registerRest(app as unknown as FastifyInstance, {
+    createContext,
+    maxFileBytes: http.maxUploadBytes,
+    verifyBodyToken: deps.verifyEnrollmentToken,
+  });
 
   // The dashboard (single-page app): files from the build, index.html for client-side routes.
   const built = existsSync(`${http.dashboardDir}/index.html`);

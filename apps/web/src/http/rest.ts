@@ -21,6 +21,11 @@ export interface RestRoute {
   status?: number;
   /** Multipart file fields: field name -> input key (`[]` suffix: an array). */
   files?: Record<string, string>;
+  /**
+   * A multipart body authenticated by a token inside it (face-only enrollment's `enrollmentToken`):
+   * the field must come before the files, and is verified before any file is read.
+   */
+  tokenField?: string;
   /** Reshapes the raw body (JSON or multipart fields) into the procedure's input. */
   adapt?: (raw: Raw) => Raw;
 }
@@ -74,11 +79,12 @@ export const REST_ROUTES: RestRoute[] = [
     path: '/api/auth/face-only-enroll',
     procedure: 'auth.faceOnlyEnroll',
     summary:
-      'Enroll the face of a new face-only account: `enrollmentToken` and 1-5 photos (multipart `image`, repeatable, or base64 `images`)',
+      'Enroll the face of a new face-only account: `enrollmentToken` and 1-5 photos (multipart `image`, repeatable, after the `enrollmentToken` field; or base64 `images`)',
     tag: 'auth',
     auth: false,
     status: 201,
     files: { image: 'image[]', images: 'images[]' },
+    tokenField: 'enrollmentToken',
     adapt: imagesFrom,
   },
   {
@@ -304,8 +310,17 @@ function procedureOf(caller: unknown, path: string): Procedure {
   return node as Procedure;
 }
 
-/** Reads a multipart body: text fields as strings, files as Buffers (stream stops at the size limit). */
-async function readMultipart(request: FastifyRequest, files: Record<string, string>): Promise<Raw> {
+/**
+ * Reads a multipart body: text fields as strings, files as Buffers (stream stops at the size
+ * limit). `beforeFiles` runs on the fields read so far when the first file arrives, before any of
+ * it is buffered.
+ */
+async function readMultipart(
+  request: FastifyRequest,
+  files: Record<string, string>,
+  beforeFiles?: (fields: Raw) => Promise<void>,
+): Promise<Raw> {
+  let checked = !beforeFiles;
   const raw: Raw = {};
   const add = (key: string, value: unknown, many: boolean) => {
     if (many) raw[key] = [...((raw[key] as unknown[] | undefined) ?? []), value];
@@ -318,6 +333,10 @@ async function readMultipart(request: FastifyRequest, files: Record<string, stri
       if (!target) {
         file.file.resume();
         throw new TRPCError({ code: 'BAD_REQUEST', message: `unexpected file field "${file.fieldname}"` });
+      }
+      if (!checked) {
+        await beforeFiles!(raw);
+        checked = true;
       }
       const buffer = await file.toBuffer();
       add(target.replace('[]', ''), buffer, target.endsWith('[]'));
@@ -360,7 +379,12 @@ export function restError(reply: FastifyReply, error: unknown, log: FastifyReque
 /** Registers the REST mirror (in its own scope: multipart parsing here does not touch /trpc). */
 export async function registerRest(
   app: FastifyInstance,
-  options: { createContext: (request: FastifyRequest, reply: FastifyReply) => Context; maxFileBytes: number },
+  options: {
+    createContext: (request: FastifyRequest, reply: FastifyReply) => Context;
+    maxFileBytes: number;
+    /** Verifies a token carried in a multipart body (`tokenField`); throws when it is not valid. */
+    verifyBodyToken: (token: string) => Promise<unknown>;
+  },
 ) {
   await app.register(async (scope) => {
     await scope.register((await import('@fastify/multipart')).default, {
@@ -370,6 +394,8 @@ export async function registerRest(
       scope.route({
         method: route.method,
         url: route.path,
+        // The edge (server.ts) limits and checks by this, whatever the raw URL looked like.
+        config: { procedure: route.procedure },
         handler: async (request, reply) => {
           try {
             let raw: Raw = {};
@@ -379,7 +405,15 @@ export async function registerRest(
                   code: 'UNSUPPORTED_MEDIA_TYPE',
                   message: 'This operation takes JSON.',
                 });
-              raw = await readMultipart(request, route.files);
+              // Credentials first: nobody gets megabytes of photos buffered without them.
+              if (route.auth) await requireCaller(options.createContext(request, reply));
+              raw = await readMultipart(
+                request,
+                route.files,
+                route.tokenField
+                  ? (fields) => requireBodyToken(fields[route.tokenField!], options.verifyBodyToken)
+                  : undefined,
+              );
             } else if (request.body && typeof request.body === 'object') {
               raw = { ...(request.body as Raw) };
             }
@@ -400,6 +434,29 @@ export async function registerRest(
       });
     }
   });
+}
+
+const unauthorized = (message: string, cause?: unknown) =>
+  new TRPCError({ code: 'UNAUTHORIZED', message, ...(cause ? { cause } : {}) });
+
+/** The caller's access token, verified (signature and live session) before a body is read. */
+async function requireCaller(ctx: Context): Promise<void> {
+  if (!ctx.accessToken) throw unauthorized('Please sign in first (no access token was sent).');
+  try {
+    await ctx.verifier.verify(ctx.accessToken);
+  } catch (error) {
+    throw unauthorized('Your session has expired or is not valid. Please sign in again.', error);
+  }
+}
+
+async function requireBodyToken(token: unknown, verify: (token: string) => Promise<unknown>): Promise<void> {
+  if (typeof token !== 'string' || !token)
+    throw unauthorized('Send the enrollmentToken field before the photos.');
+  try {
+    await verify(token);
+  } catch (error) {
+    throw unauthorized('The enrollment token is not valid.', error);
+  }
 }
 
 /** The input schema of a procedure, as declared with `.input()`. */

@@ -38,18 +38,74 @@ const safeEqual = (a: string, b: string): boolean => {
   return left.length === right.length && timingSafeEqual(left, right);
 };
 
+/** `Authorization: Bearer <token>` -> the token; any other form (Basic, a bare token) -> undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header?.trim() ?? '');
+  return match?.[1];
+}
+
+const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
+
 /**
  * Double-submit CSRF check: a state-changing request that authenticates with the dashboard's
- * cookies (and not with a Bearer header) must echo the CSRF cookie in `x-csrf-token`.
+ * cookies (and not with a Bearer token) must echo the CSRF cookie in `x-csrf-token`. Only a Bearer
+ * token skips it: a browser never adds one by itself, while it may send other Authorization forms
+ * (Basic credentials it remembers) along with the cookies.
  */
 export function csrfViolation(request: FastifyRequest): boolean {
-  if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return false;
-  if (request.headers.authorization) return false;
+  if (SAFE_METHODS.includes(request.method)) return false;
+  if (bearerToken(request.headers.authorization)) return false;
   const cookies = request.cookies;
   if (!cookies[COOKIE.access] && !cookies[COOKIE.refresh]) return false;
   const expected = cookies[COOKIE.csrf];
   const sent = request.headers[CSRF_HEADER];
   return !expected || typeof sent !== 'string' || !safeEqual(expected, sent);
+}
+
+/**
+ * Login CSRF and other cross-site writes: a state-changing request without a Bearer token that a
+ * browser says comes from another site (`Sec-Fetch-Site`, or an `Origin` that is neither this
+ * server's nor an allowed CORS origin) is refused, even when it carries no cookie yet (a cross-site
+ * form must not sign the victim into the attacker's account). Clients that are not browsers send
+ * neither header and are not affected.
+ */
+export function crossSiteWrite(request: FastifyRequest, allowedOrigins: readonly string[]): boolean {
+  if (SAFE_METHODS.includes(request.method)) return false;
+  if (bearerToken(request.headers.authorization)) return false;
+  const origin = request.headers.origin;
+  const allowed = origin !== undefined && allowedOrigins.includes(origin);
+  const site = request.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none' && !allowed) return true;
+  if (origin === undefined) return false;
+  return origin !== `${request.protocol}://${request.host}` && !allowed;
+}
+
+/** The procedures that sign in or create credentials: each counts against the per-IP budget. */
+export const SIGN_IN_PROCEDURES: ReadonlySet<string> = new Set([
+  'auth.login',
+  'auth.register',
+  'auth.faceOnlyRegister',
+  'auth.faceOnlyEnroll',
+  'auth.faceLogin',
+  'auth.refresh',
+]);
+
+/** The fastify route of the tRPC adapter (`/trpc/:path`; `path` is a procedure or a comma-separated batch). */
+export const TRPC_ROUTE = '/trpc/:path';
+
+/**
+ * The procedures a request reaches, as the router matched it (percent-decoded: `/api/auth/%6cogin`
+ * is the login route, `/%74rpc/auth.login` the login procedure), never as its raw URL reads. REST
+ * routes name their procedure in their route config.
+ */
+export function matchedProcedures(request: FastifyRequest): string[] {
+  const procedure = (request.routeOptions.config as { procedure?: unknown } | undefined)?.procedure;
+  if (typeof procedure === 'string') return [procedure];
+  if (request.routeOptions.url === TRPC_ROUTE) {
+    const path = (request.params as { path?: unknown } | undefined)?.path;
+    return typeof path === 'string' ? path.split(',') : [];
+  }
+  return [];
 }
 
 /**
@@ -86,30 +142,4 @@ export class RateLimiter {
     this.lastSweep = now;
     for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
   }
-}
-
-/** tRPC procedures and REST paths that count against the per-IP auth budget. */
-const AUTH_PROCEDURES = new Set([
-  'auth.login',
-  'auth.register',
-  'auth.faceOnlyRegister',
-  'auth.faceLogin',
-  'auth.refresh',
-]);
-const AUTH_PATHS = [
-  '/api/auth/login',
-  '/api/auth/register',
-  '/api/auth/face-only-register',
-  '/api/auth/face-login',
-  '/api/auth/refresh',
-];
-
-export function isAuthEndpoint(url: string): boolean {
-  const path = url.split('?')[0] ?? '';
-  if (path.startsWith('/trpc/')) {
-    return decodeURIComponent(path.slice('/trpc/'.length))
-      .split(',')
-      .some((name) => AUTH_PROCEDURES.has(name));
-  }
-  return AUTH_PATHS.includes(path);
 }
