@@ -70,6 +70,7 @@ async function main() {
     ...common,
     WEB_HOST: '127.0.0.1',
     WEB_HTTP_PORT: String(webPort),
+    METRICS_PORT: String(await freePort()),
     WEB_IDENTITY_ADDRESS: `127.0.0.1:${identityPort}`,
   });
   const address = `127.0.0.1:${identityPort}`;

@@ -79,7 +79,7 @@ start_app biometrics GRPC_PORT="$biometrics_port" METRICS_PORT="$(first_free_por
   BIOMETRICS_IDENTITY_ADDRESS="127.0.0.1:$identity_port"
 start_app notifier GRPC_PORT="$notifier_port" METRICS_PORT="$(first_free_port 9453)" \
   NOTIFIER_IDENTITY_ADDRESS="127.0.0.1:$identity_port"
-start_app web WEB_HTTP_PORT="$web_port" WEB_IDENTITY_ADDRESS="127.0.0.1:$identity_port" \
+start_app web WEB_HTTP_PORT="$web_port" METRICS_PORT="$(first_free_port 9454)" WEB_IDENTITY_ADDRESS="127.0.0.1:$identity_port" \
   WEB_BIOMETRICS_ADDRESS="127.0.0.1:$biometrics_port" WEB_NOTIFIER_ADDRESS="127.0.0.1:$notifier_port"
 # Infrastructure stops last: it is at the end of the list.
 pids+=(${infra_nats:-} ${infra_mongo:-})

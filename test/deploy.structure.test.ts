@@ -457,6 +457,7 @@ describe('docker-compose.yml', () => {
     }
     const web = serviceEnv(obj(services.web, 'web'), 'web');
     expect(web.WEB_HTTP_PORT).toBe('8080');
+    expect(web.METRICS_PORT).toBe('9454');
     expect(web.WEB_IDENTITY_ADDRESS).toBe('${IDENTITY_GRPC_URL:-identity:50051}');
     expect(web.WEB_BIOMETRICS_ADDRESS).toBe('${BIOMETRICS_GRPC_URL:-biometrics:50052}');
     expect(web.WEB_NOTIFIER_ADDRESS).toBe('${NOTIFIER_GRPC_URL:-notifier:50053}');
@@ -704,7 +705,7 @@ describe.each(BUILDS)('kustomize build %s', (b) => {
     }
   });
 
-  it('pods are hardened, configured from guardian-config/guardian-secrets, scraped and stop within 20 s', () => {
+  it('pods are hardened, configured from guardian-config and their own Secret only, scraped off the public port and stop within 20 s', () => {
     for (const dep of deployments) {
       const name = metaName(dep);
       const pod = obj(at(dep, 'spec.template.spec'), name);
@@ -712,9 +713,11 @@ describe.each(BUILDS)('kustomize build %s', (b) => {
       expect(at(pod, 'securityContext.runAsNonRoot'), name).toBe(true);
       const ann = obj(at(dep, 'spec.template.metadata.annotations'), `${name} annotations`);
       expect(ann['prometheus.io/scrape'], name).toBe('true');
-      const metricsPort = name === 'web' ? 'http' : 'metrics';
       expect(Number(ann['prometheus.io/port']), name).toBe(
-        containerPorts(dep).find((p) => p.name === metricsPort)?.containerPort,
+        containerPorts(dep).find((p) => p.name === 'metrics')?.containerPort,
+      );
+      expect(ann['prometheus.io/port'], name).not.toBe(
+        String(containerPorts(dep).find((p) => p.name === 'http')?.containerPort),
       );
       for (const c of containersOf(dep)) {
         expect(at(c, 'securityContext.allowPrivilegeEscalation'), name).toBe(false);
@@ -725,11 +728,72 @@ describe.each(BUILDS)('kustomize build %s', (b) => {
           envFrom.some((e) => at(e, 'configMapRef.name') === 'guardian-config'),
           name,
         ).toBe(true);
+        const secretRefs = envFrom.filter((e) => at(e, 'secretRef') !== undefined);
         expect(
-          envFrom.some((e) => at(e, 'secretRef.name') === 'guardian-secrets'),
+          secretRefs.map((e) => at(e, 'secretRef.name')),
           name,
-        ).toBe(true);
+        ).toEqual([`guardian-${name}-secrets`]);
+        expect(at(secretRefs[0], 'secretRef.optional') === true, `${name} Secret optional`).toBe(
+          name === 'web',
+        );
+        for (const e of optArr(c.env, 'env'))
+          expect(at(e, 'valueFrom.secretKeyRef.name') ?? `guardian-${name}-secrets`, name).toBe(
+            `guardian-${name}-secrets`,
+          );
       }
+    }
+  });
+
+  it('NetworkPolicies deny by default and open each gRPC port only to the apps that call it', () => {
+    const policies = docs.filter((d) => d.kind === 'NetworkPolicy');
+    const deny = policies.find(
+      (p) => Object.keys(obj(at(p, 'spec.podSelector'), 'podSelector')).length === 0,
+    );
+    expect(deny, 'a default-deny policy').toBeDefined();
+    expect(at(deny, 'spec.policyTypes')).toEqual(['Ingress']);
+    expect(optArr(at(deny, 'spec.ingress'), 'ingress')).toEqual([]);
+    const cm = obj(find(docs, 'ConfigMap', 'guardian-config'), 'ConfigMap guardian-config');
+    const callersOf = (target: string) =>
+      ALL_APPS.filter((caller) =>
+        Object.entries(obj(cm.data, 'data')).some(
+          ([k, v]) =>
+            k.startsWith(`${caller.toUpperCase()}_`) &&
+            k.endsWith('_ADDRESS') &&
+            String(v).startsWith(`${target}:`),
+        ),
+      ).sort();
+    for (const dep of deployments) {
+      const name = metaName(dep);
+      const mine = policies.filter(
+        (p) => selects(at(p, 'spec.podSelector.matchLabels'), podLabels(dep)) && p !== deny,
+      );
+      expect(mine.length, `${name} NetworkPolicy`).toBe(1);
+      const rules = optArr(at(mine[0], 'spec.ingress'), 'ingress').map((r) => obj(r, 'rule'));
+      const portsOf = (r: Obj) => optArr(r.ports, 'ports').map((p) => at(p, 'port'));
+      // Every opened port is a named container port of the app.
+      for (const r of rules)
+        for (const port of portsOf(r))
+          expect(
+            containerPorts(dep).some((p) => p.name === port),
+            `${name} port ${String(port)}`,
+          ).toBe(true);
+      const grpcRules = rules.filter((r) => portsOf(r).includes('grpc'));
+      if ((GRPC_APPS as readonly string[]).includes(name)) {
+        expect(grpcRules.length, `${name} grpc rule`).toBe(1);
+        const from = optArr(grpcRules[0]!.from, 'from').map((f) => {
+          expect(at(f, 'namespaceSelector'), `${name}: callers are pods of this namespace`).toBeUndefined();
+          return String(obj(at(f, 'podSelector.matchLabels'), 'matchLabels')['app.kubernetes.io/name']);
+        });
+        expect(from.sort(), `${name} callers`).toEqual(callersOf(name));
+      } else expect(grpcRules, name).toEqual([]);
+      // Only web's http port is open to everyone.
+      for (const r of rules)
+        if (r.from === undefined)
+          expect(portsOf(r), `${name} open to all`).toEqual(name === 'web' ? ['http'] : []);
+      expect(
+        rules.some((r) => portsOf(r).includes('metrics')),
+        `${name} metrics`,
+      ).toBe(true);
     }
   });
 
@@ -802,18 +866,33 @@ describe.each(BUILDS)('kustomize build %s', (b) => {
 });
 
 describe('k8s overlays', () => {
-  it('secret.example.yaml shows every secret the apps get in compose, and is not part of any kustomization', () => {
-    const example = obj(
-      loadYamlDocs(path.join(ROOT, 'k8s/base/secret.example.yaml'))[0],
-      'secret.example.yaml',
+  it('secret.example.yaml gives each app its own Secret with the secrets it gets in compose (web none), and is not part of any kustomization', () => {
+    const examples = loadYamlDocs(path.join(ROOT, 'k8s/base/secret.example.yaml')).map((d) =>
+      obj(d, 'secret.example.yaml'),
     );
-    expect(example.kind).toBe('Secret');
-    expect(at(example, 'metadata.name')).toBe('guardian-secrets');
-    const keys = Object.keys(obj(example.stringData ?? example.data, 'secret data'));
-    const composeSecrets = appServices.flatMap(([n, svc]) =>
-      Object.keys(serviceEnv(svc, n)).filter((k) => SECRET_NAME.test(k)),
+    expect(examples.map((e) => e.kind)).toEqual(ALL_APPS.map(() => 'Secret'));
+    expect(examples.map((e) => at(e, 'metadata.name')).sort()).toEqual(
+      ALL_APPS.map((a) => `guardian-${a}-secrets`).sort(),
     );
-    for (const k of new Set(composeSecrets)) expect(keys, `${k} in secret.example.yaml`).toContain(k);
+    const keysOf = (app: string) =>
+      Object.keys(
+        obj(
+          examples.find((e) => at(e, 'metadata.name') === `guardian-${app}-secrets`)?.stringData ?? {},
+          `${app} secret data`,
+        ),
+      );
+    for (const [n, svc] of appServices) {
+      const app = n.replace(/-gpu$/, '');
+      for (const k of Object.keys(serviceEnv(svc, n)).filter((key) => SECRET_NAME.test(key))) {
+        expect(keysOf(app), `${k} in guardian-${app}-secrets`).toContain(k);
+        for (const other of ALL_APPS.filter((a) => a !== app))
+          expect(keysOf(other), `${k} not in guardian-${other}-secrets`).not.toContain(k);
+      }
+    }
+    expect(
+      keysOf('web').filter((k) => SECRET_NAME.test(k)),
+      'web holds no keys',
+    ).toEqual([]);
     const all = [
       kustomizationFile(path.join(ROOT, 'k8s/base')),
       ...ALL_APPS.map((a) => kustomizationFile(path.join(ROOT, 'k8s/base', a))),

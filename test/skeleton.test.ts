@@ -28,7 +28,10 @@ const MASTER = {
 
 describe('walking skeleton', () => {
   const grpcApps = ['identity', 'biometrics', 'notifier'] as const;
-  const apps = new Map<string, { process: AppProcess; grpcPort?: number; httpPort: number }>();
+  const apps = new Map<
+    string,
+    { process: AppProcess; grpcPort?: number; httpPort: number; metricsPort?: number }
+  >();
 
   beforeAll(async () => {
     const { natsUrl, mongoUrl } = testServers();
@@ -65,17 +68,20 @@ describe('walking skeleton', () => {
       apps.set(app, { process, grpcPort: ports[app]!.grpc, httpPort: ports[app]!.metrics });
     }
     const webPort = await freePort();
+    const webMetricsPort = await freePort();
     apps.set('web', {
       process: startApp('web', {
         ...common,
         MONGO_DB: uniqueId('skel_web_'),
         WEB_HOST: '127.0.0.1',
         WEB_HTTP_PORT: String(webPort),
+        METRICS_PORT: String(webMetricsPort),
         WEB_IDENTITY_ADDRESS: `127.0.0.1:${ports.identity!.grpc}`,
         WEB_BIOMETRICS_ADDRESS: `127.0.0.1:${ports.biometrics!.grpc}`,
         WEB_NOTIFIER_ADDRESS: `127.0.0.1:${ports.notifier!.grpc}`,
       }),
       httpPort: webPort,
+      metricsPort: webMetricsPort,
     });
     await Promise.all(
       [...apps.entries()].map(([name, app]) =>
@@ -144,11 +150,17 @@ describe('walking skeleton', () => {
     }
   });
 
-  it('web answers /healthz, /readyz and /metrics', async () => {
+  it('web answers /healthz and /readyz, and /metrics only on its metrics port', async () => {
     const base = `http://127.0.0.1:${apps.get('web')!.httpPort}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });
-    expect(await (await fetch(`${base}/metrics`)).text()).toContain('service="web"');
+    const metrics = `http://127.0.0.1:${apps.get('web')!.metricsPort}/metrics`;
+    expect(await (await fetch(metrics)).text()).toContain('service="web"');
+    const publicMetrics = await fetch(`${base}/metrics`);
+    // The public port answers its page fallback (the dashboard), never the metrics.
+    const publicBody = await publicMetrics.text();
+    expect(publicBody).not.toContain('service="web"');
+    expect(publicBody).not.toContain('web_http_request_duration_seconds');
     const ping = await (await fetch(`${base}/trpc/system.ping`)).json();
     expect(ping).toMatchObject({ result: { data: { status: 'ok' } } });
   });

@@ -53,6 +53,8 @@ export const webSchema = z.object({
     .default(''),
   WEB_HOST: z.string().default('0.0.0.0'),
   WEB_HTTP_PORT: env.port.default(8080),
+  /** Prometheus `/metrics` (and `/healthz`, `/readyz`) for operators, apart from the public port. */
+  METRICS_PORT: env.port.default(9454),
   /** gRPC addresses (host:port) of the services the BFF calls. */
   WEB_IDENTITY_ADDRESS: z.string().default('127.0.0.1:50051'),
   WEB_BIOMETRICS_ADDRESS: z.string().default('127.0.0.1:50052'),

@@ -3,7 +3,7 @@ import { CachedJwks, verifyEnrollmentToken } from '@guardian/auth';
 import { checkHealth, grpcJwksSource, identitySessionVerifier } from '@guardian/grpc-kit';
 import { createLogger } from '@guardian/logger';
 import { closeMongo, connectMongo } from '@guardian/mongo';
-import { createMetricsRegistry, runService } from '@guardian/runtime';
+import { createMetricsRegistry, runService, startMetricsServer } from '@guardian/runtime';
 import { createServiceClients } from './clients.js';
 import { loadWebConfig } from './config.js';
 import { buildServer, DEFAULT_DASHBOARD_DIR } from './server.js';
@@ -87,6 +87,13 @@ runService({
       },
     });
     await server.listen({ host: config.WEB_HOST, port: config.WEB_HTTP_PORT });
+    // Metrics on their own port: the public one never shows request counts or internals.
+    const metrics = await startMetricsServer({
+      registry,
+      host: config.WEB_HOST,
+      port: config.METRICS_PORT,
+      isReady: () => bus.connected && mongo.readyState === 1,
+    });
     logger.info(
       { url: `http://localhost:${(server.server.address() as { port: number }).port}` },
       'web ready',
@@ -94,6 +101,7 @@ runService({
 
     return [
       { name: 'http', run: () => server.close() },
+      { name: 'metrics', run: () => metrics.close() },
       { name: 'live-feed', run: () => feed.stop() },
       { name: 'revocations', run: () => revocations.stop() },
       { name: 'directory-consumer', run: () => directoryConsumer.stop() },

@@ -84,7 +84,8 @@ const trpcEnvelope = (
 
 /**
  * The BFF's HTTP server: tRPC under /trpc, the REST mirror under /api (+ /api/openapi.json,
- * /api/docs), the dashboard at /, operator endpoints /healthz, /readyz, /metrics.
+ * /api/docs), the dashboard at /, probes /healthz and /readyz. Metrics are served by main.ts on
+ * METRICS_PORT, not here.
  */
 export async function buildServer(deps: ServerDeps) {
   const http: HttpOptions = {
@@ -253,9 +254,6 @@ export async function buildServer(deps: ServerDeps) {
     const ready = deps.isReady();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready' });
   });
-  app.get('/metrics', async (_req, reply) =>
-    reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics()),
-  );
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',

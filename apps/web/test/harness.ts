@@ -19,6 +19,8 @@ export const MASTER = {
 export interface Mesh {
   /** http://127.0.0.1:<port> of the BFF. */
   baseUrl: string;
+  /** http://127.0.0.1:<port> of the BFF's metrics server (METRICS_PORT). */
+  metricsUrl: string;
   addresses: { identity: string; biometrics: string; notifier: string };
   env: { natsUrl: string; mongoUrl: string; stream: string; prefix: string };
   processes: Map<string, AppProcess>;
@@ -91,6 +93,7 @@ export async function startMesh(
     );
   }
   const webPort = await freePort();
+  const webMetricsPort = await freePort();
   processes.set(
     'web',
     startApp('web', {
@@ -98,6 +101,7 @@ export async function startMesh(
       MONGO_DB: uniqueId('web_web_'),
       WEB_HOST: '127.0.0.1',
       WEB_HTTP_PORT: String(webPort),
+      METRICS_PORT: String(webMetricsPort),
       WEB_IDENTITY_ADDRESS: addresses.identity,
       WEB_BIOMETRICS_ADDRESS: addresses.biometrics,
       WEB_NOTIFIER_ADDRESS: addresses.notifier,
@@ -117,6 +121,7 @@ export async function startMesh(
   }
   return {
     baseUrl: `http://127.0.0.1:${webPort}`,
+    metricsUrl: `http://127.0.0.1:${webMetricsPort}`,
     addresses,
     env: { natsUrl, mongoUrl, stream, prefix },
     processes,

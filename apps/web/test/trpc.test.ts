@@ -148,7 +148,7 @@ describe('web tRPC API against the real services', () => {
       await trpcClient(mesh.baseUrl).system.ping.query();
       await fetch(`${mesh.baseUrl}/trpc/no.such.procedure`);
       const metrics = await waitFor(async () => {
-        const text = await (await fetch(`${mesh.baseUrl}/metrics`)).text();
+        const text = await (await fetch(`${mesh.metricsUrl}/metrics`)).text();
         return text.includes('route="/trpc/(unknown)"') && text;
       });
       expect(metrics).toMatch(
@@ -280,6 +280,7 @@ describe('web tRPC API against the real services', () => {
         EVENTS_SUBJECT_PREFIX: mesh.env.prefix,
         WEB_HOST: '127.0.0.1',
         WEB_HTTP_PORT: String(port),
+        METRICS_PORT: String(await freePort()),
         WEB_IDENTITY_ADDRESS: mesh.addresses.identity,
         WEB_AUTH_RATE_LIMIT: '2',
         WEB_AUTH_RATE_WINDOW_MS: '600000',
