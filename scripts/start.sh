@@ -105,8 +105,8 @@ Guardian is running (logs in .data/logs/, data in .data/):
   notifier gRPC     127.0.0.1:$notifier_port
   NATS              $NATS_URL
   MongoDB           $MONGO_URL
-First start: the master account's one-time password is in .data/logs/identity.log (or set
-IDENTITY_BOOTSTRAP_MASTER_* before starting). Press Ctrl-C to stop.
+First start: the master account's one-time password is in .data/identity/master-one-time-password.txt
+(mode 0600; or set IDENTITY_BOOTSTRAP_MASTER_* before starting); the first sign-in replaces it. Press Ctrl-C to stop.
 INFO
 wait -n "${pids[@]}" || true
 $stopping || echo "a process exited unexpectedly; see .data/logs/" >&2

@@ -7,7 +7,8 @@ import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guard
 import { AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { UserServiceService } from '@guardian/proto/gen/guardian/identity/v1/user';
 import { VerificationServiceService } from '@guardian/proto/gen/guardian/identity/v1/verification';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { throttlePolicies, type IdentityConfig } from './config.js';
 import { handleBiometricEvent } from './consumers/biometric.consumer.js';
 import { authHandlers } from './grpc/auth.grpc.js';
@@ -48,6 +49,39 @@ async function loadKeyRing(config: IdentityConfig, deps: ServiceDeps<IdentityCon
         'using a development signing key: set IDENTITY_SIGNING_KEYS in production',
       ),
   });
+}
+
+/**
+ * Shows the first master's generated password once on the console (stderr, apart from the log
+ * lines a restart rewrites) and keeps it in a file only the service's user can read (0600), so it
+ * survives a lost terminal; the first sign-in must replace it, after which both are useless.
+ */
+async function handOverOneTimePassword(
+  username: string,
+  password: string,
+  file: string,
+  deps: ServiceDeps<IdentityConfig>,
+): Promise<void> {
+  let kept = false;
+  try {
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    await writeFile(file, `username: ${username}\none-time password: ${password}\n`, {
+      mode: 0o600,
+      flag: 'w',
+    });
+    kept = true;
+  } catch (err) {
+    deps.logger.warn({ err, file }, 'could not keep the one-time master password in a file');
+  }
+  process.stderr.write(
+    `\nGuardian: first master account "${username}", one-time password: ${password}\n` +
+      `  Sign in with it and choose a new password (it opens no session until you do).\n` +
+      (kept ? `  Also kept in ${file} (mode 0600).\n\n` : '\n'),
+  );
+  deps.logger.warn(
+    { username, file: kept ? file : undefined },
+    'bootstrap master account created with a one-time password (printed on stderr once; must be changed at first sign-in)',
+  );
 }
 
 /**
@@ -119,7 +153,7 @@ export async function setupIdentity(
   const biometric = new BiometricSummaryService(users, events);
 
   await ensureIndexes(mongo);
-  await userService.bootstrapMaster(
+  const master = await userService.bootstrapMaster(
     {
       username: config.IDENTITY_BOOTSTRAP_MASTER_USERNAME,
       email: config.IDENTITY_BOOTSTRAP_MASTER_EMAIL,
@@ -127,6 +161,13 @@ export async function setupIdentity(
     },
     logger,
   );
+  if (master?.oneTimePassword)
+    await handOverOneTimePassword(
+      master.user.username,
+      master.oneTimePassword,
+      config.IDENTITY_BOOTSTRAP_PASSWORD_FILE,
+      deps,
+    );
 
   let minutes = 0;
   const sweep = setInterval(() => {

@@ -18,6 +18,8 @@ export const identitySchema = z.object({
   IDENTITY_BOOTSTRAP_MASTER_USERNAME: z.string().optional(),
   IDENTITY_BOOTSTRAP_MASTER_EMAIL: z.string().optional(),
   IDENTITY_BOOTSTRAP_MASTER_PASSWORD: z.string().optional(),
+  /** Where a generated one-time master password is kept (mode 0600) besides the console. */
+  IDENTITY_BOOTSTRAP_PASSWORD_FILE: z.string().default('.data/identity/master-one-time-password.txt'),
   /** biometrics' gRPC address (host:port) for FaceService.GetJwks. */
   IDENTITY_BIOMETRICS_ADDRESS: z.string().default('127.0.0.1:50052'),
   IDENTITY_FACE_ASSERTION_ISSUER: z.string().default('guardian-biometrics'),

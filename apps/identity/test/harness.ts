@@ -144,6 +144,7 @@ export async function startIdentity(
     GRPC_PORT: '0',
     METRICS_PORT: '0',
     IDENTITY_DEV_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'identity-keys-')), 'keys.json'),
+    IDENTITY_BOOTSTRAP_PASSWORD_FILE: join(mkdtempSync(join(tmpdir(), 'identity-master-')), 'otp.txt'),
     IDENTITY_BIOMETRICS_ADDRESS: biometrics.address,
     IDENTITY_BOOTSTRAP_MASTER_USERNAME: MASTER.username,
     IDENTITY_BOOTSTRAP_MASTER_EMAIL: MASTER.email,

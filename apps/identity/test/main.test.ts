@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth, createClient } from '@guardian/grpc-kit';
@@ -21,19 +21,23 @@ describe('identity process (src/main.ts)', () => {
       GRPC_PORT: String(grpcPort),
       METRICS_PORT: String(await freePort()),
       IDENTITY_DEV_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'identity-main-')), 'keys.json'),
+      IDENTITY_BOOTSTRAP_PASSWORD_FILE: join(mkdtempSync(join(tmpdir(), 'identity-main-')), 'otp.txt'),
     };
     const app = startApp('identity', env);
     try {
       await app.waitForLog(/identity ready/);
-      const password = /one-time password \\"([^"\\]+)\\"/.exec(app.output())?.[1];
+      // Shown once on the console (stderr), and in the file.
+      const password = /one-time password: (\S+)/.exec(app.output())?.[1];
       expect(password).toBeDefined();
+      expect(readFileSync(env.IDENTITY_BOOTSTRAP_PASSWORD_FILE, 'utf8')).toContain(password!);
       expect(await checkHealth(`127.0.0.1:${grpcPort}`, 'guardian.identity.v1.AuthService')).toBe('SERVING');
       const auth = createClient(AuthServiceClient, AuthServiceService, `127.0.0.1:${grpcPort}`, {
         deadlineMs: 15_000,
       });
-      const { user } = await auth.login({
+      const { user } = await auth.loginWithNewPassword({
         identifier: 'master',
         password: password!,
+        newPassword: 'The first master chose this 1',
         client: { ip: '192.0.2.99', userAgent: 'main-test' },
       });
       expect(user!.role).toBe('master');

@@ -43,6 +43,18 @@ export function authHandlers(
       );
       return { user: toUser(user), tokens: toTokens(tokens) };
     },
+    loginWithNewPassword: async (req, ctx) => {
+      const { user, tokens } = await auth.login(
+        {
+          identifier: req.identifier,
+          password: req.password,
+          newPassword: req.newPassword,
+          client: client(req, ctx),
+        },
+        ctx.requestId,
+      );
+      return { user: toUser(user), tokens: toTokens(tokens) };
+    },
     loginWithFaceAssertion: async (req, ctx) => {
       const { user, tokens } = await auth.loginWithFaceAssertion(
         { assertion: req.assertion, client: client(req, ctx) },

@@ -33,6 +33,8 @@ export interface UserRecord {
   status: AccountStatus | 'deleted';
   registrationKind: 'password' | 'face_only';
   passwordHash?: string | null;
+  /** The password was generated and shown once (first master): the next sign-in must replace it. */
+  passwordChangeRequired?: boolean;
   profile: ProfileFields;
   biometric: BiometricState;
   hasApprovedIdentityDocument: boolean;
@@ -56,6 +58,7 @@ const userSchema = new Schema<UserRecord>(
     status: { type: String, required: true, index: true },
     registrationKind: { type: String, required: true },
     passwordHash: { type: String, select: false },
+    passwordChangeRequired: { type: Boolean, default: false },
     profile: {
       phone: { type: String, default: '' },
       address: { type: String, default: '' },

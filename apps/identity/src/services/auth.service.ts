@@ -145,7 +145,8 @@ export class AuthService {
     fields: Pick<
       UserRecord,
       'username' | 'email' | 'fullName' | 'locale' | 'role' | 'status' | 'registrationKind' | 'passwordHash'
-    >,
+    > &
+      Partial<Pick<UserRecord, 'passwordChangeRequired'>>,
     requestId?: string,
   ): Promise<UserRecord> {
     const now = this.clock();
@@ -201,7 +202,7 @@ export class AuthService {
   // ---- sign-in --------------------------------------------------------------------------------
 
   async login(
-    input: { identifier: string; password: string; client: ClientContext },
+    input: { identifier: string; password: string; newPassword?: string; client: ClientContext },
     requestId?: string,
   ): Promise<{ user: UserRecord; tokens: TokenPairResult }> {
     const identifier = input.identifier.trim().toLowerCase();
@@ -251,6 +252,11 @@ export class AuthService {
       throw new DomainError('forbidden', 'ACCOUNT_DISABLED', 'This account is disabled.');
     }
     await admission.settle(endsChain ? 'success' : 'uncounted');
+    if (user!.passwordChangeRequired) {
+      // A password shown once (the first master's) opens no session: it is replaced first.
+      await this.replaceOneTimePassword(user!, input.password, input.newPassword, input.client, requestId);
+      return this.openSession(user!, 'password', identifier, input.client, now, false, requestId);
+    }
     if (this.deps.hasher.needsRehash(user!.passwordHash!)) {
       await this.deps.users.update(user!._id, {
         $set: { passwordHash: await this.deps.hasher.hash(input.password) },
@@ -689,6 +695,43 @@ export class AuthService {
     return this.deps.attempts.recentOfUser(userId, limit);
   }
 
+  private async replaceOneTimePassword(
+    user: UserRecord,
+    oneTimePassword: string,
+    newPassword: string | undefined,
+    client: ClientContext,
+    requestId: string | undefined,
+  ): Promise<void> {
+    if (!newPassword)
+      throw new DomainError(
+        'forbidden',
+        'PASSWORD_CHANGE_REQUIRED',
+        'This password was for the first sign-in only: choose a new password (newPassword) to sign in.',
+      );
+    if (newPassword === oneTimePassword)
+      throw invalid('PASSWORD_REUSED', 'The new password must differ from the one-time password.');
+    assertPasswordAcceptable(newPassword, { username: user.username, email: user.email });
+    const now = this.clock();
+    const event = this.deps.events.make(
+      'identity.password.changed',
+      { userId: user._id, client: { ip: client.ip, userAgent: client.userAgent }, at: now },
+      user._id,
+      requestId,
+    );
+    await this.deps.users.update(
+      user._id,
+      {
+        $set: {
+          passwordHash: await this.deps.hasher.hash(newPassword),
+          passwordChangeRequired: false,
+          updatedAt: now,
+        },
+      },
+      [event],
+    );
+    this.deps.events.queued({ collection: 'users', ids: [user._id] });
+  }
+
   async changePassword(
     claims: AccessClaims,
     input: { currentPassword: string; newPassword: string; client: ClientContext },
@@ -716,7 +759,11 @@ export class AuthService {
       user._id,
       requestId,
     );
-    await this.deps.users.update(user._id, { $set: { passwordHash, updatedAt: now } }, [event]);
+    await this.deps.users.update(
+      user._id,
+      { $set: { passwordHash, passwordChangeRequired: false, updatedAt: now } },
+      [event],
+    );
     this.deps.events.queued({ collection: 'users', ids: [user._id] });
     const others = (await this.deps.sessions.listLive(user._id))
       .filter((s) => s._id !== claims.sessionId)

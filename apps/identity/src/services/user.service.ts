@@ -346,12 +346,13 @@ export class UserService {
 
   /**
    * No default admin/admin. When no master exists: create one from IDENTITY_BOOTSTRAP_MASTER_* or,
-   * when those are absent, with a random one-time password printed once to the log.
+   * when no password is given, with a random one-time password that the first sign-in must
+   * replace; answers it (`oneTimePassword`) for the caller to hand over once.
    */
   async bootstrapMaster(
     input: { username?: string | undefined; email?: string | undefined; password?: string | undefined },
     logger: Logger,
-  ): Promise<UserRecord | undefined> {
+  ): Promise<{ user: UserRecord; oneTimePassword?: string } | undefined> {
     if (await this.users.anyMaster()) return undefined;
     const username = normalizeUsername(input.username ?? 'master');
     const email = normalizeEmail(input.email ?? 'master@guardian.localhost');
@@ -369,17 +370,15 @@ export class UserService {
           status: 'active',
           registrationKind: 'password',
           passwordHash: await this.hasher.hash(password),
+          passwordChangeRequired: generated,
         },
         undefined,
       );
-      if (generated) {
-        logger.warn(
-          `bootstrap master account created: username "${username}", one-time password "${password}" (shown once; change it after signing in)`,
-        );
-      } else {
+      if (!generated) {
         logger.info({ username }, 'bootstrap master account created from IDENTITY_BOOTSTRAP_MASTER_*');
+        return { user };
       }
-      return user;
+      return { user, oneTimePassword: password };
     } catch (error) {
       // Another replica created it first.
       if (error instanceof DomainError && error.kind === 'conflict') return undefined;

@@ -109,14 +109,28 @@ export const authRouter = router({
   /** Username or e-mail + password. */
   login: publicProcedure
     .input(
-      z.intersection(identifierInput, z.object({ password: passwordSchema, session: sessionModeSchema })),
+      z.intersection(
+        identifierInput,
+        z.object({
+          password: passwordSchema,
+          newPassword: passwordSchema
+            .optional()
+            .describe(
+              'required when the answer was PASSWORD_CHANGE_REQUIRED (a one-time password): replaces it',
+            ),
+          session: sessionModeSchema,
+        }),
+      ),
     )
     .mutation(async ({ ctx, input }) => {
       const identifier = (input.identifier ?? input.username ?? input.email)!;
-      const result = await ctx.clients.auth.login(
-        { identifier, password: input.password, client: ctx.client },
-        callOptions(ctx),
-      );
+      const client = ctx.client;
+      const result = input.newPassword
+        ? await ctx.clients.auth.loginWithNewPassword(
+            { identifier, password: input.password, newPassword: input.newPassword, client },
+            callOptions(ctx),
+          )
+        : await ctx.clients.auth.login({ identifier, password: input.password, client }, callOptions(ctx));
       return { user: json(result.user!), ...issue(ctx, result.tokens, input.session) };
     }),
 

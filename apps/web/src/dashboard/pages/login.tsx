@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, describeError, fileToDataUrl } from '../api.js';
+import { api, describeError, fileToDataUrl, reasonOf } from '../api.js';
 
 type Mode = 'password' | 'face';
 
@@ -7,6 +7,8 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
   const [mode, setMode] = useState<Mode>('password');
   const [identifier, setIdentifier] = useState('');
   const [password, setPassword] = useState('');
+  // Set when identity answers PASSWORD_CHANGE_REQUIRED (a one-time password): the next submit replaces it.
+  const [newPassword, setNewPassword] = useState<string | undefined>();
   const [photo, setPhoto] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
@@ -23,7 +25,13 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
     setBusy(true);
     setError(undefined);
     try {
-      if (mode === 'password') await api.auth.login.mutate({ identifier, password, session: 'cookie' });
+      if (mode === 'password')
+        await api.auth.login.mutate({
+          identifier,
+          password,
+          ...(newPassword ? { newPassword } : {}),
+          session: 'cookie',
+        });
       else {
         if (!photo) throw new Error('Choose a photo of your face or take one with the camera.');
         const username = identifier.trim();
@@ -35,6 +43,11 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
       }
       onSignedIn();
     } catch (failure) {
+      if (reasonOf(failure) === 'PASSWORD_CHANGE_REQUIRED' && newPassword === undefined) {
+        setNewPassword('');
+        setError('This password was for the first sign-in only. Choose a new password to continue.');
+        return;
+      }
       setError(describeError(failure));
     } finally {
       setBusy(false);
@@ -108,7 +121,21 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
               onChange={(e) => setPassword(e.target.value)}
             />
           </label>
-        ) : (
+        ) : null}
+        {mode === 'password' && newPassword !== undefined ? (
+          <label>
+            New password
+            <input
+              name="newPassword"
+              type="password"
+              autoComplete="new-password"
+              required
+              value={newPassword}
+              onChange={(e) => setNewPassword(e.target.value)}
+            />
+          </label>
+        ) : null}
+        {mode === 'password' ? null : (
           <div className="face-input">
             <label>
               Photo of your face

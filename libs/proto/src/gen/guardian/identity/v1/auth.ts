@@ -95,6 +95,20 @@ export interface LoginRequest {
   client?: ClientInfo | undefined;
 }
 
+export interface LoginWithNewPasswordRequest {
+  identifier: string;
+  /** The password that must be replaced (e.g. the first master's one-time password). */
+  password: string;
+  /** Becomes the account's password (same policy as ChangePassword) before the session opens. */
+  newPassword: string;
+  client?: ClientInfo | undefined;
+}
+
+export interface LoginWithNewPasswordResponse {
+  user?: User | undefined;
+  tokens?: TokenPair | undefined;
+}
+
 export interface LoginResponse {
   user?: User | undefined;
   tokens?: TokenPair | undefined;
@@ -1165,6 +1179,216 @@ export const LoginRequest: MessageFns<LoginRequest> = {
     message.password = object.password ?? "";
     message.client = (object.client !== undefined && object.client !== null)
       ? ClientInfo.fromPartial(object.client)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLoginWithNewPasswordRequest(): LoginWithNewPasswordRequest {
+  return { identifier: "", password: "", newPassword: "", client: undefined };
+}
+
+export const LoginWithNewPasswordRequest: MessageFns<LoginWithNewPasswordRequest> = {
+  encode(message: LoginWithNewPasswordRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.identifier !== "") {
+      writer.uint32(10).string(message.identifier);
+    }
+    if (message.password !== "") {
+      writer.uint32(18).string(message.password);
+    }
+    if (message.newPassword !== "") {
+      writer.uint32(26).string(message.newPassword);
+    }
+    if (message.client !== undefined) {
+      ClientInfo.encode(message.client, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoginWithNewPasswordRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoginWithNewPasswordRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.identifier = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.newPassword = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.client = ClientInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoginWithNewPasswordRequest {
+    return {
+      identifier: isSet(object.identifier) ? globalThis.String(object.identifier) : "",
+      password: isSet(object.password) ? globalThis.String(object.password) : "",
+      newPassword: isSet(object.newPassword)
+        ? globalThis.String(object.newPassword)
+        : isSet(object.new_password)
+        ? globalThis.String(object.new_password)
+        : "",
+      client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+    };
+  },
+
+  toJSON(message: LoginWithNewPasswordRequest): unknown {
+    const obj: any = {};
+    if (message.identifier !== "") {
+      obj.identifier = message.identifier;
+    }
+    if (message.password !== "") {
+      obj.password = message.password;
+    }
+    if (message.newPassword !== "") {
+      obj.newPassword = message.newPassword;
+    }
+    if (message.client !== undefined) {
+      obj.client = ClientInfo.toJSON(message.client);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoginWithNewPasswordRequest>): LoginWithNewPasswordRequest {
+    return LoginWithNewPasswordRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoginWithNewPasswordRequest>): LoginWithNewPasswordRequest {
+    const message = createBaseLoginWithNewPasswordRequest();
+    message.identifier = object.identifier ?? "";
+    message.password = object.password ?? "";
+    message.newPassword = object.newPassword ?? "";
+    message.client = (object.client !== undefined && object.client !== null)
+      ? ClientInfo.fromPartial(object.client)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLoginWithNewPasswordResponse(): LoginWithNewPasswordResponse {
+  return { user: undefined, tokens: undefined };
+}
+
+export const LoginWithNewPasswordResponse: MessageFns<LoginWithNewPasswordResponse> = {
+  encode(message: LoginWithNewPasswordResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    if (message.tokens !== undefined) {
+      TokenPair.encode(message.tokens, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoginWithNewPasswordResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoginWithNewPasswordResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tokens = TokenPair.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoginWithNewPasswordResponse {
+    return {
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+      tokens: isSet(object.tokens) ? TokenPair.fromJSON(object.tokens) : undefined,
+    };
+  },
+
+  toJSON(message: LoginWithNewPasswordResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    if (message.tokens !== undefined) {
+      obj.tokens = TokenPair.toJSON(message.tokens);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoginWithNewPasswordResponse>): LoginWithNewPasswordResponse {
+    return LoginWithNewPasswordResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoginWithNewPasswordResponse>): LoginWithNewPasswordResponse {
+    const message = createBaseLoginWithNewPasswordResponse();
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.tokens = (object.tokens !== undefined && object.tokens !== null)
+      ? TokenPair.fromPartial(object.tokens)
       : undefined;
     return message;
   },
@@ -3032,6 +3256,8 @@ export const AuthServiceService = {
   /**
    * Username or e-mail + password. INVALID_CREDENTIALS (unknown user and wrong password alike),
    * ACCOUNT_LOCKED / TOO_MANY_ATTEMPTS with retry-after, FACE_ONLY_ACCOUNT, ACCOUNT_DISABLED.
+   * PASSWORD_CHANGE_REQUIRED when the password was shown once (the first master's generated one):
+   * sign in with LoginWithNewPassword instead.
    */
   login: {
     path: "/guardian.identity.v1.AuthService/Login" as const,
@@ -3041,6 +3267,21 @@ export const AuthServiceService = {
     requestDeserialize: (value: Buffer): LoginRequest => LoginRequest.decode(value),
     responseSerialize: (value: LoginResponse): Buffer => Buffer.from(LoginResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LoginResponse => LoginResponse.decode(value),
+  },
+  /**
+   * Login that also replaces the password; for accounts whose password must change at this sign-in
+   * (otherwise the same as Login followed by ChangePassword, without the session in between).
+   */
+  loginWithNewPassword: {
+    path: "/guardian.identity.v1.AuthService/LoginWithNewPassword" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LoginWithNewPasswordRequest): Buffer =>
+      Buffer.from(LoginWithNewPasswordRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LoginWithNewPasswordRequest => LoginWithNewPasswordRequest.decode(value),
+    responseSerialize: (value: LoginWithNewPasswordResponse): Buffer =>
+      Buffer.from(LoginWithNewPasswordResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LoginWithNewPasswordResponse => LoginWithNewPasswordResponse.decode(value),
   },
   /** Opens a session from a face assertion JWT signed by biometrics (single use, short-lived). */
   loginWithFaceAssertion: {
@@ -3162,8 +3403,15 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   /**
    * Username or e-mail + password. INVALID_CREDENTIALS (unknown user and wrong password alike),
    * ACCOUNT_LOCKED / TOO_MANY_ATTEMPTS with retry-after, FACE_ONLY_ACCOUNT, ACCOUNT_DISABLED.
+   * PASSWORD_CHANGE_REQUIRED when the password was shown once (the first master's generated one):
+   * sign in with LoginWithNewPassword instead.
    */
   login: handleUnaryCall<LoginRequest, LoginResponse>;
+  /**
+   * Login that also replaces the password; for accounts whose password must change at this sign-in
+   * (otherwise the same as Login followed by ChangePassword, without the session in between).
+   */
+  loginWithNewPassword: handleUnaryCall<LoginWithNewPasswordRequest, LoginWithNewPasswordResponse>;
   /** Opens a session from a face assertion JWT signed by biometrics (single use, short-lived). */
   loginWithFaceAssertion: handleUnaryCall<LoginWithFaceAssertionRequest, LoginWithFaceAssertionResponse>;
   /** Rotates the refresh token; a reused (already rotated) token revokes the whole session. */
@@ -3244,6 +3492,8 @@ export interface AuthServiceClient extends Client {
   /**
    * Username or e-mail + password. INVALID_CREDENTIALS (unknown user and wrong password alike),
    * ACCOUNT_LOCKED / TOO_MANY_ATTEMPTS with retry-after, FACE_ONLY_ACCOUNT, ACCOUNT_DISABLED.
+   * PASSWORD_CHANGE_REQUIRED when the password was shown once (the first master's generated one):
+   * sign in with LoginWithNewPassword instead.
    */
   login(
     request: LoginRequest,
@@ -3259,6 +3509,25 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LoginResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Login that also replaces the password; for accounts whose password must change at this sign-in
+   * (otherwise the same as Login followed by ChangePassword, without the session in between).
+   */
+  loginWithNewPassword(
+    request: LoginWithNewPasswordRequest,
+    callback: (error: ServiceError | null, response: LoginWithNewPasswordResponse) => void,
+  ): ClientUnaryCall;
+  loginWithNewPassword(
+    request: LoginWithNewPasswordRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LoginWithNewPasswordResponse) => void,
+  ): ClientUnaryCall;
+  loginWithNewPassword(
+    request: LoginWithNewPasswordRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LoginWithNewPasswordResponse) => void,
   ): ClientUnaryCall;
   /** Opens a session from a face assertion JWT signed by biometrics (single use, short-lived). */
   loginWithFaceAssertion(
