@@ -733,9 +733,7 @@ describe.each(BUILDS)('kustomize build %s', (b) => {
           secretRefs.map((e) => at(e, 'secretRef.name')),
           name,
         ).toEqual([`guardian-${name}-secrets`]);
-        expect(at(secretRefs[0], 'secretRef.optional') === true, `${name} Secret optional`).toBe(
-          name === 'web',
-        );
+        expect(at(secretRefs[0], 'secretRef.optional'), `${name} Secret optional`).not.toBe(true);
         for (const e of optArr(c.env, 'env'))
           expect(at(e, 'valueFrom.secretKeyRef.name') ?? `guardian-${name}-secrets`, name).toBe(
             `guardian-${name}-secrets`,
@@ -866,7 +864,7 @@ describe.each(BUILDS)('kustomize build %s', (b) => {
 });
 
 describe('k8s overlays', () => {
-  it('secret.example.yaml gives each app its own Secret with the secrets it gets in compose (web none), and is not part of any kustomization', () => {
+  it('secret.example.yaml gives each app its own Secret with the secrets it gets in compose (web: its service credential only), and is not part of any kustomization', () => {
     const examples = loadYamlDocs(path.join(ROOT, 'k8s/base/secret.example.yaml')).map((d) =>
       obj(d, 'secret.example.yaml'),
     );
@@ -889,10 +887,10 @@ describe('k8s overlays', () => {
           expect(keysOf(other), `${k} not in guardian-${other}-secrets`).not.toContain(k);
       }
     }
-    expect(
-      keysOf('web').filter((k) => SECRET_NAME.test(k)),
-      'web holds no keys',
-    ).toEqual([]);
+    // web holds its service credential and no signing or encryption key.
+    expect(keysOf('web').filter((k) => SECRET_NAME.test(k))).toEqual(['WEB_BIOMETRICS_SERVICE_TOKEN']);
+    // biometrics knows web's credential (the same token, paired with its name).
+    expect(keysOf('biometrics')).toContain('BIOMETRICS_SIGN_IN_CALLERS');
     const all = [
       kustomizationFile(path.join(ROOT, 'k8s/base')),
       ...ALL_APPS.map((a) => kustomizationFile(path.join(ROOT, 'k8s/base', a))),

@@ -43,6 +43,12 @@ export const biometricsSchema = z.object({
   BIOMETRICS_TEMPLATE_RETIRED_KEYS: z.string().optional(),
   /** Where a development template key is generated and kept when BIOMETRICS_TEMPLATE_KEY is unset. */
   BIOMETRICS_DEV_TEMPLATE_KEY_FILE: z.string().default('.data/biometrics/dev-template-key.json'),
+  /**
+   * Services allowed to ask for face sign-in decisions (Verify without a user token,
+   * IdentifyForLogin) and to report the end user's IP: `web=<token>,identity=<token>` (tokens of
+   * 32+ characters, sent as `x-guardian-service-token`). Unset: loopback callers only (development).
+   */
+  BIOMETRICS_SIGN_IN_CALLERS: z.string().optional(),
   /** identity's gRPC address, for AuthService.GetJwks (access-token keys). */
   BIOMETRICS_IDENTITY_ADDRESS: z.string().default('127.0.0.1:50051'),
   /** auto = tfjs-node-gpu > tfjs-node > wasm. */

@@ -11,6 +11,7 @@ import {
   createClient,
   grpcJwksSource,
   identitySessionVerifier,
+  ServiceCallers,
   type IdentitySessionCalls,
 } from '@guardian/grpc-kit';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
@@ -228,6 +229,7 @@ export async function setupBiometrics(
         faces,
         verification: faceVerify,
         verifyEnrollmentToken: (token) => verifyEnrollmentToken(identityKeys, token),
+        signInCallers: ServiceCallers.parse(config.BIOMETRICS_SIGN_IN_CALLERS),
         status,
       }),
     ],

@@ -25,8 +25,14 @@ import { parseBiometricsConfig, type BiometricsConfig } from '../src/config.js';
 import type { Account } from '../src/repositories/account-directory.repository.js';
 import { setupBiometrics, type BiometricsInternals } from '../src/setup.js';
 
+/** The credential the harness's client presents as web (BIOMETRICS_SIGN_IN_CALLERS). */
+export const WEB_SERVICE_TOKEN = randomBytes(24).toString('hex');
+
 export interface BiometricsHarness {
+  /** A client calling as web (with web's service credential), as the BFF does. */
   client: AsyncClient<FaceServiceClient>;
+  /** Another client to the same server, with the given service credential or none (close it). */
+  clientAs(serviceToken?: string): AsyncClient<FaceServiceClient>;
   config: BiometricsConfig;
   internals: BiometricsInternals;
   registry: Registry;
@@ -64,6 +70,7 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
     BIOMETRICS_INFERENCE_BACKEND: 'wasm',
     BIOMETRICS_INFERENCE_WORKERS: '2',
     BIOMETRICS_TEMPLATE_KEY: randomBytes(32).toString('base64'),
+    BIOMETRICS_SIGN_IN_CALLERS: `web=${WEB_SERVICE_TOKEN}`,
     ...env,
   });
   const logger = testLogger('biometrics');
@@ -131,11 +138,16 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
     }
   })();
 
-  const client = createClient(FaceServiceClient, FaceServiceService, `127.0.0.1:${grpc.port}`, {
-    deadlineMs: 120_000,
-  });
+  const address = `127.0.0.1:${grpc.port}`;
+  const clientAs = (serviceToken?: string) =>
+    createClient(FaceServiceClient, FaceServiceService, address, {
+      deadlineMs: 120_000,
+      ...(serviceToken ? { serviceToken } : {}),
+    });
+  const client = clientAs(WEB_SERVICE_TOKEN);
   return {
     client,
+    clientAs,
     accounts,
     revokedSessions,
     config,

@@ -503,6 +503,58 @@ describe('FaceService', () => {
     });
   });
 
+  describe('who may ask for a face sign-in decision', () => {
+    it('gives sign-in decisions only to Guardian services, and believes a reported client IP only from them', async () => {
+      const userId = 'u-service-check';
+      await h.client.enroll(
+        { largestFace: false, userId, images: [img(person(C))] },
+        { accessToken: await h.token(userId) },
+      );
+      const stranger = h.clientAs();
+      const impostor = h.clientAs('a-guessed-service-token-of-enough-length-0123');
+      try {
+        for (const direct of [stranger, impostor]) {
+          for (const attempt of [
+            direct.verify({ largestFace: false, userId, image: img(person(C)) }),
+            direct.identifyForLogin({ largestFace: false, image: img(person(C)) }),
+          ])
+            expect(await failure(attempt)).toMatchObject({
+              code: status.PERMISSION_DENIED,
+              reason: 'SERVICE_CREDENTIALS_REQUIRED',
+            });
+        }
+        // A signed-in user checking their own face directly reports an IP: it is not believed.
+        const self = await stranger.verify(
+          {
+            largestFace: false,
+            userId,
+            image: img(person(A)),
+            client: { ip: '203.0.113.250', userAgent: 'forged' },
+          },
+          { accessToken: await h.token(userId) },
+        );
+        expect(self.match).toBe(false);
+        const direct = await waitFor(() =>
+          eventsOf(h, 'biometric.auth.failed', userId).find((e) => e.data.reason === 'NO_MATCH'),
+        );
+        expect(direct.data.client!.ip).toBe('127.0.0.1');
+        // web (the service) is believed.
+        const viaWeb = await h.client.verify({
+          largestFace: false,
+          userId,
+          image: img(person(C)),
+          client: { ip: '198.51.100.250', userAgent: 'browser' },
+        });
+        expect(viaWeb.match).toBe(true);
+        const succeeded = await waitFor(() => eventsOf(h, 'biometric.auth.succeeded', userId)[0]);
+        expect(succeeded.data.client).toMatchObject({ ip: '198.51.100.250', userAgent: 'browser' });
+      } finally {
+        stranger.close();
+        impostor.close();
+      }
+    });
+  });
+
   describe('Verify under a burst of parallel attempts', () => {
     it('compares no more wrong faces than the lock allows when 50 arrive at once', async () => {
       const target = 'u-burst';

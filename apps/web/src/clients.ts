@@ -27,6 +27,8 @@ export function createServiceClients(options: {
   notifier: string;
   deadlineMs?: number;
   faceDeadlineMs?: number;
+  /** web's credential toward biometrics (BIOMETRICS_SIGN_IN_CALLERS there): face sign-in and client IPs. */
+  biometricsServiceToken?: string;
 }): ServiceClients {
   const deadlineMs = options.deadlineMs ?? 5_000;
   const auth = createClient(AuthServiceClient, AuthServiceService, options.identity, {
@@ -44,6 +46,7 @@ export function createServiceClients(options: {
   const faces = createClient(FaceServiceClient, FaceServiceService, options.biometrics, {
     deadlineMs: options.faceDeadlineMs ?? 30_000,
     idempotent: ['getJwks', 'getEnrollment', 'getStatus'],
+    ...(options.biometricsServiceToken ? { serviceToken: options.biometricsServiceToken } : {}),
   });
   const notifications = createClient(
     NotificationServiceClient,

@@ -59,6 +59,13 @@ export const webSchema = z.object({
   WEB_IDENTITY_ADDRESS: z.string().default('127.0.0.1:50051'),
   WEB_BIOMETRICS_ADDRESS: z.string().default('127.0.0.1:50052'),
   WEB_NOTIFIER_ADDRESS: z.string().default('127.0.0.1:50053'),
+  /** web's credential toward biometrics (one of BIOMETRICS_SIGN_IN_CALLERS), needed for face sign-in. */
+  WEB_BIOMETRICS_SERVICE_TOKEN: z
+    .string()
+    .trim()
+    .transform((value) => value || undefined)
+    .pipe(z.string().min(32).optional())
+    .optional(),
   SHUTDOWN_TIMEOUT_MS: env.durationMs.default(10_000),
   /** Origins (scheme://host[:port]) allowed to call the API from a browser with credentials; comma-separated. */
   WEB_CORS_ORIGINS: list.default([]),

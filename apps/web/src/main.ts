@@ -33,6 +33,9 @@ runService({
       notifier: config.WEB_NOTIFIER_ADDRESS,
       deadlineMs: config.WEB_GRPC_DEADLINE_MS,
       faceDeadlineMs: config.WEB_FACE_DEADLINE_MS,
+      ...(config.WEB_BIOMETRICS_SERVICE_TOKEN
+        ? { biometricsServiceToken: config.WEB_BIOMETRICS_SERVICE_TOKEN }
+        : {}),
     });
     // Signatures are remembered until the token expires (15 min at most); sessions until identity
     // revokes them (identity.session.revoked), so a revoked token stops working here at once.

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,9 @@ export async function startMesh(
     },
     notifier: { NOTIFIER_IDENTITY_ADDRESS: addresses.identity },
   };
+  // web's credential toward biometrics, as a deployment configures it.
+  const serviceToken = randomBytes(32).toString('hex');
+  specific.biometrics.BIOMETRICS_SIGN_IN_CALLERS = `web=${serviceToken}`;
   const started = options.withBiometrics === false ? names.filter((n) => n !== 'biometrics') : names;
   for (const name of started) {
     processes.set(
@@ -105,6 +109,7 @@ export async function startMesh(
       WEB_IDENTITY_ADDRESS: addresses.identity,
       WEB_BIOMETRICS_ADDRESS: addresses.biometrics,
       WEB_NOTIFIER_ADDRESS: addresses.notifier,
+      WEB_BIOMETRICS_SERVICE_TOKEN: serviceToken,
       ...options.web,
     }),
   );

@@ -9,6 +9,7 @@ import {
 } from '@grpc/grpc-js';
 import { REQUEST_ID_KEY } from '@guardian/logger';
 import { fromServiceError } from './errors.js';
+import { SERVICE_TOKEN_KEY } from './service-callers.js';
 
 export interface CallOptionsLite {
   /** Per-call deadline; the client's default applies when absent. */
@@ -45,6 +46,8 @@ export interface ClientOptions {
    */
   idempotent?: readonly string[];
   maxAttempts?: number;
+  /** This service's credential, sent on every call (`x-guardian-service-token`; see ServiceCallers). */
+  serviceToken?: string;
 }
 
 function serviceConfig(
@@ -107,6 +110,7 @@ export function createClient<C extends Client>(
         const metadata = call.metadata?.clone() ?? new Metadata();
         if (call.requestId) metadata.set(REQUEST_ID_KEY, call.requestId);
         if (call.accessToken) metadata.set('authorization', `Bearer ${call.accessToken}`);
+        if (options.serviceToken) metadata.set(SERVICE_TOKEN_KEY, options.serviceToken);
         const pending = raw(
           request,
           metadata,

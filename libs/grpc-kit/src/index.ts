@@ -5,3 +5,4 @@ export * from './client.js';
 export * from './health-client.js';
 export * from './jwks-source.js';
 export * from './identity-sessions.js';
+export * from './service-callers.js';

@@ -6,12 +6,21 @@ import {
   type EnrollmentClaims,
   type KeyRing,
 } from '@guardian/auth';
-import { bearerToken, implement, type CallContext, type HandlerDeps } from '@guardian/grpc-kit';
+import { DomainError } from '@guardian/domain';
+import {
+  bearerToken,
+  implement,
+  type CallContext,
+  type HandlerDeps,
+  type ServiceCallers,
+} from '@guardian/grpc-kit';
 import {
   FaceServiceService,
+  type ClientInfo,
   type FaceServiceServer,
   type GetStatusResponse,
 } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+
 import type { FaceVerifyService } from '../services/face-verify.service.js';
 import type { FaceService } from '../services/face.service.js';
 import { FMR_LEVELS } from '../services/matching.js';
@@ -23,6 +32,8 @@ export interface FaceGrpcDeps extends HandlerDeps {
   verification: FaceVerifyService;
   /** Checks identity's enrollment tokens (a new face-only account enrolling itself). */
   verifyEnrollmentToken: (token: string) => Promise<EnrollmentClaims>;
+  /** The services that may ask for sign-in decisions and report the end user's client. */
+  signInCallers: ServiceCallers;
   status: () => GetStatusResponse;
 }
 
@@ -45,6 +56,22 @@ async function enrollingActor(ctx: CallContext, deps: FaceGrpcDeps): Promise<Acc
   const authTime = new Date(expiresAt.getTime() - ENROLLMENT_TOKEN_TTL_SEC * 1000);
   return { userId, role: 'user', sessionId: '', expiresAt, authTime };
 }
+
+/** The Guardian service asking for a sign-in decision, or PERMISSION_DENIED for anyone else. */
+function signInService(ctx: CallContext, deps: FaceGrpcDeps): string {
+  const service = deps.signInCallers.identify(ctx.metadata, ctx.peer);
+  if (!service)
+    throw new DomainError(
+      'forbidden',
+      'SERVICE_CREDENTIALS_REQUIRED',
+      'face sign-in decisions are given to Guardian services only',
+    );
+  return service;
+}
+
+/** The end user's client as a trusted service reports it; anyone else is their own client (the peer). */
+const reportedClient = (client: ClientInfo | undefined, ctx: CallContext, service: string | undefined) =>
+  clientFrom(service ? client : undefined, ctx.peer);
 
 /** biometrics.v1.FaceService: translates gRPC calls to the face services. */
 export function faceGrpc(deps: FaceGrpcDeps) {
@@ -79,12 +106,16 @@ export function faceGrpc(deps: FaceGrpcDeps) {
           deleted: await faces.deleteEnrollment(await ctx.auth(), req.userId, call(ctx)),
         }),
         verify: async (req, ctx) => {
-          // Face sign-in calls come without a user token; a signed-in caller is checking a face.
+          // Face sign-in calls come without a user token, from a Guardian service only; a signed-in
+          // caller is checking a face.
           const caller = bearerToken(ctx.metadata) ? await ctx.auth() : undefined;
+          const service = caller
+            ? deps.signInCallers.identify(ctx.metadata, ctx.peer)
+            : signInService(ctx, deps);
           const r = await deps.verification.verify(
             req.userId,
             imageInput(req.image),
-            clientFrom(req.client, ctx.peer),
+            reportedClient(req.client, ctx, service),
             call(ctx, req.largestFace),
             caller,
           );
@@ -100,9 +131,10 @@ export function faceGrpc(deps: FaceGrpcDeps) {
           };
         },
         identifyForLogin: async (req, ctx) => {
+          const service = signInService(ctx, deps);
           const r = await deps.verification.identifyForLogin(
             imageInput(req.image),
-            clientFrom(req.client, ctx.peer),
+            reportedClient(req.client, ctx, service),
             call(ctx, req.largestFace),
           );
           if (!r.match)

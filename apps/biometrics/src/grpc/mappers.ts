@@ -7,6 +7,7 @@ import type {
   Image,
   Candidate,
 } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import { peerAddress } from '@guardian/grpc-kit';
 import type { Box, Expression } from '../repositories/inference/index.js';
 import type { IndexHit } from '../services/face-index.js';
 import type { ImageInput } from '../services/face-pipeline.js';
@@ -19,17 +20,9 @@ export function imageInput(image: Image | undefined): ImageInput | undefined {
   return source.$case === 'data' ? source.value : source.value;
 }
 
-/** `ipv4:10.0.0.7:51234` / `ipv6:[::1]:51234` -> the address. */
-export function peerIp(peer: string): string {
-  const v6 = /^ipv6:\[([^\]]+)\]/.exec(peer);
-  if (v6) return v6[1]!;
-  const v4 = /^ipv4:([^:]+)/.exec(peer);
-  return v4?.[1] ?? '';
-}
-
 /** The client the edge reported, else the gRPC peer (a direct caller). */
 export const clientFrom = (client: ClientInfo | undefined, peer: string): ClientContext => ({
-  ip: client?.ip || peerIp(peer),
+  ip: client?.ip || peerAddress(peer),
   userAgent: client?.userAgent ?? '',
 });
 
