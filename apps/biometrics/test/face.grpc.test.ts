@@ -514,11 +514,12 @@ describe('FaceService', () => {
       const impostor = h.clientAs('a-guessed-service-token-of-enough-length-0123');
       try {
         for (const direct of [stranger, impostor]) {
-          for (const attempt of [
-            direct.verify({ largestFace: false, userId, image: img(person(C)) }),
-            direct.identifyForLogin({ largestFace: false, image: img(person(C)) }),
-          ])
-            expect(await failure(attempt)).toMatchObject({
+          const attempts = [
+            () => direct.verify({ largestFace: false, userId, image: img(person(C)) }),
+            () => direct.identifyForLogin({ largestFace: false, image: img(person(C)) }),
+          ];
+          for (const attempt of attempts)
+            expect(await failure(attempt())).toMatchObject({
               code: status.PERMISSION_DENIED,
               reason: 'SERVICE_CREDENTIALS_REQUIRED',
             });
