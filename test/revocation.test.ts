@@ -96,106 +96,60 @@ describe('revoked sessions are refused by every service within 1 s', () => {
     throw new Error(`still accepted after ${3 * WITHIN_MS} ms: ${JSON.stringify(last)}`);
   }
 
-  const attacks: Array<
-    [string, () => Promise<{ userId: string; stolen: string; change: () => Promise<unknown> }>]
-  > = [
-    [
-      'logout',
-      async () => {
-        const a = await signedIn();
-        return {
-          userId: a.id,
-          stolen: a.tokens.accessToken,
-          change: () => auth.logout({}, { accessToken: a.tokens.accessToken }),
-        };
-      },
-    ],
+  type Victim = Awaited<ReturnType<typeof signedIn>>;
+  /** A second session of the victim's own (what logout-all or a password change is run from). */
+  const anotherSession = async (a: Victim) =>
+    (await auth.login({ identifier: a.person.username, password: a.person.password, client })).tokens!
+      .accessToken;
+
+  /** Each attack: how the victim's session ends (prepared first); their old token is the stolen one. */
+  const attacks: Array<[string, (a: Victim) => Promise<() => Promise<unknown>>, ('user' | 'admin')?]> = [
+    ['logout', async (a) => () => auth.logout({}, { accessToken: a.tokens.accessToken })],
     [
       'logout of every session (from another one)',
-      async () => {
-        const a = await signedIn();
-        const other = await auth.login({
-          identifier: a.person.username,
-          password: a.person.password,
-          client,
-        });
-        return {
-          userId: a.id,
-          stolen: a.tokens.accessToken,
-          change: () => auth.logoutAll({}, { accessToken: other.tokens!.accessToken }),
-        };
+      async (a) => {
+        const other = await anotherSession(a);
+        return () => auth.logoutAll({}, { accessToken: other });
       },
     ],
     [
       'password change (from another session)',
-      async () => {
-        const a = await signedIn();
-        const other = await auth.login({
-          identifier: a.person.username,
-          password: a.person.password,
-          client,
-        });
-        return {
-          userId: a.id,
-          stolen: a.tokens.accessToken,
-          change: () =>
-            auth.changePassword(
-              { currentPassword: a.person.password, newPassword: `${a.person.password} changed`, client },
-              { accessToken: other.tokens!.accessToken },
-            ),
-        };
+      async (a) => {
+        const other = await anotherSession(a);
+        return () =>
+          auth.changePassword(
+            { currentPassword: a.person.password, newPassword: `${a.person.password} changed`, client },
+            { accessToken: other },
+          );
       },
     ],
     [
       'refresh-token reuse',
-      async () => {
-        const a = await signedIn();
+      async (a) => {
         await auth.refresh({ refreshToken: a.tokens.refreshToken, client });
-        return {
-          userId: a.id,
-          stolen: a.tokens.accessToken,
-          change: () => auth.refresh({ refreshToken: a.tokens.refreshToken, client }).catch(() => undefined),
-        };
+        return () => auth.refresh({ refreshToken: a.tokens.refreshToken, client }).catch(() => undefined);
       },
     ],
     [
       'account disabled by the master',
-      async () => {
-        const a = await signedIn();
-        return {
-          userId: a.id,
-          stolen: a.tokens.accessToken,
-          change: () => users.updateUser({ userId: a.id, status: 'disabled' }, { accessToken: master }),
-        };
-      },
+      async (a) => () => users.updateUser({ userId: a.id, status: 'disabled' }, { accessToken: master }),
     ],
     [
       'account deleted by the master',
-      async () => {
-        const a = await signedIn();
-        return {
-          userId: a.id,
-          stolen: a.tokens.accessToken,
-          change: () => users.deleteUser({ userId: a.id }, { accessToken: master }),
-        };
-      },
+      async (a) => () => users.deleteUser({ userId: a.id }, { accessToken: master }),
     ],
     [
       'admin demoted to user by the master',
-      async () => {
-        const a = await signedIn('admin');
-        return {
-          userId: a.id,
-          stolen: a.tokens.accessToken,
-          change: () => users.setRole({ userId: a.id, role: 'user' }, { accessToken: master }),
-        };
-      },
+      async (a) => () => users.setRole({ userId: a.id, role: 'user' }, { accessToken: master }),
+      'admin',
     ],
   ];
 
-  for (const [name, prepare] of attacks) {
+  for (const [name, prepare, role] of attacks) {
     it(`after ${name}`, async () => {
-      const { userId, stolen, change } = await prepare();
+      const victim = await signedIn(role);
+      const change = await prepare(victim);
+      const [userId, stolen] = [victim.id, victim.tokens.accessToken];
       expect(await accepted(userId, stolen)).toEqual(everyone); // remembered as live by each service
       await change();
       const tookMs = await refusedWithin(userId, stolen);
