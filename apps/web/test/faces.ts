@@ -27,3 +27,17 @@ export async function facePhoto(person: Person): Promise<{ file: string; bytes: 
   await writeFile(file, bytes);
   return { file, bytes };
 }
+
+/** A photo with no face in it (a plain gradient-free grey frame), built at test time. */
+export async function photoWithoutFace(): Promise<{ file: string; bytes: Buffer }> {
+  const bytes = await sharp({
+    create: { width: 320, height: 320, channels: 3, background: { r: 128, g: 128, b: 128 } },
+  })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  const dir = join(tmpdir(), 'guardian-web-faces');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'no-face.jpg');
+  await writeFile(file, bytes);
+  return { file, bytes };
+}

@@ -171,6 +171,14 @@ export class FaceVerifyService {
     };
 
     if (!record) {
+      // The photo is analysed all the same: answers and time tell no one whether the account
+      // exists or has a face (a photo problem answers as it would for an enrolled user).
+      try {
+        await this.probe(userId, image, client, call, now);
+      } catch (error) {
+        await admission.settle('uncounted');
+        throw error;
+      }
       await failure('NOT_ENROLLED');
       throw new DomainError('not_found', 'NOT_ENROLLED', 'this user has no face enrollment');
     }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { unverifiedClaims } from '@guardian/auth';
 import { DomainError, isDomainError } from '@guardian/domain';
 import type { TokenPair } from '@guardian/proto/gen/guardian/identity/v1/auth';
@@ -47,6 +48,10 @@ const identifierInput = z
     message: 'identifier (or username / email) is required',
     path: ['identifier'],
   });
+
+/** The id a face sign-in uses for a name no account has: stable per name, never an account's. */
+const unknownAccountId = (name: string) =>
+  `unknown:${createHash('sha256').update(name.trim().toLowerCase()).digest('hex').slice(0, 32)}`;
 
 export const authRouter = router({
   /** A password account (role user). */
@@ -169,8 +174,10 @@ export const authRouter = router({
         if (!found.match || !found.faceAssertion) throw notMatched();
         ({ faceAssertion: assertion, confidence } = found);
       } else {
-        const userId = input.userId ?? (await ctx.directory.resolve(input.username!));
-        if (!userId) throw notMatched();
+        // A name that resolves to nobody is still sent to biometrics (as an id no account has): the
+        // photo is analysed and throttled as for a real account, so time and answer are the same.
+        const userId =
+          input.userId ?? (await ctx.directory.resolve(input.username!)) ?? unknownAccountId(input.username!);
         const verified = await ctx.clients.faces
           .verify(
             { userId, image: imageOf(image), client: ctx.client, largestFace: input.largestFace },
