@@ -1,7 +1,7 @@
 import { env, loadConfig, serviceEnv, z } from '@guardian/config';
 import type { ThrottlePolicy } from './services/brute-force.js';
 import { DEFAULT_ACCOUNT_POLICY, DEFAULT_IP_POLICY } from './services/brute-force.js';
-import { ROLES, type Role } from './services/roles.js';
+import { ROLES, type Role } from '@guardian/auth';
 
 /** Every variable identity reads (the only reader of process.env). Documented in README.md. */
 export const identitySchema = z.object({

@@ -1,8 +1,7 @@
 import { DomainError, TtlCache } from '@guardian/domain';
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 
-export type Role = 'user' | 'admin' | 'master';
-export const ROLES: readonly Role[] = ['user', 'admin', 'master'];
+import { ROLES, type Role } from './roles.js';
 
 /** What every service needs to know about the caller, from identity's access token. */
 export interface AccessClaims {

@@ -1,20 +1,26 @@
-import type { AccessClaims } from '@guardian/auth';
+import { assertCan, isRole, type AccessClaims } from '@guardian/auth';
 import { forbidden, invalid, notFound } from '@guardian/domain';
 
-export const isAdmin = (actor: AccessClaims): boolean => actor.role === 'admin' || actor.role === 'master';
+/** The caller as the role rules (@guardian/auth `can`, shared with identity and web) name an actor. */
+const actorOf = (claims: AccessClaims) => ({ id: claims.userId, role: claims.role });
 
-/** The user themself or an admin; PERMISSION_DENIED otherwise. */
-export function requireSelfOrAdmin(actor: AccessClaims, userId: string): void {
-  if (actor.userId !== userId && !isAdmin(actor)) {
-    throw forbidden('PERMISSION_DENIED', "only the user or an admin may manage this user's face enrollment");
-  }
+const FACE_OF_OTHERS = "only the user or an admin may manage this user's face enrollment";
+
+/** Reading, deleting or checking a face: the user themself or staff; PERMISSION_DENIED otherwise. */
+export function requireSelfOrAdmin(
+  actor: AccessClaims,
+  userId: string,
+  action: 'face.read' | 'face.delete' | 'face.verify' = 'face.read',
+): void {
+  assertCan(actorOf(actor), action, { id: userId }, FACE_OF_OTHERS);
 }
 
 /**
- * Who may create or replace a face template: the user themself; an admin or master only for a `user`
- * account that is still `pending_enrollment` (a face-only account awaiting its first face). Nobody
- * else's face, ever: an admin who put their own face on an account that can already sign in would
- * sign in as it. `target` is identity's current view of the account (null: no such account).
+ * Who may create or replace a face template (`face.enroll`): the user themself; an admin or master
+ * only for a `user` account that is still `pending_enrollment` (a face-only account awaiting its
+ * first face). Nobody else's face, ever: an admin who put their own face on an account that can
+ * already sign in would sign in as it. `target` is identity's current view of the account (null:
+ * no such account).
  */
 export function requireMayEnroll(
   actor: AccessClaims,
@@ -22,14 +28,21 @@ export function requireMayEnroll(
   target: { role: string; status: string } | null | 'self',
 ): void {
   if (target === 'self' || actor.userId === userId) return;
-  if (!isAdmin(actor))
-    throw forbidden('PERMISSION_DENIED', "only the user or an admin may manage this user's face enrollment");
+  // May this actor enroll anyone else at all (staff), before telling whether the account exists.
+  assertCan(
+    actorOf(actor),
+    'face.enroll',
+    { id: userId, role: 'user', status: 'pending_enrollment' },
+    FACE_OF_OTHERS,
+  );
   if (!target) throw notFound('USER_NOT_FOUND', 'no such user');
-  if (target.role !== 'user' || target.status !== 'pending_enrollment')
-    throw forbidden(
-      'ENROLLMENT_NOT_ALLOWED',
-      'an admin enrolls only a user account awaiting its first face; everyone else enrolls their own face',
-    );
+  const role = isRole(target.role) ? target.role : undefined;
+  assertCan(
+    actorOf(actor),
+    'face.enroll',
+    { id: userId, ...(role ? { role } : {}), status: target.status },
+    'an admin enrolls only a user account awaiting its first face; everyone else enrolls their own face',
+  );
 }
 
 /** How recent a sign-in must be to replace one's own face template (step-up). */
@@ -50,7 +63,7 @@ export function requireFreshSignIn(actor: AccessClaims, now: number): void {
 }
 
 export function requireAdmin(actor: AccessClaims): void {
-  if (!isAdmin(actor)) throw forbidden('PERMISSION_DENIED', 'only an admin may search all enrolled faces');
+  assertCan(actorOf(actor), 'face.identify', {}, 'only an admin may search all enrolled faces');
 }
 
 /** A user id as the other services issue them: 1..128 printable characters. */

@@ -123,7 +123,7 @@ export class FaceVerifyService {
     caller?: AccessClaims,
   ): Promise<FaceVerifyResult> {
     requireUserId(userId);
-    if (caller) requireSelfOrAdmin(caller, userId);
+    if (caller) requireSelfOrAdmin(caller, userId, 'face.verify');
     const { policies, templates, vault, modelId } = this.deps;
     const now = this.now();
     const [admission, record] = await Promise.all([

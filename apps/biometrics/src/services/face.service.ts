@@ -11,7 +11,6 @@ import { EXPRESSIONS } from '../repositories/inference/index.js';
 import type { TemplateRecord, TemplateRepository } from '../repositories/template.repository.js';
 import type { AccountDirectory } from '../repositories/account-directory.repository.js';
 import {
-  isAdmin,
   requireAdmin,
   requireFreshSignIn,
   requireMayEnroll,
@@ -194,8 +193,8 @@ export class FaceService {
   /** Erases the user's template (self or admin). Emits biometric.removed. False when none existed. */
   async deleteEnrollment(actor: AccessClaims, userId: string, call: CallInfo): Promise<boolean> {
     requireUserId(userId);
-    requireSelfOrAdmin(actor, userId);
-    const reason = actor.userId === userId ? 'user_request' : isAdmin(actor) ? 'admin' : 'user_request';
+    requireSelfOrAdmin(actor, userId, 'face.delete');
+    const reason = actor.userId === userId ? 'user_request' : 'admin';
     return this.erase(userId, reason, call.requestId);
   }
 

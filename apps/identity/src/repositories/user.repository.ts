@@ -3,7 +3,7 @@ import { pendingEventsField, type PendingEvent } from '@guardian/events';
 import { conflict } from '@guardian/domain';
 import { ReplicatedCache } from '@guardian/events';
 import { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
-import type { Role } from '../services/roles.js';
+import type { Role } from '@guardian/auth';
 import type { AccountStatus } from '../services/verification-status.js';
 
 export interface ProfileFields {

@@ -7,8 +7,8 @@ import {
   CachedJwks,
   type AccessClaims,
   type KeyRing,
+  type Role,
 } from '@guardian/auth';
-import type { Role } from './roles.js';
 
 /**
  * Access tokens: EdDSA JWTs signed with the first key of identity's KeyRing, header `kid`, claims

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AccessClaims, CachedJwks } from '@guardian/auth';
+import type { AccessClaims, CachedJwks, Role } from '@guardian/auth';
 import type { AttemptReservation } from '@guardian/mongo';
 import { DomainError, invalid, notFound, unauthenticated } from '@guardian/domain';
 import type { AuthAttemptRecord, AuthAttemptRepository } from '../repositories/auth-attempt.repository.js';
@@ -18,7 +18,6 @@ import type { ClientContext, EventFactory } from './events.js';
 import { type ClaimJti, type FaceAssertionRules, verifyFaceAssertion } from './face-assertion.js';
 import { normalizeEmail, normalizeFullName, normalizeLocale, normalizeUsername } from './identifiers.js';
 import type { PasswordHasher } from './password-hasher.js';
-import type { Role } from './roles.js';
 import { SessionLivenessCache } from './session-cache.js';
 import { assertPasswordAcceptable } from './password-policy.js';
 import {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { AccessClaims } from '@guardian/auth';
 import { DomainError, invalid, notFound } from '@guardian/domain';
 import type { Logger } from '@guardian/logger';
 import type { DocumentRepository } from '../repositories/document.repository.js';
@@ -10,7 +9,7 @@ import { normalizeEmail, normalizeFullName, normalizeLocale, normalizeUsername }
 import type { PasswordHasher } from './password-hasher.js';
 import { assertPasswordAcceptable } from './password-policy.js';
 import { normalizeAddress, normalizeBio, normalizeBirthDate, normalizePhone } from './profile.js';
-import { type Actor, type Role, assertCan, isRole } from './roles.js';
+import { type AccessClaims, type Actor, type Role, assertCan, isRole } from '@guardian/auth';
 
 export interface Page {
   offset: number;

@@ -7,7 +7,7 @@
  *   now, AND (`verified` OR the role is admin/master — staff accounts are created by a master and are
  *   exempt from KYC).
  */
-import type { Role } from './roles.js';
+import type { Role } from '@guardian/auth';
 
 export const DOCUMENT_TYPES = ['id_card', 'passport', 'driver_license', 'proof_of_address'] as const;
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AccessClaims } from '@guardian/auth';
 import { DomainError, forbidden, invalid, notFound } from '@guardian/domain';
 import type { DocumentRecord, DocumentRepository } from '../repositories/document.repository.js';
 import type { UserRecord, UserRepository } from '../repositories/user.repository.js';
 import type { EventFactory } from './events.js';
-import { assertCan } from './roles.js';
+import { type AccessClaims, assertCan } from '@guardian/auth';
 import type { Page } from './user.service.js';
 import {
   DOCUMENT_TYPES,

@@ -1,10 +1,9 @@
-import type { AccessClaims, Role } from '@guardian/auth';
+import { allowedActions, creatableRoles, type AccessClaims, type Role } from '@guardian/auth';
 import { DomainError, isDomainError } from '@guardian/domain';
 import { NotificationStatus } from '@guardian/proto/gen/guardian/notifier/v1/notification';
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import type { FeedEvent } from '../services/live-feed.js';
-import { allowedActions, creatableRoles } from '../services/rules.js';
 import { json } from './json.js';
 import { statusName } from './me.js';
 import { idSchema, localeSchema, pageSchema, passwordSchema, roleSchema } from './schemas.js';
@@ -50,7 +49,10 @@ const usersRouter = router({
     .query(async ({ ctx, input }) => {
       const result = await ctx.clients.users.listUsers(input, callOptions(ctx));
       return {
-        users: result.users.map((user) => ({ ...json(user), allowed: allowedActions(ctx.claims, user) })),
+        users: result.users.map((user) => ({
+          ...json(user),
+          allowed: allowedActions(actorOf(ctx.claims), user),
+        })),
         nextPageToken: result.nextPageToken,
         totalSize: result.totalSize,
         creatableRoles: creatableRoles(ctx.claims.role),
@@ -75,7 +77,7 @@ const usersRouter = router({
     ]);
     return {
       user: json(user!),
-      allowed: allowedActions(ctx.claims, user!),
+      allowed: allowedActions(actorOf(ctx.claims), user!),
       verification: verification?.status ? json(verification.status) : null,
       biometric: enrollment ? json(enrollment) : null,
       /** From identity's attempt log; null when the caller may not see them (admins: users only). */
@@ -252,7 +254,10 @@ function nextRow(
 export const visibleTo =
   (viewer: { userId: string; role: Role }) =>
   (row: FeedEvent): boolean =>
-    row.userId === '' || allowedActions(viewer, { id: row.userId, role: row.role }).activity;
+    row.userId === '' || allowedActions(actorOf(viewer), { id: row.userId, role: row.role }).activity;
+
+/** The caller as the role rules (@guardian/auth `can`) name an actor. */
+const actorOf = (claims: { userId: string; role: Role }) => ({ id: claims.userId, role: claims.role });
 
 /**
  * An AbortSignal that fires when the request ends, the caller's session is revoked or its token

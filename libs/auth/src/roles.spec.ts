@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '@guardian/domain';
-import { type Action, type Role, ROLES, assertCan, can } from './roles.js';
+import { type Action, type Role, ROLES, allowedActions, assertCan, can, creatableRoles } from './roles.js';
 
 const actorOf = (role: Role) => ({ id: `${role}-actor`, role });
 const other = (role: Role) => ({ id: `${role}-target`, role });
@@ -8,7 +8,13 @@ const other = (role: Role) => ({ id: `${role}-target`, role });
 /** Expected outcome for actor × action × target role on someone else's account. */
 const expected: Record<
   Role,
-  Record<Exclude<Action, 'user.list' | 'verification.review' | 'verification.list'>, Role[]>
+  Record<
+    Exclude<
+      Action,
+      'user.list' | 'verification.review' | 'verification.list' | 'face.enroll' | 'face.identify'
+    >,
+    Role[]
+  >
 > = {
   user: {
     'user.read': [],
@@ -20,6 +26,9 @@ const expected: Record<
     'user.unlock': [],
     'user.activity': [],
     'verification.read': [],
+    'face.read': [],
+    'face.delete': [],
+    'face.verify': [],
   },
   admin: {
     'user.read': ['user', 'admin', 'master'],
@@ -31,6 +40,9 @@ const expected: Record<
     'user.unlock': ['user'],
     'user.activity': ['user'],
     'verification.read': ['user', 'admin', 'master'],
+    'face.read': ['user', 'admin', 'master'],
+    'face.delete': ['user', 'admin', 'master'],
+    'face.verify': ['user', 'admin', 'master'],
   },
   master: {
     'user.read': ['user', 'admin', 'master'],
@@ -42,6 +54,9 @@ const expected: Record<
     'user.unlock': ['user', 'admin', 'master'],
     'user.activity': ['user', 'admin', 'master'],
     'verification.read': ['user', 'admin', 'master'],
+    'face.read': ['user', 'admin', 'master'],
+    'face.delete': ['user', 'admin', 'master'],
+    'face.verify': ['user', 'admin', 'master'],
   },
 };
 
@@ -95,6 +110,63 @@ describe('roles', () => {
         });
       });
     }
+  });
+
+  describe('faces', () => {
+    it("enrolls one's own face; staff only a user account awaiting its first face", () => {
+      for (const role of ROLES) {
+        expect(can(actorOf(role), 'face.enroll', { id: `${role}-actor`, role }).allowed).toBe(true);
+        for (const target of ROLES)
+          for (const status of ['active', 'pending_enrollment', 'disabled']) {
+            const decision = can(actorOf(role), 'face.enroll', { ...other(target), status });
+            const allowed = role !== 'user' && target === 'user' && status === 'pending_enrollment';
+            expect(decision, `${role} enrolls a ${status} ${target}`).toEqual(
+              allowed
+                ? { allowed: true }
+                : {
+                    allowed: false,
+                    reason: role === 'user' ? 'PERMISSION_DENIED' : 'ENROLLMENT_NOT_ALLOWED',
+                  },
+            );
+          }
+      }
+    });
+    it('searches all faces as staff only', () => {
+      expect(can(actorOf('user'), 'face.identify')).toEqual({ allowed: false, reason: 'PERMISSION_DENIED' });
+      expect(can(actorOf('admin'), 'face.identify').allowed).toBe(true);
+    });
+  });
+
+  describe('allowedActions and creatableRoles (the dashboard)', () => {
+    const actor = (role: Role) => ({ id: role[0]!, role });
+    it('lets an admin manage users but not admins or masters', () => {
+      expect(allowedActions(actor('admin'), { id: 'x', role: 'user' })).toEqual({
+        update: true,
+        delete: true,
+        setRole: false,
+        unlock: true,
+        activity: true,
+      });
+      expect(Object.values(allowedActions(actor('admin'), { id: 'y', role: 'admin' }))).not.toContain(true);
+    });
+    it('lets a master manage anyone but themself, and see their own activity', () => {
+      expect(Object.values(allowedActions(actor('master'), { id: 'y', role: 'admin' }))).not.toContain(false);
+      expect(allowedActions(actor('master'), { id: 'm', role: 'master' })).toEqual({
+        update: false,
+        delete: false,
+        setRole: false,
+        unlock: false,
+        activity: true,
+      });
+    });
+    it('lets a user do nothing to others', () => {
+      expect(Object.values(allowedActions(actor('user'), { id: 'x', role: 'user' }))).not.toContain(true);
+    });
+    it('creates the roles the actor manages', () => {
+      expect(creatableRoles('master')).toEqual(['user', 'admin', 'master']);
+      expect(creatableRoles('admin')).toEqual(['user']);
+      expect(creatableRoles('user')).toEqual([]);
+    });
   });
 
   describe('assertCan', () => {
