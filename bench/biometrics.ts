@@ -65,7 +65,7 @@ for (const p of photos) {
       },
       { accessToken: admin },
     );
-    const r = await client.verify({
+    const r = await client.verifyForLogin({
       largestFace: false,
       userId: `bench-${p.id}`,
       image: { source: { $case: 'data', value: p.probe } },
@@ -116,7 +116,7 @@ const summary = (cell: Cell) => {
 
 const serviceRun = async (i: number) => {
   const p = usable[i % usable.length]!;
-  const r = await client.verify({
+  const r = await client.verifyForLogin({
     largestFace: false,
     userId: `bench-${p.id}`,
     image: { source: { $case: 'data', value: p.probe } },

@@ -73,18 +73,18 @@ start_app() {
   env "$@" node --import tsx "apps/$name/src/main.ts" >"$data/logs/$name.log" 2>&1 &
   pids=("$!" "${pids[@]}")
 }
-# web's credential toward biometrics (face sign-in decisions, end-user IPs): fresh on every start.
+# identity's credential toward biometrics (face sign-in decisions, end-user IPs): fresh on every start.
 service_token=$(node -e "console.log(require('crypto').randomBytes(32).toString('hex'))")
 start_app identity GRPC_PORT="$identity_port" METRICS_PORT="$(first_free_port 9451)" \
+  IDENTITY_BIOMETRICS_SERVICE_TOKEN="$service_token" \
   IDENTITY_BIOMETRICS_ADDRESS="127.0.0.1:$biometrics_port"
 start_app biometrics GRPC_PORT="$biometrics_port" METRICS_PORT="$(first_free_port 9452)" \
-  BIOMETRICS_SIGN_IN_CALLERS="web=$service_token" \
+  BIOMETRICS_SIGN_IN_CALLERS="identity=$service_token" \
   BIOMETRICS_IDENTITY_ADDRESS="127.0.0.1:$identity_port"
 start_app notifier GRPC_PORT="$notifier_port" METRICS_PORT="$(first_free_port 9453)" \
   NOTIFIER_IDENTITY_ADDRESS="127.0.0.1:$identity_port"
 start_app web WEB_HTTP_PORT="$web_port" METRICS_PORT="$(first_free_port 9454)" WEB_IDENTITY_ADDRESS="127.0.0.1:$identity_port" \
-  WEB_BIOMETRICS_ADDRESS="127.0.0.1:$biometrics_port" WEB_NOTIFIER_ADDRESS="127.0.0.1:$notifier_port" \
-  WEB_BIOMETRICS_SERVICE_TOKEN="$service_token"
+  WEB_BIOMETRICS_ADDRESS="127.0.0.1:$biometrics_port" WEB_NOTIFIER_ADDRESS="127.0.0.1:$notifier_port"
 # Infrastructure stops last: it is at the end of the list.
 pids+=(${infra_nats:-} ${infra_mongo:-})
 

@@ -733,7 +733,9 @@ describe.each(BUILDS)('kustomize build %s', (b) => {
           secretRefs.map((e) => at(e, 'secretRef.name')),
           name,
         ).toEqual([`guardian-${name}-secrets`]);
-        expect(at(secretRefs[0], 'secretRef.optional'), `${name} Secret optional`).not.toBe(true);
+        expect(at(secretRefs[0], 'secretRef.optional') === true, `${name} Secret optional`).toBe(
+          name === 'web',
+        );
         for (const e of optArr(c.env, 'env'))
           expect(at(e, 'valueFrom.secretKeyRef.name') ?? `guardian-${name}-secrets`, name).toBe(
             `guardian-${name}-secrets`,
@@ -887,10 +889,11 @@ describe('k8s overlays', () => {
           expect(keysOf(other), `${k} not in guardian-${other}-secrets`).not.toContain(k);
       }
     }
-    // web holds its service credential and no signing or encryption key.
-    expect(keysOf('web').filter((k) => SECRET_NAME.test(k))).toEqual(['WEB_BIOMETRICS_SERVICE_TOKEN']);
-    // biometrics knows web's credential (the same token, paired with its name).
+    // web holds no key, token or password.
+    expect(keysOf('web').filter((k) => SECRET_NAME.test(k))).toEqual([]);
+    // biometrics knows identity's credential (the same token, paired with its name).
     expect(keysOf('biometrics')).toContain('BIOMETRICS_SIGN_IN_CALLERS');
+    expect(keysOf('identity')).toContain('IDENTITY_BIOMETRICS_SERVICE_TOKEN');
     const all = [
       kustomizationFile(path.join(ROOT, 'k8s/base')),
       ...ALL_APPS.map((a) => kustomizationFile(path.join(ROOT, 'k8s/base', a))),

@@ -72,7 +72,6 @@ describe('walking skeleton', () => {
     apps.set('web', {
       process: startApp('web', {
         ...common,
-        MONGO_DB: uniqueId('skel_web_'),
         WEB_HOST: '127.0.0.1',
         WEB_HTTP_PORT: String(webPort),
         METRICS_PORT: String(webMetricsPort),
@@ -184,7 +183,7 @@ describe('walking skeleton', () => {
 });
 
 describe('configuration errors', () => {
-  it.each(['identity', 'biometrics', 'notifier', 'web'])(
+  it.each(['identity', 'biometrics', 'notifier'])(
     '%s refuses to start without MONGO_URL and names it',
     async (name) => {
       const app = startApp(name, { NATS_URL: 'nats://127.0.0.1:4222' });
@@ -192,6 +191,12 @@ describe('configuration errors', () => {
       expect(app.output()).toMatch(/MONGO_URL is required/);
     },
   );
+
+  it('web (no database of its own) refuses to start without NATS_URL and names it', async () => {
+    const app = startApp('web', {});
+    expect(await app.exited).toBe(1);
+    expect(app.output()).toMatch(/NATS_URL is required/);
+  });
 
   it('a malformed variable is named with what is wrong', async () => {
     const app = startApp('biometrics', {

@@ -25,11 +25,11 @@ import { parseBiometricsConfig, type BiometricsConfig } from '../src/config.js';
 import type { Account } from '../src/repositories/account-directory.repository.js';
 import { setupBiometrics, type BiometricsInternals } from '../src/setup.js';
 
-/** The credential the harness's client presents as web (BIOMETRICS_SIGN_IN_CALLERS). */
-export const WEB_SERVICE_TOKEN = randomBytes(24).toString('hex');
+/** The credential the harness's client presents as identity (BIOMETRICS_SIGN_IN_CALLERS). */
+export const SERVICE_TOKEN = randomBytes(24).toString('hex');
 
 export interface BiometricsHarness {
-  /** A client calling as web (with web's service credential), as the BFF does. */
+  /** A client calling as identity (with its service credential), as face sign-in does. */
   client: AsyncClient<FaceServiceClient>;
   /** Another client to the same server, with the given service credential or none (close it). */
   clientAs(serviceToken?: string): AsyncClient<FaceServiceClient>;
@@ -70,7 +70,7 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
     BIOMETRICS_INFERENCE_BACKEND: 'wasm',
     BIOMETRICS_INFERENCE_WORKERS: '2',
     BIOMETRICS_TEMPLATE_KEY: randomBytes(32).toString('base64'),
-    BIOMETRICS_SIGN_IN_CALLERS: `web=${WEB_SERVICE_TOKEN}`,
+    BIOMETRICS_SIGN_IN_CALLERS: `identity=${SERVICE_TOKEN}`,
     ...env,
   });
   const logger = testLogger('biometrics');
@@ -144,7 +144,7 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
       deadlineMs: 120_000,
       ...(serviceToken ? { serviceToken } : {}),
     });
-  const client = clientAs(WEB_SERVICE_TOKEN);
+  const client = clientAs(SERVICE_TOKEN);
   return {
     client,
     clientAs,

@@ -84,10 +84,12 @@ describe('FaceService replicas', () => {
         createdAt: now,
         updatedAt: now,
       });
-      const error = await r1.client.verify({ largestFace: false, userId, image: await photo('s1-f0') }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const error = await r1.client
+        .verifyForLogin({ largestFace: false, userId, image: await photo('s1-f0') })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(isDomainError(error)).toBe(true);
       const cause = (error as { cause?: unknown }).cause;
       if (!isServiceError(cause)) throw new Error('expected a gRPC error');
@@ -102,7 +104,7 @@ describe('FaceService replicas', () => {
       );
       expect(again.enrollment?.modelId).toBe(FACEAPI_MODEL_ID);
       expect(
-        (await r1.client.verify({ largestFace: false, userId, image: await photo('s1-f0') })).match,
+        (await r1.client.verifyForLogin({ largestFace: false, userId, image: await photo('s1-f0') })).match,
       ).toBe(true);
     });
   });

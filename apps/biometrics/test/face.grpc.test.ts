@@ -193,7 +193,9 @@ describe('FaceService', () => {
         ),
       ).toMatchObject({ code: status.PERMISSION_DENIED, reason: 'STEP_UP_REQUIRED' });
       // The template is unchanged: the original face still verifies.
-      expect((await h.client.verify({ largestFace: false, userId, image: img(person(A)) })).match).toBe(true);
+      expect(
+        (await h.client.verifyForLogin({ largestFace: false, userId, image: img(person(A)) })).match,
+      ).toBe(true);
       const fresh = await h.token(userId, 'user', { signedInSecAgo: 60 });
       const replaced = await h.client.enroll(
         { largestFace: false, userId, images: [img(person(B))] },
@@ -388,8 +390,32 @@ describe('FaceService', () => {
       expect(byAdmin.match).toBe(true);
     });
 
+    it('counts a self-check toward no lock and reports it as no sign-in attempt', async () => {
+      const userId = 'u-self-checks';
+      await h.client.enroll(
+        { largestFace: false, userId, images: [img(person(C))] },
+        { accessToken: await h.token(userId) },
+      );
+      const token = await h.token(userId);
+      for (let i = 0; i < 4; i++)
+        expect(
+          (
+            await h.client.verify(
+              { largestFace: false, userId, image: img(person(A)) },
+              { accessToken: token },
+            )
+          ).match,
+        ).toBe(false);
+      // Four misses would have locked sign-in here (lock after 3); a self-check is not a sign-in.
+      expect(
+        (await h.client.verifyForLogin({ largestFace: false, userId, image: img(person(C)) })).match,
+      ).toBe(true);
+      await waitFor(() => eventsOf(h, 'biometric.auth.succeeded', userId)[0]);
+      expect(eventsOf(h, 'biometric.auth.failed', userId)).toEqual([]);
+    });
+
     it('matches a genuine photo and returns a face assertion identity accepts', async () => {
-      const r = await h.client.verify({
+      const r = await h.client.verifyForLogin({
         largestFace: false,
         userId,
         image: img(variant('flipped')),
@@ -423,7 +449,7 @@ describe('FaceService', () => {
 
     it('matches the genuine variants and refuses other people at the default threshold', async () => {
       for (const kind of ['webp', 'png-alpha', 'exif-rotated', 'gif']) {
-        const r = await h.client.verify({
+        const r = await h.client.verifyForLogin({
           largestFace: false,
           userId,
           image: img(variant(kind)),
@@ -431,7 +457,7 @@ describe('FaceService', () => {
         });
         expect(r.match, `${kind}: distance ${r.distance}`).toBe(true);
       }
-      const other = await h.client.verify({
+      const other = await h.client.verifyForLogin({
         largestFace: false,
         userId,
         image: img(person(B)),
@@ -451,14 +477,14 @@ describe('FaceService', () => {
 
     it('answers NOT_ENROLLED for a user without a template', async () => {
       const e = await failure(
-        h.client.verify({ largestFace: false, userId: 'u-never-enrolled', image: img(person(A)) }),
+        h.client.verifyForLogin({ largestFace: false, userId: 'u-never-enrolled', image: img(person(A)) }),
       );
       expect(e).toMatchObject({ code: status.NOT_FOUND, reason: 'NOT_ENROLLED' });
     });
 
     it('reports photo problems without counting them as failures', async () => {
       const e = await failure(
-        h.client.verify({
+        h.client.verifyForLogin({
           largestFace: false,
           userId,
           image: img(file(fx.nonFace)),
@@ -479,7 +505,7 @@ describe('FaceService', () => {
         { accessToken: await h.token(target) },
       );
       const attempt = (who: { data: Buffer }) =>
-        h.client.verify({
+        h.client.verifyForLogin({
           largestFace: false,
           userId: target,
           image: img(who),
@@ -504,7 +530,7 @@ describe('FaceService', () => {
   });
 
   describe('who may ask for a face sign-in decision', () => {
-    it('gives sign-in decisions only to Guardian services, and believes a reported client IP only from them', async () => {
+    it('gives sign-in decisions only to Guardian services (a self-check mints nothing), and believes the client IP they report', async () => {
       const userId = 'u-service-check';
       await h.client.enroll(
         { largestFace: false, userId, images: [img(person(C))] },
@@ -515,7 +541,7 @@ describe('FaceService', () => {
       try {
         for (const direct of [stranger, impostor]) {
           const attempts = [
-            () => direct.verify({ largestFace: false, userId, image: img(person(C)) }),
+            () => direct.verifyForLogin({ largestFace: false, userId, image: img(person(C)) }),
             () => direct.identifyForLogin({ largestFace: false, image: img(person(C)) }),
           ];
           for (const attempt of attempts)
@@ -524,29 +550,21 @@ describe('FaceService', () => {
               reason: 'SERVICE_CREDENTIALS_REQUIRED',
             });
         }
-        // A signed-in user checking their own face directly reports an IP: it is not believed.
+        // A signed-in user may check their own face directly: a self-check, which signs nothing in.
         const self = await stranger.verify(
-          {
-            largestFace: false,
-            userId,
-            image: img(person(A)),
-            client: { ip: '203.0.113.250', userAgent: 'forged' },
-          },
+          { largestFace: false, userId, image: img(person(C)) },
           { accessToken: await h.token(userId) },
         );
-        expect(self.match).toBe(false);
-        const direct = await waitFor(() =>
-          eventsOf(h, 'biometric.auth.failed', userId).find((e) => e.data.reason === 'NO_MATCH'),
-        );
-        expect(direct.data.client!.ip).toBe('127.0.0.1');
-        // web (the service) is believed.
-        const viaWeb = await h.client.verify({
+        expect(self.match).toBe(true);
+        expect(self).not.toHaveProperty('faceAssertion');
+        // identity (the service) is believed.
+        const viaIdentity = await h.client.verifyForLogin({
           largestFace: false,
           userId,
           image: img(person(C)),
           client: { ip: '198.51.100.250', userAgent: 'browser' },
         });
-        expect(viaWeb.match).toBe(true);
+        expect(viaIdentity.match).toBe(true);
         const succeeded = await waitFor(() => eventsOf(h, 'biometric.auth.succeeded', userId)[0]);
         expect(succeeded.data.client).toMatchObject({ ip: '198.51.100.250', userAgent: 'browser' });
       } finally {
@@ -566,7 +584,7 @@ describe('FaceService', () => {
       const answers = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           h.client
-            .verify({
+            .verifyForLogin({
               largestFace: false,
               userId: target,
               image: img(person(A)),
@@ -588,7 +606,7 @@ describe('FaceService', () => {
           .every((a) => a === 'FACE_LOCKED' || a === 'TOO_MANY_ATTEMPTS'),
       ).toBe(true);
       expect(
-        await failure(h.client.verify({ largestFace: false, userId: target, image: img(person(C)) })),
+        await failure(h.client.verifyForLogin({ largestFace: false, userId: target, image: img(person(C)) })),
       ).toMatchObject({
         reason: 'FACE_LOCKED',
       });
@@ -811,7 +829,7 @@ describe('FaceService', () => {
       expect(h.internals.index.has(userId)).toBe(false);
       expect(await h.client.getEnrollment({ userId }, { accessToken })).toMatchObject({ enrolled: false });
       expect(
-        await failure(h.client.verify({ largestFace: false, userId, image: img(person('s5-f1')) })),
+        await failure(h.client.verifyForLogin({ largestFace: false, userId, image: img(person('s5-f1')) })),
       ).toMatchObject({
         reason: 'NOT_ENROLLED',
       });

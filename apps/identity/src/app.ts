@@ -15,6 +15,7 @@ import { authHandlers } from './grpc/auth.grpc.js';
 import { userHandlers } from './grpc/user.grpc.js';
 import { verificationHandlers } from './grpc/verification.grpc.js';
 import { AuthAttemptRepository, authAttemptModel } from './repositories/auth-attempt.repository.js';
+import { biometricsFaceMatcher } from './repositories/face-matcher.js';
 import { DocumentRepository, documentModel } from './repositories/document.repository.js';
 import { SessionRepository, sessionModel } from './repositories/session.repository.js';
 import { UsedAssertionRepository } from './repositories/used-assertion.repository.js';
@@ -118,6 +119,13 @@ export async function setupIdentity(
     deadlineMs: 3_000,
   });
   const faceJwks = new CachedJwks(grpcJwksSource(() => faceClient.getJwks({})));
+  // Face sign-in decisions: inference can queue, so its own deadline; identity's credential on it.
+  const faceSignIn = createClient(FaceServiceClient, FaceServiceService, config.IDENTITY_BIOMETRICS_ADDRESS, {
+    deadlineMs: config.IDENTITY_FACE_DEADLINE_MS,
+    ...(config.IDENTITY_BIOMETRICS_SERVICE_TOKEN
+      ? { serviceToken: config.IDENTITY_BIOMETRICS_SERVICE_TOKEN }
+      : {}),
+  });
 
   let kick: (...where: QueuedAt[]) => void = () => undefined;
   const events = eventFactory('guardian/identity', (...where) => kick(...where));
@@ -125,6 +133,7 @@ export async function setupIdentity(
   const tokens = new AccessTokens(keyRing, config.IDENTITY_ACCESS_TOKEN_TTL_SEC);
   const auth = new AuthService({
     users,
+    faces: biometricsFaceMatcher(faceSignIn),
     sessions,
     attempts,
     hasher,
@@ -231,6 +240,7 @@ export async function setupIdentity(
         run: () => {
           clearInterval(sweep);
           faceClient.close();
+          faceSignIn.close();
           userCache.close();
           sessionCache.close();
         },

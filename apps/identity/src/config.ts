@@ -20,8 +20,17 @@ export const identitySchema = z.object({
   IDENTITY_BOOTSTRAP_MASTER_PASSWORD: z.string().optional(),
   /** Where a generated one-time master password is kept (mode 0600) besides the console. */
   IDENTITY_BOOTSTRAP_PASSWORD_FILE: z.string().default('.data/identity/master-one-time-password.txt'),
-  /** biometrics' gRPC address (host:port) for FaceService.GetJwks. */
+  /** biometrics' gRPC address (host:port): GetJwks, and the face sign-in decisions. */
   IDENTITY_BIOMETRICS_ADDRESS: z.string().default('127.0.0.1:50052'),
+  /** identity's credential toward biometrics (its `identity=` entry in BIOMETRICS_SIGN_IN_CALLERS). */
+  IDENTITY_BIOMETRICS_SERVICE_TOKEN: z
+    .string()
+    .trim()
+    .transform((value) => value || undefined)
+    .pipe(z.string().min(32).optional())
+    .optional(),
+  /** Deadline of a face sign-in call to biometrics (inference can queue). */
+  IDENTITY_FACE_DEADLINE_MS: env.positiveInt.default(30_000),
   IDENTITY_FACE_ASSERTION_ISSUER: z.string().default('guardian-biometrics'),
   IDENTITY_FACE_ASSERTION_AUDIENCE: z.string().default('guardian-identity'),
   IDENTITY_FACE_ASSERTION_MAX_LIFETIME_SEC: env.positiveInt.default(120),

@@ -18,6 +18,8 @@ export interface ServiceClients {
   verification: AsyncClient<VerificationServiceClient>;
   faces: AsyncClient<FaceServiceClient>;
   notifications: AsyncClient<NotificationServiceClient>;
+  /** The deadline of calls that run face inference (identity's LoginWithFace among them). */
+  faceDeadlineMs: number;
   close(): void;
 }
 
@@ -27,8 +29,6 @@ export function createServiceClients(options: {
   notifier: string;
   deadlineMs?: number;
   faceDeadlineMs?: number;
-  /** web's credential toward biometrics (BIOMETRICS_SIGN_IN_CALLERS there): face sign-in and client IPs. */
-  biometricsServiceToken?: string;
 }): ServiceClients {
   const deadlineMs = options.deadlineMs ?? 5_000;
   const auth = createClient(AuthServiceClient, AuthServiceService, options.identity, {
@@ -46,7 +46,6 @@ export function createServiceClients(options: {
   const faces = createClient(FaceServiceClient, FaceServiceService, options.biometrics, {
     deadlineMs: options.faceDeadlineMs ?? 30_000,
     idempotent: ['getJwks', 'getEnrollment', 'getStatus'],
-    ...(options.biometricsServiceToken ? { serviceToken: options.biometricsServiceToken } : {}),
   });
   const notifications = createClient(
     NotificationServiceClient,
@@ -63,6 +62,7 @@ export function createServiceClients(options: {
     verification,
     faces,
     notifications,
+    faceDeadlineMs: options.faceDeadlineMs ?? 30_000,
     close: () => {
       for (const client of [auth, users, verification, faces, notifications]) client.close();
     },

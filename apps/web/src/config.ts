@@ -43,8 +43,6 @@ const trustProxy = z
 /** Every variable web reads (the only reader of process.env). Documented in README.md. */
 export const webSchema = z.object({
   LOG_LEVEL: env.logLevel.default('info'),
-  MONGO_URL: env.url(['mongodb:', 'mongodb+srv:']),
-  MONGO_DB: z.string().default('guardian_web'),
   NATS_URL: env.url(['nats:', 'tls:', 'ws:', 'wss:']),
   EVENTS_STREAM: z.string().default('GUARDIAN'),
   EVENTS_SUBJECT_PREFIX: z
@@ -59,13 +57,6 @@ export const webSchema = z.object({
   WEB_IDENTITY_ADDRESS: z.string().default('127.0.0.1:50051'),
   WEB_BIOMETRICS_ADDRESS: z.string().default('127.0.0.1:50052'),
   WEB_NOTIFIER_ADDRESS: z.string().default('127.0.0.1:50053'),
-  /** web's credential toward biometrics (one of BIOMETRICS_SIGN_IN_CALLERS), needed for face sign-in. */
-  WEB_BIOMETRICS_SERVICE_TOKEN: z
-    .string()
-    .trim()
-    .transform((value) => value || undefined)
-    .pipe(z.string().min(32).optional())
-    .optional(),
   SHUTDOWN_TIMEOUT_MS: env.durationMs.default(10_000),
   /** Origins (scheme://host[:port]) allowed to call the API from a browser with credentials; comma-separated. */
   WEB_CORS_ORIGINS: list.default([]),

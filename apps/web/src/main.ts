@@ -1,14 +1,12 @@
-import { EventBus, EventConsumer, followRevocations } from '@guardian/events';
+import { EventBus, followRevocations } from '@guardian/events';
 import { CachedJwks, verifyEnrollmentToken } from '@guardian/auth';
 import { checkHealth, grpcJwksSource, identitySessionVerifier } from '@guardian/grpc-kit';
 import { createLogger } from '@guardian/logger';
-import { closeMongo, connectMongo } from '@guardian/mongo';
 import { createMetricsRegistry, runService, startMetricsServer } from '@guardian/runtime';
 import { createServiceClients } from './clients.js';
 import { loadWebConfig } from './config.js';
 import { buildServer, DEFAULT_DASHBOARD_DIR } from './server.js';
 import { consumerLag } from './services/consumer-lag.js';
-import { Directory } from './services/directory.js';
 import { LiveFeed } from './services/live-feed.js';
 
 const config = loadWebConfig();
@@ -19,7 +17,6 @@ runService({
   timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   start: async () => {
     const registry = createMetricsRegistry('web');
-    const mongo = await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger });
     const bus = await EventBus.connect({
       url: config.NATS_URL,
       stream: config.EVENTS_STREAM,
@@ -33,9 +30,6 @@ runService({
       notifier: config.WEB_NOTIFIER_ADDRESS,
       deadlineMs: config.WEB_GRPC_DEADLINE_MS,
       faceDeadlineMs: config.WEB_FACE_DEADLINE_MS,
-      ...(config.WEB_BIOMETRICS_SERVICE_TOKEN
-        ? { biometricsServiceToken: config.WEB_BIOMETRICS_SERVICE_TOKEN }
-        : {}),
     });
     // Signatures are remembered until the token expires (15 min at most); sessions until identity
     // revokes them (identity.session.revoked), so a revoked token stops working here at once.
@@ -50,16 +44,7 @@ runService({
       ] as const
     ).map(([name, address]) => ({ name, address, check: () => checkHealth(address) }));
 
-    // Read models from events: usernames for face login (durable, shared by replicas), login
-    // attempts for the live feed (per process).
-    const directory = new Directory(mongo);
-    const directoryConsumer = await EventConsumer.start(bus, {
-      durable: 'web-directory',
-      filter: 'identity.user.>',
-      maxDeliver: 10,
-      handler: directory.handle,
-      logger,
-    });
+    // The one read model web keeps: login attempts for the live feed (per process, from events).
     const feed = new LiveFeed(config.WEB_FEED_CAPACITY);
     await feed.start(bus, { backfillMs: config.WEB_FEED_BACKFILL_MS, logger });
 
@@ -73,11 +58,10 @@ runService({
         clients,
         services,
         feed,
-        directory,
         consumerLag: () => consumerLag(bus),
         limits: { imageBytes: config.WEB_MAX_IMAGE_BYTES, documentBytes: config.WEB_MAX_DOCUMENT_BYTES },
       },
-      isReady: () => bus.connected && mongo.readyState === 1,
+      isReady: () => bus.connected,
       verifyEnrollmentToken: (token) => verifyEnrollmentToken(jwks, token),
       http: {
         corsOrigins: config.WEB_CORS_ORIGINS,
@@ -95,7 +79,7 @@ runService({
       registry,
       host: config.WEB_HOST,
       port: config.METRICS_PORT,
-      isReady: () => bus.connected && mongo.readyState === 1,
+      isReady: () => bus.connected,
     });
     logger.info(
       { url: `http://localhost:${(server.server.address() as { port: number }).port}` },
@@ -107,10 +91,8 @@ runService({
       { name: 'metrics', run: () => metrics.close() },
       { name: 'live-feed', run: () => feed.stop() },
       { name: 'revocations', run: () => revocations.stop() },
-      { name: 'directory-consumer', run: () => directoryConsumer.stop() },
       { name: 'grpc-clients', run: async () => clients.close() },
       { name: 'nats', run: () => bus.drain() },
-      { name: 'mongo', run: () => closeMongo(mongo) },
     ];
   },
 });

@@ -80,9 +80,10 @@ export async function startMesh(
     },
     notifier: { NOTIFIER_IDENTITY_ADDRESS: addresses.identity },
   };
-  // web's credential toward biometrics, as a deployment configures it.
+  // identity's credential toward biometrics (face sign-in), as a deployment configures it.
   const serviceToken = randomBytes(32).toString('hex');
-  specific.biometrics.BIOMETRICS_SIGN_IN_CALLERS = `web=${serviceToken}`;
+  specific.biometrics.BIOMETRICS_SIGN_IN_CALLERS = `identity=${serviceToken}`;
+  specific.identity.IDENTITY_BIOMETRICS_SERVICE_TOKEN = serviceToken;
   const started = options.withBiometrics === false ? names.filter((n) => n !== 'biometrics') : names;
   for (const name of started) {
     processes.set(
@@ -102,14 +103,12 @@ export async function startMesh(
     'web',
     startApp('web', {
       ...common,
-      MONGO_DB: uniqueId('web_web_'),
       WEB_HOST: '127.0.0.1',
       WEB_HTTP_PORT: String(webPort),
       METRICS_PORT: String(webMetricsPort),
       WEB_IDENTITY_ADDRESS: addresses.identity,
       WEB_BIOMETRICS_ADDRESS: addresses.biometrics,
       WEB_NOTIFIER_ADDRESS: addresses.notifier,
-      WEB_BIOMETRICS_SERVICE_TOKEN: serviceToken,
       ...options.web,
     }),
   );

@@ -48,7 +48,11 @@ describe('REST mirror (curl)', () => {
       JSON.stringify({ identifier: user.username, password: user.password }),
     ]);
     expect(login.status, JSON.stringify(login.body)).toBe(200);
-    return { user, bearer: ['-H', `authorization: Bearer ${login.body.accessToken as string}`] };
+    return {
+      user,
+      id: registered.body.user.id as string,
+      bearer: ['-H', `authorization: Bearer ${login.body.accessToken as string}`],
+    };
   }
 
   it("runs the older systems' flow: register -> login -> profile -> personal info -> register face -> recognise face -> logout", async () => {
@@ -358,6 +362,11 @@ describe('REST mirror (curl)', () => {
     for (const name of names) photoAnswers.push(await faceLogin(name, noFace));
     expect(photoAnswers[2]!.body.error.reason).toBe('NO_FACE');
     expect(photoAnswers.map(shape)).toEqual(names.map(() => shape(photoAnswers[2]!)));
+    // The account's own face signs it in by name (identity resolves the name itself: no read model
+    // to wait for after registering).
+    const own = await faceLogin(enrolled.user.username, alice);
+    expect(own.status, JSON.stringify(own.body)).toBe(200);
+    expect(own.body.user.id).toBe(enrolled.id);
   });
 
   it('submits a verification document as multipart and shows the status', async () => {

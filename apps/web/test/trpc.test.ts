@@ -1,11 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { checkHealth, identitySessionVerifier } from '@guardian/grpc-kit';
-import { closeMongo, connectMongo, type Connection } from '@guardian/mongo';
-import { freePort, startApp, testLogger, uniqueId, waitFor } from '@guardian/testkit';
+import { freePort, startApp, testLogger, waitFor } from '@guardian/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceClients, type ServiceClients } from '../src/clients.js';
 import type { FeedEvent } from '../src/services/live-feed.js';
-import { Directory } from '../src/services/directory.js';
 import { LiveFeed } from '../src/services/live-feed.js';
 import { createCaller } from '../src/router/root.js';
 import { createContextInner, type ContextDeps } from '../src/router/trpc.js';
@@ -42,17 +40,11 @@ describe('web tRPC API against the real services', () => {
 
   describe('createCaller (context without HTTP)', () => {
     let clients: ServiceClients;
-    let mongo: Connection;
     let deps: ContextDeps;
 
     beforeAll(async () => {
       clients = createServiceClients(mesh.addresses);
       const sessions = identitySessionVerifier(clients.auth);
-      mongo = await connectMongo({
-        url: mesh.env.mongoUrl,
-        dbName: uniqueId('web_caller_'),
-        logger: testLogger(),
-      });
       deps = {
         logger: testLogger(),
         clients,
@@ -66,7 +58,6 @@ describe('web tRPC API against the real services', () => {
           },
         ],
         feed: new LiveFeed(),
-        directory: new Directory(mongo),
         consumerLag: async () => [],
         limits: { imageBytes: 1024 * 1024, documentBytes: 1024 * 1024 },
       };
@@ -74,8 +65,6 @@ describe('web tRPC API against the real services', () => {
 
     afterAll(async () => {
       clients?.close();
-      await mongo?.dropDatabase();
-      await closeMongo(mongo);
     });
 
     it('signs in, creates a user as master and finds it with the actions the rules allow', async () => {
@@ -274,8 +263,6 @@ describe('web tRPC API against the real services', () => {
       const port = await freePort();
       const web = startApp('web', {
         NATS_URL: mesh.env.natsUrl,
-        MONGO_URL: mesh.env.mongoUrl,
-        MONGO_DB: uniqueId('web_limit_'),
         EVENTS_STREAM: mesh.env.stream,
         EVENTS_SUBJECT_PREFIX: mesh.env.prefix,
         WEB_HOST: '127.0.0.1',

@@ -106,18 +106,29 @@ export function faceGrpc(deps: FaceGrpcDeps) {
           deleted: await faces.deleteEnrollment(await ctx.auth(), req.userId, call(ctx)),
         }),
         verify: async (req, ctx) => {
-          // Face sign-in calls come without a user token, from a Guardian service only; a signed-in
-          // caller is checking a face.
-          const caller = bearerToken(ctx.metadata) ? await ctx.auth() : undefined;
-          const service = caller
-            ? deps.signInCallers.identify(ctx.metadata, ctx.peer)
-            : signInService(ctx, deps);
+          // A signed-in self-check: no assertion, no sign-in attempt.
+          const r = await deps.verification.check(
+            await ctx.auth(),
+            req.userId,
+            imageInput(req.image),
+            call(ctx, req.largestFace),
+          );
+          return {
+            match: r.match,
+            distance: r.distance,
+            confidence: r.confidence,
+            threshold: r.threshold,
+            thresholdConfidence: r.thresholdConfidence,
+            face: toRectangle(r.face),
+          };
+        },
+        verifyForLogin: async (req, ctx) => {
+          const service = signInService(ctx, deps);
           const r = await deps.verification.verify(
             req.userId,
             imageInput(req.image),
             reportedClient(req.client, ctx, service),
             call(ctx, req.largestFace),
-            caller,
           );
           return {
             match: r.match,

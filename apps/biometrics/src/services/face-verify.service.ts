@@ -11,7 +11,7 @@ import { DomainError, isDomainError } from '@guardian/domain';
 import { pendingEvent, type PendingEvent, type QueuedAt } from '@guardian/events';
 import type { Box } from '../repositories/inference/index.js';
 import type { FaceAttemptRepository } from '../repositories/face-attempt.repository.js';
-import type { TemplateRepository } from '../repositories/template.repository.js';
+import type { EnrolledRecord, TemplateRepository } from '../repositories/template.repository.js';
 import { requireSelfOrAdmin, requireUserId } from './access.js';
 import type { FaceIndex } from './face-index.js';
 import type { TemplateVault } from './face-index-sync.js';
@@ -67,6 +67,8 @@ export type FaceLoginResult =
 
 const OPEN = { state: 'open', failures: 0 } as const;
 
+const notEnrolled = () => new DomainError('not_found', 'NOT_ENROLLED', 'this user has no face enrollment');
+
 /** Event subject of a nameless face login that matched nobody (events need one). */
 export const UNIDENTIFIED_SUBJECT = 'unidentified';
 
@@ -111,20 +113,65 @@ export class FaceVerifyService {
   }
 
   /**
-   * 1:1 against the user's template. A signed-in caller (a self-check, not a sign-in) may check only
-   * their own face, or anyone's as an admin: otherwise any user could read the distance to another
-   * user's template, an oracle to hill-climb a fake face with.
+   * A signed-in caller's self-check ("is this my face?"): 1:1 against the template of the caller, or
+   * of anyone for an admin (otherwise any user could read the distance to another user's template,
+   * an oracle to hill-climb a fake face with). Mints no assertion, records no sign-in attempt,
+   * counts toward no lock.
+   */
+  async check(
+    caller: AccessClaims,
+    userId: string,
+    image: ImageInput | undefined,
+    call: CallInfo,
+  ): Promise<FaceVerifyResult> {
+    requireUserId(userId);
+    requireSelfOrAdmin(caller, userId, 'face.verify');
+    const [record, probe] = await Promise.all([
+      this.deps.templates.findEnrolled(userId),
+      this.deps.pipeline.singleFace(image, 'verify', call),
+    ]);
+    if (!record) throw notEnrolled();
+    return { ...this.compare(record, probe.descriptor), face: probe.box };
+  }
+
+  /** The probe against a template, at the template's threshold (REENROLLMENT_REQUIRED for an older model). */
+  private compare(record: EnrolledRecord, descriptor: Float32Array): VerifyResult {
+    const { vault, modelId } = this.deps;
+    try {
+      assertSameModel(record.modelId, modelId);
+    } catch {
+      throw new DomainError(
+        'unprocessable',
+        'REENROLLMENT_REQUIRED',
+        'the face template was made by an older model; enroll again',
+        { metadata: { templateModel: record.modelId, currentModel: modelId } },
+      );
+    }
+    const template = vault.open(record);
+    try {
+      return verify(
+        { vector: template, modelId: record.modelId },
+        { vector: descriptor, modelId },
+        verifyThreshold(record.sampleCount),
+      );
+    } finally {
+      template.fill(0);
+    }
+  }
+
+  /**
+   * Face sign-in, 1:1 against the user's template (identity's VerifyForLogin): throttled per user
+   * and client IP (admitted and counted atomically), every attempt recorded with its event, and on
+   * a match a single-use face assertion for identity.
    */
   async verify(
     userId: string,
     image: ImageInput | undefined,
     client: ClientContext,
     call: CallInfo,
-    caller?: AccessClaims,
   ): Promise<FaceVerifyResult> {
     requireUserId(userId);
-    if (caller) requireSelfOrAdmin(caller, userId, 'face.verify');
-    const { policies, templates, vault, modelId } = this.deps;
+    const { policies, templates } = this.deps;
     const now = this.now();
     const [admission, record] = await Promise.all([
       this.admit(userId, client, now),
@@ -180,35 +227,18 @@ export class FaceVerifyService {
         throw error;
       }
       await failure('NOT_ENROLLED');
-      throw new DomainError('not_found', 'NOT_ENROLLED', 'this user has no face enrollment');
+      throw notEnrolled();
     }
     let probe;
+    let result: VerifyResult;
     try {
-      try {
-        assertSameModel(record.modelId, modelId);
-      } catch {
-        throw new DomainError(
-          'unprocessable',
-          'REENROLLMENT_REQUIRED',
-          'the face template was made by an older model; enroll again',
-          {
-            metadata: { templateModel: record.modelId, currentModel: modelId },
-          },
-        );
-      }
       probe = await this.probe(userId, image, client, call, now);
+      result = this.compare(record, probe.descriptor);
     } catch (error) {
-      // No face compared (a rejected photo, a busy pool): the attempt does not count.
+      // No face compared (a rejected photo, a busy pool, an older template): it does not count.
       await admission.settle('uncounted');
       throw error;
     }
-    const template = vault.open(record);
-    const result = verify(
-      { vector: template, modelId: record.modelId },
-      { vector: probe.descriptor, modelId },
-      verifyThreshold(record.sampleCount),
-    );
-    template.fill(0);
 
     if (!result.match) {
       await failure('NO_MATCH', result.distance);

@@ -55,6 +55,19 @@ export function authHandlers(
       );
       return { user: toUser(user), tokens: toTokens(tokens) };
     },
+    loginWithFace: async (req, ctx) => {
+      const { user, tokens, confidence } = await auth.loginWithFace(
+        {
+          identifier: req.identifier,
+          userId: req.userId,
+          image: Buffer.from(req.image),
+          largestFace: req.largestFace,
+          client: client(req, ctx),
+        },
+        ctx.requestId,
+      );
+      return { user: toUser(user), tokens: toTokens(tokens), confidence };
+    },
     loginWithFaceAssertion: async (req, ctx) => {
       const { user, tokens } = await auth.loginWithFaceAssertion(
         { assertion: req.assertion, client: client(req, ctx) },

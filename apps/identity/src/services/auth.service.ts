@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AccessClaims, CachedJwks, Role } from '@guardian/auth';
 import type { AttemptReservation } from '@guardian/mongo';
 import { DomainError, invalid, notFound, unauthenticated } from '@guardian/domain';
@@ -47,8 +47,32 @@ export interface AuthPolicies {
   faceLoginRoles?: readonly Role[];
 }
 
+/** A face sign-in decision from biometrics (its VerifyForLogin / IdentifyForLogin). */
+export interface FaceMatch {
+  match: boolean;
+  confidence: number;
+  /** The single-use face assertion, on a match. */
+  faceAssertion: string;
+}
+
+/**
+ * biometrics' sign-in decisions, asked with identity's service credential. Photo problems (NO_FACE,
+ * ...) and NOT_ENROLLED come back as DomainErrors with biometrics' reasons.
+ */
+export interface FaceMatcher {
+  verifyForLogin(
+    request: { userId: string; image: Buffer; client: ClientContext; largestFace: boolean },
+    requestId?: string,
+  ): Promise<FaceMatch>;
+  identifyForLogin(
+    request: { image: Buffer; client: ClientContext; largestFace: boolean },
+    requestId?: string,
+  ): Promise<FaceMatch>;
+}
+
 export interface AuthServiceDeps {
   users: UserRepository;
+  faces: FaceMatcher;
   sessions: SessionRepository;
   attempts: AuthAttemptRepository;
   hasher: PasswordHasher;
@@ -64,6 +88,10 @@ export interface AuthServiceDeps {
 
 /** Longest input we even try to verify (argon2 pre-hashes, but there is no reason to accept megabytes). */
 const MAX_PASSWORD_INPUT = 1024;
+
+/** The id a face sign-in uses for a name no account has: stable per name, never an account's. */
+const unknownAccountId = (name: string) =>
+  `unknown:${createHash('sha256').update(name.toLowerCase()).digest('hex').slice(0, 32)}`;
 
 const invalidCredentials = () =>
   unauthenticated('INVALID_CREDENTIALS', 'Invalid username/e-mail or password.');
@@ -262,6 +290,42 @@ export class AuthService {
       });
     }
     return this.openSession(user!, 'password', identifier, input.client, now, false, requestId);
+  }
+
+  /**
+   * Face sign-in: with a name (username, e-mail or user id), 1:1 against that account's face;
+   * without, among every enrolled face. A name no account has is still sent to biometrics (as an id
+   * no account can have): the photo is analysed and throttled as for a real account, so neither the
+   * answer nor the time tells who exists. Every failure to match is FACE_NOT_MATCHED.
+   */
+  async loginWithFace(
+    input: { identifier: string; userId: string; image: Buffer; largestFace: boolean; client: ClientContext },
+    requestId?: string,
+  ): Promise<{ user: UserRecord; tokens: TokenPairResult; confidence: number }> {
+    const notMatched = () =>
+      unauthenticated('FACE_NOT_MATCHED', 'The face was not recognised for this sign-in.');
+    const { image, largestFace, client } = input;
+    const name = input.userId.trim() || input.identifier.trim();
+    let found: FaceMatch;
+    if (name) {
+      const user = input.userId.trim()
+        ? await this.deps.users.findById(name)
+        : name.length <= 320
+          ? await this.deps.users.findByIdentifierWithHash(name)
+          : null;
+      const userId = user?._id ?? unknownAccountId(name);
+      found = await this.deps.faces
+        .verifyForLogin({ userId, image, client, largestFace }, requestId)
+        .catch((error: unknown) => {
+          if (error instanceof DomainError && error.reason === 'NOT_ENROLLED') throw notMatched();
+          throw error;
+        });
+    } else {
+      found = await this.deps.faces.identifyForLogin({ image, client, largestFace }, requestId);
+    }
+    if (!found.match || !found.faceAssertion) throw notMatched();
+    const session = await this.loginWithFaceAssertion({ assertion: found.faceAssertion, client }, requestId);
+    return { ...session, confidence: found.confidence };
   }
 
   async loginWithFaceAssertion(

@@ -2,7 +2,6 @@ import { LiveSessionVerifier, type AccessClaims, type Role, type TokenVerifier }
 import { testLogger } from '@guardian/testkit';
 import { describe, expect, it } from 'vitest';
 import type { ServiceClients } from '../clients.js';
-import type { Directory } from '../services/directory.js';
 import { LiveFeed, type FeedEvent } from '../services/live-feed.js';
 import { createCaller } from './root.js';
 import { createContextInner } from './trpc.js';
@@ -50,7 +49,6 @@ function callerFor(token: string, feed: LiveFeed, signal?: AbortSignal) {
       clients: {} as ServiceClients, // not called by the feed procedures
       services: [],
       feed,
-      directory: {} as Directory,
       consumerLag: async () => [],
       limits: { imageBytes: 1, documentBytes: 1 },
       requestId: 'test',

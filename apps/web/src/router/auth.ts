@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { unverifiedClaims } from '@guardian/auth';
-import { DomainError, isDomainError } from '@guardian/domain';
+import { DomainError } from '@guardian/domain';
 import type { TokenPair } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { z } from 'zod';
 import { imageOf, readImage } from '../services/uploads.js';
@@ -48,10 +47,6 @@ const identifierInput = z
     message: 'identifier (or username / email) is required',
     path: ['identifier'],
   });
-
-/** The id a face sign-in uses for a name no account has: stable per name, never an account's. */
-const unknownAccountId = (name: string) =>
-  `unknown:${createHash('sha256').update(name.trim().toLowerCase()).digest('hex').slice(0, 32)}`;
 
 export const authRouter = router({
   /** A password account (role user). */
@@ -156,45 +151,23 @@ export const authRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const image = readImage(input.image, ctx.limits.imageBytes);
-      // One answer for every failure (unknown account, no enrolled face, another face, nobody
-      // recognised) and no score: neither who exists nor how close a photo came is told.
-      const notMatched = () =>
-        new DomainError(
-          'unauthenticated',
-          'FACE_NOT_MATCHED',
-          'The face was not recognised for this sign-in.',
-        );
-      let assertion: string;
-      let confidence: number;
-      if (!input.userId && !input.username) {
-        const found = await ctx.clients.faces.identifyForLogin(
-          { image: imageOf(image), client: ctx.client, largestFace: input.largestFace },
-          callOptions(ctx),
-        );
-        if (!found.match || !found.faceAssertion) throw notMatched();
-        ({ faceAssertion: assertion, confidence } = found);
-      } else {
-        // A name that resolves to nobody is still sent to biometrics (as an id no account has): the
-        // photo is analysed and throttled as for a real account, so time and answer are the same.
-        const userId =
-          input.userId ?? (await ctx.directory.resolve(input.username!)) ?? unknownAccountId(input.username!);
-        const verified = await ctx.clients.faces
-          .verify(
-            { userId, image: imageOf(image), client: ctx.client, largestFace: input.largestFace },
-            callOptions(ctx),
-          )
-          .catch((error: unknown) => {
-            if (isDomainError(error) && error.reason === 'NOT_ENROLLED') throw notMatched();
-            throw error;
-          });
-        if (!verified.match || !verified.faceAssertion) throw notMatched();
-        ({ faceAssertion: assertion, confidence } = verified);
-      }
-      const result = await ctx.clients.auth.loginWithFaceAssertion(
-        { assertion, client: ctx.client },
-        callOptions(ctx),
+      // identity resolves the name, asks biometrics and opens the session; every failure to match
+      // is one answer (FACE_NOT_MATCHED) without a score.
+      const result = await ctx.clients.auth.loginWithFace(
+        {
+          identifier: input.username ?? '',
+          userId: input.userId ?? '',
+          image,
+          largestFace: input.largestFace,
+          client: ctx.client,
+        },
+        { ...callOptions(ctx), deadlineMs: ctx.clients.faceDeadlineMs },
       );
-      return { user: json(result.user!), confidence, ...issue(ctx, result.tokens, input.session) };
+      return {
+        user: json(result.user!),
+        confidence: result.confidence,
+        ...issue(ctx, result.tokens, input.session),
+      };
     }),
 
   /**

@@ -4,7 +4,6 @@ import type { CallOptionsLite, HealthStatus } from '@guardian/grpc-kit';
 import type { Logger } from '@guardian/logger';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { ServiceClients } from '../clients.js';
-import type { Directory } from '../services/directory.js';
 import type { LiveFeed } from '../services/live-feed.js';
 import { errorFacts, publicMessage, toTRPCError } from './errors.js';
 
@@ -62,7 +61,6 @@ export interface ContextDeps {
   clients: ServiceClients;
   services: ServiceHealth[];
   feed: LiveFeed;
-  directory: Directory;
   /** JetStream consumers and how far behind they are (system status). */
   consumerLag: () => Promise<ConsumerLag[]>;
   limits: { imageBytes: number; documentBytes: number };

@@ -138,6 +138,26 @@ export interface VerifyResponse {
   threshold: number;
   /** The same threshold on the confidence scale. */
   thresholdConfidence: number;
+  face?: FaceRectangle | undefined;
+}
+
+export interface VerifyForLoginRequest {
+  userId: string;
+  image?:
+    | Image
+    | undefined;
+  /** The end user's client as identity saw it (believed from a credentialed service only). */
+  client?: ClientInfo | undefined;
+  largestFace: boolean;
+}
+
+export interface VerifyForLoginResponse {
+  /** As in VerifyResponse (identity passes none of the scores on). */
+  match: boolean;
+  distance: number;
+  confidence: number;
+  threshold: number;
+  thresholdConfidence: number;
   face?:
     | FaceRectangle
     | undefined;
@@ -1659,6 +1679,288 @@ export const VerifyRequest: MessageFns<VerifyRequest> = {
 };
 
 function createBaseVerifyResponse(): VerifyResponse {
+  return { match: false, distance: 0, confidence: 0, threshold: 0, thresholdConfidence: 0, face: undefined };
+}
+
+export const VerifyResponse: MessageFns<VerifyResponse> = {
+  encode(message: VerifyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.match !== false) {
+      writer.uint32(8).bool(message.match);
+    }
+    if (message.distance !== 0) {
+      writer.uint32(17).double(message.distance);
+    }
+    if (message.confidence !== 0) {
+      writer.uint32(25).double(message.confidence);
+    }
+    if (message.threshold !== 0) {
+      writer.uint32(33).double(message.threshold);
+    }
+    if (message.thresholdConfidence !== 0) {
+      writer.uint32(41).double(message.thresholdConfidence);
+    }
+    if (message.face !== undefined) {
+      FaceRectangle.encode(message.face, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.match = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.distance = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.confidence = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.threshold = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.thresholdConfidence = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.face = FaceRectangle.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyResponse {
+    return {
+      match: isSet(object.match) ? globalThis.Boolean(object.match) : false,
+      distance: isSet(object.distance) ? globalThis.Number(object.distance) : 0,
+      confidence: isSet(object.confidence) ? globalThis.Number(object.confidence) : 0,
+      threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+      thresholdConfidence: isSet(object.thresholdConfidence)
+        ? globalThis.Number(object.thresholdConfidence)
+        : isSet(object.threshold_confidence)
+        ? globalThis.Number(object.threshold_confidence)
+        : 0,
+      face: isSet(object.face) ? FaceRectangle.fromJSON(object.face) : undefined,
+    };
+  },
+
+  toJSON(message: VerifyResponse): unknown {
+    const obj: any = {};
+    if (message.match !== false) {
+      obj.match = message.match;
+    }
+    if (message.distance !== 0) {
+      obj.distance = floatToJson(message.distance);
+    }
+    if (message.confidence !== 0) {
+      obj.confidence = floatToJson(message.confidence);
+    }
+    if (message.threshold !== 0) {
+      obj.threshold = floatToJson(message.threshold);
+    }
+    if (message.thresholdConfidence !== 0) {
+      obj.thresholdConfidence = floatToJson(message.thresholdConfidence);
+    }
+    if (message.face !== undefined) {
+      obj.face = FaceRectangle.toJSON(message.face);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyResponse>): VerifyResponse {
+    return VerifyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyResponse>): VerifyResponse {
+    const message = createBaseVerifyResponse();
+    message.match = object.match ?? false;
+    message.distance = object.distance ?? 0;
+    message.confidence = object.confidence ?? 0;
+    message.threshold = object.threshold ?? 0;
+    message.thresholdConfidence = object.thresholdConfidence ?? 0;
+    message.face = (object.face !== undefined && object.face !== null)
+      ? FaceRectangle.fromPartial(object.face)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseVerifyForLoginRequest(): VerifyForLoginRequest {
+  return { userId: "", image: undefined, client: undefined, largestFace: false };
+}
+
+export const VerifyForLoginRequest: MessageFns<VerifyForLoginRequest> = {
+  encode(message: VerifyForLoginRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(18).fork()).join();
+    }
+    if (message.client !== undefined) {
+      ClientInfo.encode(message.client, writer.uint32(26).fork()).join();
+    }
+    if (message.largestFace !== false) {
+      writer.uint32(32).bool(message.largestFace);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyForLoginRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyForLoginRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.image = Image.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.client = ClientInfo.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.largestFace = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyForLoginRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      image: isSet(object.image) ? Image.fromJSON(object.image) : undefined,
+      client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+      largestFace: isSet(object.largestFace)
+        ? globalThis.Boolean(object.largestFace)
+        : isSet(object.largest_face)
+        ? globalThis.Boolean(object.largest_face)
+        : false,
+    };
+  },
+
+  toJSON(message: VerifyForLoginRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.image !== undefined) {
+      obj.image = Image.toJSON(message.image);
+    }
+    if (message.client !== undefined) {
+      obj.client = ClientInfo.toJSON(message.client);
+    }
+    if (message.largestFace !== false) {
+      obj.largestFace = message.largestFace;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyForLoginRequest>): VerifyForLoginRequest {
+    return VerifyForLoginRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyForLoginRequest>): VerifyForLoginRequest {
+    const message = createBaseVerifyForLoginRequest();
+    message.userId = object.userId ?? "";
+    message.image = (object.image !== undefined && object.image !== null) ? Image.fromPartial(object.image) : undefined;
+    message.client = (object.client !== undefined && object.client !== null)
+      ? ClientInfo.fromPartial(object.client)
+      : undefined;
+    message.largestFace = object.largestFace ?? false;
+    return message;
+  },
+};
+
+function createBaseVerifyForLoginResponse(): VerifyForLoginResponse {
   return {
     match: false,
     distance: 0,
@@ -1671,8 +1973,8 @@ function createBaseVerifyResponse(): VerifyResponse {
   };
 }
 
-export const VerifyResponse: MessageFns<VerifyResponse> = {
-  encode(message: VerifyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const VerifyForLoginResponse: MessageFns<VerifyForLoginResponse> = {
+  encode(message: VerifyForLoginResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.match !== false) {
       writer.uint32(8).bool(message.match);
     }
@@ -1700,7 +2002,7 @@ export const VerifyResponse: MessageFns<VerifyResponse> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): VerifyResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyForLoginResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1709,7 +2011,7 @@ export const VerifyResponse: MessageFns<VerifyResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseVerifyResponse();
+      const message = createBaseVerifyForLoginResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1789,7 +2091,7 @@ export const VerifyResponse: MessageFns<VerifyResponse> = {
     }
   },
 
-  fromJSON(object: any): VerifyResponse {
+  fromJSON(object: any): VerifyForLoginResponse {
     return {
       match: isSet(object.match) ? globalThis.Boolean(object.match) : false,
       distance: isSet(object.distance) ? globalThis.Number(object.distance) : 0,
@@ -1814,7 +2116,7 @@ export const VerifyResponse: MessageFns<VerifyResponse> = {
     };
   },
 
-  toJSON(message: VerifyResponse): unknown {
+  toJSON(message: VerifyForLoginResponse): unknown {
     const obj: any = {};
     if (message.match !== false) {
       obj.match = message.match;
@@ -1843,11 +2145,11 @@ export const VerifyResponse: MessageFns<VerifyResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<VerifyResponse>): VerifyResponse {
-    return VerifyResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<VerifyForLoginResponse>): VerifyForLoginResponse {
+    return VerifyForLoginResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<VerifyResponse>): VerifyResponse {
-    const message = createBaseVerifyResponse();
+  fromPartial(object: DeepPartial<VerifyForLoginResponse>): VerifyForLoginResponse {
+    const message = createBaseVerifyForLoginResponse();
     message.match = object.match ?? false;
     message.distance = object.distance ?? 0;
     message.confidence = object.confidence ?? 0;
@@ -3948,7 +4250,10 @@ export const FaceServiceService = {
       Buffer.from(DeleteEnrollmentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteEnrollmentResponse => DeleteEnrollmentResponse.decode(value),
   },
-  /** 1:1: is the face in the photo the enrolled user? On a match, a short-lived face assertion JWT. */
+  /**
+   * 1:1 self-check of a signed-in caller: is the face in the photo theirs (or, for an admin, that
+   * user's)? Mints no assertion, emits no sign-in event and counts toward no lock.
+   */
   verify: {
     path: "/guardian.biometrics.v1.FaceService/Verify" as const,
     requestStream: false as const,
@@ -3957,6 +4262,22 @@ export const FaceServiceService = {
     requestDeserialize: (value: Buffer): VerifyRequest => VerifyRequest.decode(value),
     responseSerialize: (value: VerifyResponse): Buffer => Buffer.from(VerifyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): VerifyResponse => VerifyResponse.decode(value),
+  },
+  /**
+   * 1:1 for face sign-in, for identity only (a service credential, BIOMETRICS_SIGN_IN_CALLERS): on a
+   * match a short-lived face assertion JWT; throttled per user and client IP; emits
+   * biometric.auth.succeeded|failed.
+   */
+  verifyForLogin: {
+    path: "/guardian.biometrics.v1.FaceService/VerifyForLogin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyForLoginRequest): Buffer =>
+      Buffer.from(VerifyForLoginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyForLoginRequest => VerifyForLoginRequest.decode(value),
+    responseSerialize: (value: VerifyForLoginResponse): Buffer =>
+      Buffer.from(VerifyForLoginResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyForLoginResponse => VerifyForLoginResponse.decode(value),
   },
   /** 1:N: which enrolled users does the face in the photo match? */
   identify: {
@@ -3969,7 +4290,7 @@ export const FaceServiceService = {
     responseDeserialize: (value: Buffer): IdentifyResponse => IdentifyResponse.decode(value),
   },
   /**
-   * Face login without a name: a match needs exactly one enrolled user within the FMR 1e-4
+   * Face login without a name, for identity only (as VerifyForLogin): a match needs exactly one enrolled user within the FMR 1e-4
    * threshold, itself within FMR 1e-5. On a match, that user and a face assertion; otherwise no
    * match and nothing about who came closest.
    */
@@ -4035,12 +4356,21 @@ export interface FaceServiceServer extends UntypedServiceImplementation {
   enroll: handleUnaryCall<EnrollRequest, EnrollResponse>;
   getEnrollment: handleUnaryCall<GetEnrollmentRequest, GetEnrollmentResponse>;
   deleteEnrollment: handleUnaryCall<DeleteEnrollmentRequest, DeleteEnrollmentResponse>;
-  /** 1:1: is the face in the photo the enrolled user? On a match, a short-lived face assertion JWT. */
+  /**
+   * 1:1 self-check of a signed-in caller: is the face in the photo theirs (or, for an admin, that
+   * user's)? Mints no assertion, emits no sign-in event and counts toward no lock.
+   */
   verify: handleUnaryCall<VerifyRequest, VerifyResponse>;
+  /**
+   * 1:1 for face sign-in, for identity only (a service credential, BIOMETRICS_SIGN_IN_CALLERS): on a
+   * match a short-lived face assertion JWT; throttled per user and client IP; emits
+   * biometric.auth.succeeded|failed.
+   */
+  verifyForLogin: handleUnaryCall<VerifyForLoginRequest, VerifyForLoginResponse>;
   /** 1:N: which enrolled users does the face in the photo match? */
   identify: handleUnaryCall<IdentifyRequest, IdentifyResponse>;
   /**
-   * Face login without a name: a match needs exactly one enrolled user within the FMR 1e-4
+   * Face login without a name, for identity only (as VerifyForLogin): a match needs exactly one enrolled user within the FMR 1e-4
    * threshold, itself within FMR 1e-5. On a match, that user and a face assertion; otherwise no
    * match and nothing about who came closest.
    */
@@ -4118,7 +4448,10 @@ export interface FaceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteEnrollmentResponse) => void,
   ): ClientUnaryCall;
-  /** 1:1: is the face in the photo the enrolled user? On a match, a short-lived face assertion JWT. */
+  /**
+   * 1:1 self-check of a signed-in caller: is the face in the photo theirs (or, for an admin, that
+   * user's)? Mints no assertion, emits no sign-in event and counts toward no lock.
+   */
   verify(
     request: VerifyRequest,
     callback: (error: ServiceError | null, response: VerifyResponse) => void,
@@ -4133,6 +4466,26 @@ export interface FaceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: VerifyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * 1:1 for face sign-in, for identity only (a service credential, BIOMETRICS_SIGN_IN_CALLERS): on a
+   * match a short-lived face assertion JWT; throttled per user and client IP; emits
+   * biometric.auth.succeeded|failed.
+   */
+  verifyForLogin(
+    request: VerifyForLoginRequest,
+    callback: (error: ServiceError | null, response: VerifyForLoginResponse) => void,
+  ): ClientUnaryCall;
+  verifyForLogin(
+    request: VerifyForLoginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyForLoginResponse) => void,
+  ): ClientUnaryCall;
+  verifyForLogin(
+    request: VerifyForLoginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyForLoginResponse) => void,
   ): ClientUnaryCall;
   /** 1:N: which enrolled users does the face in the photo match? */
   identify(
@@ -4151,7 +4504,7 @@ export interface FaceServiceClient extends Client {
     callback: (error: ServiceError | null, response: IdentifyResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Face login without a name: a match needs exactly one enrolled user within the FMR 1e-4
+   * Face login without a name, for identity only (as VerifyForLogin): a match needs exactly one enrolled user within the FMR 1e-4
    * threshold, itself within FMR 1e-5. On a match, that user and a face assertion; otherwise no
    * match and nothing about who came closest.
    */

@@ -95,6 +95,28 @@ export interface LoginRequest {
   client?: ClientInfo | undefined;
 }
 
+export interface LoginWithFaceRequest {
+  /** Username or e-mail; empty (with no user_id) for a search among all enrolled faces. */
+  identifier: string;
+  userId: string;
+  /** The photo's bytes (JPEG, PNG, WebP; checked by biometrics). */
+  image: Buffer;
+  client?:
+    | ClientInfo
+    | undefined;
+  /** Use the largest face of a group photo instead of refusing MULTIPLE_FACES. */
+  largestFace: boolean;
+}
+
+export interface LoginWithFaceResponse {
+  user?: User | undefined;
+  tokens?:
+    | TokenPair
+    | undefined;
+  /** 0..100: how close the face was to the account's. */
+  confidence: number;
+}
+
 export interface LoginWithNewPasswordRequest {
   identifier: string;
   /** The password that must be replaced (e.g. the first master's one-time password). */
@@ -1180,6 +1202,252 @@ export const LoginRequest: MessageFns<LoginRequest> = {
     message.client = (object.client !== undefined && object.client !== null)
       ? ClientInfo.fromPartial(object.client)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseLoginWithFaceRequest(): LoginWithFaceRequest {
+  return { identifier: "", userId: "", image: Buffer.alloc(0), client: undefined, largestFace: false };
+}
+
+export const LoginWithFaceRequest: MessageFns<LoginWithFaceRequest> = {
+  encode(message: LoginWithFaceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.identifier !== "") {
+      writer.uint32(10).string(message.identifier);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.image.length !== 0) {
+      writer.uint32(26).bytes(message.image);
+    }
+    if (message.client !== undefined) {
+      ClientInfo.encode(message.client, writer.uint32(34).fork()).join();
+    }
+    if (message.largestFace !== false) {
+      writer.uint32(40).bool(message.largestFace);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoginWithFaceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoginWithFaceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.identifier = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.image = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.client = ClientInfo.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.largestFace = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoginWithFaceRequest {
+    return {
+      identifier: isSet(object.identifier) ? globalThis.String(object.identifier) : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      image: isSet(object.image) ? Buffer.from(bytesFromBase64(object.image)) : Buffer.alloc(0),
+      client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+      largestFace: isSet(object.largestFace)
+        ? globalThis.Boolean(object.largestFace)
+        : isSet(object.largest_face)
+        ? globalThis.Boolean(object.largest_face)
+        : false,
+    };
+  },
+
+  toJSON(message: LoginWithFaceRequest): unknown {
+    const obj: any = {};
+    if (message.identifier !== "") {
+      obj.identifier = message.identifier;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.image.length !== 0) {
+      obj.image = base64FromBytes(message.image);
+    }
+    if (message.client !== undefined) {
+      obj.client = ClientInfo.toJSON(message.client);
+    }
+    if (message.largestFace !== false) {
+      obj.largestFace = message.largestFace;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoginWithFaceRequest>): LoginWithFaceRequest {
+    return LoginWithFaceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoginWithFaceRequest>): LoginWithFaceRequest {
+    const message = createBaseLoginWithFaceRequest();
+    message.identifier = object.identifier ?? "";
+    message.userId = object.userId ?? "";
+    message.image = object.image ?? Buffer.alloc(0);
+    message.client = (object.client !== undefined && object.client !== null)
+      ? ClientInfo.fromPartial(object.client)
+      : undefined;
+    message.largestFace = object.largestFace ?? false;
+    return message;
+  },
+};
+
+function createBaseLoginWithFaceResponse(): LoginWithFaceResponse {
+  return { user: undefined, tokens: undefined, confidence: 0 };
+}
+
+export const LoginWithFaceResponse: MessageFns<LoginWithFaceResponse> = {
+  encode(message: LoginWithFaceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    if (message.tokens !== undefined) {
+      TokenPair.encode(message.tokens, writer.uint32(18).fork()).join();
+    }
+    if (message.confidence !== 0) {
+      writer.uint32(25).double(message.confidence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoginWithFaceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoginWithFaceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tokens = TokenPair.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.confidence = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoginWithFaceResponse {
+    return {
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+      tokens: isSet(object.tokens) ? TokenPair.fromJSON(object.tokens) : undefined,
+      confidence: isSet(object.confidence) ? globalThis.Number(object.confidence) : 0,
+    };
+  },
+
+  toJSON(message: LoginWithFaceResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    if (message.tokens !== undefined) {
+      obj.tokens = TokenPair.toJSON(message.tokens);
+    }
+    if (message.confidence !== 0) {
+      obj.confidence = floatToJson(message.confidence);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoginWithFaceResponse>): LoginWithFaceResponse {
+    return LoginWithFaceResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoginWithFaceResponse>): LoginWithFaceResponse {
+    const message = createBaseLoginWithFaceResponse();
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.tokens = (object.tokens !== undefined && object.tokens !== null)
+      ? TokenPair.fromPartial(object.tokens)
+      : undefined;
+    message.confidence = object.confidence ?? 0;
     return message;
   },
 };
@@ -3283,6 +3551,23 @@ export const AuthServiceService = {
       Buffer.from(LoginWithNewPasswordResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LoginWithNewPasswordResponse => LoginWithNewPasswordResponse.decode(value),
   },
+  /**
+   * Face sign-in: with an identifier (username, e-mail) or user id, 1:1 against that account's face;
+   * without, 1:N among every enrolled face. identity asks biometrics (VerifyForLogin /
+   * IdentifyForLogin), checks the assertion and opens the session. Every failure to match answers
+   * FACE_NOT_MATCHED alike (unknown account, no face, another face); photo problems keep their
+   * reason (NO_FACE, ...), the same for every account.
+   */
+  loginWithFace: {
+    path: "/guardian.identity.v1.AuthService/LoginWithFace" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LoginWithFaceRequest): Buffer => Buffer.from(LoginWithFaceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LoginWithFaceRequest => LoginWithFaceRequest.decode(value),
+    responseSerialize: (value: LoginWithFaceResponse): Buffer =>
+      Buffer.from(LoginWithFaceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LoginWithFaceResponse => LoginWithFaceResponse.decode(value),
+  },
   /** Opens a session from a face assertion JWT signed by biometrics (single use, short-lived). */
   loginWithFaceAssertion: {
     path: "/guardian.identity.v1.AuthService/LoginWithFaceAssertion" as const,
@@ -3412,6 +3697,14 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * (otherwise the same as Login followed by ChangePassword, without the session in between).
    */
   loginWithNewPassword: handleUnaryCall<LoginWithNewPasswordRequest, LoginWithNewPasswordResponse>;
+  /**
+   * Face sign-in: with an identifier (username, e-mail) or user id, 1:1 against that account's face;
+   * without, 1:N among every enrolled face. identity asks biometrics (VerifyForLogin /
+   * IdentifyForLogin), checks the assertion and opens the session. Every failure to match answers
+   * FACE_NOT_MATCHED alike (unknown account, no face, another face); photo problems keep their
+   * reason (NO_FACE, ...), the same for every account.
+   */
+  loginWithFace: handleUnaryCall<LoginWithFaceRequest, LoginWithFaceResponse>;
   /** Opens a session from a face assertion JWT signed by biometrics (single use, short-lived). */
   loginWithFaceAssertion: handleUnaryCall<LoginWithFaceAssertionRequest, LoginWithFaceAssertionResponse>;
   /** Rotates the refresh token; a reused (already rotated) token revokes the whole session. */
@@ -3528,6 +3821,28 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LoginWithNewPasswordResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Face sign-in: with an identifier (username, e-mail) or user id, 1:1 against that account's face;
+   * without, 1:N among every enrolled face. identity asks biometrics (VerifyForLogin /
+   * IdentifyForLogin), checks the assertion and opens the session. Every failure to match answers
+   * FACE_NOT_MATCHED alike (unknown account, no face, another face); photo problems keep their
+   * reason (NO_FACE, ...), the same for every account.
+   */
+  loginWithFace(
+    request: LoginWithFaceRequest,
+    callback: (error: ServiceError | null, response: LoginWithFaceResponse) => void,
+  ): ClientUnaryCall;
+  loginWithFace(
+    request: LoginWithFaceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LoginWithFaceResponse) => void,
+  ): ClientUnaryCall;
+  loginWithFace(
+    request: LoginWithFaceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LoginWithFaceResponse) => void,
   ): ClientUnaryCall;
   /** Opens a session from a face assertion JWT signed by biometrics (single use, short-lived). */
   loginWithFaceAssertion(
@@ -3688,6 +4003,18 @@ export const AuthServiceClient = makeGenericClientConstructor(
   service: typeof AuthServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

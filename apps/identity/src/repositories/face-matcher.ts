@@ -1,0 +1,35 @@
+import type { AsyncClient } from '@guardian/grpc-kit';
+import type { FaceServiceClient } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import type { FaceMatch, FaceMatcher } from '../services/auth.service.js';
+
+/** biometrics' sign-in decisions over its gRPC client (which carries identity's service credential). */
+export function biometricsFaceMatcher(client: AsyncClient<FaceServiceClient>): FaceMatcher {
+  const image = (bytes: Buffer) => ({ source: { $case: 'data' as const, value: bytes } });
+  const options = (requestId: string | undefined) => (requestId ? { requestId } : {});
+  const decision = (r: { match: boolean; confidence: number; faceAssertion: string }): FaceMatch => ({
+    match: r.match,
+    confidence: r.confidence,
+    faceAssertion: r.faceAssertion,
+  });
+  return {
+    verifyForLogin: async (request, requestId) =>
+      decision(
+        await client.verifyForLogin(
+          {
+            userId: request.userId,
+            image: image(request.image),
+            client: request.client,
+            largestFace: request.largestFace,
+          },
+          options(requestId),
+        ),
+      ),
+    identifyForLogin: async (request, requestId) =>
+      decision(
+        await client.identifyForLogin(
+          { image: image(request.image), client: request.client, largestFace: request.largestFace },
+          options(requestId),
+        ),
+      ),
+  };
+}
