@@ -73,6 +73,10 @@ export const webSchema = z.object({
   /** Per-IP budget on auth endpoints (login, register, refresh, face login): requests per window. */
   WEB_AUTH_RATE_LIMIT: env.positiveInt.default(30),
   WEB_AUTH_RATE_WINDOW_MS: env.positiveInt.default(60_000),
+  /** Per-IP budgets of the other tiers (procedures' `.meta({ rateLimit })`) per WEB_RATE_WINDOW_MS. */
+  WEB_UPLOAD_RATE_LIMIT: env.positiveInt.default(60),
+  WEB_READ_RATE_LIMIT: env.positiveInt.default(1_200),
+  WEB_RATE_WINDOW_MS: env.positiveInt.default(60_000),
   /** Deadline of gRPC calls (face calls get WEB_FACE_DEADLINE_MS: inference can queue). */
   WEB_GRPC_DEADLINE_MS: env.positiveInt.default(5_000),
   WEB_FACE_DEADLINE_MS: env.positiveInt.default(30_000),

@@ -69,7 +69,11 @@ runService({
         trustProxy: config.WEB_TRUST_PROXY,
         bodyLimitBytes: config.WEB_BODY_LIMIT_BYTES,
         maxUploadBytes: Math.max(config.WEB_MAX_IMAGE_BYTES, config.WEB_MAX_DOCUMENT_BYTES),
-        authRateLimit: { limit: config.WEB_AUTH_RATE_LIMIT, windowMs: config.WEB_AUTH_RATE_WINDOW_MS },
+        rateLimits: {
+          signIn: { max: config.WEB_AUTH_RATE_LIMIT, windowMs: config.WEB_AUTH_RATE_WINDOW_MS },
+          upload: { max: config.WEB_UPLOAD_RATE_LIMIT, windowMs: config.WEB_RATE_WINDOW_MS },
+          read: { max: config.WEB_READ_RATE_LIMIT, windowMs: config.WEB_RATE_WINDOW_MS },
+        },
         dashboardDir: config.WEB_DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR,
       },
     });

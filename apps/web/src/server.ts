@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { newRequestId, requestIdFrom, REQUEST_ID_KEY, type Logger } from '@guardian/logger';
 import { TRPCError } from '@trpc/server';
@@ -17,19 +19,23 @@ import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './http/docs.js';
 import { openApiDocument, registerRest, restError } from './http/rest.js';
 import {
   bearerToken,
+  CONTENT_SECURITY_POLICY,
   COOKIE,
   crossSiteWrite,
   csrfViolation,
   matchedProcedures,
-  RateLimiter,
-  securityHeaders,
-  SIGN_IN_PROCEDURES,
   TRPC_ROUTE,
 } from './http/security.js';
 import { cookieSession } from './http/session.js';
 import { errorFacts } from './router/errors.js';
 import { appRouter, type AppRouter } from './router/root.js';
-import { createContextInner, type Context, type ContextDeps } from './router/trpc.js';
+import {
+  createContextInner,
+  type Context,
+  type ContextDeps,
+  type ProcedureMeta,
+  type RateLimitTier,
+} from './router/trpc.js';
 
 export interface HttpOptions {
   corsOrigins: readonly string[];
@@ -38,7 +44,8 @@ export interface HttpOptions {
   trustProxy: false | string;
   bodyLimitBytes: number;
   maxUploadBytes: number;
-  authRateLimit: { limit: number; windowMs: number };
+  /** Requests per client IP and window, per tier (procedures declare theirs: `.meta({ rateLimit })`). */
+  rateLimits: Record<RateLimitTier, { max: number; windowMs: number }>;
   /** The built dashboard (index.html + assets); a notice page is served when it is missing. */
   dashboardDir: string;
 }
@@ -57,6 +64,12 @@ export interface ServerDeps {
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
 
 const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
+
+/** A procedure's rate-limit tier, as declared beside it (`read` when it declares none or is unknown). */
+const tierOf = (name: string): RateLimitTier =>
+  (appRouter._def.procedures as unknown as Record<string, { _def: { meta?: ProcedureMeta } } | undefined>)[
+    name
+  ]?._def.meta?.rateLimit ?? 'read';
 
 /** A metrics label for a tRPC call: known procedure names only (bounded cardinality). */
 function trpcRoute(names: string[]): string {
@@ -94,7 +107,11 @@ export async function buildServer(deps: ServerDeps) {
     trustProxy: false,
     bodyLimitBytes: 12 * 1024 * 1024,
     maxUploadBytes: 10 * 1024 * 1024,
-    authRateLimit: { limit: 30, windowMs: 60_000 },
+    rateLimits: {
+      signIn: { max: 30, windowMs: 60_000 },
+      upload: { max: 60, windowMs: 60_000 },
+      read: { max: 1_200, windowMs: 60_000 },
+    },
     dashboardDir: DEFAULT_DASHBOARD_DIR,
     ...deps.http,
   };
@@ -129,9 +146,28 @@ export async function buildServer(deps: ServerDeps) {
       );
     return restError(reply, error, request.log);
   });
-  const limiter = new RateLimiter(http.authRateLimit.limit, http.authRateLimit.windowMs);
-
   await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginOpenerPolicy: { policy: 'same-origin' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
+    strictTransportSecurity: http.cookieSecure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
+  // Limits are applied by the edge hook below (tier of the matched procedure), not per fastify route.
+  await app.register(fastifyRateLimit, { global: false });
+  const limiters = Object.fromEntries(
+    (Object.keys(http.rateLimits) as RateLimitTier[]).map((tier) => [
+      tier,
+      app.createRateLimit({
+        max: http.rateLimits[tier].max,
+        timeWindow: http.rateLimits[tier].windowMs,
+        keyGenerator: (request) => `${tier}:${request.ip}`,
+      }),
+    ]),
+  ) as Record<RateLimitTier, ReturnType<typeof app.createRateLimit>>;
   await app.register(fastifyCors, {
     origin: (origin, callback) =>
       callback(null, origin === undefined ? false : http.corsOrigins.includes(origin)),
@@ -175,7 +211,7 @@ export async function buildServer(deps: ServerDeps) {
 
   // Decisions on the route the router matched (routing runs before onRequest), never the raw URL.
   app.addHook('onRequest', async (request, reply) => {
-    securityHeaders(reply, { hsts: http.cookieSecure });
+    reply.header('permissions-policy', 'camera=(self), microphone=(), geolocation=()');
     reply.header(REQUEST_ID_KEY, String(request.id));
     const isTrpc = request.routeOptions.url === TRPC_ROUTE;
     const refuse = (
@@ -193,30 +229,26 @@ export async function buildServer(deps: ServerDeps) {
             : { error: { status, code, reason, message, ...extra } },
         );
     if (request.method === 'OPTIONS') return undefined;
-    const procedures = matchedProcedures(request);
-    const signIn = procedures.filter((name) => SIGN_IN_PROCEDURES.has(name)).length;
+    const tiers = matchedProcedures(request).map(tierOf);
     // A batch would make many guesses count as one request: sign-in procedures go alone.
-    if (signIn > 0 && procedures.length > 1)
+    if (tiers.length > 1 && tiers.includes('signIn'))
       return refuse(
         400,
         'BAD_REQUEST',
         'BATCH_NOT_ALLOWED',
         'Sign-in procedures cannot be batched: call each one on its own.',
       );
-    if (signIn > 0) {
-      const verdict = limiter.hit(request.ip);
-      if (!verdict.allowed) {
-        const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+    // Every procedure of a batch counts.
+    for (const tier of tiers) {
+      const verdict = await limiters[tier](request);
+      if (!verdict.isAllowed && verdict.isExceeded) {
+        const seconds = Math.max(1, verdict.ttlInSeconds);
         reply.header('retry-after', String(seconds));
-        return refuse(
-          429,
-          'TOO_MANY_REQUESTS',
-          'RATE_LIMITED',
-          `Too many attempts from your network. Try again in ${seconds} s.`,
-          {
-            retryAfterMs: verdict.retryAfterMs,
-          },
-        );
+        const message =
+          tier === 'signIn'
+            ? `Too many attempts from your network. Try again in ${seconds} s.`
+            : `Too many requests from your network. Try again in ${seconds} s.`;
+        return refuse(429, 'TOO_MANY_REQUESTS', 'RATE_LIMITED', message, { retryAfterMs: verdict.ttl });
       }
     }
     if (crossSiteWrite(request, http.corsOrigins))

@@ -19,6 +19,9 @@ describe('web edge: the attacks that must fail', () => {
         WEB_TRUST_PROXY: 'loopback',
         WEB_AUTH_RATE_LIMIT: String(LIMIT),
         WEB_AUTH_RATE_WINDOW_MS: '600000',
+        WEB_UPLOAD_RATE_LIMIT: '3',
+        WEB_READ_RATE_LIMIT: '10',
+        WEB_RATE_WINDOW_MS: '600000',
       },
     });
   }, 200_000);
@@ -88,6 +91,38 @@ describe('web edge: the attacks that must fail', () => {
     expect(batch.status).toBe(200);
   });
 
+  it('limits each tier on its own budget per client IP, counting every procedure of a batch (item 4)', async () => {
+    // Uploads (tier declared by the procedures): 3 per window, checked before credentials or body.
+    const uploads: number[] = [];
+    for (let i = 0; i < 4; i++)
+      uploads.push(
+        (
+          await fetch(`${mesh.baseUrl}/api/face/detect`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...viaProxy('198.51.100.71') },
+            body: '{}',
+          })
+        ).status,
+      );
+    expect(uploads).toEqual([401, 401, 401, 429]);
+    // Reads: 10 per window; a batch of 5 counts 5.
+    const batch = (ip: string) =>
+      fetch(
+        `${mesh.baseUrl}/trpc/${Array.from({ length: 5 }, () => 'system.ping').join(',')}?batch=1&input=%7B%7D`,
+        {
+          headers: viaProxy(ip),
+        },
+      );
+    expect((await batch('198.51.100.72')).status).toBe(200);
+    expect((await batch('198.51.100.72')).status).toBe(200);
+    const limited = await batch('198.51.100.72');
+    expect(limited.status).toBe(429);
+    expect(JSON.stringify(await limited.json())).toContain('RATE_LIMITED');
+    // Another client, and another tier for the same client, keep their budgets.
+    expect((await batch('198.51.100.73')).status).toBe(200);
+    expect((await login('/api/auth/login', viaProxy('198.51.100.72'), wrong())).status).toBe(401);
+  });
+
   /**
    * A multipart upload that declares 40 MiB and sends only its first 64 KiB, then waits: the
    * answer must come from the credentials alone (nothing buffered for a caller without them).
@@ -136,10 +171,16 @@ describe('web edge: the attacks that must fail', () => {
           enrollmentToken: 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ2aWN0aW0ifQ.forged',
         }),
       ),
-      ...Array.from({ length: 8 }, () =>
-        partialUpload('/api/user/face/register', { authorization: 'Bearer not-a-token' }, {}),
+      ...Array.from({ length: 8 }, (_, i) =>
+        partialUpload(
+          '/api/user/face/register',
+          { authorization: 'Bearer not-a-token', ...viaProxy(`198.51.100.${120 + i}`) },
+          {},
+        ),
       ),
-      ...Array.from({ length: 8 }, () => partialUpload('/api/verification/documents', {}, {})),
+      ...Array.from({ length: 8 }, (_, i) =>
+        partialUpload('/api/verification/documents', viaProxy(`198.51.100.${130 + i}`), {}),
+      ),
     ]);
     expect(answers).toEqual(Array.from({ length: 32 }, () => 401));
     // The enrollment token must come before the photos.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FastifyRequest } from 'fastify';
-import { bearerToken, crossSiteWrite, csrfViolation, RateLimiter } from './security.js';
+import { bearerToken, crossSiteWrite, csrfViolation } from './security.js';
 
 const request = (r: {
   method?: string;
@@ -16,19 +16,6 @@ const request = (r: {
   }) as unknown as FastifyRequest;
 
 describe('security', () => {
-  describe('RateLimiter', () => {
-    it('refuses past the budget until the window ends', () => {
-      let now = 1_000;
-      const limiter = new RateLimiter(2, 10_000, () => now);
-      expect(limiter.hit('ip').allowed).toBe(true);
-      expect(limiter.hit('ip').allowed).toBe(true);
-      expect(limiter.hit('ip')).toEqual({ allowed: false, retryAfterMs: 10_000 });
-      expect(limiter.hit('other').allowed).toBe(true);
-      now += 10_000;
-      expect(limiter.hit('ip').allowed).toBe(true);
-    });
-  });
-
   describe('bearerToken', () => {
     it('takes only the Bearer form', () => {
       expect(bearerToken('Bearer abc.def')).toBe('abc.def');

@@ -1,36 +1,27 @@
 import type {} from '@fastify/cookie';
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 
 export const COOKIE = { access: 'guardian_at', refresh: 'guardian_rt', csrf: 'guardian_csrf' } as const;
 export const CSRF_HEADER = 'x-csrf-token';
 
-/** Headers every response carries (the dashboard loads nothing from other origins). */
-export function securityHeaders(reply: FastifyReply, options: { hsts: boolean }): void {
-  reply.header('x-content-type-options', 'nosniff');
-  reply.header('x-frame-options', 'DENY');
-  reply.header('referrer-policy', 'no-referrer');
-  reply.header('cross-origin-opener-policy', 'same-origin');
-  reply.header('cross-origin-resource-policy', 'same-origin');
-  reply.header('permissions-policy', 'camera=(self), microphone=(), geolocation=()');
-  reply.header(
-    'content-security-policy',
-    [
-      "default-src 'self'",
-      "script-src 'self'",
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data: blob:",
-      "media-src 'self' blob:",
-      "connect-src 'self'",
-      "frame-src 'self'",
-      "object-src 'none'",
-      "base-uri 'none'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-    ].join('; '),
-  );
-  if (options.hsts) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-}
+/**
+ * Security headers (via @fastify/helmet in server.ts): the dashboard loads nothing from other
+ * origins and no page may frame it.
+ */
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:', 'blob:'],
+  mediaSrc: ["'self'", 'blob:'],
+  connectSrc: ["'self'"],
+  frameSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
 
 const safeEqual = (a: string, b: string): boolean => {
   const left = Buffer.from(a);
@@ -80,16 +71,6 @@ export function crossSiteWrite(request: FastifyRequest, allowedOrigins: readonly
   return origin !== `${request.protocol}://${request.host}` && !allowed;
 }
 
-/** The procedures that sign in or create credentials: each counts against the per-IP budget. */
-export const SIGN_IN_PROCEDURES: ReadonlySet<string> = new Set([
-  'auth.login',
-  'auth.register',
-  'auth.faceOnlyRegister',
-  'auth.faceOnlyEnroll',
-  'auth.faceLogin',
-  'auth.refresh',
-]);
-
 /** The fastify route of the tRPC adapter (`/trpc/:path`; `path` is a procedure or a comma-separated batch). */
 export const TRPC_ROUTE = '/trpc/:path';
 
@@ -106,40 +87,4 @@ export function matchedProcedures(request: FastifyRequest): string[] {
     return typeof path === 'string' ? path.split(',') : [];
   }
   return [];
-}
-
-/**
- * Fixed-window counter per client IP (per process; behind several replicas each has its own budget,
- * and identity's per-account and per-IP throttles stay the real brute-force guard).
- */
-export class RateLimiter {
-  private readonly windows = new Map<string, { count: number; resetAt: number }>();
-  private lastSweep = 0;
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Counts one request; returns the ms to wait when over the budget. */
-  hit(key: string): { allowed: true } | { allowed: false; retryAfterMs: number } {
-    const now = this.now();
-    this.sweep(now);
-    let window = this.windows.get(key);
-    if (!window || window.resetAt <= now) {
-      window = { count: 0, resetAt: now + this.windowMs };
-      this.windows.set(key, window);
-    }
-    window.count++;
-    return window.count <= this.limit
-      ? { allowed: true }
-      : { allowed: false, retryAfterMs: window.resetAt - now };
-  }
-
-  private sweep(now: number): void {
-    if (now - this.lastSweep < this.windowMs) return;
-    this.lastSweep = now;
-    for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
-  }
 }

@@ -51,6 +51,7 @@ const identifierInput = z
 export const authRouter = router({
   /** A password account (role user). */
   register: publicProcedure
+    .meta({ rateLimit: 'signIn' })
     .input(
       z.object({
         username: z.string().min(1).max(64),
@@ -80,6 +81,7 @@ export const authRouter = router({
    * enrollment token (faceOnlyEnroll, within 15 minutes; an admin can also enroll for it).
    */
   faceOnlyRegister: publicProcedure
+    .meta({ rateLimit: 'signIn' })
     .input(
       z.object({
         fullName: z.string().min(1).max(200),
@@ -108,6 +110,7 @@ export const authRouter = router({
 
   /** Username or e-mail + password. */
   login: publicProcedure
+    .meta({ rateLimit: 'signIn' })
     .input(
       z.intersection(
         identifierInput,
@@ -140,6 +143,7 @@ export const authRouter = router({
    * refused when two accounts share the face).
    */
   faceLogin: publicProcedure
+    .meta({ rateLimit: 'signIn' })
     .input(
       z.object({
         image: imageSchema,
@@ -175,6 +179,7 @@ export const authRouter = router({
    * The account becomes active once identity hears of the enrollment, then signs in with faceLogin.
    */
   faceOnlyEnroll: publicProcedure
+    .meta({ rateLimit: 'signIn' })
     .input(
       z.object({
         enrollmentToken: z.string().min(1).max(4096),
@@ -199,6 +204,7 @@ export const authRouter = router({
 
   /** A new token pair for a refresh token (from the body, or the dashboard's cookie). */
   refresh: publicProcedure
+    .meta({ rateLimit: 'signIn' })
     .input(
       z
         .object({ refreshToken: z.string().min(1).max(1024).optional(), session: sessionModeSchema })

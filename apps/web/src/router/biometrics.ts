@@ -11,6 +11,7 @@ const forUser = z.object({
 export const biometricsRouter = router({
   /** Creates or replaces the face template from 1..5 photos (3 recommended), one face each. */
   enroll: protectedProcedure
+    .meta({ rateLimit: 'upload' })
     .input(forUser.extend({ images: z.array(imageSchema).min(1).max(5), largestFace: largestFaceSchema }))
     .mutation(async ({ ctx, input }) => {
       const images = input.images.map((image, i) =>
@@ -46,6 +47,7 @@ export const biometricsRouter = router({
 
   /** 1:1: is this the caller's face (or, for admins, that user's)? No login token is issued here. */
   verify: protectedProcedure
+    .meta({ rateLimit: 'upload' })
     .input(forUser.extend({ image: imageSchema, largestFace: largestFaceSchema }))
     .mutation(async ({ ctx, input }) => {
       const image = readImage(input.image, ctx.limits.imageBytes);
@@ -67,6 +69,7 @@ export const biometricsRouter = router({
 
   /** Are the faces in two photos the same person? */
   compare: protectedProcedure
+    .meta({ rateLimit: 'upload' })
     .input(z.object({ image1: imageSchema, image2: imageSchema, largestFace: largestFaceSchema }))
     .mutation(async ({ ctx, input }) => {
       const image1 = readImage(input.image1, ctx.limits.imageBytes, 'image1');
@@ -81,6 +84,7 @@ export const biometricsRouter = router({
 
   /** Every face in a photo: box, score, landmarks, expressions (and age/gender when asked). */
   detect: protectedProcedure
+    .meta({ rateLimit: 'upload' })
     .input(z.object({ image: imageSchema, withAgeGender: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
       const image = readImage(input.image, ctx.limits.imageBytes);

@@ -62,6 +62,7 @@ export const meRouter = router({
 
   /** Needs the current password; signs out the caller's other sessions. */
   changePassword: protectedProcedure
+    .meta({ rateLimit: 'signIn' })
     .input(z.object({ currentPassword: passwordSchema, newPassword: passwordSchema }))
     .mutation(async ({ ctx, input }) => {
       const { revokedSessions } = await ctx.clients.auth.changePassword(

@@ -91,21 +91,34 @@ export function createContextInner(
 }
 export type Context = ContextInner;
 
-const t = initTRPC.context<Context>().create({
-  errorFormatter: ({ shape, error }) => {
-    return {
-      ...shape,
-      message: publicMessage(error),
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        path: shape.data.path,
-        ...errorFacts(error),
-      },
-    };
-  },
-  sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
-});
+/**
+ * The edge's rate-limit tier of a procedure, declared beside it with `.meta({ rateLimit })`:
+ * `signIn` (credentials are checked; per-IP budget shared by the tier, never batched), `upload`
+ * (photos and documents), and `read` for everything that declares nothing.
+ */
+export type RateLimitTier = 'signIn' | 'upload' | 'read';
+export interface ProcedureMeta {
+  rateLimit?: RateLimitTier;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    errorFormatter: ({ shape, error }) => {
+      return {
+        ...shape,
+        message: publicMessage(error),
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          ...errorFacts(error),
+        },
+      };
+    },
+    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
+  });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -8,6 +8,7 @@ export const documentTypeSchema = z.enum(['id_card', 'passport', 'driver_license
 export const verificationRouter = router({
   /** A document (JPEG, PNG or PDF) for review; the caller's status becomes pending. */
   submit: protectedProcedure
+    .meta({ rateLimit: 'upload' })
     .input(
       z.object({
         type: documentTypeSchema,
