@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { facePhoto, photoWithoutFace } from './faces.js';
-import { newUser, startMesh, type Mesh } from './harness.js';
+import { MASTER, newUser, startMesh, type Mesh } from './harness.js';
 
 const run = promisify(execFile);
 
@@ -367,6 +367,94 @@ describe('REST mirror (curl)', () => {
     const own = await faceLogin(enrolled.user.username, alice);
     expect(own.status, JSON.stringify(own.body)).toBe(200);
     expect(own.body.user.id).toBe(enrolled.id);
+  });
+
+  it('manages accounts over REST as an admin does with curl: list with numeric query parameters, create, update, set role, unlock, sessions and attempts, delete', async () => {
+    const json = ['-H', 'content-type: application/json'];
+    const login = await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/login`,
+      ...json,
+      '-d',
+      JSON.stringify({ identifier: MASTER.username, password: MASTER.password }),
+    ]);
+    expect(login.status, JSON.stringify(login.body)).toBe(200);
+    const master = ['-H', `authorization: Bearer ${login.body.accessToken as string}`];
+    const person = newUser();
+    const created = await curl([
+      '-X',
+      'POST',
+      `${base}/api/admin/users`,
+      ...master,
+      ...json,
+      '-d',
+      JSON.stringify({ ...person, role: 'user' }),
+    ]);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const userId = created.body.user.id as string;
+
+    // Query parameters take their schema's types: ?pageSize=1 is a number, not a 400.
+    const page = await curl([`${base}/api/admin/users?pageSize=1&query=${person.username}`, ...master]);
+    expect(page.status, JSON.stringify(page.body)).toBe(200);
+    expect(page.body.users).toHaveLength(1);
+    expect(page.body.users[0]).toMatchObject({ id: userId, allowed: { update: true, delete: true } });
+    const bad = await curl([`${base}/api/admin/users?pageSize=many`, ...master]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.reason).toBe('INVALID_INPUT');
+
+    const updated = await curl([
+      '-X',
+      'PATCH',
+      `${base}/api/admin/users/${userId}`,
+      ...master,
+      ...json,
+      '-d',
+      JSON.stringify({ fullName: 'Renamed By Curl' }),
+    ]);
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    expect(updated.body.user.fullName).toBe('Renamed By Curl');
+    const promoted = await curl([
+      '-X',
+      'PUT',
+      `${base}/api/admin/users/${userId}/role`,
+      ...master,
+      ...json,
+      '-d',
+      JSON.stringify({ role: 'admin' }),
+    ]);
+    expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
+    expect(promoted.body.user.role).toBe('admin');
+    const unlocked = await curl(['-X', 'POST', `${base}/api/admin/users/${userId}/unlock`, ...master]);
+    expect(unlocked.status, JSON.stringify(unlocked.body)).toBe(200);
+
+    // The user signs in; the admin sees the session and the attempt.
+    const theirs = await curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/login`,
+      ...json,
+      '-d',
+      JSON.stringify({ identifier: person.username, password: person.password }),
+    ]);
+    expect(theirs.status).toBe(200);
+    const detail = await curl([`${base}/api/admin/users/${userId}`, ...master]);
+    expect(detail.status, JSON.stringify(detail.body)).toBe(200);
+    expect(detail.body.user).toMatchObject({ id: userId, role: 'admin' });
+    const sessions = detail.body.sessions as { sessionId?: string; id?: string }[];
+    expect(sessions.length).toBeGreaterThanOrEqual(1);
+    const attempts = await curl([`${base}/api/admin/login-attempts?limit=5&userId=${userId}`, ...master]);
+    expect(attempts.status, JSON.stringify(attempts.body)).toBe(200);
+    const pending = await curl([`${base}/api/admin/verification/pending?pageSize=5`, ...master]);
+    expect(pending.status, JSON.stringify(pending.body)).toBe(200);
+
+    // A user is refused the admin operations.
+    const plain = await signUp();
+    expect((await curl([`${base}/api/admin/users`, ...plain.bearer])).status).toBe(403);
+
+    const deleted = await curl(['-X', 'DELETE', `${base}/api/admin/users/${userId}`, ...master]);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    expect((await curl([`${base}/api/admin/users/${userId}`, ...master])).status).toBe(404);
   });
 
   it('submits a verification document as multipart and shows the status', async () => {

@@ -5,302 +5,36 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { errorFacts, inputIssues, publicMessage } from '../router/errors.js';
 import { appRouter, createCaller } from '../router/root.js';
-import type { Context } from '../router/trpc.js';
+import type { RestOperation } from '../router/rest-meta.js';
+import type { Context, ProcedureMeta } from '../router/trpc.js';
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Raw = Record<string, unknown>;
 
 /** One REST operation: a path over a tRPC procedure (same validation, same errors). */
-export interface RestRoute {
-  method: Method;
-  path: string;
+export interface RestRoute extends RestOperation {
   procedure: string;
-  summary: string;
   tag: string;
   auth: boolean;
-  status?: number;
-  /** Multipart file fields: field name -> input key (`[]` suffix: an array). */
-  files?: Record<string, string>;
-  /**
-   * A multipart body authenticated by a token inside it (face-only enrollment's `enrollmentToken`):
-   * the field must come before the files, and is verified before any file is read.
-   */
-  tokenField?: string;
-  /** Reshapes the raw body (JSON or multipart fields) into the procedure's input. */
-  adapt?: (raw: Raw) => Raw;
+  operationId: string;
 }
 
-/** `image` (once or repeated) or `images` -> `images` array, for enrollment. */
-const imagesFrom = (raw: Raw): Raw => {
-  const { image, images, ...rest } = raw;
-  const list = [
-    ...(Array.isArray(images) ? images : images ? [images] : []),
-    ...(Array.isArray(image) ? image : image ? [image] : []),
-  ];
-  return { ...rest, images: list };
-};
-
-const single =
-  (key: string) =>
-  (raw: Raw): Raw =>
-    Array.isArray(raw[key]) ? { ...raw, [key]: (raw[key] as unknown[])[0] } : raw;
-
-export const REST_ROUTES: RestRoute[] = [
-  {
-    method: 'GET',
-    path: '/api/system/ping',
-    procedure: 'system.ping',
-    summary: 'Liveness of the API',
-    tag: 'system',
-    auth: false,
-  },
-  {
-    method: 'POST',
-    path: '/api/auth/register',
-    procedure: 'auth.register',
-    summary: 'Create a password account',
-    tag: 'auth',
-    auth: false,
-    status: 201,
-    adapt: (raw) => ({ ...raw, fullName: raw.fullName ?? raw.full_name }),
-  },
-  {
-    method: 'POST',
-    path: '/api/auth/face-only-register',
-    procedure: 'auth.faceOnlyRegister',
-    summary:
-      'Create a face-only account (pending until a face is enrolled); returns an enrollment token for face-only-enroll',
-    tag: 'auth',
-    auth: false,
-    status: 201,
-  },
-  {
-    method: 'POST',
-    path: '/api/auth/face-only-enroll',
-    procedure: 'auth.faceOnlyEnroll',
-    summary:
-      'Enroll the face of a new face-only account: `enrollmentToken` and 1-5 photos (multipart `image`, repeatable, after the `enrollmentToken` field; or base64 `images`)',
-    tag: 'auth',
-    auth: false,
-    status: 201,
-    files: { image: 'image[]', images: 'images[]' },
-    tokenField: 'enrollmentToken',
-    adapt: imagesFrom,
-  },
-  {
-    method: 'POST',
-    path: '/api/auth/login',
-    procedure: 'auth.login',
-    summary: 'Sign in with username or e-mail and password; returns Bearer tokens',
-    tag: 'auth',
-    auth: false,
-  },
-  {
-    method: 'POST',
-    path: '/api/auth/face-login',
-    procedure: 'auth.faceLogin',
-    summary:
-      'Sign in with a photo of your face (multipart `image` or base64) and your username; without a username the face is searched among all accounts',
-    tag: 'auth',
-    auth: false,
-    files: { image: 'image' },
-    adapt: single('image'),
-  },
-  {
-    method: 'POST',
-    path: '/api/auth/refresh',
-    procedure: 'auth.refresh',
-    summary: 'Exchange a refresh token for a new token pair',
-    tag: 'auth',
-    auth: false,
-  },
-  {
-    method: 'POST',
-    path: '/api/auth/logout',
-    procedure: 'auth.logout',
-    summary: 'End the current session',
-    tag: 'auth',
-    auth: true,
-  },
-  {
-    method: 'POST',
-    path: '/api/auth/logout-all',
-    procedure: 'auth.logoutAll',
-    summary: 'End every session',
-    tag: 'auth',
-    auth: true,
-  },
-  {
-    method: 'GET',
-    path: '/api/user/profile',
-    procedure: 'me.profile',
-    summary: 'Your account and profile',
-    tag: 'user',
-    auth: true,
-  },
-  {
-    method: 'PATCH',
-    path: '/api/user/profile',
-    procedure: 'me.updateProfile',
-    summary: 'Change name, language or personal information',
-    tag: 'user',
-    auth: true,
-  },
-  {
-    method: 'POST',
-    path: '/api/user/info',
-    procedure: 'me.savePersonalInfo',
-    summary: 'Save personal information (phone, address, birth date, bio)',
-    tag: 'user',
-    auth: true,
-    status: 201,
-    adapt: (raw) => ({ ...raw, birthDate: raw.birthDate ?? raw.birth_date }),
-  },
-  {
-    method: 'PUT',
-    path: '/api/user/info',
-    procedure: 'me.savePersonalInfo',
-    summary: 'Save personal information (phone, address, birth date, bio)',
-    tag: 'user',
-    auth: true,
-    adapt: (raw) => ({ ...raw, birthDate: raw.birthDate ?? raw.birth_date }),
-  },
-  {
-    method: 'GET',
-    path: '/api/user/sessions',
-    procedure: 'me.sessions',
-    summary: 'Your live sessions',
-    tag: 'user',
-    auth: true,
-  },
-  {
-    method: 'DELETE',
-    path: '/api/user/sessions/:sessionId',
-    procedure: 'me.revokeSession',
-    summary: 'End one of your sessions',
-    tag: 'user',
-    auth: true,
-  },
-  {
-    method: 'POST',
-    path: '/api/user/password',
-    procedure: 'me.changePassword',
-    summary: 'Change your password (other sessions end)',
-    tag: 'user',
-    auth: true,
-  },
-  {
-    method: 'GET',
-    path: '/api/user/notification-preferences',
-    procedure: 'me.notificationPreferences',
-    summary: 'Your e-mail preferences',
-    tag: 'user',
-    auth: true,
-  },
-  {
-    method: 'PUT',
-    path: '/api/user/notification-preferences',
-    procedure: 'me.updateNotificationPreferences',
-    summary: 'Change your e-mail preferences',
-    tag: 'user',
-    auth: true,
-  },
-  {
-    method: 'GET',
-    path: '/api/user/notifications',
-    procedure: 'me.notifications',
-    summary: 'E-mails sent to you',
-    tag: 'user',
-    auth: true,
-  },
-  {
-    method: 'POST',
-    path: '/api/user/face/register',
-    procedure: 'biometrics.enroll',
-    summary: 'Register your face from 1-5 photos (multipart `image`, repeatable, or base64 `images`)',
-    tag: 'face',
-    auth: true,
-    status: 201,
-    files: { image: 'image[]', images: 'images[]' },
-    adapt: imagesFrom,
-  },
-  {
-    method: 'POST',
-    path: '/api/user/face/recognize',
-    procedure: 'biometrics.verify',
-    summary: 'Is the face in the photo yours? (multipart `image` or base64)',
-    tag: 'face',
-    auth: true,
-    files: { image: 'image' },
-    adapt: single('image'),
-  },
-  {
-    method: 'GET',
-    path: '/api/user/face',
-    procedure: 'biometrics.status',
-    summary: 'Your face enrollment',
-    tag: 'face',
-    auth: true,
-  },
-  {
-    method: 'DELETE',
-    path: '/api/user/face',
-    procedure: 'biometrics.remove',
-    summary: 'Delete your face template',
-    tag: 'face',
-    auth: true,
-  },
-  {
-    method: 'POST',
-    path: '/api/face/compare',
-    procedure: 'biometrics.compare',
-    summary: 'Are two photos the same person? (`image1`, `image2`)',
-    tag: 'face',
-    auth: true,
-    files: { image1: 'image1', image2: 'image2' },
-    adapt: (raw) => single('image2')(single('image1')(raw)),
-  },
-  {
-    method: 'POST',
-    path: '/api/face/detect',
-    procedure: 'biometrics.detect',
-    summary: 'Faces, landmarks and expressions in a photo',
-    tag: 'face',
-    auth: true,
-    files: { image: 'image' },
-    adapt: (raw) => ({
-      ...single('image')(raw),
-      withAgeGender: raw.withAgeGender === true || raw.withAgeGender === 'true',
-    }),
-  },
-  {
-    method: 'POST',
-    path: '/api/verification/documents',
-    procedure: 'verification.submit',
-    summary: 'Submit an identity document (multipart `document` or base64 `content`)',
-    tag: 'verification',
-    auth: true,
-    status: 201,
-    files: { document: 'content', content: 'content' },
-    adapt: single('content'),
-  },
-  {
-    method: 'GET',
-    path: '/api/verification/documents',
-    procedure: 'verification.documents',
-    summary: 'Your documents',
-    tag: 'verification',
-    auth: true,
-  },
-  {
-    method: 'GET',
-    path: '/api/verification/status',
-    procedure: 'verification.status',
-    summary: 'Your verification status',
-    tag: 'verification',
-    auth: true,
-  },
-];
+/**
+ * The REST mirror, from the procedures' own declarations (`.meta({ rest })`, router/rest-meta.ts):
+ * walking the router, so a procedure and its REST operation cannot drift apart.
+ */
+export const REST_ROUTES: RestRoute[] = Object.entries(
+  appRouter._def.procedures as unknown as Record<string, { _def: { meta?: ProcedureMeta } }>,
+).flatMap(([procedure, { _def }]) => {
+  const declared = _def.meta?.rest;
+  const operations = declared ? (Array.isArray(declared) ? declared : [declared]) : [];
+  return operations.map((operation, i) => ({
+    ...operation,
+    procedure,
+    tag: operation.tag ?? procedure.split('.')[0]!,
+    auth: !operation.public,
+    operationId: procedure.replaceAll('.', '_') + (i === 0 ? '' : `_${operation.method.toLowerCase()}`),
+  }));
+});
 
 type Procedure = (input?: unknown) => Promise<unknown>;
 
@@ -390,6 +124,7 @@ export async function registerRest(
     await scope.register((await import('@fastify/multipart')).default, {
       limits: { fileSize: options.maxFileBytes, files: 5, fields: 20, parts: 30, fieldSize: 64 * 1024 },
     });
+    const queryTypes = new Map(REST_ROUTES.map((route) => [route, inputPropertyTypes(route.procedure)]));
     for (const route of REST_ROUTES) {
       scope.route({
         method: route.method,
@@ -418,7 +153,7 @@ export async function registerRest(
               raw = { ...(request.body as Raw) };
             }
             if (route.method === 'GET' || route.method === 'DELETE')
-              raw = { ...(request.query as Raw), ...raw };
+              raw = { ...coerceQuery(request.query as Raw, queryTypes.get(route)), ...raw };
             raw = { ...raw, ...(request.params as Raw) };
             const input = route.adapt ? route.adapt(raw) : raw;
             const caller = createCaller(options.createContext(request, reply));
@@ -459,6 +194,41 @@ async function requireBodyToken(token: unknown, verify: (token: string) => Promi
   }
 }
 
+type PropertyType = { type?: string; items?: PropertyType };
+
+/** The JSON-schema type of each top-level input field of a procedure (for query strings). */
+function inputPropertyTypes(procedure: string): Record<string, PropertyType> {
+  const schema = inputSchema(procedure);
+  if (!schema) return {};
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, PropertyType>;
+    anyOf?: { properties?: Record<string, PropertyType> }[];
+  };
+  return json.properties ?? json.anyOf?.find((branch) => branch.properties)?.properties ?? {};
+}
+
+/**
+ * Query parameters arrive as strings (or arrays when repeated): each becomes its field's type
+ * (numbers, booleans, arrays of them) before the procedure validates it; what does not convert
+ * is left for validation to refuse with its reason.
+ */
+function coerceQuery(query: Raw, types: Record<string, PropertyType> = {}): Raw {
+  const convert = (value: unknown, type: PropertyType | undefined): unknown => {
+    if (type?.type === 'array')
+      return (Array.isArray(value) ? value : [value]).map((v) => convert(v, type.items));
+    if (typeof value !== 'string') return value;
+    if (
+      (type?.type === 'integer' || type?.type === 'number') &&
+      value.trim() !== '' &&
+      Number.isFinite(Number(value))
+    )
+      return Number(value);
+    if (type?.type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
+    return value;
+  };
+  return Object.fromEntries(Object.entries(query).map(([key, value]) => [key, convert(value, types[key])]));
+}
+
 /** The input schema of a procedure, as declared with `.input()`. */
 function inputSchema(path: string): z.ZodType | undefined {
   const procedure = (appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[] } }>)[
@@ -486,9 +256,7 @@ export function openApiDocument(options: { serverUrl?: string } = {}) {
       delete jsonSchema.$schema;
     }
     const operation: Record<string, unknown> = {
-      operationId:
-        route.procedure.replace('.', '_') +
-        (route.method === 'PUT' && route.path.endsWith('/info') ? '_put' : ''),
+      operationId: route.operationId,
       summary: route.summary,
       tags: [route.tag],
       ...(route.auth ? { security: [{ bearer: [] }] } : { security: [] }),

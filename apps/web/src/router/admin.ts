@@ -35,6 +35,15 @@ const OUTCOME_NAMES: Record<string, string> = { success: 'succeeded', failure: '
 const usersRouter = router({
   /** Paginated; search by name, username or e-mail; filters. Each row says which actions the caller may take. */
   list: adminProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/admin/users',
+        summary:
+          'List and search users (query, role, status, verified; pageSize, pageToken), each with the actions the caller may take',
+        tag: 'admin',
+      },
+    })
     .input(
       z
         .object({
@@ -60,38 +69,57 @@ const usersRouter = router({
     }),
 
   /** Everything the user detail page shows, in one round trip (sections that fail come back empty). */
-  get: adminProcedure.input(z.object({ userId: idSchema })).query(async ({ ctx, input }) => {
-    const options = callOptions(ctx);
-    const { user } = await ctx.clients.users.getUser({ userId: input.userId }, options);
-    const [verification, enrollment, notifications, sessions, attempts] = await Promise.all([
-      optional(ctx.clients.verification.getStatus({ userId: input.userId }, options)),
-      optional(ctx.clients.faces.getEnrollment({ userId: input.userId }, options)),
-      optional(
-        ctx.clients.notifications.list(
-          { userId: input.userId, statuses: [], templates: [], pageSize: 10, pageToken: '' },
-          options,
+  get: adminProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/admin/users/:userId',
+        summary:
+          'One user: profile, verification, face enrollment, notifications, sessions and sign-in attempts',
+        tag: 'admin',
+      },
+    })
+    .input(z.object({ userId: idSchema }))
+    .query(async ({ ctx, input }) => {
+      const options = callOptions(ctx);
+      const { user } = await ctx.clients.users.getUser({ userId: input.userId }, options);
+      const [verification, enrollment, notifications, sessions, attempts] = await Promise.all([
+        optional(ctx.clients.verification.getStatus({ userId: input.userId }, options)),
+        optional(ctx.clients.faces.getEnrollment({ userId: input.userId }, options)),
+        optional(
+          ctx.clients.notifications.list(
+            { userId: input.userId, statuses: [], templates: [], pageSize: 10, pageToken: '' },
+            options,
+          ),
         ),
-      ),
-      optional(ctx.clients.auth.listSessions({ userId: input.userId }, options)),
-      optional(ctx.clients.auth.listLoginAttempts({ userId: input.userId, limit: 20 }, options)),
-    ]);
-    return {
-      user: json(user!),
-      allowed: allowedActions(actorOf(ctx.claims), user!),
-      verification: verification?.status ? json(verification.status) : null,
-      biometric: enrollment ? json(enrollment) : null,
-      /** From identity's attempt log; null when the caller may not see them (admins: users only). */
-      loginAttempts:
-        attempts?.attempts.map((a) => ({ ...json(a), outcome: OUTCOME_NAMES[a.outcome] ?? a.outcome })) ??
-        null,
-      sessions: sessions ? json(sessions.sessions) : null,
-      notifications:
-        notifications?.notifications.map((n) => ({ ...json(n), status: statusName(n.status) })) ?? null,
-    };
-  }),
+        optional(ctx.clients.auth.listSessions({ userId: input.userId }, options)),
+        optional(ctx.clients.auth.listLoginAttempts({ userId: input.userId, limit: 20 }, options)),
+      ]);
+      return {
+        user: json(user!),
+        allowed: allowedActions(actorOf(ctx.claims), user!),
+        verification: verification?.status ? json(verification.status) : null,
+        biometric: enrollment ? json(enrollment) : null,
+        /** From identity's attempt log; null when the caller may not see them (admins: users only). */
+        loginAttempts:
+          attempts?.attempts.map((a) => ({ ...json(a), outcome: OUTCOME_NAMES[a.outcome] ?? a.outcome })) ??
+          null,
+        sessions: sessions ? json(sessions.sessions) : null,
+        notifications:
+          notifications?.notifications.map((n) => ({ ...json(n), status: statusName(n.status) })) ?? null,
+      };
+    }),
 
   /** Ends one session of a user the caller manages. */
   revokeSession: adminProcedure
+    .meta({
+      rest: {
+        method: 'DELETE',
+        path: '/api/admin/users/:userId/sessions/:sessionId',
+        summary: 'End one session of a user you manage',
+        tag: 'admin',
+      },
+    })
     .input(z.object({ userId: idSchema, sessionId: idSchema }))
     .mutation(async ({ ctx, input }) => {
       await ctx.clients.auth.revokeSession(input, callOptions(ctx));
@@ -99,6 +127,15 @@ const usersRouter = router({
     }),
 
   create: adminProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/admin/users',
+        summary: 'Create a user (admins: role user; masters: any role)',
+        tag: 'admin',
+        status: 201,
+      },
+    })
     .input(
       z.object({
         username: z.string().min(1).max(64),
@@ -115,6 +152,22 @@ const usersRouter = router({
     }),
 
   update: adminProcedure
+    .meta({
+      rest: [
+        {
+          method: 'PATCH',
+          path: '/api/admin/users/:userId',
+          summary: 'Update a user (username, e-mail, name, locale, status; role for masters)',
+          tag: 'admin',
+        },
+        {
+          method: 'PUT',
+          path: '/api/admin/users/:userId/role',
+          summary: 'Set the role of a user (masters)',
+          tag: 'admin',
+        },
+      ],
+    })
     .input(
       z.object({
         userId: idSchema,
@@ -134,47 +187,95 @@ const usersRouter = router({
       return { user: json(user!) };
     }),
 
-  delete: adminProcedure.input(z.object({ userId: idSchema })).mutation(async ({ ctx, input }) => {
-    await ctx.clients.users.deleteUser({ userId: input.userId }, callOptions(ctx));
-    return { ok: true as const };
-  }),
+  delete: adminProcedure
+    .meta({
+      rest: {
+        method: 'DELETE',
+        path: '/api/admin/users/:userId',
+        summary: 'Delete a user you manage',
+        tag: 'admin',
+      },
+    })
+    .input(z.object({ userId: idSchema }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.clients.users.deleteUser({ userId: input.userId }, callOptions(ctx));
+      return { ok: true as const };
+    }),
 
-  unlock: adminProcedure.input(z.object({ userId: idSchema })).mutation(async ({ ctx, input }) => {
-    const { user } = await ctx.clients.users.unlockUser({ userId: input.userId }, callOptions(ctx));
-    return { user: json(user!) };
-  }),
+  unlock: adminProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/admin/users/:userId/unlock',
+        summary: 'Lift the sign-in lock of a user you manage',
+        tag: 'admin',
+      },
+    })
+    .input(z.object({ userId: idSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const { user } = await ctx.clients.users.unlockUser({ userId: input.userId }, callOptions(ctx));
+      return { user: json(user!) };
+    }),
 });
 
 const documentsRouter = router({
   /** Users with documents waiting for review, each with their pending documents. */
-  queue: adminProcedure.input(z.object(pageSchema).optional()).query(async ({ ctx, input }) => {
-    const options = callOptions(ctx);
-    const page = await ctx.clients.verification.listPending(
-      { pageSize: input?.pageSize ?? 20, pageToken: input?.pageToken ?? '' },
-      options,
-    );
-    const items = await Promise.all(
-      page.users.map(async (user) => {
-        const { documents } = await ctx.clients.verification.listDocuments(
-          { userId: user.id, status: 'pending' },
-          options,
-        );
-        return { user: json(user), documents: json(documents) };
-      }),
-    );
-    return { items, nextPageToken: page.nextPageToken };
-  }),
+  queue: adminProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/admin/documents/pending',
+        summary: 'Users with identity documents waiting for review',
+        tag: 'admin',
+      },
+    })
+    .input(z.object(pageSchema).optional())
+    .query(async ({ ctx, input }) => {
+      const options = callOptions(ctx);
+      const page = await ctx.clients.verification.listPending(
+        { pageSize: input?.pageSize ?? 20, pageToken: input?.pageToken ?? '' },
+        options,
+      );
+      const items = await Promise.all(
+        page.users.map(async (user) => {
+          const { documents } = await ctx.clients.verification.listDocuments(
+            { userId: user.id, status: 'pending' },
+            options,
+          );
+          return { user: json(user), documents: json(documents) };
+        }),
+      );
+      return { items, nextPageToken: page.nextPageToken };
+    }),
 
   /** One document with its content (base64) for the preview. */
-  get: adminProcedure.input(z.object({ documentId: idSchema })).query(async ({ ctx, input }) => {
-    const result = await ctx.clients.verification.getDocument(
-      { documentId: input.documentId, includeContent: true },
-      callOptions(ctx),
-    );
-    return { document: json(result.document!), content: result.content.toString('base64') };
-  }),
+  get: adminProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/admin/documents/:documentId',
+        summary: 'One identity document with its content',
+        tag: 'admin',
+      },
+    })
+    .input(z.object({ documentId: idSchema }))
+    .query(async ({ ctx, input }) => {
+      const result = await ctx.clients.verification.getDocument(
+        { documentId: input.documentId, includeContent: true },
+        callOptions(ctx),
+      );
+      return { document: json(result.document!), content: result.content.toString('base64') };
+    }),
 
   review: adminProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/admin/documents/:documentId/review',
+        summary: 'Approve or reject a document (a reason is required to reject; not your own)',
+        tag: 'admin',
+      },
+    })
     .input(
       z.object({
         documentId: idSchema,
@@ -190,18 +291,36 @@ const documentsRouter = router({
       return { document: json(document!) };
     }),
 
-  forUser: adminProcedure.input(z.object({ userId: idSchema })).query(async ({ ctx, input }) => {
-    const { documents } = await ctx.clients.verification.listDocuments(
-      { userId: input.userId, status: '' },
-      callOptions(ctx),
-    );
-    return { documents: json(documents) };
-  }),
+  forUser: adminProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/admin/users/:userId/documents',
+        summary: "A user's identity documents",
+        tag: 'admin',
+      },
+    })
+    .input(z.object({ userId: idSchema }))
+    .query(async ({ ctx, input }) => {
+      const { documents } = await ctx.clients.verification.listDocuments(
+        { userId: input.userId, status: '' },
+        callOptions(ctx),
+      );
+      return { documents: json(documents) };
+    }),
 });
 
 const deliveriesRouter = router({
   /** The e-mail delivery log, newest first. */
   list: adminProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/admin/deliveries',
+        summary: 'The e-mail delivery log, newest first (userId, statuses, templates; pageSize, pageToken)',
+        tag: 'admin',
+      },
+    })
     .input(
       z
         .object({
@@ -225,13 +344,23 @@ const deliveriesRouter = router({
     }),
 
   /** One delivery and the rendered message the outbox stored (HTML shown in a sandboxed frame). */
-  get: adminProcedure.input(z.object({ eventId: idSchema })).query(async ({ ctx, input }) => {
-    const result = await ctx.clients.notifications.get({ eventId: input.eventId }, callOptions(ctx));
-    return {
-      notification: { ...json(result.notification!), status: statusName(result.notification!.status) },
-      message: result.message ? json(result.message) : null,
-    };
-  }),
+  get: adminProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/admin/deliveries/:eventId',
+        summary: 'One delivery and the message stored for it',
+        tag: 'admin',
+      },
+    })
+    .input(z.object({ eventId: idSchema }))
+    .query(async ({ ctx, input }) => {
+      const result = await ctx.clients.notifications.get({ eventId: input.eventId }, callOptions(ctx));
+      return {
+        notification: { ...json(result.notification!), status: statusName(result.notification!.status) },
+        message: result.message ? json(result.message) : null,
+      };
+    }),
 });
 
 /** Waits for the next feed row or the end of the subscription. */
@@ -331,24 +460,52 @@ export const adminRouter = router({
   documents: documentsRouter,
   deliveries: deliveriesRouter,
 
-  verifiedUsers: adminProcedure.input(z.object(pageSchema).optional()).query(async ({ ctx, input }) => {
-    const result = await ctx.clients.verification.listVerified(
-      { pageSize: input?.pageSize ?? 20, pageToken: input?.pageToken ?? '' },
-      callOptions(ctx),
-    );
-    return { users: json(result.users), nextPageToken: result.nextPageToken };
-  }),
+  verifiedUsers: adminProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/admin/verification/verified',
+        summary: 'Users verified (an approved identity document and a face)',
+        tag: 'admin',
+      },
+    })
+    .input(z.object(pageSchema).optional())
+    .query(async ({ ctx, input }) => {
+      const result = await ctx.clients.verification.listVerified(
+        { pageSize: input?.pageSize ?? 20, pageToken: input?.pageToken ?? '' },
+        callOptions(ctx),
+      );
+      return { users: json(result.users), nextPageToken: result.nextPageToken };
+    }),
 
-  pendingUsers: adminProcedure.input(z.object(pageSchema).optional()).query(async ({ ctx, input }) => {
-    const result = await ctx.clients.verification.listPending(
-      { pageSize: input?.pageSize ?? 20, pageToken: input?.pageToken ?? '' },
-      callOptions(ctx),
-    );
-    return { users: json(result.users), nextPageToken: result.nextPageToken };
-  }),
+  pendingUsers: adminProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/admin/verification/pending',
+        summary: 'Users not verified yet',
+        tag: 'admin',
+      },
+    })
+    .input(z.object(pageSchema).optional())
+    .query(async ({ ctx, input }) => {
+      const result = await ctx.clients.verification.listPending(
+        { pageSize: input?.pageSize ?? 20, pageToken: input?.pageToken ?? '' },
+        callOptions(ctx),
+      );
+      return { users: json(result.users), nextPageToken: result.nextPageToken };
+    }),
 
   /** Recent login attempts (newest first), for everyone or one user. */
   loginAttempts: adminProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/admin/login-attempts',
+        summary: 'Recent sign-in attempts on accounts you manage (userId, limit)',
+        tag: 'admin',
+      },
+    })
     .input(
       z
         .object({
@@ -367,6 +524,7 @@ export const adminRouter = router({
 
   /** Login attempts as they happen (SSE); resumes after `lastEventId` (the stream sequence). */
   liveEvents: adminProcedure
+    .meta({ noRest: 'a subscription (server-sent events): /trpc/admin.liveEvents' })
     .input(
       z
         .object({ lastEventId: z.string().max(32).nullish(), userId: z.string().max(128).optional() })
@@ -374,5 +532,7 @@ export const adminRouter = router({
     )
     .subscription(({ ctx, input, signal }) => liveLoginAttempts(ctx, input, signal)),
 
-  systemStatus: adminProcedure.query(({ ctx }) => systemStatus(ctx)),
+  systemStatus: adminProcedure
+    .meta({ noRest: 'the same answer as system.status: GET /api/system/status' })
+    .query(({ ctx }) => systemStatus(ctx)),
 });

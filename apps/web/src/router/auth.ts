@@ -4,6 +4,7 @@ import type { TokenPair } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { z } from 'zod';
 import { imageOf, readImage } from '../services/uploads.js';
 import { json } from './json.js';
+import { imagesFrom, single } from './rest-meta.js';
 import {
   idSchema,
   imageSchema,
@@ -51,6 +52,17 @@ const identifierInput = z
 export const authRouter = router({
   /** A password account (role user). */
   register: publicProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/auth/register',
+        summary: 'Create a password account',
+        tag: 'auth',
+        public: true,
+        status: 201,
+        adapt: (raw) => ({ ...raw, fullName: raw.fullName ?? raw.full_name }),
+      },
+    })
     .meta({ rateLimit: 'signIn' })
     .input(
       z.object({
@@ -81,6 +93,17 @@ export const authRouter = router({
    * enrollment token (faceOnlyEnroll, within 15 minutes; an admin can also enroll for it).
    */
   faceOnlyRegister: publicProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/auth/face-only-register',
+        summary:
+          'Create a face-only account (pending until a face is enrolled); returns an enrollment token for face-only-enroll',
+        tag: 'auth',
+        public: true,
+        status: 201,
+      },
+    })
     .meta({ rateLimit: 'signIn' })
     .input(
       z.object({
@@ -110,6 +133,15 @@ export const authRouter = router({
 
   /** Username or e-mail + password. */
   login: publicProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/auth/login',
+        summary: 'Sign in with username or e-mail and password; returns Bearer tokens',
+        tag: 'auth',
+        public: true,
+      },
+    })
     .meta({ rateLimit: 'signIn' })
     .input(
       z.intersection(
@@ -143,6 +175,18 @@ export const authRouter = router({
    * refused when two accounts share the face).
    */
   faceLogin: publicProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/auth/face-login',
+        summary:
+          'Sign in with a photo of your face (multipart `image` or base64) and your username; without a username the face is searched among all accounts',
+        tag: 'auth',
+        public: true,
+        files: { image: 'image' },
+        adapt: single('image'),
+      },
+    })
     .meta({ rateLimit: 'signIn' })
     .input(
       z.object({
@@ -179,6 +223,20 @@ export const authRouter = router({
    * The account becomes active once identity hears of the enrollment, then signs in with faceLogin.
    */
   faceOnlyEnroll: publicProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/auth/face-only-enroll',
+        summary:
+          'Enroll the face of a new face-only account: `enrollmentToken` and 1-5 photos (multipart `image`, repeatable, after the `enrollmentToken` field; or base64 `images`)',
+        tag: 'auth',
+        public: true,
+        status: 201,
+        files: { image: 'image[]', images: 'images[]' },
+        tokenField: 'enrollmentToken',
+        adapt: imagesFrom,
+      },
+    })
     .meta({ rateLimit: 'signIn' })
     .input(
       z.object({
@@ -204,6 +262,15 @@ export const authRouter = router({
 
   /** A new token pair for a refresh token (from the body, or the dashboard's cookie). */
   refresh: publicProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/auth/refresh',
+        summary: 'Exchange a refresh token for a new token pair',
+        tag: 'auth',
+        public: true,
+      },
+    })
     .meta({ rateLimit: 'signIn' })
     .input(
       z
@@ -232,28 +299,54 @@ export const authRouter = router({
     }),
 
   /** Ends the current session (and clears the dashboard's cookies). */
-  logout: protectedProcedure.mutation(async ({ ctx }) => {
-    try {
-      await ctx.clients.auth.logout({}, callOptions(ctx));
-    } finally {
-      ctx.session.clear();
-    }
-    return { ok: true as const };
-  }),
+  logout: protectedProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/auth/logout',
+        summary: 'End the current session',
+        tag: 'auth',
+      },
+    })
+    .mutation(async ({ ctx }) => {
+      try {
+        await ctx.clients.auth.logout({}, callOptions(ctx));
+      } finally {
+        ctx.session.clear();
+      }
+      return { ok: true as const };
+    }),
 
   /** Ends every session of the caller. */
-  logoutAll: protectedProcedure.mutation(async ({ ctx }) => {
-    const { revokedCount } = await ctx.clients.auth.logoutAll({}, callOptions(ctx));
-    ctx.session.clear();
-    return { revokedCount };
-  }),
+  logoutAll: protectedProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/auth/logout-all',
+        summary: 'End every session',
+        tag: 'auth',
+      },
+    })
+    .mutation(async ({ ctx }) => {
+      const { revokedCount } = await ctx.clients.auth.logoutAll({}, callOptions(ctx));
+      ctx.session.clear();
+      return { revokedCount };
+    }),
 
   /** Who the caller is, from the access token (cheap; no service call). */
-  whoami: protectedProcedure.query(({ ctx }) => ({
-    userId: ctx.claims.userId,
-    role: ctx.claims.role,
-    sessionId: ctx.claims.sessionId,
-    expiresAt: ctx.claims.expiresAt.toISOString(),
-    via: ctx.authVia ?? 'bearer',
-  })),
+  whoami: protectedProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/auth/whoami',
+        summary: 'Who the access token belongs to (user id, role, session)',
+      },
+    })
+    .query(({ ctx }) => ({
+      userId: ctx.claims.userId,
+      role: ctx.claims.role,
+      sessionId: ctx.claims.sessionId,
+      expiresAt: ctx.claims.expiresAt.toISOString(),
+      via: ctx.authVia ?? 'bearer',
+    })),
 });

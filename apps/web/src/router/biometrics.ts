@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { imageOf, readImage } from '../services/uploads.js';
 import { json } from './json.js';
+import { imagesFrom, single } from './rest-meta.js';
 import { idSchema, imageSchema, largestFaceSchema } from './schemas.js';
 import { callOptions, protectedProcedure, router } from './trpc.js';
 
@@ -11,6 +12,17 @@ const forUser = z.object({
 export const biometricsRouter = router({
   /** Creates or replaces the face template from 1..5 photos (3 recommended), one face each. */
   enroll: protectedProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/user/face/register',
+        summary: 'Register your face from 1-5 photos (multipart `image`, repeatable, or base64 `images`)',
+        tag: 'face',
+        status: 201,
+        files: { image: 'image[]', images: 'images[]' },
+        adapt: imagesFrom,
+      },
+    })
     .meta({ rateLimit: 'upload' })
     .input(forUser.extend({ images: z.array(imageSchema).min(1).max(5), largestFace: largestFaceSchema }))
     .mutation(async ({ ctx, input }) => {
@@ -29,24 +41,54 @@ export const biometricsRouter = router({
       return json(result);
     }),
 
-  status: protectedProcedure.input(forUser.optional()).query(async ({ ctx, input }) => {
-    const result = await ctx.clients.faces.getEnrollment(
-      { userId: input?.userId ?? ctx.claims.userId },
-      callOptions(ctx),
-    );
-    return json(result);
-  }),
+  status: protectedProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/user/face',
+        summary: 'Your face enrollment',
+        tag: 'face',
+      },
+    })
+    .input(forUser.optional())
+    .query(async ({ ctx, input }) => {
+      const result = await ctx.clients.faces.getEnrollment(
+        { userId: input?.userId ?? ctx.claims.userId },
+        callOptions(ctx),
+      );
+      return json(result);
+    }),
 
-  remove: protectedProcedure.input(forUser.optional()).mutation(async ({ ctx, input }) => {
-    const result = await ctx.clients.faces.deleteEnrollment(
-      { userId: input?.userId ?? ctx.claims.userId },
-      callOptions(ctx),
-    );
-    return json(result);
-  }),
+  remove: protectedProcedure
+    .meta({
+      rest: {
+        method: 'DELETE',
+        path: '/api/user/face',
+        summary: 'Delete your face template',
+        tag: 'face',
+      },
+    })
+    .input(forUser.optional())
+    .mutation(async ({ ctx, input }) => {
+      const result = await ctx.clients.faces.deleteEnrollment(
+        { userId: input?.userId ?? ctx.claims.userId },
+        callOptions(ctx),
+      );
+      return json(result);
+    }),
 
   /** 1:1: is this the caller's face (or, for admins, that user's)? No login token is issued here. */
   verify: protectedProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/user/face/recognize',
+        summary: 'Is the face in the photo yours? (multipart `image` or base64)',
+        tag: 'face',
+        files: { image: 'image' },
+        adapt: single('image'),
+      },
+    })
     .meta({ rateLimit: 'upload' })
     .input(forUser.extend({ image: imageSchema, largestFace: largestFaceSchema }))
     .mutation(async ({ ctx, input }) => {
@@ -69,6 +111,16 @@ export const biometricsRouter = router({
 
   /** Are the faces in two photos the same person? */
   compare: protectedProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/face/compare',
+        summary: 'Are two photos the same person? (`image1`, `image2`)',
+        tag: 'face',
+        files: { image1: 'image1', image2: 'image2' },
+        adapt: (raw) => single('image2')(single('image1')(raw)),
+      },
+    })
     .meta({ rateLimit: 'upload' })
     .input(z.object({ image1: imageSchema, image2: imageSchema, largestFace: largestFaceSchema }))
     .mutation(async ({ ctx, input }) => {
@@ -84,6 +136,19 @@ export const biometricsRouter = router({
 
   /** Every face in a photo: box, score, landmarks, expressions (and age/gender when asked). */
   detect: protectedProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/face/detect',
+        summary: 'Faces, landmarks and expressions in a photo',
+        tag: 'face',
+        files: { image: 'image' },
+        adapt: (raw) => ({
+          ...single('image')(raw),
+          withAgeGender: raw.withAgeGender === true || raw.withAgeGender === 'true',
+        }),
+      },
+    })
     .meta({ rateLimit: 'upload' })
     .input(z.object({ image: imageSchema, withAgeGender: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {

@@ -24,13 +24,30 @@ export const statusName = (status: NotificationStatus): string =>
 
 export const meRouter = router({
   /** The caller's account and profile. */
-  profile: protectedProcedure.query(async ({ ctx }) => {
-    const { user } = await ctx.clients.users.getProfile({}, callOptions(ctx));
-    return { user: json(user!) };
-  }),
+  profile: protectedProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/user/profile',
+        summary: 'Your account and profile',
+        tag: 'user',
+      },
+    })
+    .query(async ({ ctx }) => {
+      const { user } = await ctx.clients.users.getProfile({}, callOptions(ctx));
+      return { user: json(user!) };
+    }),
 
   /** Name, language and personal information. */
   updateProfile: protectedProcedure
+    .meta({
+      rest: {
+        method: 'PATCH',
+        path: '/api/user/profile',
+        summary: 'Change name, language or personal information',
+        tag: 'user',
+      },
+    })
     .input(
       personalInfo.extend({
         fullName: z.string().min(1).max(200).optional(),
@@ -43,17 +60,55 @@ export const meRouter = router({
     }),
 
   /** Personal information only (phone, address, birth date, bio): the older systems' `/user/info`. */
-  savePersonalInfo: protectedProcedure.input(personalInfo).mutation(async ({ ctx, input }) => {
-    const { user } = await ctx.clients.users.updateProfile(input, callOptions(ctx));
-    return { user: json(user!) };
-  }),
+  savePersonalInfo: protectedProcedure
+    .meta({
+      rest: [
+        {
+          method: 'POST',
+          path: '/api/user/info',
+          summary: 'Save personal information (phone, address, birth date, bio)',
+          tag: 'user',
+          status: 201,
+          adapt: (raw) => ({ ...raw, birthDate: raw.birthDate ?? raw.birth_date }),
+        },
+        {
+          method: 'PUT',
+          path: '/api/user/info',
+          summary: 'Save personal information (phone, address, birth date, bio)',
+          tag: 'user',
+          adapt: (raw) => ({ ...raw, birthDate: raw.birthDate ?? raw.birth_date }),
+        },
+      ],
+    })
+    .input(personalInfo)
+    .mutation(async ({ ctx, input }) => {
+      const { user } = await ctx.clients.users.updateProfile(input, callOptions(ctx));
+      return { user: json(user!) };
+    }),
 
-  sessions: protectedProcedure.query(async ({ ctx }) => {
-    const { sessions } = await ctx.clients.auth.listSessions({ userId: '' }, callOptions(ctx));
-    return { sessions: json(sessions) };
-  }),
+  sessions: protectedProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/user/sessions',
+        summary: 'Your live sessions',
+        tag: 'user',
+      },
+    })
+    .query(async ({ ctx }) => {
+      const { sessions } = await ctx.clients.auth.listSessions({ userId: '' }, callOptions(ctx));
+      return { sessions: json(sessions) };
+    }),
 
   revokeSession: protectedProcedure
+    .meta({
+      rest: {
+        method: 'DELETE',
+        path: '/api/user/sessions/:sessionId',
+        summary: 'End one of your sessions',
+        tag: 'user',
+      },
+    })
     .input(z.object({ sessionId: idSchema }))
     .mutation(async ({ ctx, input }) => {
       await ctx.clients.auth.revokeSession({ sessionId: input.sessionId, userId: '' }, callOptions(ctx));
@@ -62,6 +117,14 @@ export const meRouter = router({
 
   /** Needs the current password; signs out the caller's other sessions. */
   changePassword: protectedProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/user/password',
+        summary: 'Change your password (other sessions end)',
+        tag: 'user',
+      },
+    })
     .meta({ rateLimit: 'signIn' })
     .input(z.object({ currentPassword: passwordSchema, newPassword: passwordSchema }))
     .mutation(async ({ ctx, input }) => {
@@ -72,12 +135,32 @@ export const meRouter = router({
       return { revokedSessions };
     }),
 
-  notificationPreferences: protectedProcedure.query(async ({ ctx }) => {
-    const { preferences } = await ctx.clients.notifications.getPreferences({ userId: '' }, callOptions(ctx));
-    return { preferences: json(preferences!) };
-  }),
+  notificationPreferences: protectedProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/user/notification-preferences',
+        summary: 'Your e-mail preferences',
+        tag: 'user',
+      },
+    })
+    .query(async ({ ctx }) => {
+      const { preferences } = await ctx.clients.notifications.getPreferences(
+        { userId: '' },
+        callOptions(ctx),
+      );
+      return { preferences: json(preferences!) };
+    }),
 
   updateNotificationPreferences: protectedProcedure
+    .meta({
+      rest: {
+        method: 'PUT',
+        path: '/api/user/notification-preferences',
+        summary: 'Change your e-mail preferences',
+        tag: 'user',
+      },
+    })
     .input(z.object({ loginSuccessAlerts: z.boolean().optional() }))
     .mutation(async ({ ctx, input }) => {
       const { preferences } = await ctx.clients.notifications.updatePreferences(
@@ -89,6 +172,14 @@ export const meRouter = router({
 
   /** E-mails sent to the caller, newest first. */
   notifications: protectedProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/user/notifications',
+        summary: 'E-mails sent to you',
+        tag: 'user',
+      },
+    })
     .input(
       z
         .object({

@@ -32,8 +32,26 @@ export async function systemStatus(ctx: Context) {
 
 export const systemRouter = router({
   /** Liveness of the BFF itself (no dependencies), for clients and load balancers. */
-  ping: publicProcedure.query(() => ({ status: 'ok' as const })),
+  ping: publicProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/system/ping',
+        summary: 'Liveness of the API',
+        tag: 'system',
+        public: true,
+      },
+    })
+    .query(() => ({ status: 'ok' as const })),
 
   /** Each service's gRPC health (and inference, consumer lag), for the dashboard's system page. */
-  status: adminProcedure.query(({ ctx }) => systemStatus(ctx)),
+  status: adminProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/system/status',
+        summary: 'Health of the services and the event consumers (admins)',
+      },
+    })
+    .query(({ ctx }) => systemStatus(ctx)),
 });

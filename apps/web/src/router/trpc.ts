@@ -4,6 +4,7 @@ import type { CallOptionsLite, HealthStatus } from '@guardian/grpc-kit';
 import type { Logger } from '@guardian/logger';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { ServiceClients } from '../clients.js';
+import type { RestOperation } from './rest-meta.js';
 import type { LiveFeed } from '../services/live-feed.js';
 import { errorFacts, publicMessage, toTRPCError } from './errors.js';
 
@@ -99,6 +100,10 @@ export type Context = ContextInner;
 export type RateLimitTier = 'signIn' | 'upload' | 'read';
 export interface ProcedureMeta {
   rateLimit?: RateLimitTier;
+  /** The procedure's REST operation(s) (router/rest-meta.ts). */
+  rest?: RestOperation | RestOperation[];
+  /** Why the procedure has no REST operation (the contract test demands one or the other). */
+  noRest?: string;
 }
 
 const t = initTRPC

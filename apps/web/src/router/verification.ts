@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readDocument } from '../services/uploads.js';
 import { json } from './json.js';
+import { single } from './rest-meta.js';
 import { callOptions, protectedProcedure, router } from './trpc.js';
 
 export const documentTypeSchema = z.enum(['id_card', 'passport', 'driver_license', 'proof_of_address']);
@@ -8,6 +9,17 @@ export const documentTypeSchema = z.enum(['id_card', 'passport', 'driver_license
 export const verificationRouter = router({
   /** A document (JPEG, PNG or PDF) for review; the caller's status becomes pending. */
   submit: protectedProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/verification/documents',
+        summary: 'Submit an identity document (multipart `document` or base64 `content`)',
+        tag: 'verification',
+        status: 201,
+        files: { document: 'content', content: 'content' },
+        adapt: single('content'),
+      },
+    })
     .meta({ rateLimit: 'upload' })
     .input(
       z.object({
@@ -34,16 +46,34 @@ export const verificationRouter = router({
     }),
 
   /** The caller's verification status: documents, biometric summary, verified. */
-  status: protectedProcedure.query(async ({ ctx }) => {
-    const { status } = await ctx.clients.verification.getStatus({ userId: '' }, callOptions(ctx));
-    return { status: json(status!) };
-  }),
+  status: protectedProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/verification/status',
+        summary: 'Your verification status',
+        tag: 'verification',
+      },
+    })
+    .query(async ({ ctx }) => {
+      const { status } = await ctx.clients.verification.getStatus({ userId: '' }, callOptions(ctx));
+      return { status: json(status!) };
+    }),
 
-  documents: protectedProcedure.query(async ({ ctx }) => {
-    const { documents } = await ctx.clients.verification.listDocuments(
-      { userId: '', status: '' },
-      callOptions(ctx),
-    );
-    return { documents: json(documents) };
-  }),
+  documents: protectedProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/api/verification/documents',
+        summary: 'Your documents',
+        tag: 'verification',
+      },
+    })
+    .query(async ({ ctx }) => {
+      const { documents } = await ctx.clients.verification.listDocuments(
+        { userId: '', status: '' },
+        callOptions(ctx),
+      );
+      return { documents: json(documents) };
+    }),
 });
