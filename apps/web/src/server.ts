@@ -15,7 +15,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { Histogram, type Registry } from 'prom-client';
-import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './http/docs.js';
+import { registerDocs } from './http/docs.js';
 import { openApiDocument, registerRest, restError } from './http/rest.js';
 import {
   bearerToken,
@@ -309,9 +309,7 @@ export async function buildServer(deps: ServerDeps) {
   app.get('/api/openapi.json', async (request) =>
     openApiDocument({ serverUrl: `${request.protocol}://${request.host}` }),
   );
-  app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
-  app.get('/api/docs.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(DOCS_JS));
-  app.get('/api/docs.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(DOCS_CSS));
+  registerDocs(app as unknown as FastifyInstance);
   await registerRest(app as unknown as FastifyInstance, {
     createContext,
     maxFileBytes: http.maxUploadBytes,

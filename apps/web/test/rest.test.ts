@@ -494,8 +494,9 @@ describe('REST mirror (curl)', () => {
     expect(JSON.stringify(doc.body)).not.toContain('"nullable"');
     const page = await fetch(`${base}/api/docs`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/api/docs.js');
-    expect((await fetch(`${base}/api/docs.js`)).status).toBe(200);
+    expect(await page.text()).toContain('/api/docs/swagger-ui-bundle.js');
+    for (const asset of ['swagger-ui-bundle.js', 'swagger-ui.css', 'init.js'])
+      expect((await fetch(`${base}/api/docs/${asset}`)).status, asset).toBe(200);
   });
 
   it('answers unknown routes and bad input in the error format', async () => {

@@ -303,7 +303,7 @@ export function openApiDocument(options: { serverUrl?: string } = {}) {
       title: 'Guardian API',
       version: '1.0.0',
       description:
-        'REST mirror of the public tRPC procedures (/trpc). Authenticate with `Authorization: Bearer <accessToken>` from /api/auth/login. Errors: `{"error":{"status","code","reason","message"}}` with the services\' reason codes; 429 answers carry Retry-After.',
+        'REST mirror of the tRPC procedures (/trpc), public and admin, generated from their declarations. Authenticate with `Authorization: Bearer <accessToken>` from /api/auth/login. Errors: `{"error":{"status","code","reason","message"}}` with the services\' reason codes; 429 answers carry Retry-After.',
     },
     servers: [{ url: options.serverUrl ?? '/' }],
     paths,
