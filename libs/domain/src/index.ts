@@ -1,2 +1,3 @@
 export * from './errors.js';
 export * from './ttl-cache.js';
+export * from './media-type.js';

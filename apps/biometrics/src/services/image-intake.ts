@@ -17,7 +17,7 @@
  * boxes and landmarks by it, so callers always see original-image coordinates.
  */
 import sharp, { type Metadata } from 'sharp';
-import { DomainError } from '@guardian/domain';
+import { DomainError, sniffMediaType } from '@guardian/domain';
 import type { RawImage } from '../repositories/inference/types.js';
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif';
@@ -74,14 +74,15 @@ const corrupt = (cause?: unknown) =>
 
 /** The image format from the first bytes, or undefined. */
 export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
-  const at = (i: number) => bytes[i] ?? -1;
-  const ascii = (start: number, text: string) => [...text].every((c, i) => at(start + i) === c.charCodeAt(0));
-  if (at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff) return 'jpeg';
-  if (at(0) === 0x89 && ascii(1, 'PNG\r\n\x1a\n')) return 'png';
-  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'webp';
-  if (ascii(0, 'GIF87a') || ascii(0, 'GIF89a')) return 'gif';
-  return undefined;
+  return FORMAT_OF[sniffMediaType(bytes) ?? ''];
 }
+
+const FORMAT_OF: Record<string, ImageFormat> = {
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+};
 
 /**
  * Raw bytes from a Buffer/Uint8Array or a base64 string (standard or url-safe alphabet, whitespace and

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, forbidden, invalid, notFound } from '@guardian/domain';
+import { DomainError, forbidden, invalid, notFound, sniffMediaType } from '@guardian/domain';
 import type { DocumentRecord, DocumentRepository } from '../repositories/document.repository.js';
 import type { UserRecord, UserRepository } from '../repositories/user.repository.js';
 import type { EventFactory } from './events.js';
@@ -20,11 +20,8 @@ export const DEFAULT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024;
 export function sniffDocumentType(
   content: Uint8Array,
 ): 'image/jpeg' | 'image/png' | 'application/pdf' | undefined {
-  const starts = (...bytes: number[]) => bytes.every((b, i) => content[i] === b);
-  if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
-  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
-  if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) return 'application/pdf';
-  return undefined;
+  const type = sniffMediaType(content);
+  return type === 'image/jpeg' || type === 'image/png' || type === 'application/pdf' ? type : undefined;
 }
 
 export interface VerificationStatusView extends VerificationOutcome {

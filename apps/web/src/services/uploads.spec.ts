@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { base64Size, readDocument, readImage, sniff } from './uploads.js';
+import { base64Size, readDocument, readImage } from './uploads.js';
 
 const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]);
 const pdf = Buffer.from('%PDF-1.7\n');
 
 describe('uploads', () => {
-  describe('sniff', () => {
-    it('recognises formats by their bytes', () => {
-      expect(sniff(png)).toBe('image/png');
-      expect(sniff(jpeg)).toBe('image/jpeg');
-      expect(sniff(pdf)).toBe('application/pdf');
-      expect(sniff(Buffer.from('GIF89a....'))).toBe('image/gif');
-      expect(sniff(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toBe('image/webp');
-      expect(sniff(Buffer.from('hello'))).toBeUndefined();
-    });
-  });
-
   describe('base64Size', () => {
     it('computes the decoded size', () => {
       for (const n of [0, 1, 2, 3, 4, 100]) expect(base64Size(Buffer.alloc(n).toString('base64'))).toBe(n);

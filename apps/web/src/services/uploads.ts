@@ -1,18 +1,4 @@
-import { DomainError } from '@guardian/domain';
-
-export type SniffedType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'application/pdf';
-
-/** The content type from the first bytes (names and declared types are not trusted). */
-export function sniff(bytes: Uint8Array): SniffedType | undefined {
-  const at = (i: number) => bytes[i] ?? -1;
-  const ascii = (from: number, text: string) => [...text].every((ch, i) => at(from + i) === ch.charCodeAt(0));
-  if (at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff) return 'image/jpeg';
-  if (at(0) === 0x89 && ascii(1, 'PNG\r\n\x1a\n')) return 'image/png';
-  if (ascii(0, 'GIF87a') || ascii(0, 'GIF89a')) return 'image/gif';
-  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'image/webp';
-  if (ascii(0, '%PDF-')) return 'application/pdf';
-  return undefined;
-}
+import { DomainError, sniffMediaType as sniff, type SniffedMediaType as SniffedType } from '@guardian/domain';
 
 const IMAGE_TYPES: readonly SniffedType[] = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 const DOCUMENT_TYPES: readonly SniffedType[] = ['image/jpeg', 'image/png', 'application/pdf'];
