@@ -13,7 +13,7 @@ import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guard
 import { createMetricsRegistry } from '@guardian/runtime';
 import { Histogram } from 'prom-client';
 import { parseBiometricsConfig } from '../../apps/biometrics/src/config.js';
-import { setupBiometrics } from '../../apps/biometrics/src/setup.js';
+import { setupBiometrics } from '../../apps/biometrics/src/app.js';
 import { startMongo, startNats } from '../../libs/testkit/src/servers.js';
 
 export async function startBiometricsService(workers: number) {

@@ -1,6 +1,6 @@
 import { runGrpcService } from '@guardian/app-kit';
 import { loadBiometricsConfig } from './config.js';
-import { setupBiometrics } from './setup.js';
+import { setupBiometrics } from './app.js';
 
 const config = loadBiometricsConfig();
 

@@ -23,7 +23,7 @@ import { DeliverPolicy, type ConsumerMessages } from 'nats';
 import { Histogram, type Registry } from 'prom-client';
 import { parseBiometricsConfig, type BiometricsConfig } from '../src/config.js';
 import type { Account } from '../src/repositories/account-directory.repository.js';
-import { setupBiometrics, type BiometricsInternals } from '../src/setup.js';
+import { setupBiometrics, type BiometricsInternals } from '../src/app.js';
 
 /** The credential the harness's client presents as identity (BIOMETRICS_SIGN_IN_CALLERS). */
 export const SERVICE_TOKEN = randomBytes(24).toString('hex');

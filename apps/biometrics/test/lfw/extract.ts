@@ -13,7 +13,7 @@ import path from 'node:path';
 import { isDomainError } from '@guardian/domain';
 import { parseBiometricsConfig } from '../../src/config.js';
 import { InferencePool, pickFace } from '../../src/repositories/inference/index.js';
-import { facePipelineOptions } from '../../src/setup.js';
+import { facePipelineOptions } from '../../src/app.js';
 import {
   cascadeName,
   FacePipeline,
