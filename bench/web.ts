@@ -72,6 +72,8 @@ async function main() {
     WEB_HTTP_PORT: String(webPort),
     METRICS_PORT: String(await freePort()),
     WEB_IDENTITY_ADDRESS: `127.0.0.1:${identityPort}`,
+    // The per-IP limits still run on every call; the budget only has to outlast the load.
+    WEB_READ_RATE_LIMIT: '100000000',
   });
   const address = `127.0.0.1:${identityPort}`;
   const auth = createClient(AuthServiceClient, AuthServiceService, address, { deadlineMs: 30_000 });
@@ -127,18 +129,20 @@ async function main() {
       const r = median(parts.r);
       const fmt = (x: number) => x.toFixed(2);
       rows.push(
-        `| ${concurrency} | direct gRPC GetProfile | ${fmt(d.p50)} | ${fmt(d.p99)} | ${Math.round(d.perSecond)} | — |`,
+        `| ${concurrency} | direct gRPC GetProfile | ${fmt(d.p50)} | ${fmt(d.p99)} | ${Math.round(d.perSecond)} | — | 1 |`,
       );
       rows.push(
-        `| ${concurrency} | BFF tRPC me.profile | ${fmt(t.p50)} | ${fmt(t.p99)} | ${Math.round(t.perSecond)} | +${fmt(t.p50 - d.p50)} / +${fmt(t.p99 - d.p99)} |`,
+        `| ${concurrency} | BFF tRPC me.profile | ${fmt(t.p50)} | ${fmt(t.p99)} | ${Math.round(t.perSecond)} | +${fmt(t.p50 - d.p50)} / +${fmt(t.p99 - d.p99)} | ${fmt(t.p50 / d.p50)} |`,
       );
       rows.push(
-        `| ${concurrency} | BFF REST /api/user/profile | ${fmt(r.p50)} | ${fmt(r.p99)} | ${Math.round(r.perSecond)} | +${fmt(r.p50 - d.p50)} / +${fmt(r.p99 - d.p99)} |`,
+        `| ${concurrency} | BFF REST /api/user/profile | ${fmt(r.p50)} | ${fmt(r.p99)} | ${Math.round(r.perSecond)} | +${fmt(r.p50 - d.p50)} / +${fmt(r.p99 - d.p99)} | ${fmt(r.p50 / d.p50)} |`,
       );
     }
     console.log(`\n${CALLS} calls per row, LOG_LEVEL=${LOG_LEVEL}, loopback, identity + web as processes\n`);
-    console.log('| concurrency | path | p50 ms | p99 ms | calls/s | added by BFF p50 / p99 ms |');
-    console.log('| --- | --- | --- | --- | --- | --- |');
+    console.log(
+      '| concurrency | path | p50 ms | p99 ms | calls/s | added by BFF p50 / p99 ms | p50 / direct p50 (same run) |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- |');
     for (const row of rows) console.log(row);
   } finally {
     auth.close();
