@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { KeyRing } from '@guardian/auth';
-import { EventBus, PendingEventsRelay } from '@guardian/events';
+import { eventRelay } from '@guardian/app-kit';
+import { EventBus } from '@guardian/events';
 import { createClient, keyRingIdentity, startGrpcServer } from '@guardian/grpc-kit';
 import { createLogger } from '@guardian/logger';
 import { closeMongo, connectMongo, ensureIndexes } from '@guardian/mongo';
@@ -53,8 +54,9 @@ export async function startBiometricsService(workers: number) {
   const identityKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
   // The bench's admin enrolls its probe users: identity would show them as awaiting their face.
   const accounts = { account: async () => ({ role: 'user', status: 'pending_enrollment' }) };
+  const events = eventRelay(bus, logger);
   const parts = await setupBiometrics(
-    { config, logger, mongo, bus, registry, grpcDurations },
+    { config, logger, mongo, bus, registry, grpcDurations, announce: events.relay.announce },
     { identity: keyRingIdentity(identityKeys), accounts },
   );
   await ensureIndexes(mongo);
@@ -65,9 +67,8 @@ export async function startBiometricsService(workers: number) {
     protoFiles: parts.protoFiles,
     logger,
   });
-  const relay = new PendingEventsRelay(bus, parts.relayModels ?? [], logger);
-  parts.onRelay?.(relay);
-  relay.start();
+  events.start(parts);
+  const { relay } = events;
   grpc.setServing(true);
   const client = createClient(FaceServiceClient, FaceServiceService, `127.0.0.1:${grpc.port}`, {
     deadlineMs: 120_000,

@@ -3,7 +3,7 @@
  * -> services -> gRPC and consumers. `main.ts` hands it to app-kit's runGrpcService; tests call it
  * in-process with their own connections (and may pass a token verifier and assertion keys).
  */
-import { followRevocations, type QueuedAt } from '@guardian/events';
+import { followRevocations } from '@guardian/events';
 import { ThrottleWindows, throttleWindowModel } from '@guardian/mongo';
 import { CachedJwks, KeyRing, verifyEnrollmentToken } from '@guardian/auth';
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
@@ -78,7 +78,7 @@ export async function setupBiometrics(
   deps: ServiceDeps<BiometricsConfig>,
   overrides: BiometricsOverrides = {},
 ): Promise<ServiceParts & { internals: BiometricsInternals }> {
-  const { config, logger, mongo, bus, registry, grpcDurations } = deps;
+  const { config, logger, mongo, bus, registry, grpcDurations, announce } = deps;
 
   const assertionKeys =
     overrides.assertionKeys ??
@@ -126,9 +126,7 @@ export async function setupBiometrics(
   });
   logger.info({ ...pool.stats() }, `inference backend: ${pool.backend}`);
 
-  let kickRelay: ((...where: QueuedAt[]) => void) | undefined;
-  const kick = (...where: QueuedAt[]) => kickRelay?.(...where);
-  const templates = new TemplateRepository(templateModel(mongo), kick);
+  const templates = new TemplateRepository(templateModel(mongo), announce);
   const policies = faceThrottlePolicies(config);
   const attempts = new FaceAttemptRepository(
     faceAttemptModel(mongo),
@@ -137,6 +135,7 @@ export async function setupBiometrics(
       throttleWindowModel(mongo),
       Math.max(policies.user.lockAfter, policies.ip.lockAfter) + 32,
     ),
+    announce,
   );
   const index = new FaceIndex({ modelId: FACEAPI_MODEL_ID });
   const vault = new TemplateVault(templateKeys);
@@ -187,7 +186,6 @@ export async function setupBiometrics(
     templates,
     index,
     vault,
-    kick,
     modelId: FACEAPI_MODEL_ID,
     ...(identifyFpir ? { identifyFpir } : {}),
   });
@@ -202,7 +200,6 @@ export async function setupBiometrics(
     assertionTtlSec: config.BIOMETRICS_ASSERTION_TTL_SEC,
     modelId: FACEAPI_MODEL_ID,
     ...(identifyFpir ? { identifyFpir } : {}),
-    kick,
   });
 
   const status = () => {
@@ -242,9 +239,6 @@ export async function setupBiometrics(
         handler: handleUserDeleted(faces),
       },
     ],
-    onRelay: (relay) => {
-      kickRelay = (...where) => relay.kick(...where);
-    },
     onShutdown: [
       { name: 'index-sync', run: () => indexSync.stop() },
       { name: 'revocations', run: () => revocations.stop() },

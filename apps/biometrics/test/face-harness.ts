@@ -3,13 +3,13 @@
  * MongoDB-wire server, real NATS JetStream, real gRPC on port 0, real inference workers), with its
  * own database, stream and subject prefix. Access tokens are signed by a test "identity" KeyRing.
  */
+import { eventRelay } from '@guardian/app-kit';
 import { randomBytes } from 'node:crypto';
 import { KeyRing, type Role } from '@guardian/auth';
 import {
   EventBus,
   EventConsumer,
   fromMessage,
-  PendingEventsRelay,
   type GuardianEvent,
   type EventType,
   type EventPayload,
@@ -95,8 +95,9 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
 
   const accounts = new Map<string, Account>();
   const revokedSessions = new Set<string>();
+  const pending = eventRelay(bus, logger, { intervalMs: 500 });
   const parts = await setupBiometrics(
-    { config, logger, mongo, bus, registry, grpcDurations },
+    { config, logger, mongo, bus, registry, grpcDurations, announce: pending.relay.announce },
     {
       identity: keyRingIdentity(identityKeys, revokedSessions),
       assertionKeys,
@@ -111,9 +112,8 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
     protoFiles: parts.protoFiles,
     logger,
   });
-  const relay = new PendingEventsRelay(bus, parts.relayModels ?? [], logger, { intervalMs: 500 });
-  parts.onRelay?.(relay);
-  relay.start();
+  pending.start(parts);
+  const { relay } = pending;
   const consumers = await Promise.all(
     (parts.consumers ?? []).map((c) => EventConsumer.start(bus, { ...c, logger })),
   );

@@ -1,4 +1,4 @@
-import { replicatedCache, type QueuedAt } from '@guardian/events';
+import { replicatedCache } from '@guardian/events';
 import { CachedJwks, KeyRing } from '@guardian/auth';
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
 import { createClient, grpcJwksSource, implement } from '@guardian/grpc-kit';
@@ -92,15 +92,15 @@ async function handOverOneTimePassword(
 export async function setupIdentity(
   deps: ServiceDeps<IdentityConfig>,
 ): Promise<ServiceParts & { keyRing: KeyRing; users: UserService }> {
-  const { config, logger, mongo, bus } = deps;
+  const { config, logger, mongo, bus, announce } = deps;
   const keyRing = await loadKeyRing(config, deps);
 
   const locks = new DocumentLocks();
   // Per-replica read caches; every write is announced so the other replicas drop their copy.
   const userCache = replicatedCache<UserRecord>(bus, 'identity.users', config.IDENTITY_USER_CACHE_TTL_MS);
   const sessionCache = replicatedCache<true>(bus, 'identity.sessions', config.IDENTITY_SESSION_CACHE_TTL_MS);
-  const users = new UserRepository(userModel(mongo), locks, userCache);
-  const sessions = new SessionRepository(sessionModel(mongo), locks);
+  const users = new UserRepository(userModel(mongo), locks, userCache, announce);
+  const sessions = new SessionRepository(sessionModel(mongo), locks, announce);
   const throttle = throttlePolicies(config);
   const attempts = new AuthAttemptRepository(
     authAttemptModel(mongo),
@@ -110,8 +110,9 @@ export async function setupIdentity(
       Math.max(throttle.account.lockAfter, throttle.ip.lockAfter) + 32,
       locks,
     ),
+    announce,
   );
-  const documents = new DocumentRepository(documentModel(mongo), mongo, locks);
+  const documents = new DocumentRepository(documentModel(mongo), mongo, locks, announce);
   const usedAssertions = new UsedAssertionRepository(mongo);
 
   const faceClient = createClient(FaceServiceClient, FaceServiceService, config.IDENTITY_BIOMETRICS_ADDRESS, {
@@ -127,8 +128,7 @@ export async function setupIdentity(
       : {}),
   });
 
-  let kick: (...where: QueuedAt[]) => void = () => undefined;
-  const events = eventFactory('guardian/identity', (...where) => kick(...where));
+  const events = eventFactory('guardian/identity');
   const hasher = new Argon2idHasher();
   const tokens = new AccessTokens(keyRing, config.IDENTITY_ACCESS_TOKEN_TTL_SEC);
   const auth = new AuthService({
@@ -231,9 +231,6 @@ export async function setupIdentity(
         handler: handleBiometricEvent(biometric),
       },
     ],
-    onRelay: (relay) => {
-      kick = (...where) => relay.kick(...where);
-    },
     onShutdown: [
       {
         name: 'identity-background',

@@ -1,15 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventRelay } from '@guardian/app-kit';
 import { KeyRing } from '@guardian/auth';
-import {
-  ack,
-  EventBus,
-  EventConsumer,
-  PendingEventsRelay,
-  type EventType,
-  type GuardianEvent,
-} from '@guardian/events';
+import { ack, EventBus, EventConsumer, type EventType, type GuardianEvent } from '@guardian/events';
 import { createClient, implement, startGrpcServer, type GrpcServerHandle } from '@guardian/grpc-kit';
 import { closeMongo, connectMongo, type Connection } from '@guardian/mongo';
 import { FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
@@ -169,7 +163,16 @@ export async function startIdentity(
     labelNames: ['method', 'code'] as const,
     registers: [registry],
   });
-  const parts = await setupIdentity({ config, logger, mongo, bus, registry, grpcDurations });
+  const events = eventRelay(bus, logger, { intervalMs: 1_000 });
+  const parts = await setupIdentity({
+    config,
+    logger,
+    mongo,
+    bus,
+    registry,
+    grpcDurations,
+    announce: events.relay.announce,
+  });
   const grpc: GrpcServerHandle = await startGrpcServer({
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
@@ -177,9 +180,8 @@ export async function startIdentity(
     protoFiles: parts.protoFiles,
     logger,
   });
-  const relay = new PendingEventsRelay(bus, parts.relayModels ?? [], logger, { intervalMs: 1_000 });
-  parts.onRelay?.(relay);
-  relay.start();
+  events.start(parts);
+  const { relay } = events;
   const consumers = await Promise.all(
     (parts.consumers ?? []).map((c) => EventConsumer.start(bus, { ...c, logger })),
   );

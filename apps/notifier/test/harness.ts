@@ -1,6 +1,7 @@
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, KeyRing } from '@guardian/auth';
 import { loadConfig } from '@guardian/config';
 import {
+  announceNothing,
   encodeEvent,
   EventBus,
   EventConsumer,
@@ -151,8 +152,9 @@ export async function startNotifier(
     labelNames: ['method', 'code'] as const,
     registers: [registry],
   });
+  // notifier queues no pendingEvents: nothing to announce (app-kit's relay has no model to watch).
   const parts = await setupNotifier(
-    { config, logger, mongo, bus, registry, grpcDurations },
+    { config, logger, mongo, bus, registry, grpcDurations, announce: announceNothing },
     { identity: keyRingIdentity(keys) },
   );
   await ensureIndexes(mongo);

@@ -1,4 +1,10 @@
-import { EventBus, EventConsumer, PendingEventsRelay, type ConsumerOptions } from '@guardian/events';
+import {
+  EventBus,
+  EventConsumer,
+  PendingEventsRelay,
+  type Announce,
+  type ConsumerOptions,
+} from '@guardian/events';
 import { startGrpcServer, type ServiceBinding } from '@guardian/grpc-kit';
 import { createLogger, type Logger } from '@guardian/logger';
 import { closeMongo, connectMongo, ensureIndexes, type Connection } from '@guardian/mongo';
@@ -29,6 +35,8 @@ export interface ServiceDeps<C> {
   registry: Registry;
   /** gRPC handler durations, labelled by method and status code (give it to `implement`). */
   grpcDurations: Histogram<'method' | 'code'>;
+  /** For repositories that write `pendingEvents`: tells the relay to publish them now. */
+  announce: Announce;
 }
 
 /** What a service's wiring returns: its gRPC services and background work. */
@@ -41,8 +49,25 @@ export interface ServiceParts {
   consumers?: Omit<ConsumerOptions, 'logger'>[];
   /** Extra shutdown work, run after gRPC has drained and before connections close. */
   onShutdown?: ShutdownStep[];
-  /** Called with the relay so writes can ask for an immediate publish. */
-  onRelay?: (relay: PendingEventsRelay) => void;
+}
+
+/**
+ * The relay of a service's `pendingEvents`, made before its wiring so repositories can announce
+ * their writes to it from the start; `start()` once the wiring said which models to watch.
+ */
+export function eventRelay(
+  bus: EventBus,
+  logger: Logger,
+  options: { intervalMs?: number } = {},
+): { relay: PendingEventsRelay; start(parts: Pick<ServiceParts, 'relayModels'>): void } {
+  const relay = new PendingEventsRelay(bus, [], logger, options);
+  return {
+    relay,
+    start: (parts) => {
+      relay.watch(parts.relayModels ?? []);
+      relay.start();
+    },
+  };
 }
 
 /**
@@ -82,7 +107,16 @@ export function runGrpcService<C extends BaseServiceConfig>(options: {
         source: `guardian/${options.name}`,
         logger,
       });
-      const parts = await options.setup({ config, logger, mongo, bus, registry, grpcDurations });
+      const events = eventRelay(bus, logger);
+      const parts = await options.setup({
+        config,
+        logger,
+        mongo,
+        bus,
+        registry,
+        grpcDurations,
+        announce: events.relay.announce,
+      });
       await ensureIndexes(mongo);
 
       const grpc = await startGrpcServer({
@@ -92,9 +126,8 @@ export function runGrpcService<C extends BaseServiceConfig>(options: {
         protoFiles: parts.protoFiles,
         logger,
       });
-      const relay = new PendingEventsRelay(bus, parts.relayModels ?? [], logger);
-      parts.onRelay?.(relay);
-      relay.start();
+      const { relay } = events;
+      events.start(parts);
       const consumers = await Promise.all(
         (parts.consumers ?? []).map((consumer) => EventConsumer.start(bus, { ...consumer, logger })),
       );

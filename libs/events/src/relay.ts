@@ -81,6 +81,15 @@ export interface QueuedAt {
 }
 
 /**
+ * How a repository tells the relay it queued events (publish soon rather than at the next sweep):
+ * a repository writing `pendingEvents` announces its own writes; services never name collections.
+ */
+export type Announce = (...where: QueuedAt[]) => void;
+
+/** For repositories used without a relay (unit tests): nothing to tell. */
+export const announceNothing: Announce = () => undefined;
+
+/**
  * A pending event exactly as mongoose stores it (schema field order, BSON Binary data), which is
  * what FerretDB 1.x's `$pull` needs to find it.
  */
@@ -102,12 +111,27 @@ export class PendingEventsRelay {
   /** Documents to publish, by model; with the events a write handed over, or undefined: read them. */
   private readonly targeted = new Map<AnyModel, Map<unknown, readonly PendingEvent[] | undefined>>();
 
+  private readonly models: AnyModel[];
+
   constructor(
     private readonly bus: EventBus,
-    private readonly models: AnyModel[],
+    models: AnyModel[],
     private readonly logger: Logger,
     private readonly options: { intervalMs?: number; batchSize?: number } = {},
-  ) {}
+  ) {
+    this.models = [...models];
+  }
+
+  /**
+   * Adds the collections whose `pendingEvents` it publishes (the relay exists before the service's
+   * repositories, which announce to it; it learns their models once they are built).
+   */
+  watch(models: AnyModel[]): void {
+    for (const model of models) if (!this.models.includes(model)) this.models.push(model);
+  }
+
+  /** `kick` as a function repositories can hold. */
+  readonly announce: Announce = (...where) => this.kick(...where);
 
   start(): void {
     void this.sweep();
@@ -155,6 +179,9 @@ export class PendingEventsRelay {
       return this.running;
     }
     this.running = (async () => {
+      // Yield first: with nothing to read this would otherwise finish (and clear `running`)
+      // before `running` is even assigned, leaving it set for good and the relay silent.
+      await Promise.resolve();
       let published = 0;
       try {
         do {

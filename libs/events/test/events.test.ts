@@ -298,6 +298,52 @@ describe('PendingEventsRelay', () => {
     }
   });
 
+  it('made before the models it watches, announced to with nothing to do yet, publishes once it starts', async () => {
+    const Draft = relayedModel('Draft');
+    const bus = await busFor(testServers().natsUrl);
+    // As app-kit makes it: before the service's repositories, which announce to it from the start.
+    const relay = new PendingEventsRelay(bus, [], logger, { intervalMs: 60_000 });
+    try {
+      relay.announce({ collection: Draft.collection.collectionName, ids: ['d0'] });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const event = pendingEvent(
+        'identity.user.deleted',
+        { userId: 'd1', deletedBy: 'test' },
+        { source: 'guardian/test', subject: 'd1' },
+      );
+      await Draft.create({ _id: 'd1', pendingEvents: [event] });
+      relay.watch([Draft]);
+      relay.start();
+      await waitFor(
+        async () => (await Draft.countDocuments({ 'pendingEvents.0': { $exists: true } })) === 0,
+        {
+          what: 'the start-up sweep',
+        },
+      );
+      relay.announce({ collection: Draft.collection.collectionName, ids: ['d2'] });
+      await Draft.create({
+        _id: 'd3',
+        pendingEvents: [
+          pendingEvent(
+            'identity.user.deleted',
+            { userId: 'd3', deletedBy: 'test' },
+            { source: 'guardian/test', subject: 'd3' },
+          ),
+        ],
+      });
+      relay.announce({ collection: Draft.collection.collectionName, ids: ['d3'] });
+      await waitFor(
+        async () => (await Draft.countDocuments({ 'pendingEvents.0': { $exists: true } })) === 0,
+        {
+          what: 'an announced write',
+        },
+      );
+    } finally {
+      await relay.stop();
+      await bus.drain();
+    }
+  });
+
   it('publishes the events a write hands over and removes exactly those from the document', async () => {
     const Memo = relayedModel('Memo');
     const bus = await busFor(testServers().natsUrl);

@@ -1,4 +1,4 @@
-import { pendingEventsField, type PendingEvent, type QueuedAt } from '@guardian/events';
+import { announceNothing, pendingEventsField, type Announce, type PendingEvent } from '@guardian/events';
 import {
   InsertBatcher,
   type AttemptRefusal,
@@ -64,19 +64,20 @@ export class FaceAttemptRepository {
   constructor(
     readonly model: FaceAttemptModel,
     private readonly windows: ThrottleWindows<AttemptOutcome>,
+    private readonly announce: Announce = announceNothing,
   ) {
     this.inserts = new InsertBatcher<FaceAttemptRecord>(model.collection);
   }
 
   /**
-   * Stores the attempt with its events; answers where they wait for the relay. `counted: false`
-   * leaves the throttle windows alone (a success that ends no failure chain changes nothing there).
+   * Stores the attempt with its events and announces them to the relay. `counted: false` leaves
+   * the throttle windows alone (a success that ends no failure chain changes nothing there).
    */
   async record(
     attempt: Omit<FaceAttemptRecord, 'pendingEvents'>,
     events: PendingEvent[] = [],
     counted = true,
-  ): Promise<QueuedAt> {
+  ): Promise<void> {
     // Different documents: written together, not one round trip after another.
     await Promise.all([
       this.inserts.insertNew({ ...attempt, pendingEvents: events }),
@@ -87,7 +88,8 @@ export class FaceAttemptRepository {
           { at: attempt.at, outcome: attempt.outcome },
         ),
     ]);
-    return { collection: this.model.collection.collectionName, ids: [attempt._id], events };
+    if (events.length > 0)
+      this.announce({ collection: this.model.collection.collectionName, ids: [attempt._id], events });
   }
 
   /**

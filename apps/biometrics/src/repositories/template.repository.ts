@@ -1,6 +1,12 @@
 import { isDuplicateKey } from '@guardian/mongo';
 import { conflict } from '@guardian/domain';
-import { pendingEventsField, type PendingEvent, type QueuedAt } from '@guardian/events';
+import {
+  announceNothing,
+  pendingEventsField,
+  type Announce,
+  type PendingEvent,
+  type QueuedAt,
+} from '@guardian/events';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
@@ -102,12 +108,12 @@ export interface SaveTemplate {
 
 export class TemplateRepository {
   /**
-   * @param kick asks the relay to publish pending events now (writes wait for a quiet document, see
-   *   `quiet`).
+   * @param announce asks the relay to publish pending events now: after every write that queues
+   *   one, and while a write waits for a quiet document (see `quiet`).
    */
   constructor(
     readonly model: TemplateModel,
-    private readonly kick: (...where: QueuedAt[]) => void = () => {},
+    private readonly announce: Announce = announceNothing,
   ) {}
 
   /** Where a user's template events wait for the relay. */
@@ -127,7 +133,7 @@ export class TemplateRepository {
       const pending = await this.model.exists({ _id: userId, 'pendingEvents.0': { $exists: true } }).exec();
       if (!pending) return true;
       if (Date.now() >= deadline) return false;
-      this.kick(this.queuedAt(userId));
+      this.announce(this.queuedAt(userId));
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -156,6 +162,17 @@ export class TemplateRepository {
     data: SaveTemplate,
     event: PendingEvent,
     now = new Date(),
+  ): Promise<TemplateRecord> {
+    const saved = await this.write(previous, data, event, now);
+    this.announce({ ...this.queuedAt(data.userId), events: [event] });
+    return saved;
+  }
+
+  private async write(
+    previous: TemplateRecord | null,
+    data: SaveTemplate,
+    event: PendingEvent,
+    now: Date,
   ): Promise<TemplateRecord> {
     const fields = {
       modelId: data.modelId,
@@ -213,6 +230,12 @@ export class TemplateRepository {
    * user had no template. Read back and written again when a concurrent update undid it (see save).
    */
   async erase(userId: string, event: PendingEvent, now = new Date()): Promise<boolean> {
+    const erased = await this.eraseOnce(userId, event, now);
+    if (erased) this.announce(this.queuedAt(userId));
+    return erased;
+  }
+
+  private async eraseOnce(userId: string, event: PendingEvent, now: Date): Promise<boolean> {
     let erased = false;
     for (let attempt = 0; attempt < LOST_UPDATE_RETRIES; attempt++) {
       const result = await this.model

@@ -83,7 +83,6 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
         if (counted && (outcome === 'success' || outcome === 'failure') && attempt.userId)
           push(`user:${attempt.userId}`, { at, outcome });
         if (counted && outcome === 'failure' && attempt.ip) push(`ip:${attempt.ip}`, { at, outcome });
-        return { collection: 'face_attempts', ids: [attempt._id] };
       },
       reserve: async (userId, ip, at, checks) => {
         const subject = userId ? read(`user:${userId}`, checks.user.since, ['success', 'failure']) : [];
@@ -126,7 +125,6 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
     },
     assertionTtlSec: 60,
     modelId: FACEAPI_MODEL_ID,
-    kick: () => {},
     now: () => new Date((clock += 1_000)),
   });
   const events = () => attempts.flatMap((a) => a.events);

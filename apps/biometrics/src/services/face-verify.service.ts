@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AccessClaims, KeyRing } from '@guardian/auth';
 import { DomainError, isDomainError } from '@guardian/domain';
-import { pendingEvent, type PendingEvent, type QueuedAt } from '@guardian/events';
+import { pendingEvent, type PendingEvent } from '@guardian/events';
 import type { Box } from '../repositories/inference/index.js';
 import type { FaceAttemptRepository } from '../repositories/face-attempt.repository.js';
 import type { EnrolledRecord, TemplateRepository } from '../repositories/template.repository.js';
@@ -84,8 +84,6 @@ export interface FaceVerifyDeps {
   policies: { user: ThrottlePolicy; ip: ThrottlePolicy };
   assertionTtlSec: number;
   modelId: string;
-  /** Asks the relay to publish the events queued at these documents now. */
-  kick: (...where: QueuedAt[]) => void;
   now?: () => Date;
 }
 
@@ -467,7 +465,7 @@ export class FaceVerifyService {
     events: PendingEvent[] = [],
     counted = true,
   ): Promise<void> {
-    const queuedAt = await this.deps.attempts.record(
+    await this.deps.attempts.record(
       {
         _id: randomUUID(),
         userId,
@@ -481,6 +479,5 @@ export class FaceVerifyService {
       events,
       counted,
     );
-    if (events.length > 0) this.deps.kick(queuedAt);
   }
 }

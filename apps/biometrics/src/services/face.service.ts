@@ -5,7 +5,7 @@
  */
 import type { AccessClaims } from '@guardian/auth';
 import { invalid } from '@guardian/domain';
-import { pendingEvent, type QueuedAt } from '@guardian/events';
+import { pendingEvent } from '@guardian/events';
 import type { Box, AnalyzedFace, Expression, FacePick } from '../repositories/inference/index.js';
 import { EXPRESSIONS } from '../repositories/inference/index.js';
 import type { TemplateRecord, TemplateRepository } from '../repositories/template.repository.js';
@@ -70,8 +70,6 @@ export interface FaceServiceDeps {
   index: FaceIndex;
   vault: TemplateVault;
   /** Asks the relay to publish pending events now. */
-  /** Asks the relay to publish the events queued at these documents now. */
-  kick: (...where: QueuedAt[]) => void;
   modelId: string;
   /** Target false-positive identification rate of 1:N searches (default: calibration's). */
   identifyFpir?: number;
@@ -174,7 +172,6 @@ export class FaceService {
     );
     index.upsert(userId, template.vector, modelId);
     template.vector.fill(0);
-    this.deps.kick(this.deps.templates.queuedAt(userId));
     return {
       created,
       enrollment: toEnrollment(saved),
@@ -211,7 +208,6 @@ export class FaceService {
     );
     const erased = await this.deps.templates.erase(userId, event);
     this.deps.index.remove(userId);
-    if (erased) this.deps.kick(this.deps.templates.queuedAt(userId));
     return erased;
   }
 

@@ -4,7 +4,7 @@ import {
   type AttemptReservation,
   type ThrottleWindows,
 } from '@guardian/mongo';
-import { pendingEventsField, type PendingEvent } from '@guardian/events';
+import { announceNothing, pendingEventsField, type Announce, type PendingEvent } from '@guardian/events';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { AttemptOutcome, AttemptRecord } from '../services/brute-force.js';
 
@@ -62,6 +62,7 @@ export class AuthAttemptRepository {
   constructor(
     readonly model: AuthAttemptModel,
     private readonly windows: ThrottleWindows<AttemptRecord['outcome']>,
+    private readonly announce: Announce = announceNothing,
   ) {
     this.inserts = new InsertBatcher<AuthAttemptRecord>(model.collection);
   }
@@ -85,6 +86,8 @@ export class AuthAttemptRepository {
           { at: attempt.at, outcome: attempt.outcome },
         ),
     ]);
+    if (events.length > 0)
+      this.announce({ collection: this.model.collection.collectionName, ids: [attempt._id], events });
   }
 
   /**

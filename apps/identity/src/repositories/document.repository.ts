@@ -1,4 +1,4 @@
-import { pendingEventsField, type PendingEvent } from '@guardian/events';
+import { announceNothing, pendingEventsField, type Announce, type PendingEvent } from '@guardian/events';
 import mongoose, { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
 import type { DocumentStatus, DocumentType } from '../services/verification-status.js';
 import { DocumentLocks } from '@guardian/mongo';
@@ -52,6 +52,7 @@ export class DocumentRepository {
     readonly model: DocumentModel,
     private readonly connection: Connection,
     private readonly locks: DocumentLocks = new DocumentLocks(),
+    private readonly announce: Announce = announceNothing,
   ) {}
 
   private get bucket(): mongoose.mongo.GridFSBucket {
@@ -87,6 +88,8 @@ export class DocumentRepository {
 
   async insert(document: Omit<DocumentRecord, 'pendingEvents'>, events: PendingEvent[]): Promise<void> {
     await this.model.create({ ...document, pendingEvents: events });
+    if (events.length > 0)
+      this.announce({ collection: this.model.collection.collectionName, ids: [document._id], events });
   }
 
   findById(id: string): Promise<DocumentRecord | null> {
@@ -115,7 +118,10 @@ export class DocumentRepository {
         } as UpdateQuery<DocumentRecord>)
         .exec(),
     );
-    return result.modifiedCount === 1 ? this.findById(id) : null;
+    if (result.modifiedCount !== 1) return null;
+    if (events.length > 0)
+      this.announce({ collection: this.model.collection.collectionName, ids: [id], events });
+    return this.findById(id);
   }
 
   /** Users with at least one pending document. */

@@ -1,4 +1,4 @@
-import { pendingEventsField, type PendingEvent } from '@guardian/events';
+import { announceNothing, pendingEventsField, type Announce, type PendingEvent } from '@guardian/events';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { DocumentLocks, InsertBatcher } from '@guardian/mongo';
 
@@ -50,13 +50,16 @@ export class SessionRepository {
   constructor(
     readonly model: SessionModel,
     private readonly locks: DocumentLocks = new DocumentLocks(),
+    private readonly announce: Announce = announceNothing,
   ) {
     this.inserts = new InsertBatcher<SessionRecord>(model.collection);
   }
 
   /** Group-committed with concurrent sign-ins (see InsertBatcher). */
-  insert(session: Omit<SessionRecord, 'pendingEvents'>, events: PendingEvent[]): Promise<void> {
-    return this.inserts.insertNew({ ...session, pendingEvents: events });
+  async insert(session: Omit<SessionRecord, 'pendingEvents'>, events: PendingEvent[]): Promise<void> {
+    await this.inserts.insertNew({ ...session, pendingEvents: events });
+    if (events.length > 0)
+      this.announce({ collection: this.model.collection.collectionName, ids: [session._id], events });
   }
 
   findById(id: string): Promise<SessionRecord | null> {
@@ -121,6 +124,7 @@ export class SessionRepository {
           )
           .exec(),
     );
+    if (result.modifiedCount > 0) this.announce({ collection: this.model.collection.collectionName, ids });
     return result.modifiedCount;
   }
 }

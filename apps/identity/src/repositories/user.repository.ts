@@ -1,5 +1,5 @@
 import { DocumentLocks, isDuplicateKey } from '@guardian/mongo';
-import { pendingEventsField, type PendingEvent } from '@guardian/events';
+import { announceNothing, pendingEventsField, type Announce, type PendingEvent } from '@guardian/events';
 import { conflict } from '@guardian/domain';
 import { ReplicatedCache } from '@guardian/events';
 import { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
@@ -119,6 +119,7 @@ export class UserRepository {
     readonly model: UserModel,
     private readonly locks: DocumentLocks = new DocumentLocks(),
     private readonly byId = new ReplicatedCache<UserRecord>(),
+    private readonly announce: Announce = announceNothing,
   ) {}
 
   async insert(user: Omit<UserRecord, 'pendingEvents'>, events: PendingEvent[]): Promise<UserRecord> {
@@ -127,6 +128,8 @@ export class UserRepository {
     } catch (error) {
       translateDuplicate(error);
     }
+    if (events.length > 0)
+      this.announce({ collection: this.model.collection.collectionName, ids: [user._id], events });
     return user as UserRecord;
   }
 
@@ -190,6 +193,8 @@ export class UserRepository {
     }
     this.byId.dropEverywhere(id);
     if (matched === 0) return null;
+    if (events.length > 0)
+      this.announce({ collection: this.model.collection.collectionName, ids: [id], events });
     return this.model.findById(id).lean<UserRecord>().exec();
   }
 

@@ -206,7 +206,6 @@ export class AuthService {
       requestId,
     );
     await this.deps.users.insert(user, [event]);
-    this.deps.events.queued({ collection: 'users', ids: [user._id], events: [event] });
     return user as UserRecord;
   }
 
@@ -478,7 +477,6 @@ export class AuthService {
       },
       [event],
     );
-    this.deps.events.queued({ collection: 'auth_attempts', ids: [attemptId], events: [event] });
     assertNotThrottled(state, scope);
     // A window refused, so the state is delayed or locked and assertNotThrottled threw.
     throw new Error('unreachable: a refused attempt was not throttled');
@@ -548,9 +546,7 @@ export class AuthService {
         f.requestId,
       );
       await this.deps.users.update(userId, { $set: { lockedUntil: after.until } }, [locked]);
-      this.deps.events.queued({ collection: 'users', ids: [userId] });
     }
-    this.deps.events.queued({ collection: 'auth_attempts', ids: [attemptId], events: [failed] });
   }
 
   private async openSession(
@@ -612,7 +608,6 @@ export class AuthService {
       ),
       user.lockedUntil ? this.deps.users.update(user._id, { $set: { lockedUntil: null } }) : undefined,
     ]);
-    this.deps.events.queued({ collection: 'sessions', ids: [sessionId], events: [event] });
     const { passwordHash: _hash, ...safeUser } = user;
     return {
       user: { ...safeUser, lockedUntil: null } as UserRecord,
@@ -712,7 +707,6 @@ export class AuthService {
     );
     const count = await this.deps.sessions.revoke(ids, reason, this.clock(), event);
     this.liveSessions.forgetEverywhere(ids);
-    this.deps.events.queued();
     return count;
   }
 
@@ -792,7 +786,6 @@ export class AuthService {
       },
       [event],
     );
-    this.deps.events.queued({ collection: 'users', ids: [user._id] });
   }
 
   async changePassword(
@@ -827,7 +820,6 @@ export class AuthService {
       { $set: { passwordHash, passwordChangeRequired: false, updatedAt: now } },
       [event],
     );
-    this.deps.events.queued({ collection: 'users', ids: [user._id] });
     const others = (await this.deps.sessions.listLive(user._id))
       .filter((s) => s._id !== claims.sessionId)
       .map((s) => s._id);

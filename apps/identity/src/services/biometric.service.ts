@@ -70,7 +70,6 @@ export class BiometricSummaryService {
       guard,
     );
     if (!updated) return 'stale';
-    if (events.length > 0) this.events.queued();
     return 'applied';
   }
 }

@@ -1,10 +1,4 @@
-import {
-  pendingEvent,
-  type EventPayload,
-  type EventType,
-  type PendingEvent,
-  type QueuedAt,
-} from '@guardian/events';
+import { pendingEvent, type EventPayload, type EventType, type PendingEvent } from '@guardian/events';
 
 /** Builds the events a state change queues on its document, with the call's request id. */
 export interface EventFactory {
@@ -14,21 +8,13 @@ export interface EventFactory {
     subject: string,
     requestId?: string,
   ): PendingEvent;
-  /**
-   * Tells the relay that something was queued (publish soon rather than at the next sweep): in
-   * which documents, or, when none are named, somewhere (a full sweep).
-   */
-  queued(...where: QueuedAt[]): void;
 }
 
-export function eventFactory(
-  source: string,
-  onQueued: (...where: QueuedAt[]) => void = () => undefined,
-): EventFactory {
+/** Events are queued on the document they belong to; its repository announces the write to the relay. */
+export function eventFactory(source: string): EventFactory {
   return {
     make: (type, data, subject, requestId) =>
       pendingEvent(type, data, { source, subject, ...(requestId ? { requestId } : {}) }),
-    queued: onQueued,
   };
 }
 

@@ -222,7 +222,6 @@ export class UserService {
       event,
     ]);
     if (!updated) throw notFound('USER_NOT_FOUND', 'No such user.');
-    this.events.queued();
     return updated;
   }
 
@@ -270,7 +269,6 @@ export class UserService {
       [event],
     );
     if (!updated) throw notFound('USER_NOT_FOUND', 'No such user.');
-    this.events.queued();
     return updated;
   }
 
@@ -304,7 +302,6 @@ export class UserService {
       [event],
     );
     if (!updated) throw notFound('USER_NOT_FOUND', 'No such user.');
-    this.events.queued();
     const sessions = await this.auth.listSessions(target._id);
     await this.auth.revokeSessions(
       target._id,

@@ -94,7 +94,6 @@ export class VerificationService {
       await this.documents.deleteFile(fileId);
       throw error;
     }
-    this.events.queued();
     return document;
   }
 
@@ -146,7 +145,6 @@ export class VerificationService {
         'DOCUMENT_ALREADY_REVIEWED',
         'This document has already been reviewed.',
       );
-    this.events.queued();
     if (status === 'approved' && IDENTITY_DOCUMENT_TYPES.includes(document.type)) {
       await this.users.update(document.userId, { $set: { hasApprovedIdentityDocument: true } });
     }
