@@ -21,7 +21,10 @@ import { SessionRepository, sessionModel } from './repositories/session.reposito
 import { UsedAssertionRepository } from './repositories/used-assertion.repository.js';
 import { UserRepository, userModel, type UserRecord } from './repositories/user.repository.js';
 import { AccessTokens } from './services/access-tokens.js';
-import { AuthService } from './services/auth.service.js';
+import { AccountService } from './services/accounts.service.js';
+import { CredentialService } from './services/credentials.service.js';
+import { SessionService } from './services/sessions.service.js';
+import { SignInService } from './services/sign-in.service.js';
 import { BiometricSummaryService } from './services/biometric.service.js';
 import { eventFactory } from './services/events.js';
 import { Argon2idHasher } from './services/password-hasher.js';
@@ -131,7 +134,21 @@ export async function setupIdentity(
   const events = eventFactory('guardian/identity');
   const hasher = new Argon2idHasher();
   const tokens = new AccessTokens(keyRing, config.IDENTITY_ACCESS_TOKEN_TTL_SEC);
-  const auth = new AuthService({
+  const refresh = {
+    idleTtlMs: config.IDENTITY_REFRESH_IDLE_TTL_MS,
+    absoluteTtlMs: config.IDENTITY_REFRESH_ABSOLUTE_TTL_MS,
+  };
+  const accounts = new AccountService({ users, hasher, tokens, events });
+  const sessionControl = new SessionService({
+    users,
+    sessions,
+    tokens,
+    events,
+    refresh,
+    liveSessions: new SessionLivenessCache(sessionCache),
+  });
+  const credentials = new CredentialService({ users, sessions, sessionControl, hasher, events });
+  const signIn = new SignInService({
     users,
     faces: biometricsFaceMatcher(faceSignIn),
     sessions,
@@ -141,13 +158,10 @@ export async function setupIdentity(
     faceJwks,
     claimJti: usedAssertions.claim,
     events,
-    liveSessions: new SessionLivenessCache(sessionCache),
+    credentials,
     policies: {
       ...throttle,
-      refresh: {
-        idleTtlMs: config.IDENTITY_REFRESH_IDLE_TTL_MS,
-        absoluteTtlMs: config.IDENTITY_REFRESH_ABSOLUTE_TTL_MS,
-      },
+      refresh,
       faceAssertion: {
         issuer: config.IDENTITY_FACE_ASSERTION_ISSUER,
         audience: config.IDENTITY_FACE_ASSERTION_AUDIENCE,
@@ -157,7 +171,7 @@ export async function setupIdentity(
       faceLoginRoles: config.IDENTITY_FACE_LOGIN_ROLES,
     },
   });
-  const userService = new UserService(users, documents, auth, hasher, events);
+  const userService = new UserService(users, documents, accounts, sessionControl, hasher, events);
   const verification = new VerificationService(users, documents, events, config.IDENTITY_DOCUMENT_MAX_BYTES);
   const biometric = new BiometricSummaryService(users, events);
 
@@ -193,7 +207,7 @@ export async function setupIdentity(
 
   const handlerDeps = {
     logger,
-    verifier: { verify: (token: string) => auth.authenticate(token) },
+    verifier: { verify: (token: string) => sessionControl.authenticate(token) },
     durations: deps.grpcDurations,
   };
   return {
@@ -204,7 +218,11 @@ export async function setupIdentity(
       {
         name: 'guardian.identity.v1.AuthService',
         definition: AuthServiceService,
-        implementation: implement(AuthServiceService, authHandlers(auth, userService, keyRing), handlerDeps),
+        implementation: implement(
+          AuthServiceService,
+          authHandlers({ accounts, signIn, sessions: sessionControl, credentials }, userService, keyRing),
+          handlerDeps,
+        ),
       },
       {
         name: 'guardian.identity.v1.UserService',

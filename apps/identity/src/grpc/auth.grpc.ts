@@ -2,13 +2,21 @@ import type { CallContext, AsyncService } from '@guardian/grpc-kit';
 import type { KeyRing } from '@guardian/auth';
 import type { AuthServiceServer } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { invalid } from '@guardian/domain';
-import type { AuthService } from '../services/auth.service.js';
+import type { AccountService } from '../services/accounts.service.js';
+import type { CredentialService } from '../services/credentials.service.js';
+import type { SessionService } from '../services/sessions.service.js';
+import type { SignInService } from '../services/sign-in.service.js';
 import type { UserService } from '../services/user.service.js';
 import { clientFrom, toLoginAttempt, toSession, toTokens, toUser } from './mappers.js';
 
 /** AuthService transport: parse, call the service, map. */
 export function authHandlers(
-  auth: AuthService,
+  auth: {
+    accounts: AccountService;
+    signIn: SignInService;
+    sessions: SessionService;
+    credentials: CredentialService;
+  },
   users: UserService,
   keyRing: KeyRing,
 ): AsyncService<AuthServiceServer> {
@@ -27,9 +35,9 @@ export function authHandlers(
         })),
       },
     }),
-    register: async (req, ctx) => ({ user: toUser(await auth.register(req, ctx.requestId)) }),
+    register: async (req, ctx) => ({ user: toUser(await auth.accounts.register(req, ctx.requestId)) }),
     registerFaceOnly: async (req, ctx) => {
-      const { user, enrollment } = await auth.registerFaceOnly(req, ctx.requestId);
+      const { user, enrollment } = await auth.accounts.registerFaceOnly(req, ctx.requestId);
       return {
         user: toUser(user),
         enrollmentToken: enrollment.token,
@@ -37,14 +45,14 @@ export function authHandlers(
       };
     },
     login: async (req, ctx) => {
-      const { user, tokens } = await auth.login(
+      const { user, tokens } = await auth.signIn.login(
         { identifier: req.identifier, password: req.password, client: client(req, ctx) },
         ctx.requestId,
       );
       return { user: toUser(user), tokens: toTokens(tokens) };
     },
     loginWithNewPassword: async (req, ctx) => {
-      const { user, tokens } = await auth.login(
+      const { user, tokens } = await auth.signIn.login(
         {
           identifier: req.identifier,
           password: req.password,
@@ -56,7 +64,7 @@ export function authHandlers(
       return { user: toUser(user), tokens: toTokens(tokens) };
     },
     loginWithFace: async (req, ctx) => {
-      const { user, tokens, confidence } = await auth.loginWithFace(
+      const { user, tokens, confidence } = await auth.signIn.loginWithFace(
         {
           identifier: req.identifier,
           userId: req.userId,
@@ -69,7 +77,7 @@ export function authHandlers(
       return { user: toUser(user), tokens: toTokens(tokens), confidence };
     },
     loginWithFaceAssertion: async (req, ctx) => {
-      const { user, tokens } = await auth.loginWithFaceAssertion(
+      const { user, tokens } = await auth.signIn.loginWithFaceAssertion(
         { assertion: req.assertion, client: client(req, ctx) },
         ctx.requestId,
       );
@@ -77,22 +85,27 @@ export function authHandlers(
     },
     refresh: async (req, ctx) => ({
       tokens: toTokens(
-        await auth.refresh({ refreshToken: req.refreshToken, client: client(req, ctx) }, ctx.requestId),
+        await auth.sessions.refresh(
+          { refreshToken: req.refreshToken, client: client(req, ctx) },
+          ctx.requestId,
+        ),
       ),
     }),
     logout: async (_req, ctx) => {
-      await auth.logout(await ctx.auth(), ctx.requestId);
+      await auth.sessions.logout(await ctx.auth(), ctx.requestId);
       return {};
     },
-    logoutAll: async (_req, ctx) => ({ revokedCount: await auth.logoutAll(await ctx.auth(), ctx.requestId) }),
+    logoutAll: async (_req, ctx) => ({
+      revokedCount: await auth.sessions.logoutAll(await ctx.auth(), ctx.requestId),
+    }),
     listSessions: async (req, ctx) => {
       const claims = await ctx.auth();
       const owner = await users.activityOwner(claims, req.userId);
-      return { sessions: (await auth.listSessions(owner, claims.sessionId)).map(toSession) };
+      return { sessions: (await auth.sessions.listSessions(owner, claims.sessionId)).map(toSession) };
     },
     revokeSession: async (req, ctx) => {
       const owner = await users.activityOwner(await ctx.auth(), req.userId);
-      await auth.revokeSession(owner, req.sessionId, ctx.requestId);
+      await auth.sessions.revokeSession(owner, req.sessionId, ctx.requestId);
       return {};
     },
     listLoginAttempts: async (req, ctx) => {
@@ -100,10 +113,10 @@ export function authHandlers(
       const limit = req.limit === 0 ? 50 : req.limit;
       if (!Number.isInteger(limit) || limit < 1 || limit > 200)
         throw invalid('INVALID_LIMIT', 'limit must be 1..200.');
-      return { attempts: (await auth.listLoginAttempts(owner, limit)).map(toLoginAttempt) };
+      return { attempts: (await auth.signIn.listLoginAttempts(owner, limit)).map(toLoginAttempt) };
     },
     changePassword: async (req, ctx) => ({
-      revokedSessions: await auth.changePassword(
+      revokedSessions: await auth.credentials.changePassword(
         await ctx.auth(),
         { currentPassword: req.currentPassword, newPassword: req.newPassword, client: client(req, ctx) },
         ctx.requestId,

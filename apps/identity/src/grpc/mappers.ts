@@ -5,7 +5,7 @@ import type { AuthAttemptRecord } from '../repositories/auth-attempt.repository.
 import type { DocumentRecord } from '../repositories/document.repository.js';
 import type { SessionRecord } from '../repositories/session.repository.js';
 import type { UserRecord } from '../repositories/user.repository.js';
-import type { TokenPairResult } from '../services/auth.service.js';
+import type { TokenPairResult } from '../services/sign-in.service.js';
 import { clientOf, type ClientContext } from '../services/events.js';
 
 export function toUser(user: UserRecord, now: Date = new Date()): User {

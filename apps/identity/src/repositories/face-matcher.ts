@@ -1,6 +1,6 @@
 import type { AsyncClient } from '@guardian/grpc-kit';
 import type { FaceServiceClient } from '@guardian/proto/gen/guardian/biometrics/v1/face';
-import type { FaceMatch, FaceMatcher } from '../services/auth.service.js';
+import type { FaceMatch, FaceMatcher } from '../services/sign-in.service.js';
 
 /** biometrics' sign-in decisions over its gRPC client (which carries identity's service credential). */
 export function biometricsFaceMatcher(client: AsyncClient<FaceServiceClient>): FaceMatcher {

@@ -26,6 +26,9 @@ export const OWASP_ARGON2ID: Readonly<Argon2Params> = Object.freeze({
   parallelism: 1,
 });
 
+/** Longest password input ever hashed or verified (argon2 pre-hashes, but megabytes have no reason). */
+export const MAX_PASSWORD_INPUT = 1024;
+
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   verify(storedHash: string, password: string): Promise<boolean>;

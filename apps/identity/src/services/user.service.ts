@@ -3,7 +3,8 @@ import { DomainError, invalid, notFound } from '@guardian/domain';
 import type { Logger } from '@guardian/logger';
 import type { DocumentRepository } from '../repositories/document.repository.js';
 import type { UserListFilter, UserRecord, UserRepository } from '../repositories/user.repository.js';
-import type { AuthService } from './auth.service.js';
+import type { AccountService } from './accounts.service.js';
+import type { SessionService } from './sessions.service.js';
 import type { EventFactory } from './events.js';
 import { normalizeEmail, normalizeFullName, normalizeLocale, normalizeUsername } from './identifiers.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -35,12 +36,13 @@ export const nextPageToken = (page: Page, returned: number, total: number): stri
 
 const USER_STATUSES = ['active', 'pending_enrollment', 'disabled'] as const;
 
-/** Accounts and profiles under the role rules of roles.ts. */
+/** Accounts and profiles under the role rules (@guardian/auth `can`). */
 export class UserService {
   constructor(
     private readonly users: UserRepository,
     private readonly documents: DocumentRepository,
-    private readonly auth: AuthService,
+    private readonly accounts: Pick<AccountService, 'assertAvailable' | 'createAccount'>,
+    private readonly sessionControl: Pick<SessionService, 'listSessions' | 'revokeSessions'>,
     private readonly hasher: PasswordHasher,
     private readonly events: EventFactory,
     private readonly clock: () => Date = () => new Date(),
@@ -113,9 +115,9 @@ export class UserService {
     const fullName = normalizeFullName(input.fullName);
     const locale = normalizeLocale(input.locale);
     assertPasswordAcceptable(input.password, { username, email });
-    await this.auth.assertAvailable(username, email);
+    await this.accounts.assertAvailable(username, email);
     const passwordHash = await this.hasher.hash(input.password);
-    return this.auth.createAccount(
+    return this.accounts.createAccount(
       {
         username,
         email,
@@ -174,8 +176,8 @@ export class UserService {
     }
     const updated = await this.applyChange(target, set, requestId);
     if (set.status === 'disabled') {
-      const sessions = await this.auth.listSessions(target._id);
-      await this.auth.revokeSessions(
+      const sessions = await this.sessionControl.listSessions(target._id);
+      await this.sessionControl.revokeSessions(
         target._id,
         sessions.map((s) => s._id),
         'user_disabled',
@@ -233,8 +235,8 @@ export class UserService {
     if (target.role === role) return target;
     const updated = await this.applyChange(target, { role }, requestId);
     // Tokens carry the role: every token issued under the old one dies with its session.
-    const sessions = await this.auth.listSessions(target._id);
-    await this.auth.revokeSessions(
+    const sessions = await this.sessionControl.listSessions(target._id);
+    await this.sessionControl.revokeSessions(
       target._id,
       sessions.map((s) => s._id),
       'role_changed',
@@ -302,8 +304,8 @@ export class UserService {
       [event],
     );
     if (!updated) throw notFound('USER_NOT_FOUND', 'No such user.');
-    const sessions = await this.auth.listSessions(target._id);
-    await this.auth.revokeSessions(
+    const sessions = await this.sessionControl.listSessions(target._id);
+    await this.sessionControl.revokeSessions(
       target._id,
       sessions.map((s) => s._id),
       'user_deleted',
@@ -356,7 +358,7 @@ export class UserService {
     const password = input.password ?? randomBytes(18).toString('base64url');
     assertPasswordAcceptable(password, { username, email });
     try {
-      const user = await this.auth.createAccount(
+      const user = await this.accounts.createAccount(
         {
           username,
           email,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { AccessClaims, CachedJwks, Role } from '@guardian/auth';
+import type { CachedJwks, Role } from '@guardian/auth';
+import { DomainError, invalid, unauthenticated } from '@guardian/domain';
 import type { AttemptReservation } from '@guardian/mongo';
-import { DomainError, invalid, notFound, unauthenticated } from '@guardian/domain';
 import type { AuthAttemptRecord, AuthAttemptRepository } from '../repositories/auth-attempt.repository.js';
 import type { LoginMethod, SessionRecord, SessionRepository } from '../repositories/session.repository.js';
 import type { UserRecord, UserRepository } from '../repositories/user.repository.js';
@@ -14,19 +14,14 @@ import {
   afterFailure,
   successEndsChain,
 } from './brute-force.js';
+import type { CredentialService } from './credentials.service.js';
 import type { ClientContext, EventFactory } from './events.js';
 import { type ClaimJti, type FaceAssertionRules, verifyFaceAssertion } from './face-assertion.js';
-import { normalizeEmail, normalizeFullName, normalizeLocale, normalizeUsername } from './identifiers.js';
-import type { PasswordHasher } from './password-hasher.js';
-import { SessionLivenessCache } from './session-cache.js';
-import { assertPasswordAcceptable } from './password-policy.js';
+import { MAX_PASSWORD_INPUT, type PasswordHasher } from './password-hasher.js';
 import {
   type RefreshPolicy,
-  decideRefresh,
   formatRefreshToken,
   newRefreshSecret,
-  parseRefreshToken,
-  rotateUsedHashes,
   sessionExpiresAt,
 } from './refresh-tokens.js';
 
@@ -70,24 +65,21 @@ export interface FaceMatcher {
   ): Promise<FaceMatch>;
 }
 
-export interface AuthServiceDeps {
+export interface SignInServiceDeps {
   users: UserRepository;
   faces: FaceMatcher;
   sessions: SessionRepository;
   attempts: AuthAttemptRepository;
   hasher: PasswordHasher;
-  tokens: AccessTokens;
+  tokens: Pick<AccessTokens, 'issue'>;
   faceJwks: CachedJwks;
   claimJti: ClaimJti;
   events: EventFactory;
   policies: AuthPolicies;
-  /** Recently confirmed live sessions (see session-cache.ts); none when absent. */
-  liveSessions?: SessionLivenessCache;
+  /** A one-time password is replaced at the sign-in that uses it. */
+  credentials: Pick<CredentialService, 'replaceOneTimePassword'>;
   clock?: () => Date;
 }
-
-/** Longest input we even try to verify (argon2 pre-hashes, but there is no reason to accept megabytes). */
-const MAX_PASSWORD_INPUT = 1024;
 
 /** The id a face sign-in uses for a name no account has: stable per name, never an account's. */
 const unknownAccountId = (name: string) =>
@@ -97,135 +89,16 @@ const invalidCredentials = () =>
   unauthenticated('INVALID_CREDENTIALS', 'Invalid username/e-mail or password.');
 
 /**
- * Sign-in, sessions and credentials. Decisions come from the pure rules next to it (brute-force,
- * refresh-tokens, face-assertion, password-policy); this class sequences them around the stores and
- * queues events with the state change that causes them.
+ * Signing in: password (attempts admitted and counted atomically before argon2, brute-force.ts),
+ * face (identity resolves the account, biometrics decides, the assertion is checked and used once)
+ * and opening the session, with every attempt in the log and its event.
  */
-export class AuthService {
+export class SignInService {
   private readonly clock: () => Date;
-  private readonly liveSessions: SessionLivenessCache;
 
-  constructor(private readonly deps: AuthServiceDeps) {
+  constructor(private readonly deps: SignInServiceDeps) {
     this.clock = deps.clock ?? (() => new Date());
-    this.liveSessions = deps.liveSessions ?? new SessionLivenessCache();
   }
-
-  // ---- registration -------------------------------------------------------------------------
-
-  async register(
-    input: { username: string; email: string; password: string; fullName: string; locale: string },
-    requestId?: string,
-  ): Promise<UserRecord> {
-    const username = normalizeUsername(input.username);
-    const email = normalizeEmail(input.email);
-    const fullName = normalizeFullName(input.fullName);
-    const locale = normalizeLocale(input.locale);
-    assertPasswordAcceptable(input.password, { username, email });
-    await this.assertAvailable(username, email);
-    const passwordHash = await this.deps.hasher.hash(input.password);
-    return this.createAccount(
-      {
-        username,
-        email,
-        fullName,
-        locale,
-        role: 'user',
-        status: 'active',
-        registrationKind: 'password',
-        passwordHash,
-      },
-      requestId,
-    );
-  }
-
-  async registerFaceOnly(
-    input: { username: string; email: string; fullName: string; locale: string },
-    requestId?: string,
-  ): Promise<{ user: UserRecord; enrollment: { token: string; expiresAt: Date } }> {
-    const email = normalizeEmail(input.email);
-    const fullName = normalizeFullName(input.fullName);
-    const locale = normalizeLocale(input.locale);
-    let username = input.username.trim()
-      ? normalizeUsername(input.username)
-      : await this.usernameFromEmail(email);
-    if (!input.username.trim() && (await this.deps.users.exists({ usernameLower: username.toLowerCase() })))
-      username = await this.usernameFromEmail(email);
-    await this.assertAvailable(username, email);
-    const user = await this.createAccount(
-      {
-        username,
-        email,
-        fullName,
-        locale,
-        role: 'user',
-        status: 'pending_enrollment',
-        registrationKind: 'face_only',
-        passwordHash: null,
-      },
-      requestId,
-    );
-    return { user, enrollment: await this.deps.tokens.issueEnrollment(user._id) };
-  }
-
-  /** Shared by registration, admin creation and the bootstrap master. */
-  async createAccount(
-    fields: Pick<
-      UserRecord,
-      'username' | 'email' | 'fullName' | 'locale' | 'role' | 'status' | 'registrationKind' | 'passwordHash'
-    > &
-      Partial<Pick<UserRecord, 'passwordChangeRequired'>>,
-    requestId?: string,
-  ): Promise<UserRecord> {
-    const now = this.clock();
-    const id = randomUUID();
-    const user: Omit<UserRecord, 'pendingEvents'> = {
-      _id: id,
-      ...fields,
-      usernameLower: fields.username.toLowerCase(),
-      profile: { phone: '', address: '', birthDate: '', bio: '' },
-      biometric: { enrolled: false, enrolledAt: null, modelId: '', sampleCount: 0, eventTime: null },
-      hasApprovedIdentityDocument: false,
-      lockedUntil: null,
-      unlockedAt: null,
-      deletedAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    const event = this.deps.events.make(
-      'identity.user.registered',
-      {
-        userId: id,
-        username: user.username,
-        email: user.email,
-        fullName: user.fullName,
-        locale: user.locale,
-        role: user.role,
-        registrationKind: user.registrationKind,
-      },
-      id,
-      requestId,
-    );
-    await this.deps.users.insert(user, [event]);
-    return user as UserRecord;
-  }
-
-  async assertAvailable(username: string, email: string): Promise<void> {
-    if (await this.deps.users.exists({ usernameLower: username.toLowerCase() }))
-      throw new DomainError('conflict', 'USERNAME_TAKEN', 'Username is already taken.');
-    if (await this.deps.users.exists({ email }))
-      throw new DomainError('conflict', 'EMAIL_TAKEN', 'E-mail address is already registered.');
-  }
-
-  private async usernameFromEmail(email: string): Promise<string> {
-    const base = (email.split('@')[0] ?? 'user')
-      .replace(/[^A-Za-z0-9_.-]/g, '')
-      .slice(0, 24)
-      .padEnd(3, '0');
-    if (!(await this.deps.users.exists({ usernameLower: base.toLowerCase() }))) return base;
-    return `${base}-${randomBytes(3).toString('hex')}`;
-  }
-
-  // ---- sign-in --------------------------------------------------------------------------------
 
   async login(
     input: { identifier: string; password: string; newPassword?: string; client: ClientContext },
@@ -280,7 +153,13 @@ export class AuthService {
     await admission.settle(endsChain ? 'success' : 'uncounted');
     if (user!.passwordChangeRequired) {
       // A password shown once (the first master's) opens no session: it is replaced first.
-      await this.replaceOneTimePassword(user!, input.password, input.newPassword, input.client, requestId);
+      await this.deps.credentials.replaceOneTimePassword(
+        user!,
+        input.password,
+        input.newPassword,
+        input.client,
+        requestId,
+      );
       return this.openSession(user!, 'password', identifier, input.client, now, false, requestId);
     }
     if (this.deps.hasher.needsRehash(user!.passwordHash!)) {
@@ -621,208 +500,8 @@ export class AuthService {
     };
   }
 
-  // ---- sessions -------------------------------------------------------------------------------
-
-  async refresh(
-    input: { refreshToken: string; client: ClientContext },
-    requestId?: string,
-    retried = false,
-  ): Promise<TokenPairResult> {
-    const parsed = parseRefreshToken(input.refreshToken);
-    const now = this.clock();
-    const session = await this.deps.sessions.findById(parsed.sessionId);
-    const decision = decideRefresh(session ?? undefined, parsed.secretHash, now, this.deps.policies.refresh);
-    switch (decision.kind) {
-      case 'invalid':
-        throw unauthenticated('INVALID_REFRESH_TOKEN', 'Refresh token is invalid.');
-      case 'revoked':
-        throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
-      case 'expired':
-        throw unauthenticated('SESSION_EXPIRED', 'This session has expired; sign in again.');
-      case 'reuse':
-        await this.revokeSessions(session!.userId, [session!._id], 'refresh_reuse', requestId);
-        throw unauthenticated(
-          'REFRESH_TOKEN_REUSED',
-          'Refresh token was already used; the session has been revoked.',
-        );
-      case 'rotate':
-        break;
-    }
-    const live = session!;
-    const user = await this.deps.users.findById(live.userId);
-    if (!user || user.status === 'disabled') {
-      await this.revokeSessions(live.userId, [live._id], user ? 'revoked' : 'user_deleted', requestId);
-      throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
-    }
-    const { secret, hash } = newRefreshSecret();
-    const rotated = await this.deps.sessions.rotate(
-      live._id,
-      live.refreshHash,
-      hash,
-      rotateUsedHashes(live.usedRefreshHashes, live.refreshHash),
-      now,
-      input.client,
-    );
-    if (!rotated) {
-      // Someone rotated this token between our read and write: a second use of the same token.
-      if (!retried) return this.refresh(input, requestId, true);
-      throw unauthenticated('INVALID_REFRESH_TOKEN', 'Refresh token is invalid.');
-    }
-    const access = await this.deps.tokens.issue({
-      userId: user._id,
-      sessionId: live._id,
-      role: user.role,
-      authTime: live.createdAt,
-    });
-    return {
-      accessToken: access.token,
-      accessTokenExpiresAt: access.expiresAt,
-      refreshToken: formatRefreshToken(live._id, secret),
-      refreshTokenExpiresAt: sessionExpiresAt(
-        { createdAt: live.createdAt, lastUsedAt: now },
-        this.deps.policies.refresh,
-      ),
-      sessionId: live._id,
-    };
-  }
-
-  /** Verifies an access token and that its session is still live (identity owns sessions). */
-  async authenticate(token: string): Promise<AccessClaims> {
-    const claims = await this.deps.tokens.verify(token);
-    const live = await this.liveSessions.check(claims.sessionId, () =>
-      this.deps.sessions.isLive(claims.sessionId, claims.userId),
-    );
-    if (!live) throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
-    return claims;
-  }
-
-  async revokeSessions(userId: string, ids: string[], reason: string, requestId?: string): Promise<number> {
-    if (ids.length === 0) return 0;
-    this.liveSessions.forget(ids);
-    const event = this.deps.events.make(
-      'identity.session.revoked',
-      { userId, sessionIds: ids, reason },
-      userId,
-      requestId,
-    );
-    const count = await this.deps.sessions.revoke(ids, reason, this.clock(), event);
-    this.liveSessions.forgetEverywhere(ids);
-    return count;
-  }
-
-  async logout(claims: AccessClaims, requestId?: string): Promise<void> {
-    await this.revokeSessions(claims.userId, [claims.sessionId], 'logout', requestId);
-  }
-
-  async logoutAll(claims: AccessClaims, requestId?: string): Promise<number> {
-    const sessions = await this.deps.sessions.listLive(claims.userId);
-    return this.revokeSessions(
-      claims.userId,
-      sessions.map((s) => s._id),
-      'logout_all',
-      requestId,
-    );
-  }
-
-  /** A user's live sessions; `currentSessionId` is marked current. */
-  async listSessions(
-    userId: string,
-    currentSessionId = '',
-  ): Promise<Array<SessionRecord & { expiresAt: Date; current: boolean }>> {
-    const now = this.clock();
-    return (await this.deps.sessions.listLive(userId))
-      .map((s) => ({
-        ...s,
-        expiresAt: sessionExpiresAt(s, this.deps.policies.refresh),
-        current: s._id === currentSessionId,
-      }))
-      .filter((s) => s.expiresAt > now);
-  }
-
-  /** Revokes one session of `userId`; SESSION_NOT_FOUND when it is someone else's. */
-  async revokeSession(userId: string, sessionId: string, requestId?: string): Promise<void> {
-    const session = sessionId ? await this.deps.sessions.findById(sessionId) : null;
-    if (!session || session.userId !== userId) throw notFound('SESSION_NOT_FOUND', 'No such session.');
-    if (session.revokedAt) return;
-    await this.revokeSessions(userId, [session._id], 'revoked', requestId);
-  }
-
   /** A user's recent sign-in attempts, newest first. */
   listLoginAttempts(userId: string, limit: number): Promise<AuthAttemptRecord[]> {
     return this.deps.attempts.recentOfUser(userId, limit);
-  }
-
-  private async replaceOneTimePassword(
-    user: UserRecord,
-    oneTimePassword: string,
-    newPassword: string | undefined,
-    client: ClientContext,
-    requestId: string | undefined,
-  ): Promise<void> {
-    if (!newPassword)
-      throw new DomainError(
-        'forbidden',
-        'PASSWORD_CHANGE_REQUIRED',
-        'This password was for the first sign-in only: choose a new password (newPassword) to sign in.',
-      );
-    if (newPassword === oneTimePassword)
-      throw invalid('PASSWORD_REUSED', 'The new password must differ from the one-time password.');
-    assertPasswordAcceptable(newPassword, { username: user.username, email: user.email });
-    const now = this.clock();
-    const event = this.deps.events.make(
-      'identity.password.changed',
-      { userId: user._id, client: { ip: client.ip, userAgent: client.userAgent }, at: now },
-      user._id,
-      requestId,
-    );
-    await this.deps.users.update(
-      user._id,
-      {
-        $set: {
-          passwordHash: await this.deps.hasher.hash(newPassword),
-          passwordChangeRequired: false,
-          updatedAt: now,
-        },
-      },
-      [event],
-    );
-  }
-
-  async changePassword(
-    claims: AccessClaims,
-    input: { currentPassword: string; newPassword: string; client: ClientContext },
-    requestId?: string,
-  ): Promise<number> {
-    const user = await this.deps.users.findByIdWithHash(claims.userId);
-    if (!user) throw unauthenticated('SESSION_REVOKED', 'This session has been revoked.');
-    if (!user.passwordHash)
-      throw new DomainError(
-        'unprocessable',
-        'FACE_ONLY_ACCOUNT',
-        'This account signs in by face and has no password.',
-      );
-    if (
-      !(await this.deps.hasher.verify(user.passwordHash, input.currentPassword.slice(0, MAX_PASSWORD_INPUT)))
-    ) {
-      throw unauthenticated('INVALID_CURRENT_PASSWORD', 'Current password is not correct.');
-    }
-    assertPasswordAcceptable(input.newPassword, { username: user.username, email: user.email });
-    const now = this.clock();
-    const passwordHash = await this.deps.hasher.hash(input.newPassword);
-    const event = this.deps.events.make(
-      'identity.password.changed',
-      { userId: user._id, client: { ip: input.client.ip, userAgent: input.client.userAgent }, at: now },
-      user._id,
-      requestId,
-    );
-    await this.deps.users.update(
-      user._id,
-      { $set: { passwordHash, passwordChangeRequired: false, updatedAt: now } },
-      [event],
-    );
-    const others = (await this.deps.sessions.listLive(user._id))
-      .filter((s) => s._id !== claims.sessionId)
-      .map((s) => s._id);
-    return this.revokeSessions(user._id, others, 'password_changed', requestId);
   }
 }
