@@ -37,16 +37,24 @@ describe('REST mirror (curl)', () => {
   });
 
   /** A new account registered and signed in through the REST mirror: curl's Bearer header for it. */
+  /** POST /api/auth/login with a username or e-mail; the answer as curl saw it. */
+  const passwordLogin = (identifier: string, password: string) =>
+    curl([
+      '-X',
+      'POST',
+      `${base}/api/auth/login`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify({ identifier, password }),
+    ]);
+
   async function signUp() {
     const user = newUser();
     const json = ['-X', 'POST', '-H', 'content-type: application/json', '-d'];
     const registered = await curl([`${base}/api/auth/register`, ...json, JSON.stringify(user)]);
     expect(registered.status, JSON.stringify(registered.body)).toBe(201);
-    const login = await curl([
-      `${base}/api/auth/login`,
-      ...json,
-      JSON.stringify({ identifier: user.username, password: user.password }),
-    ]);
+    const login = await passwordLogin(user.username, user.password);
     expect(login.status, JSON.stringify(login.body)).toBe(200);
     return {
       user,
@@ -371,14 +379,7 @@ describe('REST mirror (curl)', () => {
 
   it('manages accounts over REST as an admin does with curl: list with numeric query parameters, create, update, set role, unlock, sessions and attempts, delete', async () => {
     const json = ['-H', 'content-type: application/json'];
-    const login = await curl([
-      '-X',
-      'POST',
-      `${base}/api/auth/login`,
-      ...json,
-      '-d',
-      JSON.stringify({ identifier: MASTER.username, password: MASTER.password }),
-    ]);
+    const login = await passwordLogin(MASTER.username, MASTER.password);
     expect(login.status, JSON.stringify(login.body)).toBe(200);
     const master = ['-H', `authorization: Bearer ${login.body.accessToken as string}`];
     const person = newUser();
@@ -429,14 +430,7 @@ describe('REST mirror (curl)', () => {
     expect(unlocked.status, JSON.stringify(unlocked.body)).toBe(200);
 
     // The user signs in; the admin sees the session and the attempt.
-    const theirs = await curl([
-      '-X',
-      'POST',
-      `${base}/api/auth/login`,
-      ...json,
-      '-d',
-      JSON.stringify({ identifier: person.username, password: person.password }),
-    ]);
+    const theirs = await passwordLogin(person.username, person.password);
     expect(theirs.status).toBe(200);
     const detail = await curl([`${base}/api/admin/users/${userId}`, ...master]);
     expect(detail.status, JSON.stringify(detail.body)).toBe(200);

@@ -21,7 +21,7 @@ import {
   type GetStatusResponse,
 } from '@guardian/proto/gen/guardian/biometrics/v1/face';
 
-import type { FaceVerifyService } from '../services/face-verify.service.js';
+import type { FaceVerifyResult, FaceVerifyService } from '../services/face-verify.service.js';
 import type { FaceService } from '../services/face.service.js';
 import { FMR_LEVELS } from '../services/matching.js';
 import { clientFrom, imageInput, toCandidate, toDetectedFace, toEnrollment, toRectangle } from './mappers.js';
@@ -56,6 +56,16 @@ async function enrollingActor(ctx: CallContext, deps: FaceGrpcDeps): Promise<Acc
   const authTime = new Date(expiresAt.getTime() - ENROLLMENT_TOKEN_TTL_SEC * 1000);
   return { userId, role: 'user', sessionId: '', expiresAt, authTime };
 }
+
+/** A 1:1 comparison as Verify and VerifyForLogin answer it. */
+const comparison = (r: FaceVerifyResult) => ({
+  match: r.match,
+  distance: r.distance,
+  confidence: r.confidence,
+  threshold: r.threshold,
+  thresholdConfidence: r.thresholdConfidence,
+  face: toRectangle(r.face),
+});
 
 /** The Guardian service asking for a sign-in decision, or PERMISSION_DENIED for anyone else. */
 function signInService(ctx: CallContext, deps: FaceGrpcDeps): string {
@@ -113,14 +123,7 @@ export function faceGrpc(deps: FaceGrpcDeps) {
             imageInput(req.image),
             call(ctx, req.largestFace),
           );
-          return {
-            match: r.match,
-            distance: r.distance,
-            confidence: r.confidence,
-            threshold: r.threshold,
-            thresholdConfidence: r.thresholdConfidence,
-            face: toRectangle(r.face),
-          };
+          return comparison(r);
         },
         verifyForLogin: async (req, ctx) => {
           const service = signInService(ctx, deps);
@@ -131,12 +134,7 @@ export function faceGrpc(deps: FaceGrpcDeps) {
             call(ctx, req.largestFace),
           );
           return {
-            match: r.match,
-            distance: r.distance,
-            confidence: r.confidence,
-            threshold: r.threshold,
-            thresholdConfidence: r.thresholdConfidence,
-            face: toRectangle(r.face),
+            ...comparison(r),
             faceAssertion: r.assertion?.token ?? '',
             ...(r.assertion ? { faceAssertionExpiresAt: r.assertion.expiresAt } : {}),
           };
