@@ -5,14 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { KeyRing } from '@guardian/auth';
-import { eventRelay } from '@guardian/app-kit';
+import { startService } from '@guardian/app-kit';
 import { EventBus } from '@guardian/events';
-import { createClient, keyRingIdentity, startGrpcServer } from '@guardian/grpc-kit';
+import { createClient, keyRingIdentity } from '@guardian/grpc-kit';
 import { createLogger } from '@guardian/logger';
-import { closeMongo, connectMongo, ensureIndexes } from '@guardian/mongo';
+import { closeMongo, connectMongo } from '@guardian/mongo';
 import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
 import { createMetricsRegistry } from '@guardian/runtime';
-import { Histogram } from 'prom-client';
 import { parseBiometricsConfig } from '../../apps/biometrics/src/config.js';
 import { setupBiometrics } from '../../apps/biometrics/src/app.js';
 import { startMongo, startNats } from '../../libs/testkit/src/servers.js';
@@ -45,31 +44,19 @@ export async function startBiometricsService(workers: number) {
     logger,
   });
   const registry = createMetricsRegistry('biometrics');
-  const grpcDurations = new Histogram({
-    name: 'grpc_server_handling_seconds',
-    help: 'calls',
-    labelNames: ['method', 'code'] as const,
-    registers: [registry],
-  });
   const identityKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
   // The bench's admin enrolls its probe users: identity would show them as awaiting their face.
   const accounts = { account: async () => ({ role: 'user', status: 'pending_enrollment' }) };
-  const events = eventRelay(bus, logger);
-  const parts = await setupBiometrics(
-    { config, logger, mongo, bus, registry, grpcDurations, announce: events.relay.announce },
-    { identity: keyRingIdentity(identityKeys), accounts },
-  );
-  await ensureIndexes(mongo);
-  const grpc = await startGrpcServer({
-    host: '127.0.0.1',
-    port: 0,
-    services: parts.services,
-    protoFiles: parts.protoFiles,
+  const service = await startService({
+    config,
     logger,
+    mongo,
+    bus,
+    registry,
+    grpc: { host: '127.0.0.1', port: 0 },
+    setup: (deps) => setupBiometrics(deps, { identity: keyRingIdentity(identityKeys), accounts }),
   });
-  events.start(parts);
-  const { relay } = events;
-  grpc.setServing(true);
+  const { grpc, parts } = service;
   const client = createClient(FaceServiceClient, FaceServiceService, `127.0.0.1:${grpc.port}`, {
     deadlineMs: 120_000,
   });
@@ -83,9 +70,7 @@ export async function startBiometricsService(workers: number) {
     backend: parts.internals.pool.backend,
     async stop() {
       client.close();
-      await grpc.shutdown(2_000);
-      await relay.stop();
-      for (const step of parts.onShutdown ?? []) await step.run();
+      await service.stop(2_000);
       await bus.drain();
       await closeMongo(mongo);
       await Promise.all([nats.stop(), mongoServer.stop()]);

@@ -3,24 +3,23 @@
  * MongoDB-wire server, real NATS JetStream, real gRPC on port 0, real inference workers), with its
  * own database, stream and subject prefix. Access tokens are signed by a test "identity" KeyRing.
  */
-import { eventRelay } from '@guardian/app-kit';
+import { startService } from '@guardian/app-kit';
 import { randomBytes } from 'node:crypto';
 import { KeyRing, type Role } from '@guardian/auth';
 import {
   EventBus,
-  EventConsumer,
   fromMessage,
   type GuardianEvent,
   type EventType,
   type EventPayload,
 } from '@guardian/events';
-import { createClient, keyRingIdentity, startGrpcServer, type AsyncClient } from '@guardian/grpc-kit';
-import { closeMongo, connectMongo, ensureIndexes } from '@guardian/mongo';
+import { createClient, keyRingIdentity, type AsyncClient } from '@guardian/grpc-kit';
+import { closeMongo, connectMongo } from '@guardian/mongo';
 import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
 import { createMetricsRegistry } from '@guardian/runtime';
 import { testLogger, testServers, uniqueId, uniqueSubjectPrefix } from '@guardian/testkit';
 import { DeliverPolicy, type ConsumerMessages } from 'nats';
-import { Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { parseBiometricsConfig, type BiometricsConfig } from '../src/config.js';
 import type { Account } from '../src/repositories/account-directory.repository.js';
 import { setupBiometrics, type BiometricsInternals } from '../src/app.js';
@@ -83,41 +82,27 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
     logger,
   });
   const registry = createMetricsRegistry('biometrics');
-  const grpcDurations = new Histogram({
-    name: 'grpc_server_handling_seconds',
-    help: 'calls',
-    labelNames: ['method', 'code'] as const,
-    registers: [registry],
-  });
-
   const identityKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
   const assertionKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
 
   const accounts = new Map<string, Account>();
   const revokedSessions = new Set<string>();
-  const pending = eventRelay(bus, logger, { intervalMs: 500 });
-  const parts = await setupBiometrics(
-    { config, logger, mongo, bus, registry, grpcDurations, announce: pending.relay.announce },
-    {
-      identity: keyRingIdentity(identityKeys, revokedSessions),
-      assertionKeys,
-      accounts: { account: async (userId) => accounts.get(userId) ?? null },
-    },
-  );
-  await ensureIndexes(mongo);
-  const grpc = await startGrpcServer({
-    host: config.GRPC_HOST,
-    port: 0,
-    services: parts.services,
-    protoFiles: parts.protoFiles,
+  const service = await startService({
+    config,
     logger,
+    mongo,
+    bus,
+    registry,
+    grpc: { host: config.GRPC_HOST, port: 0 },
+    setup: (deps) =>
+      setupBiometrics(deps, {
+        identity: keyRingIdentity(identityKeys, revokedSessions),
+        assertionKeys,
+        accounts: { account: async (userId) => accounts.get(userId) ?? null },
+      }),
+    relayIntervalMs: 500,
   });
-  pending.start(parts);
-  const { relay } = pending;
-  const consumers = await Promise.all(
-    (parts.consumers ?? []).map((c) => EventConsumer.start(bus, { ...c, logger })),
-  );
-  grpc.setServing(true);
+  const { grpc, parts } = service;
 
   // A test consumer of everything under the prefix (ordered, from before the service started).
   const events: GuardianEvent[] = [];
@@ -175,10 +160,7 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
     },
     close: async () => {
       client.close();
-      await grpc.shutdown(2_000);
-      await Promise.all(consumers.map((c) => c.stop()));
-      await relay.stop();
-      for (const step of parts.onShutdown ?? []) await step.run();
+      await service.stop(2_000);
       await messages.close().catch(() => undefined);
       await collecting.catch(() => undefined);
       await bus.drain();

@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventRelay } from '@guardian/app-kit';
+import { startService } from '@guardian/app-kit';
 import { KeyRing } from '@guardian/auth';
 import { ack, EventBus, EventConsumer, type EventType, type GuardianEvent } from '@guardian/events';
-import { createClient, implement, startGrpcServer, type GrpcServerHandle } from '@guardian/grpc-kit';
+import { createClient, implement, startGrpcServer } from '@guardian/grpc-kit';
 import { closeMongo, connectMongo, type Connection } from '@guardian/mongo';
 import { FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
@@ -16,7 +16,6 @@ import {
 import type { Logger } from '@guardian/logger';
 import { createMetricsRegistry } from '@guardian/runtime';
 import { testLogger, testServers, uniqueId, uniqueSubjectPrefix, waitFor } from '@guardian/testkit';
-import { Histogram } from 'prom-client';
 import { setupIdentity } from '../src/app.js';
 import { loadIdentityConfig } from '../src/config.js';
 
@@ -157,35 +156,17 @@ export async function startIdentity(
   });
   const tap = await EventTap.start(bus);
   const registry = createMetricsRegistry('identity-test');
-  const grpcDurations = new Histogram({
-    name: 'grpc_server_handling_seconds',
-    help: 'test',
-    labelNames: ['method', 'code'] as const,
-    registers: [registry],
-  });
-  const events = eventRelay(bus, logger, { intervalMs: 1_000 });
-  const parts = await setupIdentity({
+  const service = await startService({
     config,
     logger,
     mongo,
     bus,
     registry,
-    grpcDurations,
-    announce: events.relay.announce,
+    grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
+    setup: setupIdentity,
+    relayIntervalMs: 1_000,
   });
-  const grpc: GrpcServerHandle = await startGrpcServer({
-    host: config.GRPC_HOST,
-    port: config.GRPC_PORT,
-    services: parts.services,
-    protoFiles: parts.protoFiles,
-    logger,
-  });
-  events.start(parts);
-  const { relay } = events;
-  const consumers = await Promise.all(
-    (parts.consumers ?? []).map((c) => EventConsumer.start(bus, { ...c, logger })),
-  );
-  grpc.setServing(true);
+  const { grpc } = service;
   const address = `127.0.0.1:${grpc.port}`;
   const auth = createClient(AuthServiceClient, AuthServiceService, address, { deadlineMs: 15_000 });
   const users = createClient(UserServiceClient, UserServiceService, address, { deadlineMs: 15_000 });
@@ -205,11 +186,8 @@ export async function startIdentity(
       auth.close();
       users.close();
       verification.close();
-      await grpc.shutdown(1_000);
-      await Promise.all(consumers.map((c) => c.stop()));
+      await service.stop(1_000);
       await tap.stop();
-      await relay.stop();
-      for (const step of parts.onShutdown ?? []) await step.run();
       await bus.drain();
       await mongo.dropDatabase().catch(() => undefined);
       await closeMongo(mongo);

@@ -1,16 +1,15 @@
+import { startService } from '@guardian/app-kit';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, KeyRing } from '@guardian/auth';
 import { loadConfig } from '@guardian/config';
 import {
-  announceNothing,
   encodeEvent,
   EventBus,
-  EventConsumer,
   type EventHandler,
   type EventPayload,
   type EventType,
 } from '@guardian/events';
-import { createClient, keyRingIdentity, startGrpcServer, type GrpcServerHandle } from '@guardian/grpc-kit';
-import { closeMongo, connectMongo, ensureIndexes, type Connection } from '@guardian/mongo';
+import { createClient, keyRingIdentity } from '@guardian/grpc-kit';
+import { closeMongo, connectMongo, type Connection } from '@guardian/mongo';
 import {
   NotificationServiceClient,
   NotificationServiceService,
@@ -18,7 +17,7 @@ import {
 import { createMetricsRegistry } from '@guardian/runtime';
 import { testLogger, testServers, uniqueId, uniqueSubjectPrefix, waitFor } from '@guardian/testkit';
 import { randomUUID } from 'node:crypto';
-import { Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 
 import { setupNotifier, type NotifierParts } from '../src/app.js';
 import { notifierSchema, type NotifierConfig } from '../src/config.js';
@@ -146,31 +145,18 @@ export async function startNotifier(
     logger,
   });
   const registry = createMetricsRegistry('notifier-test');
-  const grpcDurations = new Histogram({
-    name: 'grpc_server_handling_seconds',
-    help: 'test',
-    labelNames: ['method', 'code'] as const,
-    registers: [registry],
-  });
-  // notifier queues no pendingEvents: nothing to announce (app-kit's relay has no model to watch).
-  const parts = await setupNotifier(
-    { config, logger, mongo, bus, registry, grpcDurations, announce: announceNothing },
-    { identity: keyRingIdentity(keys) },
-  );
-  await ensureIndexes(mongo);
-  const grpc: GrpcServerHandle = await startGrpcServer({
-    host: config.GRPC_HOST,
-    port: config.GRPC_PORT,
-    services: parts.services,
-    protoFiles: parts.protoFiles,
+  // notifier queues no pendingEvents: its relay has no model to watch.
+  const service = await startService({
+    config,
     logger,
+    mongo,
+    bus,
+    registry,
+    grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
+    setup: (deps) => setupNotifier(deps, { identity: keyRingIdentity(keys) }),
+    ...(options.wrap ? { wrapHandler: options.wrap } : {}),
   });
-  const consumers = await Promise.all(
-    (parts.consumers ?? []).map((c) =>
-      EventConsumer.start(bus, { ...c, handler: options.wrap ? options.wrap(c.handler) : c.handler, logger }),
-    ),
-  );
-  grpc.setServing(true);
+  const { grpc, parts } = service;
   const address = `127.0.0.1:${grpc.port}`;
   const client = createClient(NotificationServiceClient, NotificationServiceService, address, {
     deadlineMs: 15_000,
@@ -201,9 +187,7 @@ export async function startNotifier(
       ),
     stop: async ({ keepData = false } = {}) => {
       client.close();
-      await grpc.shutdown(1_000);
-      await Promise.all(consumers.map((c) => c.stop()));
-      for (const step of parts.onShutdown ?? []) await step.run();
+      await service.stop(1_000);
       await bus.drain().catch(() => undefined);
       if (!keepData) await mongo.dropDatabase().catch(() => undefined);
       await closeMongo(mongo);

@@ -5,7 +5,7 @@ import {
   type Announce,
   type ConsumerOptions,
 } from '@guardian/events';
-import { startGrpcServer, type ServiceBinding } from '@guardian/grpc-kit';
+import { startGrpcServer, type GrpcServerHandle, type ServiceBinding } from '@guardian/grpc-kit';
 import { createLogger, type Logger } from '@guardian/logger';
 import { closeMongo, connectMongo, ensureIndexes, type Connection } from '@guardian/mongo';
 import { createMetricsRegistry, runService, startMetricsServer, type ShutdownStep } from '@guardian/runtime';
@@ -51,21 +51,83 @@ export interface ServiceParts {
   onShutdown?: ShutdownStep[];
 }
 
+/** A service's wiring started on open connections: what `startService` answers. */
+export interface RunningService<P extends ServiceParts> {
+  parts: P;
+  grpc: GrpcServerHandle;
+  relay: PendingEventsRelay;
+  consumers: EventConsumer[];
+  /**
+   * Stops what `startService` started, in order: gRPC (running calls get `graceMs`), consumers,
+   * relay, the service's own shutdown work. The connections stay the caller's to close.
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
 /**
- * The relay of a service's `pendingEvents`, made before its wiring so repositories can announce
- * their writes to it from the start; `start()` once the wiring said which models to watch.
+ * Starts a service's wiring on connections the caller opened (runGrpcService, and the tests and
+ * benchmarks that boot a service in-process): the relay first (repositories announce to it from
+ * the start), the wiring, indexes, the gRPC server (health + reflection), the relay's sweeps, the
+ * event consumers, then SERVING.
  */
-export function eventRelay(
-  bus: EventBus,
-  logger: Logger,
-  options: { intervalMs?: number } = {},
-): { relay: PendingEventsRelay; start(parts: Pick<ServiceParts, 'relayModels'>): void } {
-  const relay = new PendingEventsRelay(bus, [], logger, options);
+export async function startService<C, P extends ServiceParts>(options: {
+  config: C;
+  logger: Logger;
+  mongo: Connection;
+  bus: EventBus;
+  registry: Registry;
+  grpc: { host: string; port: number };
+  setup: (deps: ServiceDeps<C>) => Promise<P>;
+  relayIntervalMs?: number;
+  /** Lets a test wrap each consumer's handler (fault injection). */
+  wrapHandler?: (handler: ConsumerOptions['handler']) => ConsumerOptions['handler'];
+}): Promise<RunningService<P>> {
+  const { config, logger, mongo, bus, registry } = options;
+  const grpcDurations = new Histogram({
+    name: 'grpc_server_handling_seconds',
+    help: 'gRPC calls handled, by method and status code',
+    labelNames: ['method', 'code'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const relay = new PendingEventsRelay(bus, [], logger, {
+    ...(options.relayIntervalMs ? { intervalMs: options.relayIntervalMs } : {}),
+  });
+  const parts = await options.setup({
+    config,
+    logger,
+    mongo,
+    bus,
+    registry,
+    grpcDurations,
+    announce: relay.announce,
+  });
+  await ensureIndexes(mongo);
+  const grpc = await startGrpcServer({
+    ...options.grpc,
+    services: parts.services,
+    protoFiles: parts.protoFiles,
+    logger,
+  });
+  relay.watch(parts.relayModels ?? []);
+  relay.start();
+  const wrap = options.wrapHandler ?? ((handler) => handler);
+  const consumers = await Promise.all(
+    (parts.consumers ?? []).map((consumer) =>
+      EventConsumer.start(bus, { ...consumer, handler: wrap(consumer.handler), logger }),
+    ),
+  );
+  grpc.setServing(true);
   return {
+    parts,
+    grpc,
     relay,
-    start: (parts) => {
-      relay.watch(parts.relayModels ?? []);
-      relay.start();
+    consumers,
+    stop: async (graceMs) => {
+      await grpc.shutdown(graceMs);
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      await relay.stop();
+      for (const step of parts.onShutdown ?? []) await step.run();
     },
   };
 }
@@ -88,13 +150,6 @@ export function runGrpcService<C extends BaseServiceConfig>(options: {
     start: async () => {
       const steps: ShutdownStep[] = [];
       const registry = createMetricsRegistry(options.name);
-      const grpcDurations = new Histogram({
-        name: 'grpc_server_handling_seconds',
-        help: 'gRPC calls handled, by method and status code',
-        labelNames: ['method', 'code'] as const,
-        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-        registers: [registry],
-      });
       let ready = false;
       const metrics = await startMetricsServer({ registry, port: config.METRICS_PORT, isReady: () => ready });
       steps.push({ name: 'metrics', run: () => metrics.close() });
@@ -107,31 +162,15 @@ export function runGrpcService<C extends BaseServiceConfig>(options: {
         source: `guardian/${options.name}`,
         logger,
       });
-      const events = eventRelay(bus, logger);
-      const parts = await options.setup({
+      const { grpc, relay, consumers, parts } = await startService({
         config,
         logger,
         mongo,
         bus,
         registry,
-        grpcDurations,
-        announce: events.relay.announce,
+        grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
+        setup: options.setup,
       });
-      await ensureIndexes(mongo);
-
-      const grpc = await startGrpcServer({
-        host: config.GRPC_HOST,
-        port: config.GRPC_PORT,
-        services: parts.services,
-        protoFiles: parts.protoFiles,
-        logger,
-      });
-      const { relay } = events;
-      events.start(parts);
-      const consumers = await Promise.all(
-        (parts.consumers ?? []).map((consumer) => EventConsumer.start(bus, { ...consumer, logger })),
-      );
-      grpc.setServing(true);
       ready = true;
       logger.info({ grpcPort: grpc.port, metricsPort: metrics.port }, `${options.name} ready`);
 
