@@ -133,11 +133,16 @@ export class SessionService {
   }
 
   async logoutAll(claims: AccessClaims, requestId?: string): Promise<number> {
-    const sessions = await this.deps.sessions.listLive(claims.userId);
+    return this.revokeAllOf(claims.userId, 'logout_all', requestId);
+  }
+
+  /** Ends every live session of a user (logout-all, disable, delete, role change). */
+  async revokeAllOf(userId: string, reason: string, requestId?: string): Promise<number> {
+    const sessions = await this.deps.sessions.listLive(userId);
     return this.revokeSessions(
-      claims.userId,
+      userId,
       sessions.map((s) => s._id),
-      'logout_all',
+      reason,
       requestId,
     );
   }

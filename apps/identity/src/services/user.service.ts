@@ -42,7 +42,7 @@ export class UserService {
     private readonly users: UserRepository,
     private readonly documents: DocumentRepository,
     private readonly accounts: Pick<AccountService, 'assertAvailable' | 'createAccount'>,
-    private readonly sessionControl: Pick<SessionService, 'listSessions' | 'revokeSessions'>,
+    private readonly sessionControl: Pick<SessionService, 'revokeAllOf'>,
     private readonly hasher: PasswordHasher,
     private readonly events: EventFactory,
     private readonly clock: () => Date = () => new Date(),
@@ -176,13 +176,7 @@ export class UserService {
     }
     const updated = await this.applyChange(target, set, requestId);
     if (set.status === 'disabled') {
-      const sessions = await this.sessionControl.listSessions(target._id);
-      await this.sessionControl.revokeSessions(
-        target._id,
-        sessions.map((s) => s._id),
-        'user_disabled',
-        requestId,
-      );
+      await this.sessionControl.revokeAllOf(target._id, 'user_disabled', requestId);
     }
     return updated;
   }
@@ -235,13 +229,7 @@ export class UserService {
     if (target.role === role) return target;
     const updated = await this.applyChange(target, { role }, requestId);
     // Tokens carry the role: every token issued under the old one dies with its session.
-    const sessions = await this.sessionControl.listSessions(target._id);
-    await this.sessionControl.revokeSessions(
-      target._id,
-      sessions.map((s) => s._id),
-      'role_changed',
-      requestId,
-    );
+    await this.sessionControl.revokeAllOf(target._id, 'role_changed', requestId);
     return updated;
   }
 
@@ -304,13 +292,7 @@ export class UserService {
       [event],
     );
     if (!updated) throw notFound('USER_NOT_FOUND', 'No such user.');
-    const sessions = await this.sessionControl.listSessions(target._id);
-    await this.sessionControl.revokeSessions(
-      target._id,
-      sessions.map((s) => s._id),
-      'user_deleted',
-      requestId,
-    );
+    await this.sessionControl.revokeAllOf(target._id, 'user_deleted', requestId);
     await this.documents.deleteForUser(target._id);
   }
 
