@@ -109,7 +109,7 @@ export async function setupIdentity(
     authAttemptModel(mongo),
     new ThrottleWindows(
       throttleWindowModel(mongo),
-      // The check reads at most lockAfter + 32 entries (see AuthService.accountLimit / ipLimit).
+      // The check reads at most lockAfter + 32 entries (see SignInService.accountLimit / ipLimit).
       Math.max(throttle.account.lockAfter, throttle.ip.lockAfter) + 32,
       locks,
     ),

@@ -48,18 +48,26 @@ export type ThrottleScope = 'account' | 'ip';
 
 /** Throws when the state refuses an attempt now: ACCOUNT_LOCKED / TOO_MANY_ATTEMPTS with retry-after. */
 export function assertNotThrottled(state: ThrottleState, scope: ThrottleScope): void {
-  if (state.state === 'open') return;
-  const retryAfterMs = Math.max(1, Math.ceil(state.retryAfterMs));
-  const metadata = { scope, stage: state.state, until: state.until.toISOString() };
+  if (state.state !== 'open') throw throttleRefusal(state, scope);
+}
+
+/**
+ * The error refusing an attempt in `state` (ACCOUNT_LOCKED for a locked account, else
+ * TOO_MANY_ATTEMPTS). An open state (a window that refused by its own count) waits a second.
+ */
+export function throttleRefusal(state: ThrottleState, scope: ThrottleScope): DomainError {
+  const retryAfterMs = state.state === 'open' ? 1_000 : Math.max(1, Math.ceil(state.retryAfterMs));
+  const metadata: Record<string, string> =
+    state.state === 'open' ? { scope } : { scope, stage: state.state, until: state.until.toISOString() };
   if (scope === 'account' && state.state === 'locked') {
-    throw new DomainError(
+    return new DomainError(
       'rate_limited',
       'ACCOUNT_LOCKED',
       'Account temporarily locked after repeated failed sign-ins.',
       { retryAfterMs, metadata },
     );
   }
-  throw new DomainError('rate_limited', 'TOO_MANY_ATTEMPTS', 'Too many failed sign-ins; try again later.', {
+  return new DomainError('rate_limited', 'TOO_MANY_ATTEMPTS', 'Too many failed sign-ins; try again later.', {
     retryAfterMs,
     metadata,
   });

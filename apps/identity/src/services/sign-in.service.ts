@@ -10,6 +10,7 @@ import {
   type AttemptRecord,
   type ThrottlePolicy,
   assertNotThrottled,
+  throttleRefusal,
   evaluateThrottle,
   afterFailure,
   successEndsChain,
@@ -323,8 +324,11 @@ export class SignInService {
     if (admission.admitted) return admission;
     const accountState = evaluateThrottle(admission.subject, account, now, since);
     const scope = admission.refusedBy === 'subject' ? 'account' : 'ip';
-    const state = scope === 'account' ? accountState : evaluateThrottle(admission.ip, ip, now);
-    const reason = scope === 'account' && state.state === 'locked' ? 'ACCOUNT_LOCKED' : 'TOO_MANY_ATTEMPTS';
+    const refusal = throttleRefusal(
+      scope === 'account' ? accountState : evaluateThrottle(admission.ip, ip, now),
+      scope,
+    );
+    const reason = refusal.reason;
     const event = this.deps.events.make(
       'identity.login.failed',
       {
@@ -356,9 +360,7 @@ export class SignInService {
       },
       [event],
     );
-    assertNotThrottled(state, scope);
-    // A window refused, so the state is delayed or locked and assertNotThrottled threw.
-    throw new Error('unreachable: a refused attempt was not throttled');
+    throw refusal;
   }
 
   private async recordFailure(f: {
