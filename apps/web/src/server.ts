@@ -28,14 +28,8 @@ import {
 } from './http/security.js';
 import { cookieSession } from './http/session.js';
 import { errorFacts } from './router/errors.js';
-import { appRouter, type AppRouter } from './router/root.js';
-import {
-  createContextInner,
-  type Context,
-  type ContextDeps,
-  type ProcedureMeta,
-  type RateLimitTier,
-} from './router/trpc.js';
+import { appRouter, PROCEDURE_DEFS, type AppRouter } from './router/root.js';
+import { createContextInner, type Context, type ContextDeps, type RateLimitTier } from './router/trpc.js';
 
 export interface HttpOptions {
   corsOrigins: readonly string[];
@@ -63,17 +57,12 @@ export interface ServerDeps {
 
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
 
-const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
-
 /** A procedure's rate-limit tier, as declared beside it (`read` when it declares none or is unknown). */
-const tierOf = (name: string): RateLimitTier =>
-  (appRouter._def.procedures as unknown as Record<string, { _def: { meta?: ProcedureMeta } } | undefined>)[
-    name
-  ]?._def.meta?.rateLimit ?? 'read';
+const tierOf = (name: string): RateLimitTier => PROCEDURE_DEFS.get(name)?.meta?.rateLimit ?? 'read';
 
 /** A metrics label for a tRPC call: known procedure names only (bounded cardinality). */
 function trpcRoute(names: string[]): string {
-  return names.length > 0 && names.every((name) => PROCEDURES.has(name))
+  return names.length > 0 && names.every((name) => PROCEDURE_DEFS.has(name))
     ? `/trpc/${names.join(',')}`
     : '/trpc/(unknown)';
 }

@@ -4,9 +4,9 @@ import { TRPCError } from '@trpc/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { errorFacts, inputIssues, publicMessage } from '../router/errors.js';
-import { appRouter, createCaller } from '../router/root.js';
+import { createCaller, PROCEDURE_DEFS } from '../router/root.js';
 import type { RestOperation } from '../router/rest-meta.js';
-import type { Context, ProcedureMeta } from '../router/trpc.js';
+import type { Context } from '../router/trpc.js';
 
 type Raw = Record<string, unknown>;
 
@@ -22,10 +22,8 @@ export interface RestRoute extends RestOperation {
  * The REST mirror, from the procedures' own declarations (`.meta({ rest })`, router/rest-meta.ts):
  * walking the router, so a procedure and its REST operation cannot drift apart.
  */
-export const REST_ROUTES: RestRoute[] = Object.entries(
-  appRouter._def.procedures as unknown as Record<string, { _def: { meta?: ProcedureMeta } }>,
-).flatMap(([procedure, { _def }]) => {
-  const declared = _def.meta?.rest;
+export const REST_ROUTES: RestRoute[] = [...PROCEDURE_DEFS].flatMap(([procedure, def]) => {
+  const declared = def.meta?.rest;
   const operations = declared ? (Array.isArray(declared) ? declared : [declared]) : [];
   return operations.map((operation, i) => ({
     ...operation,
@@ -231,10 +229,7 @@ function coerceQuery(query: Raw, types: Record<string, PropertyType> = {}): Raw 
 
 /** The input schema of a procedure, as declared with `.input()`. */
 function inputSchema(path: string): z.ZodType | undefined {
-  const procedure = (appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[] } }>)[
-    path
-  ];
-  return procedure?._def.inputs[0] as z.ZodType | undefined;
+  return PROCEDURE_DEFS.get(path)?.inputs[0] as z.ZodType | undefined;
 }
 
 const binary = { type: 'string', format: 'binary' };

@@ -4,7 +4,7 @@ import { authRouter } from './auth.js';
 import { biometricsRouter } from './biometrics.js';
 import { meRouter } from './me.js';
 import { systemRouter } from './system.js';
-import { createCallerFactory, router } from './trpc.js';
+import { createCallerFactory, router, type ProcedureMeta } from './trpc.js';
 import { verificationRouter } from './verification.js';
 
 export const appRouter = router({
@@ -20,3 +20,17 @@ export type AppRouter = typeof appRouter;
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export const createCaller = createCallerFactory(appRouter);
+
+/** What the edge and the REST mirror read of a procedure: its kind, declarations and input schema. */
+export interface ProcedureDef {
+  type: 'query' | 'mutation' | 'subscription';
+  meta?: ProcedureMeta;
+  inputs: unknown[];
+}
+
+/** Every procedure by its dotted name (`admin.users.list`), read from the router once. */
+export const PROCEDURE_DEFS: ReadonlyMap<string, ProcedureDef> = new Map(
+  Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: ProcedureDef }>).map(
+    ([name, procedure]) => [name, procedure._def],
+  ),
+);
