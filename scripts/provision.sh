@@ -3,6 +3,7 @@
 #   nats-server  Debian package (apt) or `go install github.com/nats-io/nats-server/v2@$NATS_VERSION`
 #   ferretdb     FerretDB 1.x (MongoDB wire protocol on SQLite), built with Go from the module proxy
 #   chromium     Debian package, for the dashboard's browser tests (only with --browser)
+#   ffmpeg       Debian package: liveness clips (WebM/MP4) are decoded with it, and tests make clips with it
 # Binaries built with Go land in $(go env GOPATH)/bin, where the test kit and scripts/start.sh look.
 set -euo pipefail
 
@@ -93,6 +94,16 @@ GOMOD
 else
   say "No MongoDB-compatible server: install Go (then re-run) or MongoDB 7 ('mongod' on PATH),"
   say "or set MONGO_URL to a running server."
+  exit 1
+fi
+
+# --- ffmpeg ------------------------------------------------------------------------------------
+if have ffmpeg; then
+  say "ffmpeg present"
+elif apt_install ffmpeg && have ffmpeg; then
+  say "installed ffmpeg from Debian packages"
+else
+  say "ffmpeg is missing: install your OS package 'ffmpeg' (liveness clips and their tests need it)."
   exit 1
 fi
 

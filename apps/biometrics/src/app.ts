@@ -5,7 +5,13 @@
  */
 import { followRevocations } from '@guardian/events';
 import { ThrottleWindows, throttleWindowModel } from '@guardian/mongo';
-import { CachedJwks, KeyRing, verifyEnrollmentToken } from '@guardian/auth';
+import {
+  CachedJwks,
+  FRAME_BUDGET,
+  KeyRing,
+  verifyEnrollmentToken,
+  verifyLivenessChallenge,
+} from '@guardian/auth';
 import type { ServiceDeps, ServiceParts } from '@guardian/app-kit';
 import {
   createClient,
@@ -20,7 +26,9 @@ import { faceThrottlePolicies, type BiometricsConfig } from './config.js';
 import { handleUserDeleted, USER_DELETED_DURABLE } from './consumers/user-deleted.consumer.js';
 import { IndexSyncConsumer } from './consumers/index-sync.consumer.js';
 import { faceGrpc } from './grpc/face.grpc.js';
+import { decodeClip } from './repositories/clip-decoder.js';
 import { faceAttemptModel, FaceAttemptRepository } from './repositories/face-attempt.repository.js';
+import { livenessCheckModel, LivenessCheckRepository } from './repositories/liveness-check.repository.js';
 import { grpcAccountDirectory, type AccountDirectory } from './repositories/account-directory.repository.js';
 import { InferencePool } from './repositories/inference/index.js';
 import { loadTemplateKeys } from './repositories/template-key.repository.js';
@@ -30,6 +38,7 @@ import { FaceIndexSync, TemplateVault } from './services/face-index-sync.js';
 import { FacePipeline, type FacePipelineOptions } from './services/face-pipeline.js';
 import { FaceVerifyService } from './services/face-verify.service.js';
 import { FaceService } from './services/face.service.js';
+import { LivenessService } from './services/liveness/liveness.service.js';
 import { DESCRIPTOR_RECIPE, FACEAPI_MODEL_ID } from './services/template.js';
 
 export interface BiometricsOverrides {
@@ -178,6 +187,20 @@ export async function setupBiometrics(
   });
 
   const pipeline = new FacePipeline(pool, facePipelineOptions(config));
+  const livenessChecks = new LivenessCheckRepository(livenessCheckModel(mongo), announce);
+  const liveness = new LivenessService({
+    pipeline,
+    checks: livenessChecks,
+    verifyChallenge: (token, expected) => verifyLivenessChallenge(identityKeys, token, expected),
+    decodeClip: (clip) =>
+      decodeClip(clip, {
+        ffmpeg: config.BIOMETRICS_FFMPEG,
+        fps: 5,
+        maxDurationMs: FRAME_BUDGET.maxDurationMs,
+        maxWidth: 640,
+      }),
+    budget: FRAME_BUDGET,
+  });
   const identifyFpir = config.BIOMETRICS_IDENTIFY_FPIR;
   const directory = overrides.accounts ? undefined : grpcAccountDirectory(config.BIOMETRICS_IDENTITY_ADDRESS);
   const faces = new FaceService({
@@ -188,6 +211,11 @@ export async function setupBiometrics(
     vault,
     modelId: FACEAPI_MODEL_ID,
     ...(identifyFpir ? { identifyFpir } : {}),
+    liveness,
+    livenessPolicy: {
+      enroll: config.BIOMETRICS_LIVENESS_ENROLL,
+      waivedRoles: config.BIOMETRICS_LIVENESS_WAIVED_ROLES,
+    },
   });
   const faceVerify = new FaceVerifyService({
     pipeline,
@@ -195,6 +223,7 @@ export async function setupBiometrics(
     attempts,
     vault,
     index,
+    liveness,
     assertionKeys,
     policies,
     assertionTtlSec: config.BIOMETRICS_ASSERTION_TTL_SEC,
@@ -225,12 +254,13 @@ export async function setupBiometrics(
         assertionKeys,
         faces,
         verification: faceVerify,
+        liveness,
         verifyEnrollmentToken: (token) => verifyEnrollmentToken(identityKeys, token),
         signInCallers: ServiceCallers.parse(config.BIOMETRICS_SIGN_IN_CALLERS),
         status,
       }),
     ],
-    relayModels: [templates.model, attempts.model],
+    relayModels: [templates.model, attempts.model, livenessChecks.model],
     consumers: [
       {
         durable: USER_DELETED_DURABLE,

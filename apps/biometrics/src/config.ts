@@ -49,6 +49,24 @@ export const biometricsSchema = z.object({
    * 32+ characters, sent as `x-guardian-service-token`). Unset: loopback callers only (development).
    */
   BIOMETRICS_SIGN_IN_CALLERS: z.string().optional(),
+  /**
+   * Face enrollment needs a passed liveness capture (`required`, default) or takes photos alone
+   * (`optional`). Roles in BIOMETRICS_LIVENESS_WAIVED_ROLES may enroll from photos even when required
+   * (e.g. `admin` enrolling from an ID photo through the API); none by default.
+   */
+  BIOMETRICS_LIVENESS_ENROLL: z.enum(['required', 'optional']).default('required'),
+  BIOMETRICS_LIVENESS_WAIVED_ROLES: z
+    .string()
+    .default('')
+    .transform((text) =>
+      text
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['user', 'admin', 'master']))),
+  /** The ffmpeg that decodes liveness clips (WebM/MP4): a path, or a name looked up on PATH. */
+  BIOMETRICS_FFMPEG: z.string().default('ffmpeg'),
   /** identity's gRPC address, for AuthService.GetJwks (access-token keys). */
   BIOMETRICS_IDENTITY_ADDRESS: z.string().default('127.0.0.1:50051'),
   /** auto = tfjs-node-gpu > tfjs-node > wasm. */

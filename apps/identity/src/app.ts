@@ -16,6 +16,7 @@ import { userHandlers } from './grpc/user.grpc.js';
 import { verificationHandlers } from './grpc/verification.grpc.js';
 import { AuthAttemptRepository, authAttemptModel } from './repositories/auth-attempt.repository.js';
 import { biometricsFaceMatcher } from './repositories/face-matcher.js';
+import { LivenessSessions } from './services/liveness.service.js';
 import { DocumentRepository, documentModel } from './repositories/document.repository.js';
 import { SessionRepository, sessionModel } from './repositories/session.repository.js';
 import { UsedAssertionRepository } from './repositories/used-assertion.repository.js';
@@ -148,9 +149,12 @@ export async function setupIdentity(
     liveSessions: new SessionLivenessCache(sessionCache),
   });
   const credentials = new CredentialService({ users, sessions, sessionControl, hasher, events });
+  const ownJwks = new CachedJwks(async () => keyRing.publicJwks());
+  const liveness = new LivenessSessions({ keys: keyRing, ownJwks, ttlSec: config.IDENTITY_LIVENESS_TTL_SEC });
   const signIn = new SignInService({
     users,
     faces: biometricsFaceMatcher(faceSignIn),
+    liveness,
     sessions,
     attempts,
     hasher,
@@ -169,6 +173,7 @@ export async function setupIdentity(
         maxAgeSec: config.IDENTITY_FACE_ASSERTION_MAX_LIFETIME_SEC,
       },
       faceLoginRoles: config.IDENTITY_FACE_LOGIN_ROLES,
+      livenessSignIn: config.IDENTITY_LIVENESS_SIGN_IN,
     },
   });
   const userService = new UserService(users, documents, accounts, sessionControl, hasher, events);
@@ -220,7 +225,12 @@ export async function setupIdentity(
         definition: AuthServiceService,
         implementation: implement(
           AuthServiceService,
-          authHandlers({ accounts, signIn, sessions: sessionControl, credentials }, userService, keyRing),
+          authHandlers(
+            { accounts, signIn, sessions: sessionControl, credentials, liveness },
+            userService,
+            keyRing,
+            ownJwks,
+          ),
           handlerDeps,
         ),
       },

@@ -56,6 +56,13 @@ export const identitySchema = z.object({
   /** How long a replica trusts its cached copy of a user read by id (its own writes apply at once). */
   IDENTITY_USER_CACHE_TTL_MS: env.durationMs.default(2_000),
   /**
+   * Face sign-in needs a passed liveness capture (`required`, default; docs/liveness.md) or also takes
+   * a single photo (`optional`, for deployments whose clients cannot film).
+   */
+  IDENTITY_LIVENESS_SIGN_IN: z.enum(['required', 'optional']).default('required'),
+  /** How long a liveness session lasts (seconds, 30..120). */
+  IDENTITY_LIVENESS_TTL_SEC: z.coerce.number().int().min(30).max(120).default(120),
+  /**
    * Roles that may sign in with a face alone (comma-separated). Default `user`: an admin's or master's
    * face is not a password, and a photo of them must never open an administrator's session.
    */

@@ -3,6 +3,7 @@ import {
   BiometricAuthFailed,
   BiometricAuthSucceeded,
   BiometricEnrolled,
+  BiometricLivenessFailed,
   BiometricRemoved,
 } from '@guardian/proto/gen/guardian/events/v1/biometric';
 import {
@@ -37,6 +38,7 @@ export const CATALOGUE = {
   'biometric.removed': BiometricRemoved,
   'biometric.auth.succeeded': BiometricAuthSucceeded,
   'biometric.auth.failed': BiometricAuthFailed,
+  'biometric.liveness.failed': BiometricLivenessFailed,
   'media.video.analyzed': VideoAnalyzed,
 } as const;
 

@@ -24,12 +24,23 @@ import {
 import type { FaceVerifyResult, FaceVerifyService } from '../services/face-verify.service.js';
 import type { FaceService } from '../services/face.service.js';
 import { FMR_LEVELS } from '../services/matching.js';
-import { clientFrom, imageInput, toCandidate, toDetectedFace, toEnrollment, toRectangle } from './mappers.js';
+import type { LivenessService } from '../services/liveness/liveness.service.js';
+import {
+  clientFrom,
+  imageInput,
+  livenessInput,
+  toCandidate,
+  toDetectedFace,
+  toEnrollment,
+  toLivenessCheck,
+  toRectangle,
+} from './mappers.js';
 
 export interface FaceGrpcDeps extends HandlerDeps {
   assertionKeys: KeyRing;
   faces: FaceService;
   verification: FaceVerifyService;
+  liveness: Pick<LivenessService, 'history'>;
   /** Checks identity's enrollment tokens (a new face-only account enrolling itself). */
   verifyEnrollmentToken: (token: string) => Promise<EnrollmentClaims>;
   /** The services that may ask for sign-in decisions and report the end user's client. */
@@ -95,10 +106,17 @@ export function faceGrpc(deps: FaceGrpcDeps) {
         getJwks: async () => ({ jwks: deps.assertionKeys.publicJwks() as never }),
         enroll: async (req, ctx) => {
           const images = req.images.map(imageInput).map((i) => i ?? '');
+          const liveness = livenessInput(req.liveness);
           const result = await faces.enroll(
             await enrollingActor(ctx, deps),
             req.userId,
-            images,
+            {
+              images,
+              ...(liveness ? { liveness } : {}),
+              // The client the edge reports: a liveness session is bound to it (the caller also
+              // holds the account's token, so believing the report gives nothing away).
+              client: clientFrom(req.client, ctx.peer),
+            },
             call(ctx, req.largestFace),
           );
           return {
@@ -127,9 +145,10 @@ export function faceGrpc(deps: FaceGrpcDeps) {
         },
         verifyForLogin: async (req, ctx) => {
           const service = signInService(ctx, deps);
+          const liveness = livenessInput(req.liveness);
           const r = await deps.verification.verify(
             req.userId,
-            imageInput(req.image),
+            { image: imageInput(req.image), ...(liveness ? { liveness } : {}) },
             reportedClient(req.client, ctx, service),
             call(ctx, req.largestFace),
           );
@@ -141,8 +160,9 @@ export function faceGrpc(deps: FaceGrpcDeps) {
         },
         identifyForLogin: async (req, ctx) => {
           const service = signInService(ctx, deps);
+          const liveness = livenessInput(req.liveness);
           const r = await deps.verification.identifyForLogin(
-            imageInput(req.image),
+            { image: imageInput(req.image), ...(liveness ? { liveness } : {}) },
             reportedClient(req.client, ctx, service),
             call(ctx, req.largestFace),
           );
@@ -206,6 +226,9 @@ export function faceGrpc(deps: FaceGrpcDeps) {
           };
         },
         getStatus: async () => deps.status(),
+        listLivenessChecks: async (req, ctx) => ({
+          checks: (await deps.liveness.history(await ctx.auth(), req.userId, req.limit)).map(toLivenessCheck),
+        }),
       },
       deps,
     ),

@@ -6,7 +6,11 @@ import type {
   FaceRectangle,
   Image,
   Candidate,
+  LivenessCheck,
 } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import type { LivenessCapture } from '@guardian/proto/gen/guardian/common/v1/liveness';
+import type { LivenessCheckRecord } from '../repositories/liveness-check.repository.js';
+import type { LivenessInput } from '../services/liveness/liveness.service.js';
 import { peerAddress } from '@guardian/grpc-kit';
 import type { Box, Expression } from '../repositories/inference/index.js';
 import type { IndexHit } from '../services/face-index.js';
@@ -58,4 +62,37 @@ export const toDetectedFace = (f: DetectedFaceView): DetectedFace => ({
   ...(f.age === undefined ? {} : { age: f.age }),
   ...(f.gender === undefined ? {} : { gender: f.gender }),
   ...(f.genderProbability === undefined ? {} : { genderProbability: f.genderProbability }),
+});
+
+/** A liveness capture as the services take it (undefined when none was sent). */
+export function livenessInput(capture: LivenessCapture | undefined): LivenessInput | undefined {
+  if (!capture || (!capture.session && capture.frames.length === 0 && capture.clip.length === 0))
+    return undefined;
+  return {
+    session: capture.session,
+    frames: capture.frames.map((f) => ({ image: f.image, tMs: f.tMs })),
+    ...(capture.clip.length ? { clip: capture.clip } : {}),
+  };
+}
+
+export const toLivenessCheck = (r: LivenessCheckRecord): LivenessCheck => ({
+  sessionId: r._id,
+  userId: r.userId,
+  purpose: r.purpose,
+  actions: r.actions,
+  decision: r.decision,
+  reason: r.reason,
+  score: r.score,
+  frames: r.frames.map((f) => ({
+    tMs: f.tMs,
+    yaw: f.yaw,
+    pitch: f.pitch,
+    roll: f.roll,
+    ear: f.ear,
+    face: f.face,
+  })),
+  ip: r.ip,
+  userAgent: r.userAgent,
+  issuedAt: r.issuedAt,
+  ...(r.scoredAt ? { scoredAt: r.scoredAt } : {}),
 });

@@ -118,6 +118,26 @@ function setup(policies: { user?: Partial<ThrottlePolicy>; ip?: Partial<Throttle
     },
     vault: { open: () => ALICE.slice() },
     index: { search: () => [], size: 0 },
+    // A capture passes when its session is 'live-<descriptor photo>', and is a still otherwise.
+    liveness: {
+      check: async (input) => {
+        const [kind, photo] = input.session.split(':');
+        if (kind !== 'live')
+          return { sessionId: input.session, decision: 'retry', check: 'MOVE_NOT_SEEN', faces: [] };
+        return {
+          sessionId: input.session,
+          decision: 'pass',
+          check: 'PASSED',
+          faces: [
+            {
+              descriptor: photo === 'alice' ? ALICE : BOB,
+              box: { x: 1, y: 2, width: 100, height: 100 },
+              score: 0.9,
+            },
+          ],
+        };
+      },
+    },
     assertionKeys: keys,
     policies: {
       user: { ...lenient, ...policies.user },
@@ -146,7 +166,7 @@ describe('FaceVerifyService', () => {
       const { service, events } = setup();
       const r = await service.verify(
         'alice',
-        'alice-photo',
+        { image: 'alice-photo' },
         { ip: '192.0.2.1', userAgent: 'ua' },
         { requestId: 'req-1' },
       );
@@ -171,9 +191,9 @@ describe('FaceVerifyService', () => {
       const { service } = setup();
       const client = { ip: '192.0.2.9', userAgent: 'ua' };
       expect(verifyThreshold(3)).toBeLessThan(verifyThreshold(1));
-      const one = await service.verify('alice', 'alice-between', client, {});
+      const one = await service.verify('alice', { image: 'alice-between' }, client, {});
       expect(one).toMatchObject({ match: true, threshold: verifyThreshold(1) });
-      const three = await service.verify('alice3', 'alice-between', client, {});
+      const three = await service.verify('alice3', { image: 'alice-between' }, client, {});
       expect(three).toMatchObject({ match: false, threshold: verifyThreshold(3) });
     });
 
@@ -182,14 +202,14 @@ describe('FaceVerifyService', () => {
         user: { delayAfter: 2, delayBaseMs: 1, delayMaxMs: 1 },
       });
       const client = { ip: '192.0.2.9', userAgent: '' };
-      expect((await service.verify('alice', 'alice-photo', client, {})).match).toBe(true);
-      expect((await service.verify('alice', 'bob-photo', client, {})).match).toBe(false);
-      expect((await service.verify('alice', 'alice-photo', client, {})).match).toBe(true);
+      expect((await service.verify('alice', { image: 'alice-photo' }, client, {})).match).toBe(true);
+      expect((await service.verify('alice', { image: 'bob-photo' }, client, {})).match).toBe(false);
+      expect((await service.verify('alice', { image: 'alice-photo' }, client, {})).match).toBe(true);
       expect(attempts.map((a) => a.outcome)).toEqual(['success', 'failure', 'success']);
       expect(windowOf('user:alice')).toEqual(['failure', 'success']);
       expect(windowOf('ip:192.0.2.9')).toEqual(['failure']);
       // The counted success ended the chain: one more failure is the first of a new chain.
-      expect((await service.verify('alice', 'bob-photo', client, {})).match).toBe(false);
+      expect((await service.verify('alice', { image: 'bob-photo' }, client, {})).match).toBe(false);
       const [last] = attempts.at(-1)!.events;
       expect(decodePayload('biometric.auth.failed', last!.data)).toMatchObject({ attemptCount: 1 });
     });
@@ -199,9 +219,9 @@ describe('FaceVerifyService', () => {
         user: { delayAfter: 2, delayBaseMs: 60_000, delayMaxMs: 60_000 },
       });
       const client = { ip: '192.0.2.2', userAgent: '' };
-      expect((await service.verify('alice', 'bob-photo', client, {})).match).toBe(false);
-      expect((await service.verify('alice', 'bob-photo', client, {})).match).toBe(false);
-      const refused = await verifyError(service.verify('alice', 'alice-photo', client, {}));
+      expect((await service.verify('alice', { image: 'bob-photo' }, client, {})).match).toBe(false);
+      expect((await service.verify('alice', { image: 'bob-photo' }, client, {})).match).toBe(false);
+      const refused = await verifyError(service.verify('alice', { image: 'alice-photo' }, client, {}));
       expect(refused).toMatchObject({
         reason: 'TOO_MANY_ATTEMPTS',
         kind: 'rate_limited',
@@ -217,9 +237,9 @@ describe('FaceVerifyService', () => {
         ip: { delayAfter: 3, lockAfter: 3, lockBaseMs: 600_000, lockMaxMs: 600_000 },
       });
       const client = { ip: '198.51.100.9', userAgent: 'bot' };
-      await service.verify('alice', 'bob-photo', client, {});
-      await service.verify('carol', 'bob-photo', client, {});
-      await expect(service.verify('dave', 'bob-photo', client, {})).rejects.toMatchObject({
+      await service.verify('alice', { image: 'bob-photo' }, client, {});
+      await service.verify('carol', { image: 'bob-photo' }, client, {});
+      await expect(service.verify('dave', { image: 'bob-photo' }, client, {})).rejects.toMatchObject({
         reason: 'NOT_ENROLLED',
       });
       const last = decodePayload('biometric.auth.failed', events().at(-1)!.data);
@@ -230,20 +250,21 @@ describe('FaceVerifyService', () => {
         locked: true,
       });
       expect(last.retryAfterMs).toBeGreaterThan(0);
-      await expect(service.verify('carol', 'alice-photo', client, {})).rejects.toMatchObject({
+      await expect(service.verify('carol', { image: 'alice-photo' }, client, {})).rejects.toMatchObject({
         reason: 'FACE_LOCKED',
         metadata: expect.objectContaining({ scope: 'ip' }),
       });
       // another IP is not affected
       expect(
-        (await service.verify('alice', 'alice-photo', { ip: '203.0.113.1', userAgent: '' }, {})).match,
+        (await service.verify('alice', { image: 'alice-photo' }, { ip: '203.0.113.1', userAgent: '' }, {}))
+          .match,
       ).toBe(true);
     });
 
     it('records a rejected photo with its reason without counting it', async () => {
       const { service, attempts, events } = setup({ user: { delayAfter: 1, lockAfter: 1 } });
       const client = { ip: '192.0.2.3', userAgent: '' };
-      await expect(service.verify('alice', 'no-face', client, {})).rejects.toMatchObject({
+      await expect(service.verify('alice', { image: 'no-face' }, client, {})).rejects.toMatchObject({
         reason: 'NO_FACE',
       });
       expect(attempts.map((a) => a.outcome)).toEqual(['rejected']);
@@ -251,7 +272,50 @@ describe('FaceVerifyService', () => {
         reason: 'NO_FACE',
         attemptCount: 0,
       });
-      expect((await service.verify('alice', 'alice-photo', client, {})).match).toBe(true);
+      expect((await service.verify('alice', { image: 'alice-photo' }, client, {})).match).toBe(true);
+    });
+
+    it('counts a liveness capture that did not pass as a failed attempt, and refuses with its reason', async () => {
+      const { service, attempts } = setup({
+        user: { delayAfter: 2, delayBaseMs: 60_000, delayMaxMs: 60_000 },
+      });
+      const client = { ip: '192.0.2.4', userAgent: '' };
+      const still = { session: 'still', frames: [] };
+      await expect(service.verify('alice', { liveness: still }, client, {})).rejects.toMatchObject({
+        reason: 'MOVE_NOT_SEEN',
+        metadata: { decision: 'retry' },
+      });
+      await expect(service.verify('alice', { liveness: still }, client, {})).rejects.toMatchObject({
+        reason: 'MOVE_NOT_SEEN',
+      });
+      expect(attempts.filter((a) => a.outcome === 'failure').map((a) => a.reason)).toEqual([
+        'MOVE_NOT_SEEN',
+        'MOVE_NOT_SEEN',
+      ]);
+      // Two failures delay the face channel: even a live capture of alice is refused now.
+      await expect(
+        service.verify('alice', { liveness: { session: 'live:alice', frames: [] } }, client, {}),
+      ).rejects.toMatchObject({ reason: 'TOO_MANY_ATTEMPTS' });
+    });
+
+    it('names the liveness session in the assertion of a live capture that matched', async () => {
+      const { service } = setup();
+      const r = await service.verify(
+        'alice',
+        { liveness: { session: 'live:alice', frames: [] } },
+        { ip: '192.0.2.5', userAgent: '' },
+        {},
+      );
+      expect(r.match).toBe(true);
+      const claims = JSON.parse(Buffer.from(r.assertion!.token.split('.')[1]!, 'base64url').toString());
+      expect(claims).toMatchObject({ liveness: 'live:alice', amr: ['face', 'liveness'] });
+      const other = await service.verify(
+        'alice',
+        { liveness: { session: 'live:bob', frames: [] } },
+        { ip: '192.0.2.5', userAgent: '' },
+        {},
+      );
+      expect(other.match).toBe(false);
     });
   });
 });

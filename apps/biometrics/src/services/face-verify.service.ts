@@ -34,6 +34,12 @@ import {
   type VerifyResult,
 } from './matching.js';
 import { assertSameModel } from './template.js';
+import {
+  livenessRefusal,
+  type LivenessInput,
+  type LivenessOutcome,
+  type LivenessService,
+} from './liveness/liveness.service.js';
 
 export const FACE_ASSERTION_ISSUER = 'guardian-biometrics';
 export const FACE_ASSERTION_AUDIENCE = 'guardian-identity';
@@ -41,6 +47,19 @@ export const FACE_ASSERTION_AUDIENCE = 'guardian-identity';
 export interface ClientContext {
   ip: string;
   userAgent: string;
+}
+
+/** What a face sign-in presents: a photo, or a liveness capture (whose frontal frame is matched). */
+export interface ProbeInput {
+  image?: ImageInput;
+  liveness?: LivenessInput;
+}
+
+/** A liveness capture that did not pass: counted as a failed attempt, then refused with its reason. */
+class LivenessNotPassed extends Error {
+  constructor(readonly outcome: LivenessOutcome) {
+    super(outcome.check);
+  }
 }
 
 export interface FaceAssertion {
@@ -78,6 +97,7 @@ export interface FaceVerifyDeps {
   attempts: Pick<FaceAttemptRepository, 'record' | 'reserve' | 'forUser' | 'forIp'>;
   vault: Pick<TemplateVault, 'open'>;
   index: Pick<FaceIndex, 'search' | 'size'>;
+  liveness: Pick<LivenessService, 'check'>;
   /** Target false-positive identification rate of face sign-in without a name (default: calibration's). */
   identifyFpir?: number;
   assertionKeys: KeyRing;
@@ -101,6 +121,18 @@ const REJECTED_PHOTO = new Set([
   'MULTIPLE_FACES',
   'FACE_TOO_SMALL',
   'LOW_QUALITY',
+  // A liveness capture refused before any face was compared.
+  'TOO_FEW_FRAMES',
+  'TOO_MANY_FRAMES',
+  'BAD_FRAME_TIMES',
+  'CAPTURE_TOO_LONG',
+  'FRAME_RATE',
+  'CORRUPT_VIDEO',
+  'LIVENESS_REQUIRED',
+  'LIVENESS_INVALID',
+  'LIVENESS_EXPIRED',
+  'LIVENESS_REUSED',
+  'LIVENESS_MISMATCH',
 ]);
 
 export class FaceVerifyService {
@@ -164,7 +196,7 @@ export class FaceVerifyService {
    */
   async verify(
     userId: string,
-    image: ImageInput | undefined,
+    input: ProbeInput,
     client: ClientContext,
     call: CallInfo,
   ): Promise<FaceVerifyResult> {
@@ -219,8 +251,12 @@ export class FaceVerifyService {
       // The photo is analysed all the same: answers and time tell no one whether the account
       // exists or has a face (a photo problem answers as it would for an enrolled user).
       try {
-        await this.probe(userId, image, client, call, now);
+        await this.probe(userId, input, client, call, now);
       } catch (error) {
+        if (error instanceof LivenessNotPassed) {
+          await failure(error.outcome.check);
+          throw livenessRefusal(error.outcome, 'sign_in');
+        }
         await admission.settle('uncounted');
         throw error;
       }
@@ -230,9 +266,14 @@ export class FaceVerifyService {
     let probe;
     let result: VerifyResult;
     try {
-      probe = await this.probe(userId, image, client, call, now);
+      probe = await this.probe(userId, input, client, call, now);
       result = this.compare(record, probe.descriptor);
     } catch (error) {
+      // A capture that did not pass counts as a failed attempt.
+      if (error instanceof LivenessNotPassed) {
+        await failure(error.outcome.check);
+        throw livenessRefusal(error.outcome, 'sign_in');
+      }
       // No face compared (a rejected photo, a busy pool, an older template): it does not count.
       await admission.settle('uncounted');
       throw error;
@@ -252,6 +293,7 @@ export class FaceVerifyService {
       client,
       call,
       now,
+      probe.livenessSessionId,
     );
     return { ...result, face: probe.box, assertion };
   }
@@ -295,19 +337,20 @@ export class FaceVerifyService {
    * of one person, must sign in by name). Throttled per client IP before the search and per matched
    * user after it; a miss counts against the IP only.
    */
-  async identifyForLogin(
-    image: ImageInput | undefined,
-    client: ClientContext,
-    call: CallInfo,
-  ): Promise<FaceLoginResult> {
+  async identifyForLogin(input: ProbeInput, client: ClientContext, call: CallInfo): Promise<FaceLoginResult> {
     const { attempts, policies, index, modelId } = this.deps;
     const now = this.now();
     const admission = await this.admit('', client, now);
     const ipRecords = admission.ip;
     let probe;
     try {
-      probe = await this.probe('', image, client, call, now);
+      probe = await this.probe('', input, client, call, now);
     } catch (error) {
+      if (error instanceof LivenessNotPassed) {
+        // Counted against the IP by the reservation; recorded with its reason.
+        await this.record('', client, 'failure', error.outcome.check, now, undefined, [], false);
+        throw livenessRefusal(error.outcome, 'sign_in');
+      }
       await admission.settle('uncounted');
       throw error;
     }
@@ -357,6 +400,7 @@ export class FaceVerifyService {
       client,
       call,
       now,
+      probe.livenessSessionId,
     );
     return {
       match: true,
@@ -368,16 +412,29 @@ export class FaceVerifyService {
     };
   }
 
-  /** The probe's single face; a photo problem is recorded (never counted toward a lock) and rethrown. */
+  /**
+   * The probe's single face, from the photo or from a liveness capture that passed (its most frontal
+   * frame); a photo or capture problem is recorded (never counted toward a lock) and rethrown; a
+   * capture that did not pass is thrown as LivenessNotPassed for the caller to count.
+   */
   private async probe(
     userId: string,
-    image: ImageInput | undefined,
+    input: ProbeInput,
     client: ClientContext,
     call: CallInfo,
     now: Date,
-  ) {
+  ): Promise<{ descriptor: Float32Array; box: Box; livenessSessionId?: string }> {
     try {
-      return await this.deps.pipeline.singleFace(image, 'verify', call);
+      if (input.liveness) {
+        const outcome = await this.deps.liveness.check(
+          input.liveness,
+          { purpose: 'sign_in', client, userId },
+          call,
+        );
+        if (outcome.decision !== 'pass') throw new LivenessNotPassed(outcome);
+        return { ...outcome.faces[0]!, livenessSessionId: outcome.sessionId };
+      }
+      return await this.deps.pipeline.singleFace(input.image, 'verify', call);
     } catch (error) {
       if (isDomainError(error) && REJECTED_PHOTO.has(error.reason)) {
         await this.record(userId, client, 'rejected', error.reason, now, undefined, [
@@ -408,10 +465,16 @@ export class FaceVerifyService {
     client: ClientContext,
     call: CallInfo,
     now: Date,
+    livenessSessionId?: string,
   ): Promise<FaceAssertion> {
     const jti = randomUUID();
     const token = await this.deps.assertionKeys.sign(
-      { confidence: Math.round(confidence * 1000) / 1000, amr: ['face'] },
+      {
+        confidence: Math.round(confidence * 1000) / 1000,
+        // The liveness session the face was captured in (identity's policy may demand one).
+        amr: livenessSessionId ? ['face', 'liveness'] : ['face'],
+        ...(livenessSessionId ? { liveness: livenessSessionId } : {}),
+      },
       {
         issuer: FACE_ASSERTION_ISSUER,
         audience: FACE_ASSERTION_AUDIENCE,

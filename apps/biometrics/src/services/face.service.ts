@@ -3,8 +3,8 @@
  * compare, detect and expressions. Decisions live here; the pipeline, repositories and index are
  * injected. Verify (the face-login channel) is in face-verify.service.ts.
  */
-import type { AccessClaims } from '@guardian/auth';
-import { invalid } from '@guardian/domain';
+import type { AccessClaims, Role } from '@guardian/auth';
+import { DomainError, invalid } from '@guardian/domain';
 import { pendingEvent } from '@guardian/events';
 import type { Box, AnalyzedFace, Expression, FacePick } from '../repositories/inference/index.js';
 import { EXPRESSIONS } from '../repositories/inference/index.js';
@@ -22,6 +22,7 @@ import type { TemplateVault } from './face-index-sync.js';
 import type { FacePipeline, ImageInput, RunContext } from './face-pipeline.js';
 import { compare, identifyThreshold, type CompareResult } from './matching.js';
 import { buildTemplate, MAX_SAMPLES, MIN_SAMPLES } from './template.js';
+import { livenessRefusal, type LivenessInput, type LivenessService } from './liveness/liveness.service.js';
 
 export const EVENT_SOURCE = 'guardian/biometrics';
 
@@ -75,6 +76,16 @@ export interface FaceServiceDeps {
   identifyFpir?: number;
   /** identity's current view of accounts (who may enroll whose face). */
   accounts: AccountDirectory;
+  liveness: Pick<LivenessService, 'check'>;
+  /** Enrollment needs a passed liveness capture unless `optional`, or the enrolling actor's role is waived. */
+  livenessPolicy: { enroll: 'required' | 'optional'; waivedRoles: readonly Role[] };
+}
+
+/** An enrollment's faces: photos, or a liveness capture of the end user's client. */
+export interface EnrollSource {
+  images: readonly ImageInput[];
+  liveness?: LivenessInput;
+  client: { ip: string; userAgent: string };
 }
 
 const toEnrollment = (record: TemplateRecord): Enrollment => ({
@@ -96,9 +107,10 @@ export class FaceService {
   async enroll(
     actor: AccessClaims,
     userId: string,
-    images: readonly ImageInput[],
+    source: EnrollSource,
     call: CallInfo,
   ): Promise<EnrollResult> {
+    const { images, liveness } = source;
     requireUserId(userId);
     requireSelfOrAdmin(actor, userId);
     if (actor.userId !== userId) {
@@ -107,7 +119,19 @@ export class FaceService {
     } else if (await this.deps.templates.findEnrolled(userId)) {
       requireFreshSignIn(actor, Date.now());
     }
-    if (images.length < MIN_SAMPLES || images.length > MAX_SAMPLES) {
+    const { pipeline, templates, index, vault, modelId, livenessPolicy } = this.deps;
+    if (liveness && images.length > 0)
+      throw invalid(
+        'IMAGES_WITH_LIVENESS',
+        'with a liveness capture the template is made from its frames: send no images',
+      );
+    if (!liveness && livenessPolicy.enroll === 'required' && !livenessPolicy.waivedRoles.includes(actor.role))
+      throw new DomainError(
+        'invalid',
+        'LIVENESS_REQUIRED',
+        'face enrollment needs a liveness capture (StartLiveness)',
+      );
+    if (!liveness && (images.length < MIN_SAMPLES || images.length > MAX_SAMPLES)) {
       throw invalid(
         'SAMPLE_COUNT',
         `enrollment takes ${MIN_SAMPLES}..${MAX_SAMPLES} images, got ${images.length}`,
@@ -118,8 +142,18 @@ export class FaceService {
         },
       );
     }
-    const { pipeline, templates, index, vault, modelId } = this.deps;
-    const faces = await Promise.all(images.map((image, i) => pipeline.singleFace(image, 'enroll', call, i)));
+    let faces;
+    if (liveness) {
+      const outcome = await this.deps.liveness.check(
+        liveness,
+        { purpose: 'enroll', client: source.client, userId },
+        call,
+      );
+      if (outcome.decision !== 'pass') throw livenessRefusal(outcome, 'enroll');
+      faces = outcome.faces;
+    } else {
+      faces = await Promise.all(images.map((image, i) => pipeline.singleFace(image, 'enroll', call, i)));
+    }
     const template = buildTemplate(
       faces.map((f) => ({
         descriptor: f.descriptor,

@@ -1,9 +1,17 @@
-import type { CallContext, AsyncService } from '@guardian/grpc-kit';
-import type { KeyRing } from '@guardian/auth';
+import { bearerToken, type CallContext, type AsyncService } from '@guardian/grpc-kit';
+import {
+  ENROLLMENT_TOKEN_AUDIENCE,
+  unverifiedClaims,
+  verifyEnrollmentToken,
+  type CachedJwks,
+  type KeyRing,
+} from '@guardian/auth';
+import type { LivenessCapture } from '@guardian/proto/gen/guardian/common/v1/liveness';
 import type { AuthServiceServer } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { invalid } from '@guardian/domain';
 import type { AccountService } from '../services/accounts.service.js';
 import type { CredentialService } from '../services/credentials.service.js';
+import type { LivenessSessions } from '../services/liveness.service.js';
 import type { SessionService } from '../services/sessions.service.js';
 import type { SignInService } from '../services/sign-in.service.js';
 import type { UserService } from '../services/user.service.js';
@@ -16,10 +24,23 @@ export function authHandlers(
     signIn: SignInService;
     sessions: SessionService;
     credentials: CredentialService;
+    liveness: LivenessSessions;
   },
   users: UserService,
   keyRing: KeyRing,
+  ownJwks: CachedJwks,
 ): AsyncService<AuthServiceServer> {
+  /** The caller of an enroll liveness session: an access token, or a face-only account's enrollment token. */
+  const enrollingCaller = async (ctx: CallContext) => {
+    const token = bearerToken(ctx.metadata);
+    if (token === undefined || unverifiedClaims(token)?.aud !== ENROLLMENT_TOKEN_AUDIENCE) return ctx.auth();
+    const { userId } = await verifyEnrollmentToken(ownJwks, token);
+    return { userId, role: 'user' as const };
+  };
+  const capture = (liveness: LivenessCapture | undefined) =>
+    liveness && (liveness.session || liveness.frames.length || liveness.clip.length)
+      ? { liveness: { session: liveness.session, frames: liveness.frames, clip: liveness.clip } }
+      : {};
   const client = (req: { client?: { ip: string; userAgent: string } | undefined }, ctx: CallContext) =>
     clientFrom(req.client, ctx.peer);
   return {
@@ -71,10 +92,24 @@ export function authHandlers(
           image: Buffer.from(req.image),
           largestFace: req.largestFace,
           client: client(req, ctx),
+          ...capture(req.liveness),
         },
         ctx.requestId,
       );
       return { user: toUser(user), tokens: toTokens(tokens), confidence };
+    },
+    startLiveness: async (req, ctx) => {
+      const { session, challenge, budget } = await auth.liveness.start(
+        { purpose: req.purpose, identifier: req.identifier, userId: req.userId, client: client(req, ctx) },
+        () => enrollingCaller(ctx),
+      );
+      return {
+        session,
+        sessionId: challenge.sessionId,
+        actions: challenge.actions,
+        budget,
+        expiresAt: challenge.expiresAt,
+      };
     },
     loginWithFaceAssertion: async (req, ctx) => {
       const { user, tokens } = await auth.signIn.loginWithFaceAssertion(

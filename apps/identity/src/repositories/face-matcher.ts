@@ -1,6 +1,6 @@
 import type { AsyncClient } from '@guardian/grpc-kit';
 import type { FaceServiceClient } from '@guardian/proto/gen/guardian/biometrics/v1/face';
-import type { FaceMatch, FaceMatcher } from '../services/sign-in.service.js';
+import type { FaceMatch, FaceMatcher, LivenessCaptureInput } from '../services/sign-in.service.js';
 
 /** biometrics' sign-in decisions over its gRPC client (which carries identity's service credential). */
 export function biometricsFaceMatcher(client: AsyncClient<FaceServiceClient>): FaceMatcher {
@@ -11,6 +11,16 @@ export function biometricsFaceMatcher(client: AsyncClient<FaceServiceClient>): F
     confidence: r.confidence,
     faceAssertion: r.faceAssertion,
   });
+  const capture = (liveness: LivenessCaptureInput | undefined) =>
+    liveness
+      ? {
+          liveness: {
+            session: liveness.session,
+            frames: liveness.frames.map((f) => ({ image: Buffer.from(f.image), tMs: f.tMs })),
+            clip: Buffer.from(liveness.clip),
+          },
+        }
+      : {};
   return {
     verifyForLogin: async (request, requestId) =>
       decision(
@@ -20,6 +30,7 @@ export function biometricsFaceMatcher(client: AsyncClient<FaceServiceClient>): F
             image: image(request.image),
             client: request.client,
             largestFace: request.largestFace,
+            ...capture(request.liveness),
           },
           options(requestId),
         ),
@@ -27,7 +38,12 @@ export function biometricsFaceMatcher(client: AsyncClient<FaceServiceClient>): F
     identifyForLogin: async (request, requestId) =>
       decision(
         await client.identifyForLogin(
-          { image: image(request.image), client: request.client, largestFace: request.largestFace },
+          {
+            image: image(request.image),
+            client: request.client,
+            largestFace: request.largestFace,
+            ...capture(request.liveness),
+          },
           options(requestId),
         ),
       ),

@@ -33,6 +33,8 @@ export interface FaceAssertion {
   expiresAt: Date;
   /** Optional facts biometrics adds (distance, confidence); informational only. */
   confidence?: number;
+  /** The liveness session the face was captured in, when it was. */
+  liveness?: string;
 }
 
 /** Records a jti until `expiresAt`; resolves false when it was already recorded. */
@@ -72,6 +74,12 @@ export async function verifyFaceAssertion(
   const usedUntil = new Date((exp + DEFAULT_CLOCK_TOLERANCE_SEC + 1) * 1000);
   if (!(await claimJti(jti, usedUntil)))
     throw unauthenticated('FACE_ASSERTION_REUSED', 'Face assertion was already used.');
-  const confidence = (payload as { confidence?: unknown }).confidence;
-  return { userId: sub, jti, expiresAt, ...(typeof confidence === 'number' ? { confidence } : {}) };
+  const { confidence, liveness } = payload as { confidence?: unknown; liveness?: unknown };
+  return {
+    userId: sub,
+    jti,
+    expiresAt,
+    ...(typeof confidence === 'number' ? { confidence } : {}),
+    ...(typeof liveness === 'string' && liveness ? { liveness } : {}),
+  };
 }

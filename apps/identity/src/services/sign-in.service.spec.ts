@@ -1,4 +1,4 @@
-import { CachedJwks } from '@guardian/auth';
+import { CachedJwks, KeyRing } from '@guardian/auth';
 import { DomainError } from '@guardian/domain';
 import { describe, expect, it } from 'vitest';
 import type { AuthAttemptRepository, AuthAttemptRecord } from '../repositories/auth-attempt.repository.js';
@@ -6,9 +6,28 @@ import type { SessionRepository } from '../repositories/session.repository.js';
 import type { UserRepository } from '../repositories/user.repository.js';
 import { DEFAULT_ACCOUNT_POLICY, DEFAULT_IP_POLICY } from './brute-force.js';
 import { events, fakeHasher, fakeSessions, fakeUser, fakeUsers, T0 } from './service-fakes.js';
+import { LivenessSessions } from './liveness.service.js';
 import { SignInService, type FaceMatcher } from './sign-in.service.js';
 
 const client = { ip: '192.0.2.7', userAgent: 'spec' };
+
+const livenessKeys = await KeyRing.fromJwks([await KeyRing.generatePrivateJwk()]);
+const liveness = new LivenessSessions({
+  keys: livenessKeys,
+  ownJwks: new CachedJwks(async () => livenessKeys.publicJwks()),
+  ttlSec: 60,
+});
+const noCaller = async () => {
+  throw new Error('sign_in needs no caller');
+};
+/** A capture of a sign-in session started for `name` from `client` (its frames are biometrics' business). */
+const captureFor = async (name: string, from = client) => ({
+  session: (
+    await liveness.start({ purpose: 'sign_in', identifier: name, userId: '', client: from }, noCaller)
+  ).session,
+  frames: [],
+  clip: new Uint8Array(),
+});
 
 function setup(options: { userFields?: object; admit?: boolean; faces?: Partial<FaceMatcher> } = {}) {
   const users = fakeUsers([fakeUser(options.userFields)]);
@@ -47,6 +66,7 @@ function setup(options: { userFields?: object; admit?: boolean; faces?: Partial<
     sessions: sessions.repo as unknown as SessionRepository,
     attempts: attempts as unknown as AuthAttemptRepository,
     faces,
+    liveness,
     hasher,
     tokens: { issue: async () => ({ token: 'access', expiresAt: T0 }) },
     faceJwks: new CachedJwks(async () => ({ keys: [] })),
@@ -129,14 +149,91 @@ describe('SignInService', () => {
     const image = Buffer.from('photo');
     for (const identifier of ['Nobody', 'ana'])
       await expect(
-        signIn.loginWithFace({ identifier, userId: '', image, largestFace: false, client }),
+        signIn.loginWithFace({
+          identifier,
+          userId: '',
+          image,
+          largestFace: false,
+          client,
+          liveness: await captureFor(identifier),
+        }),
       ).rejects.toMatchObject({ reason: 'FACE_NOT_MATCHED' });
     expect(faceCalls[0]!.userId).toMatch(/^unknown:[0-9a-f]{32}$/);
     expect(faceCalls[1]!.userId).toBe('u1');
     const again = setup();
     await expect(
-      again.signIn.loginWithFace({ identifier: '', userId: '', image, largestFace: false, client }),
+      again.signIn.loginWithFace({
+        identifier: '',
+        userId: '',
+        image,
+        largestFace: false,
+        client,
+        liveness: await captureFor(''),
+      }),
     ).rejects.toMatchObject({ reason: 'FACE_NOT_MATCHED' });
     expect(again.faceCalls).toEqual([{}]);
+  });
+
+  it('refuses a face sign-in without a liveness capture by default, before asking biometrics', async () => {
+    const { signIn, faceCalls } = setup();
+    await expect(
+      signIn.loginWithFace({
+        identifier: 'ana',
+        userId: '',
+        image: Buffer.from('photo'),
+        largestFace: false,
+        client,
+      }),
+    ).rejects.toMatchObject({ reason: 'LIVENESS_REQUIRED', kind: 'invalid' });
+    expect(faceCalls).toEqual([]);
+  });
+
+  it('refuses a liveness session started for another name or from another client', async () => {
+    const { signIn, faceCalls } = setup();
+    const image = Buffer.from('photo');
+    await expect(
+      signIn.loginWithFace({
+        identifier: 'ana',
+        userId: '',
+        image,
+        largestFace: false,
+        client,
+        liveness: await captureFor('bob'),
+      }),
+    ).rejects.toMatchObject({ reason: 'LIVENESS_MISMATCH' });
+    const elsewhere = await captureFor('ana', { ip: '198.51.100.9', userAgent: 'spec' });
+    await expect(
+      signIn.loginWithFace({
+        identifier: 'ana',
+        userId: '',
+        image,
+        largestFace: false,
+        client,
+        liveness: elsewhere,
+      }),
+    ).rejects.toMatchObject({ reason: 'LIVENESS_MISMATCH' });
+    const forged = { ...(await captureFor('ana')), session: 'e30.e30.sig' };
+    await expect(
+      signIn.loginWithFace({
+        identifier: 'ana',
+        userId: '',
+        image,
+        largestFace: false,
+        client,
+        liveness: forged,
+      }),
+    ).rejects.toMatchObject({ reason: 'LIVENESS_INVALID' });
+    expect(faceCalls).toEqual([]);
+    // The same name in another case is the same sign-in.
+    await expect(
+      signIn.loginWithFace({
+        identifier: 'ANA',
+        userId: '',
+        image,
+        largestFace: false,
+        client,
+        liveness: await captureFor('ana'),
+      }),
+    ).rejects.toMatchObject({ reason: 'FACE_NOT_MATCHED' });
   });
 });

@@ -18,6 +18,7 @@ import {
 import type { CredentialService } from './credentials.service.js';
 import type { ClientContext, EventFactory } from './events.js';
 import { type ClaimJti, type FaceAssertionRules, verifyFaceAssertion } from './face-assertion.js';
+import type { LivenessSessions } from './liveness.service.js';
 import { MAX_PASSWORD_INPUT, type PasswordHasher } from './password-hasher.js';
 import {
   type RefreshPolicy,
@@ -41,6 +42,15 @@ export interface AuthPolicies {
   faceAssertion: FaceAssertionRules;
   /** Roles allowed to sign in with a face alone (default: user only). */
   faceLoginRoles?: readonly Role[];
+  /** `required` (default): face sign-in needs a passed liveness capture; `optional`: a photo will do. */
+  livenessSignIn?: 'required' | 'optional';
+}
+
+/** A liveness capture as the client sent it (biometrics checks and scores it). */
+export interface LivenessCaptureInput {
+  session: string;
+  frames: { image: Uint8Array; tMs: number }[];
+  clip: Uint8Array;
 }
 
 /** A face sign-in decision from biometrics (its VerifyForLogin / IdentifyForLogin). */
@@ -57,11 +67,17 @@ export interface FaceMatch {
  */
 export interface FaceMatcher {
   verifyForLogin(
-    request: { userId: string; image: Buffer; client: ClientContext; largestFace: boolean },
+    request: {
+      userId: string;
+      image: Buffer;
+      client: ClientContext;
+      largestFace: boolean;
+      liveness?: LivenessCaptureInput;
+    },
     requestId?: string,
   ): Promise<FaceMatch>;
   identifyForLogin(
-    request: { image: Buffer; client: ClientContext; largestFace: boolean },
+    request: { image: Buffer; client: ClientContext; largestFace: boolean; liveness?: LivenessCaptureInput },
     requestId?: string,
   ): Promise<FaceMatch>;
 }
@@ -69,6 +85,7 @@ export interface FaceMatcher {
 export interface SignInServiceDeps {
   users: UserRepository;
   faces: FaceMatcher;
+  liveness: Pick<LivenessSessions, 'forSignIn'>;
   sessions: SessionRepository;
   attempts: AuthAttemptRepository;
   hasher: PasswordHasher;
@@ -178,13 +195,27 @@ export class SignInService {
    * answer nor the time tells who exists. Every failure to match is FACE_NOT_MATCHED.
    */
   async loginWithFace(
-    input: { identifier: string; userId: string; image: Buffer; largestFace: boolean; client: ClientContext },
+    input: {
+      identifier: string;
+      userId: string;
+      image: Buffer;
+      largestFace: boolean;
+      client: ClientContext;
+      liveness?: LivenessCaptureInput;
+    },
     requestId?: string,
   ): Promise<{ user: UserRecord; tokens: TokenPairResult; confidence: number }> {
     const notMatched = () =>
       unauthenticated('FACE_NOT_MATCHED', 'The face was not recognised for this sign-in.');
-    const { image, largestFace, client } = input;
+    const { image, largestFace, client, liveness } = input;
     const name = input.userId.trim() || input.identifier.trim();
+    if (liveness) await this.deps.liveness.forSignIn(liveness.session, name, client);
+    else if (this.livenessRequired)
+      throw invalid(
+        'LIVENESS_REQUIRED',
+        'Face sign-in needs a liveness capture: start one with StartLiveness and follow its moves.',
+      );
+    const live = liveness ? { liveness } : {};
     let found: FaceMatch;
     if (name) {
       const user = input.userId.trim()
@@ -194,13 +225,13 @@ export class SignInService {
           : null;
       const userId = user?._id ?? unknownAccountId(name);
       found = await this.deps.faces
-        .verifyForLogin({ userId, image, client, largestFace }, requestId)
+        .verifyForLogin({ userId, image, client, largestFace, ...live }, requestId)
         .catch((error: unknown) => {
           if (error instanceof DomainError && error.reason === 'NOT_ENROLLED') throw notMatched();
           throw error;
         });
     } else {
-      found = await this.deps.faces.identifyForLogin({ image, client, largestFace }, requestId);
+      found = await this.deps.faces.identifyForLogin({ image, client, largestFace, ...live }, requestId);
     }
     if (!found.match || !found.faceAssertion) throw notMatched();
     const session = await this.loginWithFaceAssertion({ assertion: found.faceAssertion, client }, requestId);
@@ -243,6 +274,8 @@ export class SignInService {
       }
       throw error;
     }
+    if (this.livenessRequired && !assertion.liveness)
+      throw unauthenticated('LIVENESS_REQUIRED', 'This face assertion was not made from a liveness capture.');
     const user = await this.deps.users.findById(assertion.userId);
     if (!user) throw unauthenticated('INVALID_FACE_ASSERTION', 'Face assertion is not valid.');
     const accountRecords = await this.deps.attempts.forAccount(
@@ -277,6 +310,10 @@ export class SignInService {
       user.unlockedAt ?? undefined,
     );
     return this.openSession(user, 'face', user.username, input.client, now, endsChain, requestId);
+  }
+
+  private get livenessRequired(): boolean {
+    return (this.deps.policies.livenessSignIn ?? 'required') === 'required';
   }
 
   /** How many recent attempts the throttle needs to see (lock growth is capped well before). */

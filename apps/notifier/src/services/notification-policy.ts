@@ -157,6 +157,11 @@ function draft(event: GuardianEvent, name: string): Draft {
     case 'biometric.auth.succeeded': // identity.login.succeeded (method face) already covers it
     case 'verification.document.submitted':
       return { ignore: `no e-mail for ${event.type}` };
+    case 'biometric.liveness.failed':
+      // A sign-in capture that did not pass is also a biometric.auth.failed (reason MOVE_NOT_SEEN,
+      // WRONG_ORDER, ...), mailed through the failed-attempt digest like any failed face sign-in; an
+      // enrollment capture is the signed-in user's own attempt.
+      return { ignore: 'mailed as biometric.auth.failed (sign-in) or the user enrolling themself' };
   }
 }
 

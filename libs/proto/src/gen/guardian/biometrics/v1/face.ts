@@ -20,6 +20,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { Jwks } from "../../common/v1/jwks.js";
+import { LivenessCapture } from "../../common/v1/liveness.js";
 
 export const protobufPackage = "guardian.biometrics.v1";
 
@@ -83,6 +84,12 @@ export interface EnrollRequest {
    * face is used (group photos), and the answer's face rectangle says which.
    */
   largestFace: boolean;
+  /**
+   * A liveness capture for an "enroll" session of this user: the template is made from its most
+   * frontal frames, and `images` must be empty. Required unless the caller's role is waived
+   * (BIOMETRICS_LIVENESS_ENROLL, BIOMETRICS_LIVENESS_WAIVED_ROLES).
+   */
+  liveness?: LivenessCapture | undefined;
 }
 
 export interface EnrollResponse {
@@ -149,6 +156,11 @@ export interface VerifyForLoginRequest {
   /** The end user's client as identity saw it (believed from a credentialed service only). */
   client?: ClientInfo | undefined;
   largestFace: boolean;
+  /**
+   * A "sign_in" liveness capture instead of `image`: scored first (a capture that does not pass
+   * counts as a failed attempt), its most frontal frame is then matched. The assertion names the session.
+   */
+  liveness?: LivenessCapture | undefined;
 }
 
 export interface VerifyForLoginResponse {
@@ -196,6 +208,8 @@ export interface IdentifyForLoginRequest {
    * face is used (group photos), and the answer's face rectangle says which.
    */
   largestFace: boolean;
+  /** As in VerifyForLoginRequest. */
+  liveness?: LivenessCapture | undefined;
 }
 
 export interface IdentifyForLoginResponse {
@@ -315,6 +329,48 @@ export interface GetStatusResponse {
   modelId: string;
   indexedTemplates: number;
   indexMode: string;
+}
+
+export interface ListLivenessChecksRequest {
+  userId: string;
+  /** At most this many (default 20, max 100). */
+  limit: number;
+}
+
+/** One frame's measurements (no image is kept). */
+export interface LivenessFrameMeasure {
+  tMs: number;
+  /** Degrees; yaw > 0 when the user turned to their own left, pitch > 0 up. */
+  yaw: number;
+  pitch: number;
+  roll: number;
+  /** Eye aspect ratio. */
+  ear: number;
+  /** false when no face was found in the frame. */
+  face: boolean;
+}
+
+export interface LivenessCheck {
+  sessionId: string;
+  userId: string;
+  /** "sign_in" or "enroll". */
+  purpose: string;
+  actions: string[];
+  /** "pass", "fail", "retry", or "rejected" (the capture itself was refused). */
+  decision: string;
+  /** PASSED, MOVE_NOT_SEEN, WRONG_ORDER, DISCONTINUITY, IDENTITY_CHANGED or the capture's reason. */
+  reason: string;
+  /** 0..1 (audit only, never shown to the end user). */
+  score: number;
+  frames: LivenessFrameMeasure[];
+  ip: string;
+  userAgent: string;
+  issuedAt?: Date | undefined;
+  scoredAt?: Date | undefined;
+}
+
+export interface ListLivenessChecksResponse {
+  checks: LivenessCheck[];
 }
 
 function createBaseGetJwksRequest(): GetJwksRequest {
@@ -1002,7 +1058,7 @@ export const Candidate: MessageFns<Candidate> = {
 };
 
 function createBaseEnrollRequest(): EnrollRequest {
-  return { userId: "", images: [], client: undefined, largestFace: false };
+  return { userId: "", images: [], client: undefined, largestFace: false, liveness: undefined };
 }
 
 export const EnrollRequest: MessageFns<EnrollRequest> = {
@@ -1018,6 +1074,9 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
     }
     if (message.largestFace !== false) {
       writer.uint32(32).bool(message.largestFace);
+    }
+    if (message.liveness !== undefined) {
+      LivenessCapture.encode(message.liveness, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1067,6 +1126,14 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
             message.largestFace = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.liveness = LivenessCapture.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1093,6 +1160,7 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
         : isSet(object.largest_face)
         ? globalThis.Boolean(object.largest_face)
         : false,
+      liveness: isSet(object.liveness) ? LivenessCapture.fromJSON(object.liveness) : undefined,
     };
   },
 
@@ -1110,6 +1178,9 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
     if (message.largestFace !== false) {
       obj.largestFace = message.largestFace;
     }
+    if (message.liveness !== undefined) {
+      obj.liveness = LivenessCapture.toJSON(message.liveness);
+    }
     return obj;
   },
 
@@ -1124,6 +1195,9 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
       ? ClientInfo.fromPartial(object.client)
       : undefined;
     message.largestFace = object.largestFace ?? false;
+    message.liveness = (object.liveness !== undefined && object.liveness !== null)
+      ? LivenessCapture.fromPartial(object.liveness)
+      : undefined;
     return message;
   },
 };
@@ -1834,7 +1908,7 @@ export const VerifyResponse: MessageFns<VerifyResponse> = {
 };
 
 function createBaseVerifyForLoginRequest(): VerifyForLoginRequest {
-  return { userId: "", image: undefined, client: undefined, largestFace: false };
+  return { userId: "", image: undefined, client: undefined, largestFace: false, liveness: undefined };
 }
 
 export const VerifyForLoginRequest: MessageFns<VerifyForLoginRequest> = {
@@ -1850,6 +1924,9 @@ export const VerifyForLoginRequest: MessageFns<VerifyForLoginRequest> = {
     }
     if (message.largestFace !== false) {
       writer.uint32(32).bool(message.largestFace);
+    }
+    if (message.liveness !== undefined) {
+      LivenessCapture.encode(message.liveness, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1899,6 +1976,14 @@ export const VerifyForLoginRequest: MessageFns<VerifyForLoginRequest> = {
             message.largestFace = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.liveness = LivenessCapture.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1925,6 +2010,7 @@ export const VerifyForLoginRequest: MessageFns<VerifyForLoginRequest> = {
         : isSet(object.largest_face)
         ? globalThis.Boolean(object.largest_face)
         : false,
+      liveness: isSet(object.liveness) ? LivenessCapture.fromJSON(object.liveness) : undefined,
     };
   },
 
@@ -1942,6 +2028,9 @@ export const VerifyForLoginRequest: MessageFns<VerifyForLoginRequest> = {
     if (message.largestFace !== false) {
       obj.largestFace = message.largestFace;
     }
+    if (message.liveness !== undefined) {
+      obj.liveness = LivenessCapture.toJSON(message.liveness);
+    }
     return obj;
   },
 
@@ -1956,6 +2045,9 @@ export const VerifyForLoginRequest: MessageFns<VerifyForLoginRequest> = {
       ? ClientInfo.fromPartial(object.client)
       : undefined;
     message.largestFace = object.largestFace ?? false;
+    message.liveness = (object.liveness !== undefined && object.liveness !== null)
+      ? LivenessCapture.fromPartial(object.liveness)
+      : undefined;
     return message;
   },
 };
@@ -2375,7 +2467,7 @@ export const IdentifyResponse: MessageFns<IdentifyResponse> = {
 };
 
 function createBaseIdentifyForLoginRequest(): IdentifyForLoginRequest {
-  return { image: undefined, client: undefined, largestFace: false };
+  return { image: undefined, client: undefined, largestFace: false, liveness: undefined };
 }
 
 export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
@@ -2388,6 +2480,9 @@ export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
     }
     if (message.largestFace !== false) {
       writer.uint32(24).bool(message.largestFace);
+    }
+    if (message.liveness !== undefined) {
+      LivenessCapture.encode(message.liveness, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -2429,6 +2524,14 @@ export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
             message.largestFace = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.liveness = LivenessCapture.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2450,6 +2553,7 @@ export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
         : isSet(object.largest_face)
         ? globalThis.Boolean(object.largest_face)
         : false,
+      liveness: isSet(object.liveness) ? LivenessCapture.fromJSON(object.liveness) : undefined,
     };
   },
 
@@ -2464,6 +2568,9 @@ export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
     if (message.largestFace !== false) {
       obj.largestFace = message.largestFace;
     }
+    if (message.liveness !== undefined) {
+      obj.liveness = LivenessCapture.toJSON(message.liveness);
+    }
     return obj;
   },
 
@@ -2477,6 +2584,9 @@ export const IdentifyForLoginRequest: MessageFns<IdentifyForLoginRequest> = {
       ? ClientInfo.fromPartial(object.client)
       : undefined;
     message.largestFace = object.largestFace ?? false;
+    message.liveness = (object.liveness !== undefined && object.liveness !== null)
+      ? LivenessCapture.fromPartial(object.liveness)
+      : undefined;
     return message;
   },
 };
@@ -4197,6 +4307,593 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
   },
 };
 
+function createBaseListLivenessChecksRequest(): ListLivenessChecksRequest {
+  return { userId: "", limit: 0 };
+}
+
+export const ListLivenessChecksRequest: MessageFns<ListLivenessChecksRequest> = {
+  encode(message: ListLivenessChecksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLivenessChecksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLivenessChecksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLivenessChecksRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListLivenessChecksRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListLivenessChecksRequest>): ListLivenessChecksRequest {
+    return ListLivenessChecksRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLivenessChecksRequest>): ListLivenessChecksRequest {
+    const message = createBaseListLivenessChecksRequest();
+    message.userId = object.userId ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseLivenessFrameMeasure(): LivenessFrameMeasure {
+  return { tMs: 0, yaw: 0, pitch: 0, roll: 0, ear: 0, face: false };
+}
+
+export const LivenessFrameMeasure: MessageFns<LivenessFrameMeasure> = {
+  encode(message: LivenessFrameMeasure, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tMs !== 0) {
+      writer.uint32(8).int32(message.tMs);
+    }
+    if (message.yaw !== 0) {
+      writer.uint32(17).double(message.yaw);
+    }
+    if (message.pitch !== 0) {
+      writer.uint32(25).double(message.pitch);
+    }
+    if (message.roll !== 0) {
+      writer.uint32(33).double(message.roll);
+    }
+    if (message.ear !== 0) {
+      writer.uint32(41).double(message.ear);
+    }
+    if (message.face !== false) {
+      writer.uint32(48).bool(message.face);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LivenessFrameMeasure {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLivenessFrameMeasure();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tMs = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.yaw = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.pitch = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.roll = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.ear = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.face = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LivenessFrameMeasure {
+    return {
+      tMs: isSet(object.tMs) ? globalThis.Number(object.tMs) : isSet(object.t_ms) ? globalThis.Number(object.t_ms) : 0,
+      yaw: isSet(object.yaw) ? globalThis.Number(object.yaw) : 0,
+      pitch: isSet(object.pitch) ? globalThis.Number(object.pitch) : 0,
+      roll: isSet(object.roll) ? globalThis.Number(object.roll) : 0,
+      ear: isSet(object.ear) ? globalThis.Number(object.ear) : 0,
+      face: isSet(object.face) ? globalThis.Boolean(object.face) : false,
+    };
+  },
+
+  toJSON(message: LivenessFrameMeasure): unknown {
+    const obj: any = {};
+    if (message.tMs !== 0) {
+      obj.tMs = Math.round(message.tMs);
+    }
+    if (message.yaw !== 0) {
+      obj.yaw = floatToJson(message.yaw);
+    }
+    if (message.pitch !== 0) {
+      obj.pitch = floatToJson(message.pitch);
+    }
+    if (message.roll !== 0) {
+      obj.roll = floatToJson(message.roll);
+    }
+    if (message.ear !== 0) {
+      obj.ear = floatToJson(message.ear);
+    }
+    if (message.face !== false) {
+      obj.face = message.face;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LivenessFrameMeasure>): LivenessFrameMeasure {
+    return LivenessFrameMeasure.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LivenessFrameMeasure>): LivenessFrameMeasure {
+    const message = createBaseLivenessFrameMeasure();
+    message.tMs = object.tMs ?? 0;
+    message.yaw = object.yaw ?? 0;
+    message.pitch = object.pitch ?? 0;
+    message.roll = object.roll ?? 0;
+    message.ear = object.ear ?? 0;
+    message.face = object.face ?? false;
+    return message;
+  },
+};
+
+function createBaseLivenessCheck(): LivenessCheck {
+  return {
+    sessionId: "",
+    userId: "",
+    purpose: "",
+    actions: [],
+    decision: "",
+    reason: "",
+    score: 0,
+    frames: [],
+    ip: "",
+    userAgent: "",
+    issuedAt: undefined,
+    scoredAt: undefined,
+  };
+}
+
+export const LivenessCheck: MessageFns<LivenessCheck> = {
+  encode(message: LivenessCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.purpose !== "") {
+      writer.uint32(26).string(message.purpose);
+    }
+    for (const v of message.actions) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.decision !== "") {
+      writer.uint32(42).string(message.decision);
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    if (message.score !== 0) {
+      writer.uint32(57).double(message.score);
+    }
+    for (const v of message.frames) {
+      LivenessFrameMeasure.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.ip !== "") {
+      writer.uint32(74).string(message.ip);
+    }
+    if (message.userAgent !== "") {
+      writer.uint32(82).string(message.userAgent);
+    }
+    if (message.issuedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.issuedAt), writer.uint32(90).fork()).join();
+    }
+    if (message.scoredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.scoredAt), writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LivenessCheck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLivenessCheck();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.purpose = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actions.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.decision = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.score = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.frames.push(LivenessFrameMeasure.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.userAgent = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.issuedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.scoredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LivenessCheck {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      purpose: isSet(object.purpose) ? globalThis.String(object.purpose) : "",
+      actions: globalThis.Array.isArray(object?.actions) ? object.actions.map((e: any) => globalThis.String(e)) : [],
+      decision: isSet(object.decision) ? globalThis.String(object.decision) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      score: isSet(object.score) ? globalThis.Number(object.score) : 0,
+      frames: globalThis.Array.isArray(object?.frames)
+        ? object.frames.map((e: any) => LivenessFrameMeasure.fromJSON(e))
+        : [],
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+      userAgent: isSet(object.userAgent)
+        ? globalThis.String(object.userAgent)
+        : isSet(object.user_agent)
+        ? globalThis.String(object.user_agent)
+        : "",
+      issuedAt: isSet(object.issuedAt)
+        ? fromJsonTimestamp(object.issuedAt)
+        : isSet(object.issued_at)
+        ? fromJsonTimestamp(object.issued_at)
+        : undefined,
+      scoredAt: isSet(object.scoredAt)
+        ? fromJsonTimestamp(object.scoredAt)
+        : isSet(object.scored_at)
+        ? fromJsonTimestamp(object.scored_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: LivenessCheck): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.purpose !== "") {
+      obj.purpose = message.purpose;
+    }
+    if (message.actions?.length) {
+      obj.actions = message.actions;
+    }
+    if (message.decision !== "") {
+      obj.decision = message.decision;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.score !== 0) {
+      obj.score = floatToJson(message.score);
+    }
+    if (message.frames?.length) {
+      obj.frames = message.frames.map((e) => LivenessFrameMeasure.toJSON(e));
+    }
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    if (message.userAgent !== "") {
+      obj.userAgent = message.userAgent;
+    }
+    if (message.issuedAt !== undefined) {
+      obj.issuedAt = message.issuedAt.toISOString();
+    }
+    if (message.scoredAt !== undefined) {
+      obj.scoredAt = message.scoredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LivenessCheck>): LivenessCheck {
+    return LivenessCheck.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LivenessCheck>): LivenessCheck {
+    const message = createBaseLivenessCheck();
+    message.sessionId = object.sessionId ?? "";
+    message.userId = object.userId ?? "";
+    message.purpose = object.purpose ?? "";
+    message.actions = object.actions?.map((e) => e) || [];
+    message.decision = object.decision ?? "";
+    message.reason = object.reason ?? "";
+    message.score = object.score ?? 0;
+    message.frames = object.frames?.map((e) => LivenessFrameMeasure.fromPartial(e)) || [];
+    message.ip = object.ip ?? "";
+    message.userAgent = object.userAgent ?? "";
+    message.issuedAt = object.issuedAt ?? undefined;
+    message.scoredAt = object.scoredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListLivenessChecksResponse(): ListLivenessChecksResponse {
+  return { checks: [] };
+}
+
+export const ListLivenessChecksResponse: MessageFns<ListLivenessChecksResponse> = {
+  encode(message: ListLivenessChecksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.checks) {
+      LivenessCheck.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLivenessChecksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLivenessChecksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.checks.push(LivenessCheck.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLivenessChecksResponse {
+    return {
+      checks: globalThis.Array.isArray(object?.checks) ? object.checks.map((e: any) => LivenessCheck.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListLivenessChecksResponse): unknown {
+    const obj: any = {};
+    if (message.checks?.length) {
+      obj.checks = message.checks.map((e) => LivenessCheck.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListLivenessChecksResponse>): ListLivenessChecksResponse {
+    return ListLivenessChecksResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLivenessChecksResponse>): ListLivenessChecksResponse {
+    const message = createBaseListLivenessChecksResponse();
+    message.checks = object.checks?.map((e) => LivenessCheck.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * FaceService owns face templates and runs the face models.
  *
@@ -4347,6 +5044,18 @@ export const FaceServiceService = {
     responseSerialize: (value: GetStatusResponse): Buffer => Buffer.from(GetStatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetStatusResponse => GetStatusResponse.decode(value),
   },
+  /** The liveness checks scored for one user, newest first (admins of that user; docs/liveness.md). */
+  listLivenessChecks: {
+    path: "/guardian.biometrics.v1.FaceService/ListLivenessChecks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListLivenessChecksRequest): Buffer =>
+      Buffer.from(ListLivenessChecksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListLivenessChecksRequest => ListLivenessChecksRequest.decode(value),
+    responseSerialize: (value: ListLivenessChecksResponse): Buffer =>
+      Buffer.from(ListLivenessChecksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListLivenessChecksResponse => ListLivenessChecksResponse.decode(value),
+  },
 } as const;
 
 export interface FaceServiceServer extends UntypedServiceImplementation {
@@ -4383,6 +5092,8 @@ export interface FaceServiceServer extends UntypedServiceImplementation {
   analyzeExpressions: handleUnaryCall<AnalyzeExpressionsRequest, AnalyzeExpressionsResponse>;
   /** Health details: inference backend, pool and index figures. */
   getStatus: handleUnaryCall<GetStatusRequest, GetStatusResponse>;
+  /** The liveness checks scored for one user, newest first (admins of that user; docs/liveness.md). */
+  listLivenessChecks: handleUnaryCall<ListLivenessChecksRequest, ListLivenessChecksResponse>;
 }
 
 export interface FaceServiceClient extends Client {
@@ -4586,6 +5297,22 @@ export interface FaceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetStatusResponse) => void,
+  ): ClientUnaryCall;
+  /** The liveness checks scored for one user, newest first (admins of that user; docs/liveness.md). */
+  listLivenessChecks(
+    request: ListLivenessChecksRequest,
+    callback: (error: ServiceError | null, response: ListLivenessChecksResponse) => void,
+  ): ClientUnaryCall;
+  listLivenessChecks(
+    request: ListLivenessChecksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListLivenessChecksResponse) => void,
+  ): ClientUnaryCall;
+  listLivenessChecks(
+    request: ListLivenessChecksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListLivenessChecksResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -60,6 +60,24 @@ export interface BiometricAuthFailed {
   ipAttemptCount: number;
 }
 
+/**
+ * biometric.liveness.failed: a liveness capture did not pass (sign-in or enrollment). The numeric
+ * score stays in biometrics' audit log.
+ */
+export interface BiometricLivenessFailed {
+  /** The account the capture was for; empty for a sign-in without a name that matched nobody. */
+  userId: string;
+  /** The liveness session (the challenge's id). */
+  sessionId: string;
+  /** "sign_in" or "enroll". */
+  purpose: string;
+  /** "fail" or "retry". */
+  decision: string;
+  /** MOVE_NOT_SEEN, WRONG_ORDER, DISCONTINUITY, IDENTITY_CHANGED. */
+  reason: string;
+  client?: ClientInfo | undefined;
+}
+
 function createBaseBiometricEnrolled(): BiometricEnrolled {
   return { userId: "", modelId: "", sampleCount: 0, updated: false, possibleDuplicateOf: [] };
 }
@@ -645,6 +663,165 @@ export const BiometricAuthFailed: MessageFns<BiometricAuthFailed> = {
     message.locked = object.locked ?? false;
     message.retryAfterMs = object.retryAfterMs ?? 0;
     message.ipAttemptCount = object.ipAttemptCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseBiometricLivenessFailed(): BiometricLivenessFailed {
+  return { userId: "", sessionId: "", purpose: "", decision: "", reason: "", client: undefined };
+}
+
+export const BiometricLivenessFailed: MessageFns<BiometricLivenessFailed> = {
+  encode(message: BiometricLivenessFailed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    if (message.purpose !== "") {
+      writer.uint32(26).string(message.purpose);
+    }
+    if (message.decision !== "") {
+      writer.uint32(34).string(message.decision);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.client !== undefined) {
+      ClientInfo.encode(message.client, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BiometricLivenessFailed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBiometricLivenessFailed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.purpose = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.decision = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.client = ClientInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BiometricLivenessFailed {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      purpose: isSet(object.purpose) ? globalThis.String(object.purpose) : "",
+      decision: isSet(object.decision) ? globalThis.String(object.decision) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+    };
+  },
+
+  toJSON(message: BiometricLivenessFailed): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.purpose !== "") {
+      obj.purpose = message.purpose;
+    }
+    if (message.decision !== "") {
+      obj.decision = message.decision;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.client !== undefined) {
+      obj.client = ClientInfo.toJSON(message.client);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BiometricLivenessFailed>): BiometricLivenessFailed {
+    return BiometricLivenessFailed.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BiometricLivenessFailed>): BiometricLivenessFailed {
+    const message = createBaseBiometricLivenessFailed();
+    message.userId = object.userId ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.purpose = object.purpose ?? "";
+    message.decision = object.decision ?? "";
+    message.reason = object.reason ?? "";
+    message.client = (object.client !== undefined && object.client !== null)
+      ? ClientInfo.fromPartial(object.client)
+      : undefined;
     return message;
   },
 };

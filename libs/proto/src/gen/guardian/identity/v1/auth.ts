@@ -20,6 +20,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { Jwks } from "../../common/v1/jwks.js";
+import { LivenessCapture } from "../../common/v1/liveness.js";
 import { User } from "./user.js";
 
 export const protobufPackage = "guardian.identity.v1";
@@ -106,6 +107,41 @@ export interface LoginWithFaceRequest {
     | undefined;
   /** Use the largest face of a group photo instead of refusing MULTIPLE_FACES. */
   largestFace: boolean;
+  /**
+   * The capture of a "sign_in" liveness session started for the same name (or none) and client;
+   * required by default (IDENTITY_LIVENESS_SIGN_IN), and then `image` is not used.
+   */
+  liveness?: LivenessCapture | undefined;
+}
+
+export interface StartLivenessRequest {
+  /** "sign_in" or "enroll". */
+  purpose: string;
+  /** sign_in: the name that will sign in (empty for a sign-in without a name). */
+  identifier: string;
+  /** enroll: the account whose face is enrolled. */
+  userId: string;
+  client?: ClientInfo | undefined;
+}
+
+export interface LivenessFrameBudget {
+  minFrames: number;
+  maxFrames: number;
+  minFps: number;
+  maxFps: number;
+  maxDurationMs: number;
+  maxFrameBytes: number;
+  maxCaptureBytes: number;
+}
+
+export interface StartLivenessResponse {
+  /** Pass it back in LivenessCapture.session. Single use. */
+  session: string;
+  sessionId: string;
+  /** In order: turn_left, turn_right (the user's own left/right), look_up, look_down, blink. */
+  actions: string[];
+  budget?: LivenessFrameBudget | undefined;
+  expiresAt?: Date | undefined;
 }
 
 export interface LoginWithFaceResponse {
@@ -1207,7 +1243,14 @@ export const LoginRequest: MessageFns<LoginRequest> = {
 };
 
 function createBaseLoginWithFaceRequest(): LoginWithFaceRequest {
-  return { identifier: "", userId: "", image: Buffer.alloc(0), client: undefined, largestFace: false };
+  return {
+    identifier: "",
+    userId: "",
+    image: Buffer.alloc(0),
+    client: undefined,
+    largestFace: false,
+    liveness: undefined,
+  };
 }
 
 export const LoginWithFaceRequest: MessageFns<LoginWithFaceRequest> = {
@@ -1226,6 +1269,9 @@ export const LoginWithFaceRequest: MessageFns<LoginWithFaceRequest> = {
     }
     if (message.largestFace !== false) {
       writer.uint32(40).bool(message.largestFace);
+    }
+    if (message.liveness !== undefined) {
+      LivenessCapture.encode(message.liveness, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -1283,6 +1329,14 @@ export const LoginWithFaceRequest: MessageFns<LoginWithFaceRequest> = {
             message.largestFace = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.liveness = LivenessCapture.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1310,6 +1364,7 @@ export const LoginWithFaceRequest: MessageFns<LoginWithFaceRequest> = {
         : isSet(object.largest_face)
         ? globalThis.Boolean(object.largest_face)
         : false,
+      liveness: isSet(object.liveness) ? LivenessCapture.fromJSON(object.liveness) : undefined,
     };
   },
 
@@ -1330,6 +1385,9 @@ export const LoginWithFaceRequest: MessageFns<LoginWithFaceRequest> = {
     if (message.largestFace !== false) {
       obj.largestFace = message.largestFace;
     }
+    if (message.liveness !== undefined) {
+      obj.liveness = LivenessCapture.toJSON(message.liveness);
+    }
     return obj;
   },
 
@@ -1345,6 +1403,468 @@ export const LoginWithFaceRequest: MessageFns<LoginWithFaceRequest> = {
       ? ClientInfo.fromPartial(object.client)
       : undefined;
     message.largestFace = object.largestFace ?? false;
+    message.liveness = (object.liveness !== undefined && object.liveness !== null)
+      ? LivenessCapture.fromPartial(object.liveness)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStartLivenessRequest(): StartLivenessRequest {
+  return { purpose: "", identifier: "", userId: "", client: undefined };
+}
+
+export const StartLivenessRequest: MessageFns<StartLivenessRequest> = {
+  encode(message: StartLivenessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.purpose !== "") {
+      writer.uint32(10).string(message.purpose);
+    }
+    if (message.identifier !== "") {
+      writer.uint32(18).string(message.identifier);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    if (message.client !== undefined) {
+      ClientInfo.encode(message.client, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartLivenessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartLivenessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.purpose = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identifier = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.client = ClientInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartLivenessRequest {
+    return {
+      purpose: isSet(object.purpose) ? globalThis.String(object.purpose) : "",
+      identifier: isSet(object.identifier) ? globalThis.String(object.identifier) : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      client: isSet(object.client) ? ClientInfo.fromJSON(object.client) : undefined,
+    };
+  },
+
+  toJSON(message: StartLivenessRequest): unknown {
+    const obj: any = {};
+    if (message.purpose !== "") {
+      obj.purpose = message.purpose;
+    }
+    if (message.identifier !== "") {
+      obj.identifier = message.identifier;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.client !== undefined) {
+      obj.client = ClientInfo.toJSON(message.client);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartLivenessRequest>): StartLivenessRequest {
+    return StartLivenessRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartLivenessRequest>): StartLivenessRequest {
+    const message = createBaseStartLivenessRequest();
+    message.purpose = object.purpose ?? "";
+    message.identifier = object.identifier ?? "";
+    message.userId = object.userId ?? "";
+    message.client = (object.client !== undefined && object.client !== null)
+      ? ClientInfo.fromPartial(object.client)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLivenessFrameBudget(): LivenessFrameBudget {
+  return { minFrames: 0, maxFrames: 0, minFps: 0, maxFps: 0, maxDurationMs: 0, maxFrameBytes: 0, maxCaptureBytes: 0 };
+}
+
+export const LivenessFrameBudget: MessageFns<LivenessFrameBudget> = {
+  encode(message: LivenessFrameBudget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.minFrames !== 0) {
+      writer.uint32(8).int32(message.minFrames);
+    }
+    if (message.maxFrames !== 0) {
+      writer.uint32(16).int32(message.maxFrames);
+    }
+    if (message.minFps !== 0) {
+      writer.uint32(24).int32(message.minFps);
+    }
+    if (message.maxFps !== 0) {
+      writer.uint32(32).int32(message.maxFps);
+    }
+    if (message.maxDurationMs !== 0) {
+      writer.uint32(40).int32(message.maxDurationMs);
+    }
+    if (message.maxFrameBytes !== 0) {
+      writer.uint32(48).int32(message.maxFrameBytes);
+    }
+    if (message.maxCaptureBytes !== 0) {
+      writer.uint32(56).int32(message.maxCaptureBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LivenessFrameBudget {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLivenessFrameBudget();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.minFrames = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxFrames = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.minFps = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxFps = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.maxDurationMs = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.maxFrameBytes = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.maxCaptureBytes = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LivenessFrameBudget {
+    return {
+      minFrames: isSet(object.minFrames)
+        ? globalThis.Number(object.minFrames)
+        : isSet(object.min_frames)
+        ? globalThis.Number(object.min_frames)
+        : 0,
+      maxFrames: isSet(object.maxFrames)
+        ? globalThis.Number(object.maxFrames)
+        : isSet(object.max_frames)
+        ? globalThis.Number(object.max_frames)
+        : 0,
+      minFps: isSet(object.minFps)
+        ? globalThis.Number(object.minFps)
+        : isSet(object.min_fps)
+        ? globalThis.Number(object.min_fps)
+        : 0,
+      maxFps: isSet(object.maxFps)
+        ? globalThis.Number(object.maxFps)
+        : isSet(object.max_fps)
+        ? globalThis.Number(object.max_fps)
+        : 0,
+      maxDurationMs: isSet(object.maxDurationMs)
+        ? globalThis.Number(object.maxDurationMs)
+        : isSet(object.max_duration_ms)
+        ? globalThis.Number(object.max_duration_ms)
+        : 0,
+      maxFrameBytes: isSet(object.maxFrameBytes)
+        ? globalThis.Number(object.maxFrameBytes)
+        : isSet(object.max_frame_bytes)
+        ? globalThis.Number(object.max_frame_bytes)
+        : 0,
+      maxCaptureBytes: isSet(object.maxCaptureBytes)
+        ? globalThis.Number(object.maxCaptureBytes)
+        : isSet(object.max_capture_bytes)
+        ? globalThis.Number(object.max_capture_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: LivenessFrameBudget): unknown {
+    const obj: any = {};
+    if (message.minFrames !== 0) {
+      obj.minFrames = Math.round(message.minFrames);
+    }
+    if (message.maxFrames !== 0) {
+      obj.maxFrames = Math.round(message.maxFrames);
+    }
+    if (message.minFps !== 0) {
+      obj.minFps = Math.round(message.minFps);
+    }
+    if (message.maxFps !== 0) {
+      obj.maxFps = Math.round(message.maxFps);
+    }
+    if (message.maxDurationMs !== 0) {
+      obj.maxDurationMs = Math.round(message.maxDurationMs);
+    }
+    if (message.maxFrameBytes !== 0) {
+      obj.maxFrameBytes = Math.round(message.maxFrameBytes);
+    }
+    if (message.maxCaptureBytes !== 0) {
+      obj.maxCaptureBytes = Math.round(message.maxCaptureBytes);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LivenessFrameBudget>): LivenessFrameBudget {
+    return LivenessFrameBudget.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LivenessFrameBudget>): LivenessFrameBudget {
+    const message = createBaseLivenessFrameBudget();
+    message.minFrames = object.minFrames ?? 0;
+    message.maxFrames = object.maxFrames ?? 0;
+    message.minFps = object.minFps ?? 0;
+    message.maxFps = object.maxFps ?? 0;
+    message.maxDurationMs = object.maxDurationMs ?? 0;
+    message.maxFrameBytes = object.maxFrameBytes ?? 0;
+    message.maxCaptureBytes = object.maxCaptureBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseStartLivenessResponse(): StartLivenessResponse {
+  return { session: "", sessionId: "", actions: [], budget: undefined, expiresAt: undefined };
+}
+
+export const StartLivenessResponse: MessageFns<StartLivenessResponse> = {
+  encode(message: StartLivenessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.session !== "") {
+      writer.uint32(10).string(message.session);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    for (const v of message.actions) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.budget !== undefined) {
+      LivenessFrameBudget.encode(message.budget, writer.uint32(34).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartLivenessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartLivenessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.session = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actions.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.budget = LivenessFrameBudget.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartLivenessResponse {
+    return {
+      session: isSet(object.session) ? globalThis.String(object.session) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      actions: globalThis.Array.isArray(object?.actions) ? object.actions.map((e: any) => globalThis.String(e)) : [],
+      budget: isSet(object.budget) ? LivenessFrameBudget.fromJSON(object.budget) : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StartLivenessResponse): unknown {
+    const obj: any = {};
+    if (message.session !== "") {
+      obj.session = message.session;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.actions?.length) {
+      obj.actions = message.actions;
+    }
+    if (message.budget !== undefined) {
+      obj.budget = LivenessFrameBudget.toJSON(message.budget);
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartLivenessResponse>): StartLivenessResponse {
+    return StartLivenessResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartLivenessResponse>): StartLivenessResponse {
+    const message = createBaseStartLivenessResponse();
+    message.session = object.session ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.actions = object.actions?.map((e) => e) || [];
+    message.budget = (object.budget !== undefined && object.budget !== null)
+      ? LivenessFrameBudget.fromPartial(object.budget)
+      : undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
     return message;
   },
 };
@@ -3568,6 +4088,21 @@ export const AuthServiceService = {
       Buffer.from(LoginWithFaceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LoginWithFaceResponse => LoginWithFaceResponse.decode(value),
   },
+  /**
+   * A liveness challenge for a face sign-in or enrollment (docs/liveness.md): a session token bound
+   * to the client, the moves to make in order, the frame budget and the expiry. No token needed for
+   * "sign_in"; "enroll" needs the access or enrollment token of the account, or of its admin.
+   */
+  startLiveness: {
+    path: "/guardian.identity.v1.AuthService/StartLiveness" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartLivenessRequest): Buffer => Buffer.from(StartLivenessRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartLivenessRequest => StartLivenessRequest.decode(value),
+    responseSerialize: (value: StartLivenessResponse): Buffer =>
+      Buffer.from(StartLivenessResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartLivenessResponse => StartLivenessResponse.decode(value),
+  },
   /** Opens a session from a face assertion JWT signed by biometrics (single use, short-lived). */
   loginWithFaceAssertion: {
     path: "/guardian.identity.v1.AuthService/LoginWithFaceAssertion" as const,
@@ -3705,6 +4240,12 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * reason (NO_FACE, ...), the same for every account.
    */
   loginWithFace: handleUnaryCall<LoginWithFaceRequest, LoginWithFaceResponse>;
+  /**
+   * A liveness challenge for a face sign-in or enrollment (docs/liveness.md): a session token bound
+   * to the client, the moves to make in order, the frame budget and the expiry. No token needed for
+   * "sign_in"; "enroll" needs the access or enrollment token of the account, or of its admin.
+   */
+  startLiveness: handleUnaryCall<StartLivenessRequest, StartLivenessResponse>;
   /** Opens a session from a face assertion JWT signed by biometrics (single use, short-lived). */
   loginWithFaceAssertion: handleUnaryCall<LoginWithFaceAssertionRequest, LoginWithFaceAssertionResponse>;
   /** Rotates the refresh token; a reused (already rotated) token revokes the whole session. */
@@ -3843,6 +4384,26 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LoginWithFaceResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A liveness challenge for a face sign-in or enrollment (docs/liveness.md): a session token bound
+   * to the client, the moves to make in order, the frame budget and the expiry. No token needed for
+   * "sign_in"; "enroll" needs the access or enrollment token of the account, or of its admin.
+   */
+  startLiveness(
+    request: StartLivenessRequest,
+    callback: (error: ServiceError | null, response: StartLivenessResponse) => void,
+  ): ClientUnaryCall;
+  startLiveness(
+    request: StartLivenessRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartLivenessResponse) => void,
+  ): ClientUnaryCall;
+  startLiveness(
+    request: StartLivenessRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartLivenessResponse) => void,
   ): ClientUnaryCall;
   /** Opens a session from a face assertion JWT signed by biometrics (single use, short-lived). */
   loginWithFaceAssertion(
