@@ -5,7 +5,14 @@
  */
 import { startService } from '@guardian/app-kit';
 import { randomBytes } from 'node:crypto';
-import { KeyRing, type Role } from '@guardian/auth';
+import {
+  KeyRing,
+  issueLivenessChallenge,
+  type LivenessAction,
+  type LivenessChallenge,
+  type LivenessPurpose,
+  type Role,
+} from '@guardian/auth';
 import {
   EventBus,
   fromMessage,
@@ -13,7 +20,15 @@ import {
   type EventType,
   type EventPayload,
 } from '@guardian/events';
-import { createClient, keyRingIdentity, type AsyncClient } from '@guardian/grpc-kit';
+import { DomainError } from '@guardian/domain';
+import {
+  createClient,
+  errorInfoOf,
+  isServiceError,
+  keyRingIdentity,
+  type AsyncClient,
+} from '@guardian/grpc-kit';
+import { expect } from 'vitest';
 import { closeMongo, connectMongo } from '@guardian/mongo';
 import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
 import { createMetricsRegistry } from '@guardian/runtime';
@@ -49,6 +64,14 @@ export interface BiometricsHarness {
   token(userId: string, role?: Role, options?: { signedInSecAgo?: number }): Promise<string>;
   /** The enrollment token identity issues with a face-only registration. */
   enrollmentToken(userId: string): Promise<string>;
+  /** A liveness session as identity's StartLiveness issues it (the actions given, or random ones). */
+  livenessSession(input: {
+    purpose: LivenessPurpose;
+    userId?: string;
+    client: { ip: string; userAgent: string };
+    actions?: LivenessAction[];
+    ttlSec?: number;
+  }): Promise<{ token: string; challenge: LivenessChallenge }>;
   /** Publishes an event as another service would. */
   publish<T extends EventType>(type: T, data: EventPayload<T>, subject: string): Promise<void>;
   close(): Promise<void>;
@@ -70,6 +93,9 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
     BIOMETRICS_INFERENCE_WORKERS: '2',
     BIOMETRICS_TEMPLATE_KEY: randomBytes(32).toString('base64'),
     BIOMETRICS_SIGN_IN_CALLERS: `identity=${SERVICE_TOKEN}`,
+    // Photo enrollment, for the tests of matching and of the enrollment rules; the liveness tests
+    // run the default (required) and say so.
+    BIOMETRICS_LIVENESS_ENROLL: 'optional',
     ...env,
   });
   const logger = testLogger('biometrics');
@@ -155,6 +181,8 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
         {},
         { issuer: 'guardian-identity', audience: 'guardian-enrollment', subject: userId, expiresInSec: 900 },
       ),
+    livenessSession: ({ ttlSec = 120, ...input }) =>
+      issueLivenessChallenge(identityKeys, { ...input, ttlSec }),
     publish: async (type, data, subject) => {
       await bus.publish(type, data, { subject });
     },
@@ -176,3 +204,23 @@ export const eventsOf = <T extends EventType>(
   userId: string,
 ): GuardianEvent<T>[] =>
   h.events.filter((e): e is GuardianEvent<T> => e.type === type && e.subject === userId);
+
+/** The DomainError of a failed call, with the gRPC status and ErrorInfo it came with. */
+export async function failure(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DomainError);
+  const cause = (error as DomainError).cause;
+  if (!isServiceError(cause)) throw new Error('no gRPC status behind the error');
+  const info = errorInfoOf(cause);
+  return {
+    code: cause.code,
+    reason: info?.reason,
+    retryAfterMs: info?.retryAfterMs ?? 0,
+    metadata: info?.metadata ?? {},
+  };
+}

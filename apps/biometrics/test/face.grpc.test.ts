@@ -6,13 +6,12 @@ import { FACEAPI_MODEL_ID } from '../src/services/template.js';
 import { readFile } from 'node:fs/promises';
 import { status } from '@grpc/grpc-js';
 import { DomainError } from '@guardian/domain';
-import { errorInfoOf, isServiceError } from '@guardian/grpc-kit';
 import { waitFor } from '@guardian/testkit';
 import { CachedJwks, verifyJwt } from '@guardian/auth';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFixtures, type FixtureCatalogue } from './fixtures/faces.js';
-import { eventsOf, startBiometrics, type BiometricsHarness } from './face-harness.js';
+import { eventsOf, failure, startBiometrics, type BiometricsHarness } from './face-harness.js';
 
 let h: BiometricsHarness;
 let fx: FixtureCatalogue;
@@ -57,26 +56,6 @@ const person = (id: string) => {
 const variant = (kind: string) => ({ data: bytes.get(fx.variants.find((v) => v.kind === kind)!.file)! });
 const file = (path: string) => ({ data: bytes.get(path)! });
 const img = (x: { data: Buffer }) => ({ source: { $case: 'data' as const, value: x.data } });
-
-/** The DomainError of a failed call, with the gRPC status and ErrorInfo it came with. */
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DomainError);
-  const cause = (error as DomainError).cause;
-  if (!isServiceError(cause)) throw new Error('no gRPC status behind the error');
-  const info = errorInfoOf(cause);
-  return {
-    code: cause.code,
-    reason: info?.reason,
-    retryAfterMs: info?.retryAfterMs ?? 0,
-    metadata: info?.metadata ?? {},
-  };
-}
 
 const A = 's1-f0'; // people[0]; its variants are genuine pairs
 const B = 's3-f0';

@@ -144,6 +144,9 @@ export async function startIdentity(
     IDENTITY_BOOTSTRAP_MASTER_PASSWORD: MASTER.password,
     IDENTITY_ACCOUNT_DELAY_BASE_MS: '0',
     IDENTITY_IP_DELAY_BASE_MS: '0',
+    // The fake biometrics scores no liveness: photo sign-in here; the liveness policy is tested
+    // with the real services (test/liveness.test.ts) and in sign-in.service.spec.ts.
+    IDENTITY_LIVENESS_SIGN_IN: 'optional',
     ...env,
   });
   const mongo = await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger });

@@ -34,7 +34,12 @@ export interface Mesh {
  * with their own stream and subject prefix.
  */
 export async function startMesh(
-  options: { web?: Record<string, string>; withBiometrics?: boolean } = {},
+  options: {
+    web?: Record<string, string>;
+    withBiometrics?: boolean;
+    /** Keep the liveness defaults (required for face sign-in and enrollment); otherwise photos will do. */
+    liveness?: boolean;
+  } = {},
 ): Promise<Mesh> {
   const { natsUrl, mongoUrl } = testServers();
   const dataDir = await mkdtemp(join(tmpdir(), 'guardian-web-'));
@@ -84,6 +89,12 @@ export async function startMesh(
   const serviceToken = randomBytes(32).toString('hex');
   specific.biometrics.BIOMETRICS_SIGN_IN_CALLERS = `identity=${serviceToken}`;
   specific.identity.IDENTITY_BIOMETRICS_SERVICE_TOKEN = serviceToken;
+  if (!options.liveness) {
+    // Photo sign-in and enrollment, for the tests of everything else; test/liveness.test.ts and the
+    // dashboard's camera test run the defaults.
+    specific.identity.IDENTITY_LIVENESS_SIGN_IN = 'optional';
+    specific.biometrics.BIOMETRICS_LIVENESS_ENROLL = 'optional';
+  }
   const started = options.withBiometrics === false ? names.filter((n) => n !== 'biometrics') : names;
   for (const name of started) {
     processes.set(

@@ -126,6 +126,26 @@ describe('matchSequence', () => {
     });
   });
 
+  it('accepts a face whose turned views drift from its frontal view, but not another face at the same pose', () => {
+    // Turned frames 0.45 from the resting ones (as far as two people can be), neighbours closer.
+    const turned = new Float32Array(128);
+    turned[0] = Math.cos(0.45);
+    turned[1] = Math.sin(0.45);
+    const drifting = frames(perform(['turn_left'])).map((f) =>
+      f.yaw >= 20 ? { ...f, descriptor: turned } : f.yaw > 0 ? { ...f, descriptor: descriptor(0, 0.2) } : f,
+    );
+    expect(matchSequence(drifting, ['turn_left']).decision).toBe('pass');
+    // Another person at rest 0.4 from the first: caught at equal poses though never adjacent.
+    const other = new Float32Array(128);
+    other[0] = Math.cos(0.41);
+    other[2] = Math.sin(0.41);
+    const swapped = frames(perform(['turn_left'])).map((f, i) => (i > 8 ? { ...f, descriptor: other } : f));
+    expect(matchSequence(swapped, ['turn_left'])).toMatchObject({
+      decision: 'fail',
+      check: 'IDENTITY_CHANGED',
+    });
+  });
+
   it('names the most frontal frame as the anchor for the template match', () => {
     const poses = [{ yaw: 5 }, { yaw: 3 }, rest, ...move.turn_left, { yaw: 2 }];
     expect(matchSequence(frames(poses), ['turn_left']).anchor).toBe(2);
