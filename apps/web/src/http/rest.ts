@@ -158,7 +158,8 @@ export async function registerRest(
             const output = await procedureOf(
               caller,
               route.procedure,
-            )(Object.keys(input).length ? input : undefined);
+              // An empty body is `{}` for a procedure with an input (its fields may all have defaults).
+            )(inputSchema(route.procedure) || Object.keys(input).length ? input : undefined);
             return reply.code(route.status ?? 200).send(output);
           } catch (error) {
             return restError(reply, error, request.log);

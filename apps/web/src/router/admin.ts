@@ -75,7 +75,7 @@ const usersRouter = router({
         method: 'GET',
         path: '/api/admin/users/:userId',
         summary:
-          'One user: profile, verification, face enrollment, notifications, sessions and sign-in attempts',
+          'One user: profile, verification, face enrollment, notifications, sessions, sign-in attempts and liveness checks',
         tag: 'admin',
       },
     })
@@ -83,7 +83,7 @@ const usersRouter = router({
     .query(async ({ ctx, input }) => {
       const options = callOptions(ctx);
       const { user } = await ctx.clients.users.getUser({ userId: input.userId }, options);
-      const [verification, enrollment, notifications, sessions, attempts] = await Promise.all([
+      const [verification, enrollment, notifications, sessions, attempts, liveness] = await Promise.all([
         optional(ctx.clients.verification.getStatus({ userId: input.userId }, options)),
         optional(ctx.clients.faces.getEnrollment({ userId: input.userId }, options)),
         optional(
@@ -94,6 +94,7 @@ const usersRouter = router({
         ),
         optional(ctx.clients.auth.listSessions({ userId: input.userId }, options)),
         optional(ctx.clients.auth.listLoginAttempts({ userId: input.userId, limit: 20 }, options)),
+        optional(ctx.clients.faces.listLivenessChecks({ userId: input.userId, limit: 20 }, options)),
       ]);
       return {
         user: json(user!),
@@ -104,6 +105,8 @@ const usersRouter = router({
         loginAttempts:
           attempts?.attempts.map((a) => ({ ...json(a), outcome: OUTCOME_NAMES[a.outcome] ?? a.outcome })) ??
           null,
+        /** biometrics' liveness audit (challenge, per-frame pose and eye openness, decision, score). */
+        livenessChecks: liveness ? json(liveness.checks) : null,
         sessions: sessions ? json(sessions.sessions) : null,
         notifications:
           notifications?.notifications.map((n) => ({ ...json(n), status: statusName(n.status) })) ?? null,

@@ -2,13 +2,14 @@ import { unverifiedClaims } from '@guardian/auth';
 import { DomainError } from '@guardian/domain';
 import type { TokenPair } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { z } from 'zod';
-import { imageOf, readImage } from '../services/uploads.js';
+import { imageOf, readImage, readLiveness } from '../services/uploads.js';
 import { json } from './json.js';
 import { imagesFrom, single } from './rest-meta.js';
 import {
   idSchema,
   imageSchema,
   largestFaceSchema,
+  livenessSchema,
   localeSchema,
   passwordSchema,
   sessionModeSchema,
@@ -170,9 +171,54 @@ export const authRouter = router({
     }),
 
   /**
-   * A photo of the face and, optionally, whose face it is (username, e-mail or user id). Without a
-   * name every enrolled face is searched (biometrics IdentifyForLogin: stricter threshold, and
-   * refused when two accounts share the face).
+   * A liveness challenge (identity StartLiveness) before a face sign-in or enrollment: the moves to
+   * make in order, the frame budget, the expiry and the session to send back with the capture.
+   * `enroll` needs the account's access token (or a face-only account's `enrollmentToken`).
+   */
+  livenessStart: publicProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/auth/liveness',
+        summary:
+          'Start a liveness challenge for a face sign-in (`purpose` sign_in, optional `username`) or enrollment (`purpose` enroll)',
+        tag: 'auth',
+        public: true,
+        status: 201,
+      },
+    })
+    .meta({ rateLimit: 'signIn' })
+    .input(
+      z.object({
+        purpose: z.enum(['sign_in', 'enroll']).default('sign_in'),
+        username: z.string().min(1).max(320).optional().describe('sign_in: the name that will sign in'),
+        userId: idSchema.optional().describe('sign_in: the account id that will sign in; enroll: whose face'),
+        enrollmentToken: z.string().min(1).max(4096).optional().describe('enroll: a face-only account'),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const started = await ctx.clients.auth.startLiveness(
+        {
+          purpose: input.purpose,
+          identifier: input.username ?? '',
+          userId: input.userId ?? '',
+          client: ctx.client,
+        },
+        { ...callOptions(ctx), ...(input.enrollmentToken ? { accessToken: input.enrollmentToken } : {}) },
+      );
+      return {
+        session: started.session,
+        sessionId: started.sessionId,
+        actions: started.actions,
+        budget: started.budget ?? null,
+        expiresAt: started.expiresAt?.toISOString() ?? null,
+      };
+    }),
+
+  /**
+   * A liveness capture (or, where the deployment allows it, a photo) of the face and, optionally,
+   * whose face it is (username, e-mail or user id). Without a name every enrolled face is searched
+   * (biometrics IdentifyForLogin: stricter threshold, and refused when two accounts share the face).
    */
   faceLogin: publicProcedure
     .meta({
@@ -180,7 +226,7 @@ export const authRouter = router({
         method: 'POST',
         path: '/api/auth/face-login',
         summary:
-          'Sign in with a photo of your face (multipart `image` or base64) and your username; without a username the face is searched among all accounts',
+          'Sign in with your face: a liveness capture (`liveness`, from /api/auth/liveness) and your username; without a username the face is searched among all accounts. A photo (multipart `image` or base64) only where IDENTITY_LIVENESS_SIGN_IN=optional',
         tag: 'auth',
         public: true,
         files: { image: 'image' },
@@ -189,16 +235,24 @@ export const authRouter = router({
     })
     .meta({ rateLimit: 'signIn' })
     .input(
-      z.object({
-        image: imageSchema,
-        username: z.string().min(1).max(320).optional().describe('username or e-mail of the account'),
-        userId: idSchema.optional(),
-        session: sessionModeSchema,
-        largestFace: largestFaceSchema,
-      }),
+      z
+        .object({
+          image: imageSchema.optional(),
+          liveness: livenessSchema.optional(),
+          username: z.string().min(1).max(320).optional().describe('username or e-mail of the account'),
+          userId: idSchema.optional(),
+          session: sessionModeSchema,
+          largestFace: largestFaceSchema,
+        })
+        .refine((v) => v.image !== undefined || v.liveness !== undefined, {
+          message: 'a liveness capture (or a photo) is required',
+          path: ['liveness'],
+        }),
     )
     .mutation(async ({ ctx, input }) => {
-      const image = readImage(input.image, ctx.limits.imageBytes);
+      const image =
+        input.image === undefined ? Buffer.alloc(0) : readImage(input.image, ctx.limits.imageBytes);
+      const liveness = input.liveness ? { liveness: readLiveness(input.liveness) } : {};
       // identity resolves the name, asks biometrics and opens the session; every failure to match
       // is one answer (FACE_NOT_MATCHED) without a score.
       const result = await ctx.clients.auth.loginWithFace(
@@ -208,6 +262,7 @@ export const authRouter = router({
           image,
           largestFace: input.largestFace,
           client: ctx.client,
+          ...liveness,
         },
         { ...callOptions(ctx), deadlineMs: ctx.clients.faceDeadlineMs },
       );
@@ -228,7 +283,7 @@ export const authRouter = router({
         method: 'POST',
         path: '/api/auth/face-only-enroll',
         summary:
-          'Enroll the face of a new face-only account: `enrollmentToken` and 1-5 photos (multipart `image`, repeatable, after the `enrollmentToken` field; or base64 `images`)',
+          'Enroll the face of a new face-only account: `enrollmentToken` and a liveness capture (`liveness`); 1-5 photos (multipart `image`, repeatable, after the `enrollmentToken` field; or base64 `images`) only where BIOMETRICS_LIVENESS_ENROLL=optional',
         tag: 'auth',
         public: true,
         status: 201,
@@ -239,22 +294,29 @@ export const authRouter = router({
     })
     .meta({ rateLimit: 'signIn' })
     .input(
-      z.object({
-        enrollmentToken: z.string().min(1).max(4096),
-        images: z.array(imageSchema).min(1).max(5),
-        largestFace: largestFaceSchema,
-      }),
+      z
+        .object({
+          enrollmentToken: z.string().min(1).max(4096),
+          images: z.array(imageSchema).max(5).default([]),
+          liveness: livenessSchema.optional(),
+          largestFace: largestFaceSchema,
+        })
+        .refine((v) => v.images.length > 0 || v.liveness !== undefined, {
+          message: 'a liveness capture (or 1-5 photos) is required',
+          path: ['liveness'],
+        }),
     )
     .mutation(async ({ ctx, input }) => {
       const images = input.images.map((image, i) =>
         imageOf(readImage(image, ctx.limits.imageBytes, `images[${i}]`)),
       );
+      const liveness = input.liveness ? { liveness: readLiveness(input.liveness) } : {};
       // biometrics verifies the token; the BFF only reads which account it names.
       const userId = unverifiedClaims(input.enrollmentToken)?.sub;
       if (typeof userId !== 'string')
         throw new DomainError('unauthenticated', 'INVALID_TOKEN', 'The enrollment token is not valid.');
       const result = await ctx.clients.faces.enroll(
-        { userId, images, client: ctx.client, largestFace: input.largestFace },
+        { userId, images, client: ctx.client, largestFace: input.largestFace, ...liveness },
         { ...callOptions(ctx), accessToken: input.enrollmentToken },
       );
       return json(result);

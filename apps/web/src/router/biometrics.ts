@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { imageOf, readImage } from '../services/uploads.js';
+import { imageOf, readImage, readLiveness } from '../services/uploads.js';
 import { json } from './json.js';
 import { imagesFrom, single } from './rest-meta.js';
-import { idSchema, imageSchema, largestFaceSchema } from './schemas.js';
+import { idSchema, imageSchema, largestFaceSchema, livenessSchema } from './schemas.js';
 import { callOptions, protectedProcedure, router } from './trpc.js';
 
 const forUser = z.object({
@@ -16,7 +16,8 @@ export const biometricsRouter = router({
       rest: {
         method: 'POST',
         path: '/api/user/face/register',
-        summary: 'Register your face from 1-5 photos (multipart `image`, repeatable, or base64 `images`)',
+        summary:
+          'Register your face from a liveness capture (`liveness`, from /api/auth/liveness with purpose enroll); from 1-5 photos (multipart `image`, repeatable, or base64 `images`) only where BIOMETRICS_LIVENESS_ENROLL=optional or your role is waived',
         tag: 'face',
         status: 201,
         files: { image: 'image[]', images: 'images[]' },
@@ -24,17 +25,30 @@ export const biometricsRouter = router({
       },
     })
     .meta({ rateLimit: 'upload' })
-    .input(forUser.extend({ images: z.array(imageSchema).min(1).max(5), largestFace: largestFaceSchema }))
+    .input(
+      forUser
+        .extend({
+          images: z.array(imageSchema).max(5).default([]),
+          liveness: livenessSchema.optional(),
+          largestFace: largestFaceSchema,
+        })
+        .refine((v) => v.images.length > 0 || v.liveness !== undefined, {
+          message: 'a liveness capture (or 1-5 photos) is required',
+          path: ['liveness'],
+        }),
+    )
     .mutation(async ({ ctx, input }) => {
       const images = input.images.map((image, i) =>
         imageOf(readImage(image, ctx.limits.imageBytes, `images[${i}]`)),
       );
+      const liveness = input.liveness ? { liveness: readLiveness(input.liveness) } : {};
       const result = await ctx.clients.faces.enroll(
         {
           userId: input.userId ?? ctx.claims.userId,
           images,
           client: ctx.client,
           largestFace: input.largestFace,
+          ...liveness,
         },
         callOptions(ctx),
       );

@@ -28,3 +28,19 @@ export const largestFaceSchema = z
   .boolean()
   .default(false)
   .describe('use the largest face when the photo has several (default: refuse with MULTIPLE_FACES)');
+
+/**
+ * A liveness capture (docs/liveness.md): the session StartLiveness returned and the frames taken
+ * while following its moves (base64 JPEG/PNG/WebP with capture times in ms from the first), or one
+ * short WebM/MP4 clip. biometrics checks the budget (6..48 frames, 2..10 fps, <= 8 s).
+ */
+export const livenessSchema = z
+  .object({
+    session: z.string().min(1).max(4096),
+    frames: z
+      .array(z.object({ image: imageSchema, tMs: z.number().int().min(0).max(60_000) }))
+      .max(64)
+      .default([]),
+    clip: imageSchema.optional(),
+  })
+  .describe('a liveness capture: `session` from /api/auth/liveness and its `frames` (or a `clip`)');

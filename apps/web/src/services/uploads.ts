@@ -1,3 +1,4 @@
+import { FRAME_BUDGET } from '@guardian/auth';
 import { DomainError, sniffMediaType as sniff, type SniffedMediaType as SniffedType } from '@guardian/domain';
 
 const IMAGE_TYPES: readonly SniffedType[] = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
@@ -69,3 +70,22 @@ export function readDocument(
 
 /** A checked photo as biometrics' `Image` message. */
 export const imageOf = (bytes: Buffer) => ({ source: { $case: 'data' as const, value: bytes } });
+
+/** A liveness capture's bytes: frames must be images (sniffed); a clip is passed on for biometrics to check. */
+export function readLiveness(capture: {
+  session: string;
+  frames: { image: string | Uint8Array; tMs: number }[];
+  clip?: string | Uint8Array | undefined;
+}): { session: string; frames: { image: Buffer; tMs: number }[]; clip: Buffer } {
+  return {
+    session: capture.session,
+    frames: capture.frames.map((f, i) => ({
+      image: readImage(f.image, FRAME_BUDGET.maxFrameBytes, `liveness.frames[${i}]`),
+      tMs: f.tMs,
+    })),
+    clip:
+      capture.clip === undefined
+        ? Buffer.alloc(0)
+        : decodeUpload(capture.clip, FRAME_BUDGET.maxCaptureBytes, 'liveness.clip'),
+  };
+}

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, describeError, fileToDataUrl } from '../api.js';
 import { useLoad } from '../hooks.js';
+import { LivenessCheck, type LivenessCapture } from '../liveness.js';
 import { Badge, Empty, ErrorNote, Loading, Section, statusTone, when } from '../ui.js';
 
 type DocType = 'id_card' | 'passport' | 'driver_license' | 'proof_of_address';
@@ -13,6 +14,15 @@ export function AccountPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
+
+  const [faceNotice, setFaceNotice] = useState<string>();
+  /** Enrollment from the camera check (its own errors are shown by the check). */
+  const enrollFace = async (liveness: LivenessCapture) => {
+    setFaceNotice(undefined);
+    const result = await api.biometrics.enroll.mutate({ liveness });
+    setFaceNotice(result.created ? 'Your face is enrolled.' : 'Your face was replaced.');
+    profile.reload();
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -46,6 +56,23 @@ export function AccountPage() {
             <dt>Face</dt>
             <dd>{profile.data.user.faceEnrolled ? <Badge tone="blue">enrolled</Badge> : 'not enrolled'}</dd>
           </dl>
+        )}
+      </Section>
+      <Section title="Face sign-in">
+        <p className="muted">
+          {profile.data?.user.faceEnrolled
+            ? 'Your face is enrolled. You can replace it (sign in again first if your last sign-in is older than 5 minutes).'
+            : 'Enroll your face to sign in with the camera.'}
+        </p>
+        <LivenessCheck
+          purpose="enroll"
+          submitLabel={profile.data?.user.faceEnrolled ? 'Replace my face' : 'Enroll my face'}
+          onCaptured={enrollFace}
+        />
+        {faceNotice && (
+          <p className="notice" role="status">
+            {faceNotice}
+          </p>
         )}
       </Section>
       <Section title="Identity verification">

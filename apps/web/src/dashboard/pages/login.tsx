@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, describeError, fileToDataUrl, reasonOf } from '../api.js';
+import { useState, type FormEvent } from 'react';
+import { api, describeError, reasonOf } from '../api.js';
+import { LivenessCheck, type LivenessCapture } from '../liveness.js';
 
 type Mode = 'password' | 'face';
 
@@ -9,38 +10,28 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
   const [password, setPassword] = useState('');
   // Set when identity answers PASSWORD_CHANGE_REQUIRED (a one-time password): the next submit replaces it.
   const [newPassword, setNewPassword] = useState<string | undefined>();
-  const [photo, setPhoto] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
-  const [camera, setCamera] = useState<MediaStream | undefined>();
-  const video = useRef<HTMLVideoElement>(null);
 
-  useEffect(() => {
-    if (video.current && camera) video.current.srcObject = camera;
-    return () => camera?.getTracks().forEach((track) => track.stop());
-  }, [camera]);
+  /** Face sign-in: the capture of the camera check (its errors are shown by the check itself). */
+  const faceSignIn = async (liveness: LivenessCapture) => {
+    const username = identifier.trim();
+    await api.auth.faceLogin.mutate({ ...(username ? { username } : {}), liveness, session: 'cookie' });
+    onSignedIn();
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (mode === 'face') return;
     setBusy(true);
     setError(undefined);
     try {
-      if (mode === 'password')
-        await api.auth.login.mutate({
-          identifier,
-          password,
-          ...(newPassword ? { newPassword } : {}),
-          session: 'cookie',
-        });
-      else {
-        if (!photo) throw new Error('Choose a photo of your face or take one with the camera.');
-        const username = identifier.trim();
-        await api.auth.faceLogin.mutate({
-          ...(username ? { username } : {}),
-          image: photo,
-          session: 'cookie',
-        });
-      }
+      await api.auth.login.mutate({
+        identifier,
+        password,
+        ...(newPassword ? { newPassword } : {}),
+        session: 'cookie',
+      });
       onSignedIn();
     } catch (failure) {
       if (reasonOf(failure) === 'PASSWORD_CHANGE_REQUIRED' && newPassword === undefined) {
@@ -52,26 +43,6 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
     } finally {
       setBusy(false);
     }
-  };
-
-  const startCamera = async () => {
-    try {
-      setCamera(await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user' } }));
-    } catch {
-      setError('The camera is not available. Choose a photo file instead.');
-    }
-  };
-
-  const capture = () => {
-    const element = video.current;
-    if (!element) return;
-    const canvas = document.createElement('canvas');
-    canvas.width = element.videoWidth;
-    canvas.height = element.videoHeight;
-    canvas.getContext('2d')?.drawImage(element, 0, 0);
-    setPhoto(canvas.toDataURL('image/jpeg', 0.92));
-    camera?.getTracks().forEach((track) => track.stop());
-    setCamera(undefined);
   };
 
   return (
@@ -136,39 +107,23 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
           </label>
         ) : null}
         {mode === 'password' ? null : (
-          <div className="face-input">
-            <label>
-              Photo of your face
-              <input
-                name="photo"
-                type="file"
-                accept="image/jpeg,image/png,image/webp"
-                onChange={(e) => e.target.files?.[0] && void fileToDataUrl(e.target.files[0]).then(setPhoto)}
-              />
-            </label>
-            {camera ? (
-              <>
-                <video ref={video} autoPlay playsInline muted className="camera" />
-                <button type="button" className="secondary" onClick={capture}>
-                  Take photo
-                </button>
-              </>
-            ) : (
-              <button type="button" className="secondary" onClick={() => void startCamera()}>
-                Use the camera
-              </button>
-            )}
-            {photo && <img src={photo} alt="Your photo" className="preview" />}
-          </div>
+          <LivenessCheck
+            purpose="sign_in"
+            username={identifier.trim()}
+            submitLabel="Sign in with the camera"
+            onCaptured={faceSignIn}
+          />
         )}
         {error && (
           <div className="error" role="alert">
             {error}
           </div>
         )}
-        <button type="submit" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
+        {mode === 'password' && (
+          <button type="submit" disabled={busy}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
+        )}
       </form>
     </div>
   );

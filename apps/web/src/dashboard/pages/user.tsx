@@ -9,7 +9,8 @@ export function UserPage({ userId, me }: { userId: string; me: Me }) {
   const [error, setError] = useState<string>();
   if (detail.loading && !detail.data) return <Loading what="Loading the user" />;
   if (detail.error) return <ErrorNote message={detail.error} retry={detail.reload} />;
-  const { user, allowed, verification, biometric, loginAttempts, sessions, notifications } = detail.data!;
+  const { user, allowed, verification, biometric, loginAttempts, livenessChecks, sessions, notifications } =
+    detail.data!;
   const act = async (action: () => Promise<unknown>) => {
     setError(undefined);
     try {
@@ -168,6 +169,64 @@ export function UserPage({ userId, me }: { userId: string; me: Me }) {
                     <td>{attempt.method}</td>
                     <td>{attempt.ip}</td>
                     <td>{attempt.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Section>
+      <Section title="Liveness checks">
+        {!livenessChecks ? (
+          <Empty>You may not see this account's liveness checks.</Empty>
+        ) : livenessChecks.length === 0 ? (
+          <Empty>No camera checks yet.</Empty>
+        ) : (
+          <div className="table-wrap">
+            <table aria-label="Liveness checks">
+              <thead>
+                <tr>
+                  <th>When</th>
+                  <th>For</th>
+                  <th>Moves asked</th>
+                  <th>Decision</th>
+                  <th>Reason</th>
+                  <th>Score</th>
+                  <th>Frames (yaw° / pitch° / eyes)</th>
+                </tr>
+              </thead>
+              <tbody>
+                {livenessChecks.map((check) => (
+                  <tr key={check.sessionId} data-liveness-decision={check.decision}>
+                    <td>{when(check.scoredAt ?? check.issuedAt)}</td>
+                    <td>{check.purpose === 'enroll' ? 'enrollment' : 'sign-in'}</td>
+                    <td>{check.actions.join(' → ')}</td>
+                    <td>
+                      <Badge
+                        tone={
+                          check.decision === 'pass' ? 'green' : check.decision === 'retry' ? 'amber' : 'red'
+                        }
+                      >
+                        {check.decision}
+                      </Badge>
+                    </td>
+                    <td>{check.reason}</td>
+                    <td>{check.score.toFixed(2)}</td>
+                    <td>
+                      <details>
+                        <summary>{check.frames.length} frames</summary>
+                        <ol className="frames">
+                          {check.frames.map((f) => (
+                            <li key={f.tMs}>
+                              {(f.tMs / 1000).toFixed(1)} s:{' '}
+                              {f.face
+                                ? `${f.yaw.toFixed(0)} / ${f.pitch.toFixed(0)} / ${f.ear.toFixed(2)}`
+                                : 'no face'}
+                            </li>
+                          ))}
+                        </ol>
+                      </details>
+                    </td>
                   </tr>
                 ))}
               </tbody>
