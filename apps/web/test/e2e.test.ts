@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '@guardian/testkit';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFixtures } from '../../biometrics/test/fixtures/faces.js';
 import { facePhoto } from './faces.js';
 import { MASTER, newUser, startMesh, type Mesh } from './harness.js';
 
@@ -50,14 +52,16 @@ async function buildDashboard(): Promise<void> {
 }
 
 /** A browser with a fresh profile (its own cookie jar), as a separate person would have. */
-async function browser(): Promise<{ context: BrowserContext; page: Page; close: () => Promise<void> }> {
+async function browser(
+  extraArgs: string[] = [],
+): Promise<{ context: BrowserContext; page: Page; close: () => Promise<void> }> {
   if (!existsSync(CHROMIUM))
     throw new Error(`no Chromium at ${CHROMIUM}: run scripts/provision.sh --browser`);
   const profile = await mkdtemp(join(tmpdir(), 'guardian-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', ...FLAGS],
+    args: ['--headless', ...FLAGS, ...extraArgs],
     viewport: { width: 1280, height: 800 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
@@ -90,7 +94,8 @@ describe('dashboard', () => {
 
   beforeAll(async () => {
     await buildDashboard(); // before web starts: it serves what is built when it boots
-    mesh = await startMesh();
+    // The production defaults: face sign-in and enrollment need the camera check.
+    mesh = await startMesh({ liveness: true });
   }, 240_000);
 
   afterAll(async () => {
@@ -238,6 +243,75 @@ describe('dashboard', () => {
       await a.locator('.opblock-summary-path[data-path="/api/user/face/register"]').first().waitFor();
       await a.locator('.opblock-summary-path[data-path="/api/admin/users"]').first().waitFor();
       await shot(a, '15-api-docs');
+    });
+
+    /**
+     * The camera is Chromium's fake device playing a y4m made here with ffmpeg from one still photo:
+     * the check runs its prompts, sends the frames, and the page says the moves were not seen.
+     */
+    it('face sign-in with the camera: a still photo as the camera fails the check, with keyboard only', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'guardian-camera-'));
+      const fx = await loadFixtures();
+      const y4m = join(dir, 'still.y4m');
+      execFileSync('ffmpeg', [
+        '-v',
+        'error',
+        '-loop',
+        '1',
+        '-i',
+        fx.people.find((p) => p.id === 's5-f0')!.file,
+        '-t',
+        '2',
+        '-r',
+        '10',
+        '-vf',
+        'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,format=yuv420p',
+        '-f',
+        'yuv4mpegpipe',
+        y4m,
+      ]);
+      const camera = await browser([
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        `--use-file-for-fake-video-capture=${y4m}`,
+      ]);
+      try {
+        const page = camera.page;
+        await page.goto(mesh.baseUrl);
+        await page.getByRole('tab', { name: 'Face' }).click();
+        await page.getByLabel('Username or e-mail (optional)').fill(newUser().username);
+        const start = page.getByRole('button', { name: 'Sign in with the camera' });
+        await start.focus();
+        await page.keyboard.press('Enter');
+        // The prompts run (announced as a status), then the answer.
+        await expect
+          .poll(() => page.getByRole('status').first().textContent(), { timeout: 20_000 })
+          .toMatch(/Look at the camera|Turn your head|Look up|Look down|Close your eyes/);
+        await shot(page, '16-camera-check');
+        const alert = page.getByRole('alert');
+        await alert.waitFor({ timeout: 60_000 });
+        expect(await alert.textContent()).toContain('The moves were not seen');
+        await shot(page, '17-camera-check-failed');
+        // Still on the sign-in page, the check can be started again.
+        expect(await start.isVisible()).toBe(true);
+      } finally {
+        await camera.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
+
+    it('tells what to do when there is no camera', async () => {
+      const fresh = await browser();
+      const page = fresh.page;
+      await page.goto(mesh.baseUrl);
+      await page.getByRole('tab', { name: 'Face' }).click();
+      await page.getByRole('button', { name: 'Sign in with the camera' }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor({ timeout: 20_000 });
+      expect(await alert.textContent()).toMatch(/No camera was found|Camera access was refused/);
+      expect(await alert.textContent()).toMatch(/try again|password/i);
+      await shot(page, '18-no-camera');
+      await fresh.close();
     });
   });
 });
