@@ -178,8 +178,18 @@ describe('liveness', () => {
   it('fails a capture whose face becomes someone else half-way', async () => {
     const liveness = await capture('sign_in', ['turn_left', 'turn_right'], async () => {
       const a = await performCapture(alice, ['turn_left', 'turn_right']);
-      const b = await performCapture(carol, ['turn_left', 'turn_right']);
+      // Another person, turned to rest as the first one does (the photos' heads point ~30° apart).
+      const b = await performCapture(carol, ['turn_left', 'turn_right'], 5, { yaw: 30, pitch: 6 });
       return [...a.slice(0, 7), ...b.slice(7)];
+    });
+    expect(await failure(signIn(userId, liveness))).toMatchObject({ reason: 'IDENTITY_CHANGED' });
+  }, 120_000);
+
+  it('fails a photo of the user held still while someone else makes the moves', async () => {
+    const liveness = await capture('sign_in', ['turn_left', 'look_up'], async () => {
+      const still = await stillCapture(alice, 4);
+      const mover = await performCapture(carol, ['turn_left', 'look_up'], 5, { yaw: 30, pitch: 6 });
+      return [...still, ...mover.slice(2)].map((f, i) => ({ image: f.image, tMs: i * 200 }));
     });
     expect(await failure(signIn(userId, liveness))).toMatchObject({ reason: 'IDENTITY_CHANGED' });
   }, 120_000);

@@ -67,11 +67,66 @@ export interface LivenessDeps {
 
 /** Share of frames that may have no face (turned too far, motion blur) before the capture is NO_FACE. */
 const MAX_FACELESS_SHARE = 0.25;
+/** Landmark fits beyond these are implausible (measured: failed fits of a full profile read EAR 1.2-2.5, roll 80-90°). */
+const MAX_PLAUSIBLE_EAR = 0.6;
+const MAX_PLAUSIBLE_ROLL = 60;
 /** How far apart (ms) the frames taken as enrollment samples must be. */
 const SAMPLE_SPACING_MS = 300;
 
 const invalid = (reason: string, message: string, metadata?: Record<string, string>) =>
   new DomainError('invalid', reason, message, metadata ? { metadata } : {});
+
+/** A capture's per-frame measurements (pose, eye openness, box, descriptor) and their audit. */
+export interface MeasuredCapture {
+  measures: FrameMeasure[];
+  audit: FrameAudit[];
+  /** The frame index of each measure. */
+  index: number[];
+}
+
+/**
+ * The models' findings per frame -> measurements: MULTIPLE_FACES when any frame shows two faces (a
+ * phone held up in front of a face shows both), NO_FACE when too many frames have none.
+ */
+export function measureCapture(
+  results: readonly (Pick<DescribeResult, 'faces'> | undefined)[],
+  times: readonly number[],
+  minFrames: number,
+): MeasuredCapture {
+  const measures: FrameMeasure[] = [];
+  const audit: FrameAudit[] = [];
+  const index: number[] = [];
+  let faceless = 0;
+  for (const [i, result] of results.entries()) {
+    const faces = result?.faces ?? [];
+    if (faces.length > 1)
+      throw invalid('MULTIPLE_FACES', `frame ${i}: ${faces.length} faces; only the user may be in view`, {
+        frameIndex: String(i),
+      });
+    const face = faces[0];
+    const pose = face && estimatePose(face.landmarks);
+    const ear = face ? eyeAspectRatio(face.landmarks) : 0;
+    // A landmark fit no face can have (an eye taller than half its width, the head on its side: what
+    // the landmark net returns for a profile it cannot fit) is no measurement.
+    if (!face || !pose || ear > MAX_PLAUSIBLE_EAR || Math.abs(pose.roll) > MAX_PLAUSIBLE_ROLL) {
+      faceless++;
+      audit.push({ tMs: times[i]!, yaw: 0, pitch: 0, roll: 0, ear: 0, face: false });
+      continue;
+    }
+    audit.push({ tMs: times[i]!, ...pose, ear, face: true });
+    measures.push({
+      tMs: times[i]!,
+      ...pose,
+      ear,
+      box: face.box,
+      descriptor: normalizeDescriptor(face.descriptor, 'frame'),
+    });
+    index.push(i);
+  }
+  if (faceless > results.length * MAX_FACELESS_SHARE || measures.length < minFrames)
+    throw invalid('NO_FACE', 'no face was found in too many frames; keep the face in view');
+  return { measures, audit, index };
+}
 
 /** The refusal a capture that did not pass answers with (a reason code, no score). */
 export function livenessRefusal(outcome: LivenessOutcome, purpose: LivenessPurpose): DomainError {
@@ -263,12 +318,7 @@ export class LivenessService {
     frames: readonly { image: ImageInput; tMs: number }[],
     purpose: LivenessPurpose,
     call: CallInfo,
-  ): Promise<{
-    measures: FrameMeasure[];
-    audit: FrameAudit[];
-    described: (DescribeResult | undefined)[];
-    index: number[];
-  }> {
+  ): Promise<MeasuredCapture & { described: (DescribeResult | undefined)[] }> {
     const op = purpose === 'enroll' ? 'enroll' : 'verify';
     const results: (DescribeResult | undefined)[] = new Array(frames.length);
     let next = 0;
@@ -288,37 +338,14 @@ export class LivenessService {
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.concurrency ?? 2, frames.length) }, worker));
 
-    const measures: FrameMeasure[] = [];
-    const audit: FrameAudit[] = [];
-    const index: number[] = [];
-    let faceless = 0;
-    for (const [i, result] of results.entries()) {
-      const faces = result?.faces ?? [];
-      if (faces.length > 1)
-        throw invalid('MULTIPLE_FACES', `frame ${i}: ${faces.length} faces; only the user may be in view`, {
-          frameIndex: String(i),
-        });
-      const face = faces[0];
-      const pose = face && estimatePose(face.landmarks);
-      if (!face || !pose) {
-        faceless++;
-        audit.push({ tMs: frames[i]!.tMs, yaw: 0, pitch: 0, roll: 0, ear: 0, face: false });
-        continue;
-      }
-      const ear = eyeAspectRatio(face.landmarks);
-      audit.push({ tMs: frames[i]!.tMs, ...pose, ear, face: true });
-      measures.push({
-        tMs: frames[i]!.tMs,
-        ...pose,
-        ear,
-        box: face.box,
-        descriptor: normalizeDescriptor(face.descriptor, 'frame'),
-      });
-      index.push(i);
-    }
-    if (faceless > frames.length * MAX_FACELESS_SHARE || measures.length < this.deps.budget.minFrames)
-      throw invalid('NO_FACE', 'no face was found in too many frames; keep the face in view');
-    return { measures, audit, described: results, index };
+    return {
+      ...measureCapture(
+        results,
+        frames.map((f) => f.tMs),
+        this.deps.budget.minFrames,
+      ),
+      described: results,
+    };
   }
 
   /** The anchor and up to two more of the most frontal frames, spaced apart, quality-checked. */

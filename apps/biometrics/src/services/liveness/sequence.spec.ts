@@ -135,12 +135,50 @@ describe('matchSequence', () => {
       f.yaw >= 20 ? { ...f, descriptor: turned } : f.yaw > 0 ? { ...f, descriptor: descriptor(0, 0.2) } : f,
     );
     expect(matchSequence(drifting, ['turn_left']).decision).toBe('pass');
-    // Another person at rest 0.4 from the first: caught at equal poses though never adjacent.
+    // Another person at rest 0.45 from the first: caught at equal poses though never adjacent.
     const other = new Float32Array(128);
-    other[0] = Math.cos(0.41);
-    other[2] = Math.sin(0.41);
+    other[0] = Math.cos(0.46);
+    other[2] = Math.sin(0.46);
     const swapped = frames(perform(['turn_left'])).map((f, i) => (i > 8 ? { ...f, descriptor: other } : f));
     expect(matchSequence(swapped, ['turn_left'])).toMatchObject({
+      decision: 'fail',
+      check: 'IDENTITY_CHANGED',
+    });
+  });
+
+  it('fails a still photo of one person at rest while another makes the moves', () => {
+    const other = new Float32Array(128);
+    other[0] = Math.cos(0.46);
+    other[2] = Math.sin(0.46);
+    // The photo rests (frames 0-2); the mover's turned frames drift no more than a turning head's,
+    // but the mover's own resting frames are someone else.
+    const spliced = frames(perform(['turn_left', 'turn_right'])).map((f, i) =>
+      i < 3 ? f : { ...f, descriptor: other },
+    );
+    expect(matchSequence(spliced, ['turn_left', 'turn_right'])).toMatchObject({
+      decision: 'fail',
+      check: 'IDENTITY_CHANGED',
+    });
+  });
+
+  it('fails moves with no rest between them to show who makes them', () => {
+    // Straight from one profile to the other and away, never near the frontal frame again.
+    const poses = [rest, rest, rest, { yaw: 30 }, { yaw: 40 }, { yaw: -40 }, { yaw: -45 }, { yaw: -45 }];
+    expect(matchSequence(frames(poses), ['turn_left', 'turn_right', 'look_up'])).toMatchObject({
+      decision: 'retry',
+    });
+    const noReturn = [
+      rest,
+      rest,
+      rest,
+      { yaw: 30 },
+      { yaw: 40 },
+      { yaw: -40 },
+      { yaw: -45 },
+      { pitch: 30 },
+      { pitch: 30 },
+    ];
+    expect(matchSequence(frames(noReturn), ['turn_left', 'turn_right', 'look_up'])).toMatchObject({
       decision: 'fail',
       check: 'IDENTITY_CHANGED',
     });
