@@ -77,6 +77,12 @@ RUN case "${APP}" in \
 ENV NODE_ENV=production \
     APP=${APP} \
     GRPC_HOST=0.0.0.0
+# biometrics decodes liveness clips (WebM/MP4) with ffmpeg (BIOMETRICS_FFMPEG, docs/liveness.md).
+RUN if [ "${APP}" = biometrics ]; then \
+      apt-get update \
+      && apt-get install -y --no-install-recommends ffmpeg \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
 # node_modules (root and any per-workspace ones) + every workspace package.json, pruned.
 COPY --from=deps /app/ ./
 COPY tsconfig.base.json tsconfig.json ./
@@ -137,7 +143,10 @@ RUN --mount=type=cache,target=/root/.npm npm ci \
 FROM ${CUDA_IMAGE} AS biometrics-gpu
 COPY --from=base /usr/local/bin/node /usr/local/bin/node
 RUN groupadd --gid 1000 node \
- && useradd --uid 1000 --gid node --create-home --shell /usr/sbin/nologin node
+ && useradd --uid 1000 --gid node --create-home --shell /usr/sbin/nologin node \
+ && apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production \
     APP=biometrics \

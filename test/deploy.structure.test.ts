@@ -615,6 +615,16 @@ describe('Dockerfile', () => {
     expect(ops(gpu, 'CMD').join(' ')).toContain('apps/biometrics/src/main.ts');
   });
 
+  it('biometrics images carry ffmpeg (liveness clips are decoded with it), the other apps do not', () => {
+    const runtime = ops(stage('runtime'), 'RUN').join('\n');
+    expect(runtime).toMatch(
+      /if \[ "\$\{APP\}" = biometrics \]; then .*apt-get install -y --no-install-recommends ffmpeg/,
+    );
+    expect(ops(stage('biometrics-gpu'), 'RUN').join('\n')).toContain(
+      'install -y --no-install-recommends ffmpeg',
+    );
+  });
+
   it('.dockerignore keeps node_modules, .git and .env files out of the build context', () => {
     const lines = read('.dockerignore')
       .split('\n')

@@ -23,7 +23,7 @@ export interface ClipFrame {
 }
 
 const unsupported = () =>
-  new DomainError('invalid', 'UNSUPPORTED_FORMAT', 'a liveness clip must be WebM or MP4');
+  new DomainError('unsupported', 'UNSUPPORTED_FORMAT', 'a liveness clip must be WebM or MP4');
 
 export function clipContainer(bytes: Uint8Array): 'webm' | 'mp4' | undefined {
   if (bytes.length >= 4 && bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3)
@@ -90,7 +90,7 @@ export async function decodeClip(clip: Uint8Array, options: ClipDecodeOptions): 
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(Buffer.concat(chunks));
-      else reject(new DomainError('invalid', 'CORRUPT_VIDEO', 'the clip could not be decoded'));
+      else reject(new DomainError('unprocessable', 'CORRUPT_VIDEO', 'the clip could not be decoded'));
     });
     // A clip ffmpeg stops reading early (it has its 8 s) closes the pipe: not an error.
     child.stdin.on('error', () => undefined);

@@ -100,9 +100,12 @@ export function measureCapture(
   for (const [i, result] of results.entries()) {
     const faces = result?.faces ?? [];
     if (faces.length > 1)
-      throw invalid('MULTIPLE_FACES', `frame ${i}: ${faces.length} faces; only the user may be in view`, {
-        frameIndex: String(i),
-      });
+      throw new DomainError(
+        'unprocessable',
+        'MULTIPLE_FACES',
+        `frame ${i}: ${faces.length} faces; only the user may be in view`,
+        { metadata: { frameIndex: String(i) } },
+      );
     const face = faces[0];
     const pose = face && estimatePose(face.landmarks);
     const ear = face ? eyeAspectRatio(face.landmarks) : 0;
@@ -124,7 +127,11 @@ export function measureCapture(
     index.push(i);
   }
   if (faceless > results.length * MAX_FACELESS_SHARE || measures.length < minFrames)
-    throw invalid('NO_FACE', 'no face was found in too many frames; keep the face in view');
+    throw new DomainError(
+      'unprocessable',
+      'NO_FACE',
+      'no face was found in too many frames; keep the face in view',
+    );
   return { measures, audit, index };
 }
 
