@@ -26,7 +26,7 @@ import { FRAME_BUDGET, LIVENESS_ACTIONS, type LivenessAction } from '@guardian/a
 import { isDomainError } from '@guardian/domain';
 import { facePipelineOptions } from '../apps/biometrics/src/app.js';
 import { parseBiometricsConfig } from '../apps/biometrics/src/config.js';
-import { splitJpegStream } from '../apps/biometrics/src/repositories/clip-decoder.js';
+import { jpegFramesArgs, splitJpegStream } from '../apps/biometrics/src/repositories/clip-decoder.js';
 import { InferencePool, type DescribeResult } from '../apps/biometrics/src/repositories/inference/index.js';
 import { FacePipeline } from '../apps/biometrics/src/services/face-pipeline.js';
 import {
@@ -126,22 +126,7 @@ const CHALLENGES = allChallenges();
 function framesOf(file: string, seconds?: number): Buffer[] {
   const out = execFileSync(
     'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-i',
-      file,
-      ...(seconds ? ['-t', String(seconds)] : []),
-      '-vf',
-      `fps=${FPS},scale='min(640,iw)':-2`,
-      '-f',
-      'image2pipe',
-      '-c:v',
-      'mjpeg',
-      '-q:v',
-      '3',
-      'pipe:1',
-    ],
+    ['-v', 'error', '-i', file, ...(seconds ? ['-t', String(seconds)] : []), ...jpegFramesArgs(FPS, 640)],
     { maxBuffer: 512 * 1024 * 1024 },
   );
   return splitJpegStream(out);

@@ -45,6 +45,21 @@ export function splitJpegStream(stream: Buffer): Buffer[] {
   return frames;
 }
 
+/** ffmpeg's output arguments: frames at `fps`, at most `maxWidth` wide, as a Motion-JPEG stream on stdout. */
+export function jpegFramesArgs(fps: number, maxWidth: number): string[] {
+  return [
+    '-vf',
+    `fps=${fps},scale='min(${maxWidth},iw)':-2`,
+    '-f',
+    'image2pipe',
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    '3',
+    'pipe:1',
+  ];
+}
+
 export async function decodeClip(clip: Uint8Array, options: ClipDecodeOptions): Promise<ClipFrame[]> {
   const container = clipContainer(clip);
   if (!container) throw unsupported();
@@ -57,15 +72,7 @@ export async function decodeClip(clip: Uint8Array, options: ClipDecodeOptions): 
     'pipe:0',
     '-t',
     String(options.maxDurationMs / 1000),
-    '-vf',
-    `fps=${options.fps},scale='min(${options.maxWidth},iw)':-2`,
-    '-f',
-    'image2pipe',
-    '-c:v',
-    'mjpeg',
-    '-q:v',
-    '3',
-    'pipe:1',
+    ...jpegFramesArgs(options.fps, options.maxWidth),
   ];
   const output = await new Promise<Buffer>((resolve, reject) => {
     const child = spawn(options.ffmpeg, args, { stdio: ['pipe', 'pipe', 'ignore'] });

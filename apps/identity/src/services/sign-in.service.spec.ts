@@ -190,50 +190,24 @@ describe('SignInService', () => {
 
   it('refuses a liveness session started for another name or from another client', async () => {
     const { signIn, faceCalls } = setup();
-    const image = Buffer.from('photo');
-    await expect(
+    const asAna = async (liveness: Awaited<ReturnType<typeof captureFor>>) =>
       signIn.loginWithFace({
         identifier: 'ana',
         userId: '',
-        image,
+        image: Buffer.from('photo'),
         largestFace: false,
         client,
-        liveness: await captureFor('bob'),
-      }),
-    ).rejects.toMatchObject({ reason: 'LIVENESS_MISMATCH' });
+        liveness,
+      });
+    await expect(asAna(await captureFor('bob'))).rejects.toMatchObject({ reason: 'LIVENESS_MISMATCH' });
     const elsewhere = await captureFor('ana', { ip: '198.51.100.9', userAgent: 'spec' });
-    await expect(
-      signIn.loginWithFace({
-        identifier: 'ana',
-        userId: '',
-        image,
-        largestFace: false,
-        client,
-        liveness: elsewhere,
-      }),
-    ).rejects.toMatchObject({ reason: 'LIVENESS_MISMATCH' });
-    const forged = { ...(await captureFor('ana')), session: 'e30.e30.sig' };
-    await expect(
-      signIn.loginWithFace({
-        identifier: 'ana',
-        userId: '',
-        image,
-        largestFace: false,
-        client,
-        liveness: forged,
-      }),
-    ).rejects.toMatchObject({ reason: 'LIVENESS_INVALID' });
+    await expect(asAna(elsewhere)).rejects.toMatchObject({ reason: 'LIVENESS_MISMATCH' });
+    await expect(asAna({ ...(await captureFor('ana')), session: 'e30.e30.sig' })).rejects.toMatchObject({
+      reason: 'LIVENESS_INVALID',
+    });
     expect(faceCalls).toEqual([]);
     // The same name in another case is the same sign-in.
-    await expect(
-      signIn.loginWithFace({
-        identifier: 'ANA',
-        userId: '',
-        image,
-        largestFace: false,
-        client,
-        liveness: await captureFor('ana'),
-      }),
-    ).rejects.toMatchObject({ reason: 'FACE_NOT_MATCHED' });
+    const upper = await captureFor('ANA');
+    await expect(asAna(upper)).rejects.toMatchObject({ reason: 'FACE_NOT_MATCHED' });
   });
 });

@@ -8,6 +8,9 @@ import { imagesFrom, single } from './rest-meta.js';
 import {
   idSchema,
   imageSchema,
+  enrollFacesShape,
+  hasFaces,
+  NO_FACES,
   largestFaceSchema,
   livenessSchema,
   localeSchema,
@@ -295,16 +298,8 @@ export const authRouter = router({
     .meta({ rateLimit: 'signIn' })
     .input(
       z
-        .object({
-          enrollmentToken: z.string().min(1).max(4096),
-          images: z.array(imageSchema).max(5).default([]),
-          liveness: livenessSchema.optional(),
-          largestFace: largestFaceSchema,
-        })
-        .refine((v) => v.images.length > 0 || v.liveness !== undefined, {
-          message: 'a liveness capture (or 1-5 photos) is required',
-          path: ['liveness'],
-        }),
+        .object({ enrollmentToken: z.string().min(1).max(4096), ...enrollFacesShape })
+        .refine(hasFaces, NO_FACES),
     )
     .mutation(async ({ ctx, input }) => {
       const images = input.images.map((image, i) =>

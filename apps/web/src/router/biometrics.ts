@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { imageOf, readImage, readLiveness } from '../services/uploads.js';
 import { json } from './json.js';
 import { imagesFrom, single } from './rest-meta.js';
-import { idSchema, imageSchema, largestFaceSchema, livenessSchema } from './schemas.js';
+import { enrollFacesShape, hasFaces, NO_FACES, idSchema, imageSchema, largestFaceSchema } from './schemas.js';
 import { callOptions, protectedProcedure, router } from './trpc.js';
 
 const forUser = z.object({
@@ -25,18 +25,7 @@ export const biometricsRouter = router({
       },
     })
     .meta({ rateLimit: 'upload' })
-    .input(
-      forUser
-        .extend({
-          images: z.array(imageSchema).max(5).default([]),
-          liveness: livenessSchema.optional(),
-          largestFace: largestFaceSchema,
-        })
-        .refine((v) => v.images.length > 0 || v.liveness !== undefined, {
-          message: 'a liveness capture (or 1-5 photos) is required',
-          path: ['liveness'],
-        }),
-    )
+    .input(forUser.extend(enrollFacesShape).refine(hasFaces, NO_FACES))
     .mutation(async ({ ctx, input }) => {
       const images = input.images.map((image, i) =>
         imageOf(readImage(image, ctx.limits.imageBytes, `images[${i}]`)),

@@ -44,3 +44,13 @@ export const livenessSchema = z
     clip: imageSchema.optional(),
   })
   .describe('a liveness capture: `session` from /api/auth/liveness and its `frames` (or a `clip`)');
+
+/** What an enrollment takes: a liveness capture or, where the deployment allows it, 1-5 photos. */
+export const enrollFacesShape = {
+  images: z.array(imageSchema).max(5).default([]),
+  liveness: livenessSchema.optional(),
+  largestFace: largestFaceSchema,
+};
+export const hasFaces = (v: { images: unknown[]; liveness?: unknown }) =>
+  v.images.length > 0 || v.liveness !== undefined;
+export const NO_FACES = { message: 'a liveness capture (or 1-5 photos) is required', path: ['liveness'] };
