@@ -95,6 +95,18 @@ describe('planNotification', () => {
         true,
       ],
       [
+        // A liveness capture that did not pass at sign-in is a failed face attempt: digested like one.
+        'biometric.auth.failed (liveness)',
+        makeEvent('biometric.auth.failed', {
+          userId: 'u1',
+          reason: 'MOVE_NOT_SEEN',
+          attemptCount: 1,
+          client,
+        }),
+        'login_failed',
+        true,
+      ],
+      [
         'identity.account.locked',
         makeEvent('identity.account.locked', { userId: 'u1', attemptCount: 5 }),
         'account_locked',
@@ -167,6 +179,8 @@ describe('planNotification', () => {
       makeEvent('verification.document.submitted', { userId: 'u1' }),
       makeEvent('verification.document.reviewed', { userId: 'u1', decision: 'maybe' }),
       makeEvent('identity.user.updated', { userId: 'u1' }),
+      // Mailed as the biometric.auth.failed of the same attempt (above), never twice.
+      makeEvent('biometric.liveness.failed', { userId: 'u1', purpose: 'sign_in', reason: 'WRONG_ORDER' }),
     ])('ignores $type that mails nobody', (event) => {
       expect(planNotification(event, { contact: makeContact(), preferences: undefined }).kind).toBe('ignore');
     });
