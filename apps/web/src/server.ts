@@ -5,6 +5,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
+import { DomainError } from '@guardian/domain';
 import { newRequestId, requestIdFrom, REQUEST_ID_KEY, type Logger } from '@guardian/logger';
 import { TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
@@ -27,7 +28,7 @@ import {
   TRPC_ROUTE,
 } from './http/security.js';
 import { cookieSession } from './http/session.js';
-import { errorFacts } from './router/errors.js';
+import { errorFacts, toTRPCError } from './router/errors.js';
 import { appRouter, PROCEDURE_DEFS, type AppRouter } from './router/root.js';
 import { createContextInner, type Context, type ContextDeps, type RateLimitTier } from './router/trpc.js';
 
@@ -111,6 +112,19 @@ export async function buildServer(deps: ServerDeps) {
     genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_KEY] ?? newRequestId()),
     // One access-log line per request (onResponse below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // URLs the router cannot take apart (a malformed escape, a path segment over 100 characters)
+    // answer in Guardian's envelope with a reason, never fastify's text echoing the URL.
+    frameworkErrors: (error, request, frameworkReply) => {
+      const reply = frameworkReply as unknown as FastifyReply;
+      const code = (error as { code?: string }).code;
+      const [reason, message] =
+        code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? ['PATH_SEGMENT_TOO_LONG', 'A path segment of this URL is too long.']
+          : ['BAD_URL', 'This URL cannot be read.'];
+      if (request.url.startsWith(`${TRPC_ROUTE.split('/:')[0]}/`))
+        return reply.code(400).send(trpcEnvelope('BAD_REQUEST', 400, reason, message));
+      return restError(reply, toTRPCError(new DomainError('invalid', reason, message)), request.log);
+    },
   });
   // Before any plugin: child scopes copy the handler when they are registered.
   app.setErrorHandler((error, request, reply) => {

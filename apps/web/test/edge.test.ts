@@ -78,6 +78,26 @@ describe('web edge: the attacks that must fail', () => {
     expect(JSON.stringify(await csrf.json())).toContain('CSRF_TOKEN_INVALID');
   });
 
+  it('answers URLs the router cannot read with a reason, without echoing them (found by test/fuzz.test.ts)', async () => {
+    const long = 'A'.repeat(300);
+    for (const [path, reason] of [
+      [`/api/admin/users/${long}`, 'PATH_SEGMENT_TOO_LONG'],
+      [`/api/admin/users/%E0%A4%A`, 'BAD_URL'],
+    ] as const) {
+      const response = await fetch(`${mesh.baseUrl}${path}`, { method: 'PATCH' });
+      const text = await response.text();
+      expect(response.status, `${path} ${text}`).toBe(400);
+      expect(JSON.parse(text)).toMatchObject({ error: { status: 400, reason } });
+      expect(text).not.toContain(long);
+      expect(text).not.toMatch(/FST_ERR/);
+    }
+    const trpc = await fetch(`${mesh.baseUrl}/trpc/${'x'.repeat(300)}`);
+    expect(trpc.status).toBe(400);
+    expect(((await trpc.json()) as { error: { data: { reason: string } } }).error.data.reason).toBe(
+      'PATH_SEGMENT_TOO_LONG',
+    );
+  });
+
   it('refuses sign-in procedures inside a tRPC batch (item 4)', async () => {
     const body = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [String(i), wrong()]));
     const names = Array.from({ length: 5 }, () => 'auth.login').join(',');

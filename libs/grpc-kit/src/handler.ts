@@ -61,6 +61,35 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
  * child logger per call, an AbortSignal tied to cancellation and the deadline, lazy token checks,
  * DomainError -> status + ErrorInfo, anything else -> INTERNAL without internals (logged here).
  */
+/** What a tolerant deserializer hands the handler for bytes that are no message of the method. */
+const MALFORMED = Symbol('malformed request');
+const isMalformed = (request: unknown) =>
+  typeof request === 'object' && request !== null && MALFORMED in request;
+
+/**
+ * The definition with request deserializers that never throw: grpc-js answers a throwing one with
+ * INTERNAL ("Error deserializing request: …", the decoder's words), which is the client's mistake
+ * told as ours. Bytes that do not decode reach the handler as a marker, answered INVALID_ARGUMENT
+ * with reason MALFORMED_REQUEST.
+ */
+export function tolerantDefinition(definition: ServiceDefinition): ServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(definition).map(([name, method]) => [
+      name,
+      {
+        ...method,
+        requestDeserialize: (bytes: Buffer) => {
+          try {
+            return method.requestDeserialize(bytes);
+          } catch {
+            return { [MALFORMED]: true };
+          }
+        },
+      },
+    ]),
+  ) as ServiceDefinition;
+}
+
 export function implement<S>(
   definition: ServiceDefinition,
   handlers: AsyncService<S>,
@@ -132,6 +161,12 @@ async function runUnary(
 
   let code: status = status.OK;
   try {
+    if (isMalformed(call.request))
+      throw new DomainError(
+        'invalid',
+        'MALFORMED_REQUEST',
+        'the request is not a valid message of this method',
+      );
     const response = await handler(call.request, ctx);
     callback(null, response);
   } catch (error) {

@@ -9,6 +9,7 @@ import { loadPackageDefinition } from '@guardian/proto';
 import type { Logger } from '@guardian/logger';
 import { dirname } from 'node:path';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { tolerantDefinition } from './handler.js';
 
 export interface ServiceBinding {
   /** Fully-qualified name, e.g. "guardian.identity.v1.AuthService" (the health-check service name). */
@@ -59,7 +60,8 @@ export async function startGrpcServer(options: {
       services: [...names, 'grpc.health.v1.Health'],
     },
   ).addToServer(server);
-  for (const service of options.services) server.addService(service.definition, service.implementation);
+  for (const service of options.services)
+    server.addService(tolerantDefinition(service.definition), service.implementation);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>

@@ -152,6 +152,27 @@ describe('grpc-kit', () => {
       });
     });
 
+    it('answers bytes that are no message of the method with INVALID_ARGUMENT MALFORMED_REQUEST, not INTERNAL (found by test/fuzz.test.ts)', async () => {
+      const { Client } = await import('@grpc/grpc-js');
+      const raw = new Client(address, credentials.createInsecure());
+      behaviour = async () => ({ jwks: { keys: [] } });
+      const error = await new Promise<ServiceError | null>((resolve) =>
+        raw.makeUnaryRequest(
+          AuthServiceService.getJwks.path,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          // A field tag with wire type 7 (no such type) and a truncated varint.
+          Buffer.from([0xff, 0xff, 0xff, 0xff]),
+          new Metadata(),
+          (e) => resolve(e),
+        ),
+      );
+      raw.close();
+      expect(error?.code).toBe(status.INVALID_ARGUMENT);
+      expect(errorInfoOf(error!)?.reason).toBe('MALFORMED_REQUEST');
+      expect(error?.details).not.toMatch(/deserializ|index out of range|invalid wire type/i);
+    });
+
     it('answers INTERNAL without internals for unexpected errors', async () => {
       behaviour = async () => {
         throw new Error('secret database password in a stack trace');
