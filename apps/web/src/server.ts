@@ -122,8 +122,8 @@ export async function buildServer(deps: ServerDeps) {
           ? ['PATH_SEGMENT_TOO_LONG', 'A path segment of this URL is too long.']
           : ['BAD_URL', 'This URL cannot be read.'];
       if (request.url.startsWith(`${TRPC_ROUTE.split('/:')[0]}/`))
-        return reply.code(400).send(trpcEnvelope('BAD_REQUEST', 400, reason, message));
-      return restError(reply, toTRPCError(new DomainError('invalid', reason, message)), request.log);
+        void reply.code(400).send(trpcEnvelope('BAD_REQUEST', 400, reason, message));
+      else void restError(reply, toTRPCError(new DomainError('invalid', reason, message)), request.log);
     },
   });
   // Before any plugin: child scopes copy the handler when they are registered.
