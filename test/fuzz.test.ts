@@ -18,6 +18,9 @@ import {
   type Client,
 } from '@grpc/grpc-js';
 import fc from 'fast-check';
+import { connect, headers as natsHeaders } from 'nats';
+import sharp from 'sharp';
+import { CATALOGUE, type EventType } from '@guardian/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MASTER, newUser, startMesh, type Mesh } from '../apps/web/test/harness.js';
 import { PROCEDURE_DEFS } from '../apps/web/src/router/root.js';
@@ -330,12 +333,129 @@ describe('fuzzing the public surfaces', () => {
     }
   }, 600_000);
 
+  it('decoders: mutated JPEG / PNG / WebP / GIF / PDF bytes, truncations and huge declared sizes answer with a reason', async () => {
+    const base = await sharp({
+      create: { width: 96, height: 96, channels: 3, background: { r: 200, g: 150, b: 120 } },
+    })
+      .jpeg()
+      .toBuffer();
+    const seeds = [
+      base,
+      await sharp(base).png().toBuffer(),
+      await sharp(base).webp().toBuffer(),
+      await sharp(base).gif().toBuffer(),
+      Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'),
+      // A PNG header declaring 60000 x 60000 pixels (a decompression bomb's first bytes).
+      Buffer.from(await sharp(base).png().toBuffer()).fill(0xea, 16, 24),
+    ];
+    const targets = [
+      { path: '/api/face/detect', body: (b64: string) => ({ image: b64 }) },
+      { path: '/api/face/compare', body: (b64: string) => ({ image1: b64, image2: b64 }) },
+      { path: '/api/verification/documents', body: (b64: string) => ({ type: 'id_card', content: b64 }) },
+      {
+        path: '/api/auth/face-login',
+        body: (b64: string) => ({ liveness: { session: 'x.y.z', frames: [{ image: b64, tMs: 0 }] } }),
+      },
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: 10_000 }),
+        fc.nat({ max: 10_000 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
+        fc.option(fc.nat()),
+        async (which, where, flips, cut) => {
+          const bytes = Buffer.from(seeds[which % seeds.length]!);
+          for (const [at, value] of flips) bytes[at % bytes.length] = value;
+          const mutated = cut === null ? bytes : bytes.subarray(0, cut % (bytes.length + 1));
+          const target = targets[where % targets.length]!;
+          const response = await fetch(`${mesh.baseUrl}${target.path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: tokens.user },
+            body: JSON.stringify(target.body(mutated.toString('base64'))),
+          });
+          await check(response, `${target.path} with ${mutated.length} mutated bytes`);
+        },
+      ),
+      params,
+    );
+  }, 600_000);
+
+  it('event consumers: garbage, wrong CloudEvents headers, duplicated and reordered deliveries leave every consumer running', async () => {
+    const nats = await connect({ servers: mesh.env.natsUrl });
+    const js = nats.jetstream();
+    const types = Object.keys(CATALOGUE) as EventType[];
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat({ max: 10_000 }),
+          fc.uint8Array({ maxLength: 200 }),
+          fc.record({
+            type: fc.option(hostileString),
+            id: fc.option(hostileString),
+            time: fc.option(hostileString),
+            subject: fc.option(hostileString),
+          }),
+          fc.nat({ max: 3 }),
+          async (which, body, headers, copies) => {
+            const type = types[which % types.length]!;
+            const hdrs = natsHeaders();
+            // Header values are one line of visible ASCII in NATS.
+            const header = (v: string) => v.replace(/[^\x21-\x7e]/g, '_').slice(0, 200) || '_';
+            hdrs.set('ce-specversion', '1.0');
+            hdrs.set('ce-type', headers.type === null ? type : header(headers.type));
+            if (headers.id !== null) hdrs.set('ce-id', header(headers.id));
+            if (headers.time !== null) hdrs.set('ce-time', header(headers.time));
+            if (headers.subject !== null) hdrs.set('ce-subject', header(headers.subject));
+            hdrs.set('ce-source', 'fuzz');
+            // The same message up to 3 more times (a duplicate, possibly after others: reordered).
+            for (let k = 0; k <= copies; k++)
+              await js.publish(`${mesh.env.prefix}${type}`, body, { headers: hdrs });
+          },
+        ),
+        { ...params, numRuns: Math.min(RUNS, 300) },
+      );
+    } finally {
+      await nats.drain();
+    }
+    // The consumers went through it all: identity, biometrics and the notifier still serve.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }, 600_000);
+
   it('leaves every process up and answering after the run', async () => {
     const health = await fetch(`${mesh.baseUrl}/api/system/status`, {
       headers: { authorization: tokens.master },
     });
     expect(health.status).toBe(200);
-    const body = (await health.json()) as { services?: { name: string; status: string }[] };
-    expect(JSON.stringify(body)).not.toMatch(/NOT_SERVING|UNKNOWN/);
+    const body = (await health.json()) as {
+      services: { name: string; health: string }[];
+      inference: unknown;
+      consumers: { consumer: string; pending: number; ackPending: number }[];
+    };
+    expect(body.services.map((s) => [s.name, s.health])).toEqual([
+      ['identity', 'SERVING'],
+      ['biometrics', 'SERVING'],
+      ['notifier', 'SERVING'],
+    ]);
+    expect(body.inference).not.toBeNull();
+    // Every durable consumer is still there and got through the garbage (nothing left waiting).
+    expect(body.consumers.length).toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () =>
+          (
+            (await (
+              await fetch(`${mesh.baseUrl}/api/system/status`, { headers: { authorization: tokens.master } })
+            ).json()) as typeof body
+          ).consumers.reduce((n, c) => n + c.pending + c.ackPending, 0),
+        { timeout: 60_000, interval: 1_000 },
+      )
+      .toBe(0);
+    // And a real sign-in still works end to end.
+    const again = await fetch(`${mesh.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier: MASTER.username, password: MASTER.password }),
+    });
+    expect(again.status).toBe(200);
   });
 });
