@@ -60,7 +60,7 @@ async function startMesh(nats: RestartableServer, mongo: ServerHandle) {
     MONGO_URL: mongo.url,
     EVENTS_STREAM: uniqueId('CHAOS'),
     EVENTS_SUBJECT_PREFIX: `${uniqueId()}.`,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     GRPC_HOST: '127.0.0.1',
   };
   const env = {
