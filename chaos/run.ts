@@ -247,12 +247,17 @@ async function settleAndCheck(mesh: Mesh, outcome: Outcome, row: Row, welcomeFor
   if (!drained) row.failures.push('events still pending on documents');
 }
 
-async function natsOutage(): Promise<Row> {
+/** A scenario on its own NATS, MongoDB-wire server and apps: `body` loads, faults and checks. */
+async function scenario(
+  name: string,
+  fault: string,
+  body: (ctx: { mesh: Mesh; nats: RestartableServer; row: Row }) => Promise<void>,
+): Promise<Row> {
   const started = Date.now();
   const row: Row = {
-    scenario: 'nats-outage',
+    scenario: name,
     load: `${N} registrations + ${N} sign-ins, ${CONCURRENCY} at a time`,
-    fault: `NATS stopped for ${OUTAGE_MS / 1000} s at 30% of the load`,
+    fault,
     invariants: [],
     failures: [],
     seconds: 0,
@@ -261,16 +266,7 @@ async function natsOutage(): Promise<Row> {
   const mongo = await startMongo();
   const mesh = await startMesh(nats, mongo);
   try {
-    const outcome = await load(mesh, async (done) => {
-      await until(async () => done() >= N * 0.3, 600_000);
-      await nats.pause();
-      await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-      await nats.start();
-    });
-    row.invariants.push('no client call failed');
-    if (outcome.errors.size)
-      row.failures.push(`client errors: ${JSON.stringify(Object.fromEntries(outcome.errors))}`);
-    await settleAndCheck(mesh, outcome, row, [...outcome.registered.values()]);
+    await body({ mesh, nats, row });
   } finally {
     await mesh.stop();
     await nats.stop();
@@ -280,43 +276,47 @@ async function natsOutage(): Promise<Row> {
   return row;
 }
 
-async function sigkill(): Promise<Row> {
-  const started = Date.now();
-  const kills = 4;
-  const row: Row = {
-    scenario: 'sigkill',
-    load: `${N} registrations + ${N} sign-ins, ${CONCURRENCY} at a time`,
-    fault: `SIGKILL of identity and notifier, ${kills} times at random moments, each restarted`,
-    invariants: [],
-    failures: [],
-    seconds: 0,
-  };
-  const nats = await startNats();
-  const mongo = await startMongo();
-  const mesh = await startMesh(nats, mongo);
-  try {
-    const outcome = await load(mesh, async (done) => {
-      for (let k = 0; k < kills; k++) {
-        const at = N * ((k + 1) / (kills + 1)) * (0.8 + Math.random() * 0.4);
-        await until(async () => done() >= at, 600_000);
-        await mesh.kill(k % 2 === 0 ? 'identity' : 'notifier');
-      }
-    });
-    const wrong = [...outcome.errors.keys()].filter(
-      (reason) => !/UNAVAILABLE|CANCELLED|DEADLINE|unavailable/i.test(reason),
-    );
-    row.invariants.push('clients saw only retryable errors (UNAVAILABLE)');
-    if (wrong.length)
-      row.failures.push(`non-retryable errors: ${JSON.stringify(Object.fromEntries(outcome.errors))}`);
-    await settleAndCheck(mesh, outcome, row, [...outcome.registered.values()]);
-  } finally {
-    await mesh.stop();
-    await nats.stop();
-    await mongo.stop();
-  }
-  row.seconds = Math.round((Date.now() - started) / 1000);
-  return row;
-}
+const natsOutage = () =>
+  scenario(
+    'nats-outage',
+    `NATS stopped for ${OUTAGE_MS / 1000} s at 30% of the load`,
+    async ({ mesh, nats, row }) => {
+      const outcome = await load(mesh, async (done) => {
+        await until(async () => done() >= N * 0.3, 600_000);
+        await nats.pause();
+        await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+        await nats.start();
+      });
+      row.invariants.push('no client call failed');
+      if (outcome.errors.size)
+        row.failures.push(`client errors: ${JSON.stringify(Object.fromEntries(outcome.errors))}`);
+      await settleAndCheck(mesh, outcome, row, [...outcome.registered.values()]);
+    },
+  );
+
+const KILLS = 4;
+const sigkill = () =>
+  scenario(
+    'sigkill',
+    `SIGKILL of identity and notifier, ${KILLS} times at random moments, each restarted`,
+    async ({ mesh, row }) => {
+      const outcome = await load(mesh, async (done) => {
+        for (let k = 0; k < KILLS; k++) {
+          const at = N * ((k + 1) / (KILLS + 1)) * (0.8 + Math.random() * 0.4);
+          await until(async () => done() >= at, 600_000);
+          await mesh.kill(k % 2 === 0 ? 'identity' : 'notifier');
+        }
+      });
+      const wrong = [...outcome.errors.keys()].filter(
+        (reason) => !/UNAVAILABLE|CANCELLED|DEADLINE|unavailable/i.test(reason),
+      );
+      const retried = [...outcome.errors.values()].reduce((a, b) => a + b, 0);
+      row.invariants.push(`clients saw only retryable errors (${retried} UNAVAILABLE, retried)`);
+      if (wrong.length)
+        row.failures.push(`non-retryable errors: ${JSON.stringify(Object.fromEntries(outcome.errors))}`);
+      await settleAndCheck(mesh, outcome, row, [...outcome.registered.values()]);
+    },
+  );
 
 const SCENARIOS: Record<string, () => Promise<Row>> = { 'nats-outage': natsOutage, sigkill };
 const names = chosen.length ? chosen : Object.keys(SCENARIOS);
