@@ -10,6 +10,9 @@
  *  - nats-outage: NATS stopped for 30 s in the middle of N registrations and N sign-ins. Afterwards
  *    every welcome and sign-in e-mail exists exactly once, no event is left pending on a document,
  *    and no client call failed.
+ *  - mongo-restart: the MongoDB-wire server stopped for 15 s under the same load, then started:
+ *    identity reports not-ready meanwhile and ready after, no app restarts, clients see only
+ *    retryable errors, and nothing a client was told is lost (the checks below).
  *  - sigkill: identity and notifier SIGKILLed at random moments under the same load, then restarted.
  *    Afterwards every account the client was told exists has exactly one welcome e-mail, every
  *    session the client got exists in identity, no event is left pending, and clients saw only
@@ -30,7 +33,6 @@ import {
   uniqueId,
   type AppProcess,
   type RestartableServer,
-  type ServerHandle,
 } from '@guardian/testkit';
 import { closeMongo, connectMongo } from '@guardian/mongo';
 
@@ -52,7 +54,7 @@ interface Row {
 }
 
 /** identity + notifier on their own NATS, MongoDB-wire server, databases and ports. */
-async function startMesh(nats: RestartableServer, mongo: ServerHandle) {
+async function startMesh(nats: RestartableServer, mongo: RestartableServer) {
   const dir = await mkdtemp(join(tmpdir(), 'guardian-chaos-'));
   const ports = { identity: await freePort(), notifier: await freePort() };
   const common = {
@@ -89,6 +91,7 @@ async function startMesh(nats: RestartableServer, mongo: ServerHandle) {
       NOTIFIER_NO_ADDRESS_DELAY_MS: '200',
     },
   };
+  const metrics = { identity: env.identity.METRICS_PORT, notifier: env.notifier.METRICS_PORT };
   const processes = new Map<'identity' | 'notifier', AppProcess>();
   const launch = async (name: 'identity' | 'notifier') => {
     const p = startApp(name, env[name]);
@@ -109,6 +112,11 @@ async function startMesh(nats: RestartableServer, mongo: ServerHandle) {
     identity,
     identityDb: db,
     notifierDb: db.useDb(env.notifier.MONGO_DB),
+    /** The app's readiness probe: true when /readyz answers 200. */
+    ready: async (name: 'identity' | 'notifier') =>
+      (await fetch(`http://127.0.0.1:${metrics[name]}/readyz`).catch(() => undefined))?.status === 200,
+    /** Whether the app's process is the one started (never exited). */
+    alive: (name: 'identity' | 'notifier') => processes.get(name)!.child.exitCode === null,
     /** SIGKILL and start again. */
     kill: async (name: 'identity' | 'notifier') => {
       await processes.get(name)!.stop('SIGKILL');
@@ -251,7 +259,7 @@ async function settleAndCheck(mesh: Mesh, outcome: Outcome, row: Row, welcomeFor
 async function scenario(
   name: string,
   fault: string,
-  body: (ctx: { mesh: Mesh; nats: RestartableServer; row: Row }) => Promise<void>,
+  body: (ctx: { mesh: Mesh; nats: RestartableServer; mongo: RestartableServer; row: Row }) => Promise<void>,
 ): Promise<Row> {
   const started = Date.now();
   const row: Row = {
@@ -266,7 +274,7 @@ async function scenario(
   const mongo = await startMongo();
   const mesh = await startMesh(nats, mongo);
   try {
-    await body({ mesh, nats, row });
+    await body({ mesh, nats, mongo, row });
   } finally {
     await mesh.stop();
     await nats.stop();
@@ -318,7 +326,43 @@ const sigkill = () =>
     },
   );
 
-const SCENARIOS: Record<string, () => Promise<Row>> = { 'nats-outage': natsOutage, sigkill };
+const MONGO_OUTAGE_MS = Math.round(OUTAGE_MS / 2);
+const mongoRestart = () =>
+  scenario(
+    'mongo-restart',
+    `MongoDB-wire server stopped for ${MONGO_OUTAGE_MS / 1000} s at 30% of the load, then started`,
+    async ({ mesh, mongo, row }) => {
+      let notReady = false;
+      let readyAgain = false;
+      const outcome = await load(mesh, async (done) => {
+        await until(async () => done() >= N * 0.3, 600_000);
+        await mongo.pause();
+        notReady = await until(async () => !(await mesh.ready('identity')), MONGO_OUTAGE_MS);
+        await new Promise((resolve) => setTimeout(resolve, MONGO_OUTAGE_MS));
+        await mongo.start();
+        readyAgain = await until(() => mesh.ready('identity'), 120_000);
+      });
+      row.invariants.push('identity reported not-ready while the database was away, and ready again after');
+      if (!notReady || !readyAgain)
+        row.failures.push(`readiness: not-ready seen ${notReady}, ready again ${readyAgain}`);
+      row.invariants.push('recovered without a restart');
+      if (!mesh.alive('identity') || !mesh.alive('notifier')) row.failures.push('an app process exited');
+      const wrong = [...outcome.errors.keys()].filter(
+        (reason) => !/UNAVAILABLE|CANCELLED|DEADLINE|unavailable/i.test(reason),
+      );
+      const retried = [...outcome.errors.values()].reduce((a, b) => a + b, 0);
+      row.invariants.push(`clients saw only retryable errors (${retried}, retried)`);
+      if (wrong.length)
+        row.failures.push(`non-retryable errors: ${JSON.stringify(Object.fromEntries(outcome.errors))}`);
+      await settleAndCheck(mesh, outcome, row, [...outcome.registered.values()]);
+    },
+  );
+
+const SCENARIOS: Record<string, () => Promise<Row>> = {
+  'nats-outage': natsOutage,
+  sigkill,
+  'mongo-restart': mongoRestart,
+};
 const names = chosen.length ? chosen : Object.keys(SCENARIOS);
 const rows: Row[] = [];
 for (const name of names) {

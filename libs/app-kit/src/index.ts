@@ -151,10 +151,18 @@ export function runGrpcService<C extends BaseServiceConfig>(options: {
       const steps: ShutdownStep[] = [];
       const registry = createMetricsRegistry(options.name);
       let ready = false;
-      const metrics = await startMetricsServer({ registry, port: config.METRICS_PORT, isReady: () => ready });
+      const database: { connection?: Connection } = {};
+      // Ready once started, and only while the database is connected (1): a service that cannot
+      // reach it answers nothing useful, and the orchestrator should route around it meanwhile.
+      const metrics = await startMetricsServer({
+        registry,
+        port: config.METRICS_PORT,
+        isReady: () => ready && database.connection?.readyState === 1,
+      });
       steps.push({ name: 'metrics', run: () => metrics.close() });
 
       const mongo = await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger });
+      database.connection = mongo;
       const bus = await EventBus.connect({
         url: config.NATS_URL,
         stream: config.EVENTS_STREAM,

@@ -61,6 +61,33 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
  * child logger per call, an AbortSignal tied to cancellation and the deadline, lazy token checks,
  * DomainError -> status + ErrorInfo, anything else -> INTERNAL without internals (logged here).
  */
+/**
+ * The MongoDB driver's and mongoose's errors for a database that cannot be reached (by name: this
+ * kit does not depend on the driver), the error itself or its cause.
+ */
+const UNREACHABLE = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoPoolClearedError',
+  'MongoTopologyClosedError',
+]);
+export function databaseUnreachable(error: unknown): boolean {
+  for (
+    let e = error as { name?: string; message?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 3;
+    depth++
+  ) {
+    if (e.name && UNREACHABLE.has(e.name)) return true;
+    // mongoose queues operations while disconnected and gives up after bufferTimeoutMS.
+    if (e.name === 'MongooseError' && /buffering timed out/.test(e.message ?? '')) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
 /** What a tolerant deserializer hands the handler for bytes that are no message of the method. */
 const MALFORMED = Symbol('malformed request');
 const isMalformed = (request: unknown) =>
@@ -174,6 +201,21 @@ async function runUnary(
       const serviceError = toServiceError(error);
       code = serviceError.code ?? status.UNKNOWN;
       logger.info({ reason: error.reason, code: status[code] }, 'call rejected');
+      callback(serviceError);
+    } else if (databaseUnreachable(error)) {
+      // The database is away for a moment (a restart, a failover): the caller should try again.
+      const serviceError = toServiceError(
+        new DomainError(
+          'unavailable',
+          'DATABASE_UNAVAILABLE',
+          'the service cannot reach its database; try again',
+          {
+            retryAfterMs: 1_000,
+          },
+        ),
+      );
+      code = serviceError.code ?? status.UNAVAILABLE;
+      logger.warn({ err: error }, 'call failed: database unreachable');
       callback(serviceError);
     } else {
       code = status.INTERNAL;

@@ -173,6 +173,28 @@ describe('grpc-kit', () => {
       expect(error?.details).not.toMatch(/deserializ|index out of range|invalid wire type/i);
     });
 
+    it('answers UNAVAILABLE DATABASE_UNAVAILABLE (retryable), not INTERNAL, while the database cannot be reached (found by npm run chaos)', async () => {
+      for (const error of [
+        Object.assign(new Error('connection refused'), { name: 'MongoServerSelectionError' }),
+        Object.assign(new Error('Operation `users.findOne()` buffering timed out after 10000ms'), {
+          name: 'MongooseError',
+        }),
+        new Error('wrapped', { cause: Object.assign(new Error('reset'), { name: 'MongoNetworkError' }) }),
+      ]) {
+        behaviour = async () => {
+          throw error;
+        };
+        const c = client();
+        const refused = await c.getJwks({}).then(
+          () => undefined,
+          (e: unknown) => e as DomainError,
+        );
+        c.close();
+        expect(refused, error.message).toMatchObject({ kind: 'unavailable', reason: 'DATABASE_UNAVAILABLE' });
+        expect(refused?.message).not.toMatch(/refused|buffering|reset/);
+      }
+    });
+
     it('answers INTERNAL without internals for unexpected errors', async () => {
       behaviour = async () => {
         throw new Error('secret database password in a stack trace');

@@ -73,11 +73,14 @@ export class InsertBatcher<T extends Doc> {
       }
       const failed = new Map<number, { code: number | undefined }>();
       const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      for (const e of writeErrors) failed.set(e.index, { code: e.code });
+      for (const e of writeErrors) if (e) failed.set(e.index, { code: e.code });
+      // Only what the server reports inserted is inserted: a bulk error can also end a batch whose
+      // rest never reached the server (the connection dropped), and those must not count as written.
+      const inserted = new Set(Object.keys(error.insertedIds ?? {}).map(Number));
       batch.forEach((w, index) => {
         const failure = failed.get(index);
-        if (!failure) w.resolve('inserted');
-        else if (isDuplicateKey(failure)) w.resolve('duplicate');
+        if (failure && isDuplicateKey(failure)) w.resolve('duplicate');
+        else if (!failure && inserted.has(index)) w.resolve('inserted');
         else w.reject(error);
       });
     }

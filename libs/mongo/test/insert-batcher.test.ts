@@ -1,6 +1,7 @@
 import { testLogger, testServers, uniqueId } from '@guardian/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { mongo } from 'mongoose';
 import { closeMongo, connectMongo, InsertBatcher, type Connection } from '../src/index.js';
 
 interface Row {
@@ -56,5 +57,23 @@ describe('InsertBatcher (real FerretDB/MongoDB)', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
     expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/duplicate _id x1/);
     expect(await collection.countDocuments()).toBe(2);
+  });
+
+  it('tells a caller its document was written only when the server says so (a batch cut short by a dropped connection; found by npm run chaos)', async () => {
+    // A bulk error that reports the first document inserted and nothing about the others: the
+    // connection went away before the server saw them.
+    const cut = Object.defineProperties(Object.create(mongo.MongoBulkWriteError.prototype) as Error, {
+      message: { value: 'connection closed' },
+      writeErrors: { value: [] },
+      insertedIds: { value: { 0: 'a' } },
+    });
+    const batcher = new InsertBatcher<Row>({
+      insertMany: async () => {
+        throw cut;
+      },
+    });
+    const outcomes = await Promise.allSettled(['a', 'b', 'c'].map((id, n) => batcher.insert({ _id: id, n })));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(outcomes[0]).toMatchObject({ value: 'inserted' });
   });
 });

@@ -144,45 +144,47 @@ export async function startNats(): Promise<RestartableServer> {
  * A real MongoDB-wire server on a free loopback port: `mongod` when it is on PATH, otherwise
  * FerretDB 1.x with its SQLite backend (data in a temp dir).
  */
-export async function startMongo(): Promise<ServerHandle & { kind: 'mongod' | 'ferretdb' }> {
+export async function startMongo(): Promise<RestartableServer & { kind: 'mongod' | 'ferretdb' }> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'guardian-mongo-'));
   const mongod = findBinary('mongod');
   const ferretdb = findBinary('ferretdb');
-  let launched: ReturnType<typeof launch>;
-  let kind: 'mongod' | 'ferretdb';
-  if (mongod) {
-    kind = 'mongod';
-    launched = launch(
-      mongod,
-      ['--dbpath', dir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'],
-      'mongod',
-    );
-  } else if (ferretdb) {
-    kind = 'ferretdb';
-    launched = launch(
-      ferretdb,
-      [
-        '--handler=sqlite',
-        // No fsync per commit: MongoDB's default durability class (docs/conventions.md).
-        `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
-        `--listen-addr=127.0.0.1:${port}`,
-        '--debug-addr=-',
-        '--telemetry=disable',
-        '--log-level=warn',
-        '--state-dir=' + dir,
-      ],
-      'ferretdb',
-    );
-  } else {
-    throw missing('ferretdb (or mongod)');
-  }
-  const { child, output } = launched;
-  try {
-    await waitForPort(port, 20_000, () => child.exitCode === null);
-  } catch (error) {
-    throw new Error(`${kind} did not start: ${(error as Error).message}\n${output()}`);
-  }
+  if (!mongod && !ferretdb) throw missing('ferretdb (or mongod)');
+  const kind: 'mongod' | 'ferretdb' = mongod ? 'mongod' : 'ferretdb';
+  let current: ReturnType<typeof launch> | undefined;
+  /** (Re)starts the server on the same port and data. */
+  const start = async () => {
+    current = mongod
+      ? launch(
+          mongod,
+          ['--dbpath', dir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'],
+          'mongod',
+        )
+      : launch(
+          ferretdb!,
+          [
+            '--handler=sqlite',
+            // No fsync per commit: MongoDB's default durability class (docs/conventions.md).
+            `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
+            `--listen-addr=127.0.0.1:${port}`,
+            '--debug-addr=-',
+            '--telemetry=disable',
+            '--log-level=warn',
+            '--state-dir=' + dir,
+          ],
+          'ferretdb',
+        );
+    const { child, output } = current;
+    try {
+      await waitForPort(port, 20_000, () => child.exitCode === null);
+    } catch (error) {
+      throw new Error(`${kind} did not start: ${(error as Error).message}\n${output()}`);
+    }
+  };
+  await start();
+  const pause = async () => {
+    if (current) await stopProcess(current.child);
+  };
   return {
     kind,
     // FerretDB 1.x applies an update as read-modify-write without isolation and may serve a stale
@@ -190,8 +192,10 @@ export async function startMongo(): Promise<ServerHandle & { kind: 'mongod' | 'f
     // consistent (MongoDB needs no such limit).
     url: kind === 'ferretdb' ? `mongodb://127.0.0.1:${port}/?maxPoolSize=1` : `mongodb://127.0.0.1:${port}/`,
     port,
+    pause,
+    start,
     stop: async () => {
-      await stopProcess(child);
+      await pause();
       await rm(dir, { recursive: true, force: true });
     },
   };
