@@ -247,19 +247,23 @@ export class FaceVerifyService {
       return { failures: user.failures, locked, retryAfterMs };
     };
 
+    /**
+     * A probe that failed: a capture that did not pass counts as a failed attempt; anything else
+     * compared no face (a rejected photo, a busy pool, an older template) and does not count.
+     */
+    const probeFailed = async (error: unknown): Promise<never> => {
+      if (error instanceof LivenessNotPassed) {
+        await failure(error.outcome.check);
+        throw livenessRefusal(error.outcome, 'sign_in');
+      }
+      await admission.settle('uncounted');
+      throw error;
+    };
+
     if (!record) {
       // The photo is analysed all the same: answers and time tell no one whether the account
       // exists or has a face (a photo problem answers as it would for an enrolled user).
-      try {
-        await this.probe(userId, input, client, call, now);
-      } catch (error) {
-        if (error instanceof LivenessNotPassed) {
-          await failure(error.outcome.check);
-          throw livenessRefusal(error.outcome, 'sign_in');
-        }
-        await admission.settle('uncounted');
-        throw error;
-      }
+      await this.probe(userId, input, client, call, now).catch(probeFailed);
       await failure('NOT_ENROLLED');
       throw notEnrolled();
     }
@@ -269,14 +273,7 @@ export class FaceVerifyService {
       probe = await this.probe(userId, input, client, call, now);
       result = this.compare(record, probe.descriptor);
     } catch (error) {
-      // A capture that did not pass counts as a failed attempt.
-      if (error instanceof LivenessNotPassed) {
-        await failure(error.outcome.check);
-        throw livenessRefusal(error.outcome, 'sign_in');
-      }
-      // No face compared (a rejected photo, a busy pool, an older template): it does not count.
-      await admission.settle('uncounted');
-      throw error;
+      return probeFailed(error);
     }
 
     if (!result.match) {

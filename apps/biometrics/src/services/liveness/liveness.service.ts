@@ -8,7 +8,7 @@
  * and the frontal faces to match or enroll, never the score.
  */
 import type { AccessClaims, FrameBudget, LivenessChallenge, LivenessPurpose } from '@guardian/auth';
-import { DomainError, isDomainError } from '@guardian/domain';
+import { DomainError, invalid, isDomainError } from '@guardian/domain';
 import { pendingEvent } from '@guardian/events';
 import type { DescribeResult } from '../../repositories/inference/index.js';
 import { checkFaceQuality } from '../../repositories/inference/index.js';
@@ -20,12 +20,10 @@ import type {
 } from '../../repositories/liveness-check.repository.js';
 import { requireAdmin, requireSelfOrAdmin, requireUserId } from '../access.js';
 import type { FacePipeline, ImageInput, SingleFace } from '../face-pipeline.js';
-import type { CallInfo } from '../face.service.js';
+import { EVENT_SOURCE, type CallInfo } from '../face.service.js';
 import { normalizeDescriptor } from '../matching-vectors.js';
 import { estimatePose, eyeAspectRatio } from './pose.js';
 import { DEFAULT_SEQUENCE_RULES, matchSequence, type FrameMeasure, type SequenceRules } from './sequence.js';
-
-export const EVENT_SOURCE = 'guardian/biometrics';
 
 /** A capture as the transport hands it over. */
 export interface LivenessInput {
@@ -72,9 +70,6 @@ const MAX_PLAUSIBLE_EAR = 0.6;
 const MAX_PLAUSIBLE_ROLL = 60;
 /** How far apart (ms) the frames taken as enrollment samples must be. */
 const SAMPLE_SPACING_MS = 300;
-
-const invalid = (reason: string, message: string, metadata?: Record<string, string>) =>
-  new DomainError('invalid', reason, message, metadata ? { metadata } : {});
 
 /** A capture's per-frame measurements (pose, eye openness, box, descriptor) and their audit. */
 export interface MeasuredCapture {
@@ -263,6 +258,19 @@ export class LivenessService {
     return this.deps.checks.forUser(userId, Math.min(Math.max(limit || 20, 1), 100));
   }
 
+  /** The budget's frame count (frames as sent, or as decoded from a clip). */
+  private checkCount(count: number): void {
+    const { minFrames, maxFrames } = this.deps.budget;
+    if (count < minFrames)
+      throw invalid('TOO_FEW_FRAMES', `a liveness capture needs at least ${minFrames} frames`, {
+        minFrames: String(minFrames),
+      });
+    if (count > maxFrames)
+      throw invalid('TOO_MANY_FRAMES', `a liveness capture has at most ${maxFrames} frames`, {
+        maxFrames: String(maxFrames),
+      });
+  }
+
   /** What can be refused before the session is spent: counts and sizes. */
   private checkShape(input: LivenessInput): void {
     const { budget } = this.deps;
@@ -271,14 +279,7 @@ export class LivenessService {
         throw invalid('PAYLOAD_TOO_LARGE', `a liveness clip is at most ${budget.maxCaptureBytes} bytes`);
       return;
     }
-    if (input.frames.length < budget.minFrames)
-      throw invalid('TOO_FEW_FRAMES', `a liveness capture needs at least ${budget.minFrames} frames`, {
-        minFrames: String(budget.minFrames),
-      });
-    if (input.frames.length > budget.maxFrames)
-      throw invalid('TOO_MANY_FRAMES', `a liveness capture has at most ${budget.maxFrames} frames`, {
-        maxFrames: String(budget.maxFrames),
-      });
+    this.checkCount(input.frames.length);
     let total = 0;
     for (const frame of input.frames) {
       total += frame.image.length;
@@ -296,12 +297,7 @@ export class LivenessService {
    */
   private checkFrames(frames: readonly { tMs: number }[], challenge: LivenessChallenge, now: Date): void {
     const { budget } = this.deps;
-    if (frames.length < budget.minFrames)
-      throw invalid('TOO_FEW_FRAMES', `a liveness capture needs at least ${budget.minFrames} frames`, {
-        minFrames: String(budget.minFrames),
-      });
-    if (frames.length > budget.maxFrames)
-      throw invalid('TOO_MANY_FRAMES', `a liveness capture has at most ${budget.maxFrames} frames`);
+    this.checkCount(frames.length);
     for (let i = 0; i < frames.length; i++) {
       const t = frames[i]!.tMs;
       if (!Number.isInteger(t) || t < 0 || (i > 0 && t <= frames[i - 1]!.tMs))
