@@ -26,7 +26,11 @@ import { faceThrottlePolicies, type BiometricsConfig } from './config.js';
 import { handleUserDeleted, USER_DELETED_DURABLE } from './consumers/user-deleted.consumer.js';
 import { IndexSyncConsumer } from './consumers/index-sync.consumer.js';
 import { faceGrpc } from './grpc/face.grpc.js';
+import { mediaGrpc } from './grpc/media.grpc.js';
 import { decodeClip } from './repositories/clip-decoder.js';
+import { decoderVersion, ffprobeBeside } from './repositories/video-decoder.js';
+import { videoJobModel, VideoJobRepository } from './repositories/video-job.repository.js';
+import { GridFsVideoStore } from './repositories/video-store.js';
 import { faceAttemptModel, FaceAttemptRepository } from './repositories/face-attempt.repository.js';
 import { livenessCheckModel, LivenessCheckRepository } from './repositories/liveness-check.repository.js';
 import { grpcAccountDirectory, type AccountDirectory } from './repositories/account-directory.repository.js';
@@ -37,9 +41,16 @@ import { FaceIndex } from './services/face-index.js';
 import { FaceIndexSync, TemplateVault } from './services/face-index-sync.js';
 import { FacePipeline, type FacePipelineOptions } from './services/face-pipeline.js';
 import { FaceVerifyService } from './services/face-verify.service.js';
-import { FaceService } from './services/face.service.js';
+import { EVENT_SOURCE, FaceService } from './services/face.service.js';
 import { LivenessService } from './services/liveness/liveness.service.js';
 import { DESCRIPTOR_RECIPE, FACEAPI_MODEL_ID } from './services/template.js';
+import { VideoAnalysis } from './services/video/analysis.js';
+import { faceThumbnail, poolAnalyzer } from './services/video/frames.js';
+import { MediaService } from './services/video/media.service.js';
+
+/** The durable consumer all replicas share as the video job queue. */
+export const VIDEO_JOBS_DURABLE = 'biometrics-video-jobs';
+const VIDEO_JOBS_MAX_DELIVER = 5;
 
 export interface BiometricsOverrides {
   /**
@@ -61,6 +72,9 @@ export interface BiometricsInternals {
   indexSync: IndexSyncConsumer;
   assertionKeys: KeyRing;
   templates: TemplateRepository;
+  videoJobs: VideoJobRepository;
+  videoStore: GridFsVideoStore;
+  analysis: VideoAnalysis;
 }
 
 /** The face pipeline as configured (also used by bench/lfw.ts, so it measures what runs). */
@@ -231,6 +245,48 @@ export async function setupBiometrics(
     ...(identifyFpir ? { identifyFpir } : {}),
   });
 
+  const decoder = { ffmpeg: config.BIOMETRICS_FFMPEG, ffprobe: ffprobeBeside(config.BIOMETRICS_FFMPEG) };
+  const videoJobs = new VideoJobRepository(videoJobModel(mongo), mongo, announce);
+  const videoStore = new GridFsVideoStore(mongo);
+  const media = new MediaService({
+    jobs: videoJobs,
+    store: videoStore,
+    decoder,
+    limits: {
+      maxBytes: config.BIOMETRICS_VIDEO_MAX_BYTES,
+      maxDurationMs: config.BIOMETRICS_VIDEO_MAX_DURATION_SEC * 1000,
+    },
+    source: EVENT_SOURCE,
+  });
+  let ffmpegVersion: Promise<string> | undefined;
+  const analysis = new VideoAnalysis({
+    jobs: videoJobs,
+    store: videoStore,
+    decoder,
+    decoderVersion: () => (ffmpegVersion ??= decoderVersion(decoder.ffmpeg)),
+    backend: pool.backend,
+    analyze: poolAnalyzer(pool, config.BIOMETRICS_VIDEO_DETECTOR),
+    inFlight: pool.stats().workers,
+    thumbnail: faceThumbnail,
+    leaseMs: config.BIOMETRICS_VIDEO_ACK_WAIT_MS,
+    maxDeliver: VIDEO_JOBS_MAX_DELIVER,
+    maxWidth: config.BIOMETRICS_VIDEO_MAX_WIDTH,
+    retainBytes: config.BIOMETRICS_VIDEO_RETAIN,
+    source: EVENT_SOURCE,
+    logger: logger.child({ component: 'video-analysis' }),
+  });
+
+  const videoJobsConsumer: NonNullable<ServiceParts['consumers']>[number] = {
+    durable: VIDEO_JOBS_DURABLE,
+    filter: 'media.video.submitted',
+    maxDeliver: VIDEO_JOBS_MAX_DELIVER,
+    ackWaitMs: config.BIOMETRICS_VIDEO_ACK_WAIT_MS,
+    concurrency: config.BIOMETRICS_VIDEO_CONCURRENCY,
+    // One job in hand per running analysis: the rest stay in the stream for other replicas.
+    prefetch: config.BIOMETRICS_VIDEO_CONCURRENCY,
+    handler: (event, delivery) => analysis.run((event.data as { jobId: string }).jobId, delivery),
+  };
+
   const status = () => {
     const stats = pool.stats();
     return {
@@ -245,7 +301,7 @@ export async function setupBiometrics(
   };
 
   return {
-    protoFiles: ['guardian/biometrics/v1/face.proto'],
+    protoFiles: ['guardian/biometrics/v1/face.proto', 'guardian/biometrics/v1/media.proto'],
     services: [
       faceGrpc({
         logger,
@@ -259,8 +315,9 @@ export async function setupBiometrics(
         signInCallers: ServiceCallers.parse(config.BIOMETRICS_SIGN_IN_CALLERS),
         status,
       }),
+      mediaGrpc({ logger, durations: grpcDurations, verifier, media }),
     ],
-    relayModels: [templates.model, attempts.model, livenessChecks.model],
+    relayModels: [templates.model, attempts.model, livenessChecks.model, videoJobs.model],
     consumers: [
       {
         durable: USER_DELETED_DURABLE,
@@ -268,6 +325,7 @@ export async function setupBiometrics(
         maxDeliver: 10,
         handler: handleUserDeleted(faces),
       },
+      ...(config.BIOMETRICS_VIDEO_ANALYSIS ? [videoJobsConsumer] : []),
     ],
     onShutdown: [
       { name: 'index-sync', run: () => indexSync.stop() },
@@ -281,6 +339,6 @@ export async function setupBiometrics(
         },
       },
     ],
-    internals: { pool, index, faces, indexSync, assertionKeys, templates },
+    internals: { pool, index, faces, indexSync, assertionKeys, templates, videoJobs, videoStore, analysis },
   };
 }

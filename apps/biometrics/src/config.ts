@@ -67,6 +67,24 @@ export const biometricsSchema = z.object({
     .pipe(z.array(z.enum(['user', 'admin', 'master']))),
   /** The ffmpeg that decodes liveness clips (WebM/MP4): a path, or a name looked up on PATH. */
   BIOMETRICS_FFMPEG: z.string().default('ffmpeg'),
+  /** Video analysis (docs/video.md): largest upload, longest video, raw-byte retention. */
+  BIOMETRICS_VIDEO_MAX_BYTES: env.positiveInt.default(500 * 1024 * 1024),
+  BIOMETRICS_VIDEO_MAX_DURATION_SEC: env.positiveInt.default(30 * 60),
+  /** Keep a video's bytes after its analysis (default: deleted when the analysis ends). */
+  BIOMETRICS_VIDEO_RETAIN: env.bool.default(false),
+  /** Whether this replica takes analysis jobs (off: it serves the API and queues jobs only). */
+  BIOMETRICS_VIDEO_ANALYSIS: env.bool.default(true),
+  /** Analyses one replica runs at once (each keeps the inference workers busy on its own). */
+  BIOMETRICS_VIDEO_CONCURRENCY: env.positiveInt.default(1),
+  /**
+   * How long JetStream waits for a running job's heartbeat before another replica takes it over
+   * (resuming from its last stored page). The runner heartbeats at a third of it.
+   */
+  BIOMETRICS_VIDEO_ACK_WAIT_MS: env.durationMs.default(30_000),
+  /** Detector for video frames: tiny (fast, default) or ssd. */
+  BIOMETRICS_VIDEO_DETECTOR: z.enum(['tiny', 'ssd']).default('tiny'),
+  /** Frames are scaled down to at most this width before detection. */
+  BIOMETRICS_VIDEO_MAX_WIDTH: env.positiveInt.default(640),
   /** identity's gRPC address, for AuthService.GetJwks (access-token keys). */
   BIOMETRICS_IDENTITY_ADDRESS: z.string().default('127.0.0.1:50051'),
   /** auto = tfjs-node-gpu > tfjs-node > wasm. */

@@ -31,6 +31,7 @@ import {
 import { expect } from 'vitest';
 import { closeMongo, connectMongo } from '@guardian/mongo';
 import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import { MediaServiceClient, MediaServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/media';
 import { createMetricsRegistry } from '@guardian/runtime';
 import { testLogger, testServers, uniqueId, uniqueSubjectPrefix } from '@guardian/testkit';
 import { DeliverPolicy, type ConsumerMessages } from 'nats';
@@ -47,6 +48,8 @@ export interface BiometricsHarness {
   client: AsyncClient<FaceServiceClient>;
   /** Another client to the same server, with the given service credential or none (close it). */
   clientAs(serviceToken?: string): AsyncClient<FaceServiceClient>;
+  /** A MediaService client (videos). */
+  media: AsyncClient<MediaServiceClient>;
   config: BiometricsConfig;
   internals: BiometricsInternals;
   registry: Registry;
@@ -156,8 +159,10 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
       ...(serviceToken ? { serviceToken } : {}),
     });
   const client = clientAs(SERVICE_TOKEN);
+  const media = createClient(MediaServiceClient, MediaServiceService, address, { deadlineMs: 120_000 });
   return {
     client,
+    media,
     clientAs,
     accounts,
     revokedSessions,
@@ -188,6 +193,7 @@ export async function startBiometrics(env: Record<string, string> = {}): Promise
     },
     close: async () => {
       client.close();
+      media.close();
       await service.stop(2_000);
       await messages.close().catch(() => undefined);
       await collecting.catch(() => undefined);

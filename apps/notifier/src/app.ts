@@ -110,6 +110,7 @@ export async function setupNotifier(
       backoff: { baseMs: config.NOTIFIER_RETRY_BASE_MS, maxMs: config.NOTIFIER_RETRY_MAX_MS },
       noAddressRetries: config.NOTIFIER_NO_ADDRESS_RETRIES,
       noAddressDelayMs: config.NOTIFIER_NO_ADDRESS_DELAY_MS,
+      dashboardUrl: config.NOTIFIER_DASHBOARD_URL,
     },
     logger,
   );

@@ -25,6 +25,8 @@ export const notifierSchema = z.object({
    * apply at once; another replica's within this time. 0 reads MongoDB for every e-mail.
    */
   NOTIFIER_CACHE_TTL_MS: env.durationMs.default(300_000),
+  /** The web dashboard as users reach it: mails link to pages under it (`/videos/<job id>`). */
+  NOTIFIER_DASHBOARD_URL: env.url(['http:', 'https:']).default('http://localhost:8080'),
   /** identity's gRPC address, for the JWKS that verifies callers' access tokens. */
   NOTIFIER_IDENTITY_ADDRESS: z.string().min(3).default('127.0.0.1:50051'),
 });

@@ -11,7 +11,12 @@ const expected: Record<
   Record<
     Exclude<
       Action,
-      'user.list' | 'verification.review' | 'verification.list' | 'face.enroll' | 'face.identify'
+      | 'user.list'
+      | 'verification.review'
+      | 'verification.list'
+      | 'face.enroll'
+      | 'face.identify'
+      | 'media.list_all'
     >,
     Role[]
   >
@@ -29,6 +34,8 @@ const expected: Record<
     'face.read': [],
     'face.delete': [],
     'face.verify': [],
+    'media.read': [],
+    'media.manage': [],
   },
   admin: {
     'user.read': ['user', 'admin', 'master'],
@@ -43,6 +50,8 @@ const expected: Record<
     'face.read': ['user', 'admin', 'master'],
     'face.delete': ['user', 'admin', 'master'],
     'face.verify': ['user', 'admin', 'master'],
+    'media.read': ['user', 'admin', 'master'],
+    'media.manage': ['user', 'admin', 'master'],
   },
   master: {
     'user.read': ['user', 'admin', 'master'],
@@ -57,6 +66,8 @@ const expected: Record<
     'face.read': ['user', 'admin', 'master'],
     'face.delete': ['user', 'admin', 'master'],
     'face.verify': ['user', 'admin', 'master'],
+    'media.read': ['user', 'admin', 'master'],
+    'media.manage': ['user', 'admin', 'master'],
   },
 };
 
@@ -130,6 +141,10 @@ describe('roles', () => {
             );
           }
       }
+    });
+    it("lists every user's videos as staff only", () => {
+      expect(can(actorOf('user'), 'media.list_all')).toEqual({ allowed: false, reason: 'PERMISSION_DENIED' });
+      expect(can(actorOf('admin'), 'media.list_all').allowed).toBe(true);
     });
     it('searches all faces as staff only', () => {
       expect(can(actorOf('user'), 'face.identify')).toEqual({ allowed: false, reason: 'PERMISSION_DENIED' });

@@ -44,7 +44,10 @@ export type Action =
   | 'face.read'
   | 'face.delete'
   | 'face.verify'
-  | 'face.identify';
+  | 'face.identify'
+  | 'media.read'
+  | 'media.manage'
+  | 'media.list_all';
 
 export const ACTIONS: readonly Action[] = [
   'user.read',
@@ -64,6 +67,9 @@ export const ACTIONS: readonly Action[] = [
   'face.delete',
   'face.verify',
   'face.identify',
+  'media.read',
+  'media.manage',
+  'media.list_all',
 ];
 
 export interface Actor {
@@ -132,6 +138,12 @@ export function can(actor: Actor, action: Action, target: Target = {}): Decision
     case 'face.verify':
       return self || isStaff(actor.role) ? allow : deny('PERMISSION_DENIED');
     case 'face.identify':
+      return isStaff(actor.role) ? allow : deny('PERMISSION_DENIED');
+    // A video and its analysis: its owner, and staff (support, moderation); listing everyone's: staff.
+    case 'media.read':
+    case 'media.manage':
+      return self || isStaff(actor.role) ? allow : deny('PERMISSION_DENIED');
+    case 'media.list_all':
       return isStaff(actor.role) ? allow : deny('PERMISSION_DENIED');
   }
 }

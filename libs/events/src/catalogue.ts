@@ -16,7 +16,7 @@ import {
   UserRegistered,
   UserUpdated,
 } from '@guardian/proto/gen/guardian/events/v1/identity';
-import { VideoAnalyzed } from '@guardian/proto/gen/guardian/events/v1/media';
+import { VideoAnalyzed, VideoFailed, VideoSubmitted } from '@guardian/proto/gen/guardian/events/v1/media';
 import { DocumentReviewed, DocumentSubmitted } from '@guardian/proto/gen/guardian/events/v1/verification';
 
 /**
@@ -39,7 +39,9 @@ export const CATALOGUE = {
   'biometric.auth.succeeded': BiometricAuthSucceeded,
   'biometric.auth.failed': BiometricAuthFailed,
   'biometric.liveness.failed': BiometricLivenessFailed,
+  'media.video.submitted': VideoSubmitted,
   'media.video.analyzed': VideoAnalyzed,
+  'media.video.failed': VideoFailed,
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

@@ -28,6 +28,11 @@ export interface ConsumerOptions {
   ackWaitMs?: number;
   /** Events handled at once (in-flight bound). */
   concurrency?: number;
+  /**
+   * Messages pulled ahead of the handler (default max(2 × concurrency, 10)). Long jobs pull only what
+   * they run, so idle replicas take the rest.
+   */
+  prefetch?: number;
   handler: EventHandler;
   logger: Logger;
 }
@@ -74,7 +79,9 @@ export class EventConsumer {
     while (!this.stopped) {
       try {
         const consumer = await this.bus.js.consumers.get(this.bus.options.stream, this.options.durable);
-        this.messages = await consumer.consume({ max_messages: Math.max(concurrency * 2, 10) });
+        this.messages = await consumer.consume({
+          max_messages: this.options.prefetch ?? Math.max(concurrency * 2, 10),
+        });
         for await (const msg of this.messages) {
           const task = this.handle(msg)
             .catch((error: unknown) => this.log.error({ err: error }, 'event handling failed unexpectedly'))

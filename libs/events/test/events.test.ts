@@ -147,7 +147,17 @@ describe('EventBus and EventConsumer', () => {
     );
     await bus.publish(
       'media.video.analyzed',
-      { jobId: 'j1', userId: 'u3', status: 'failed', dominantExpression: '', framesAnalyzed: 0, error: 'x' },
+      {
+        jobId: 'j1',
+        userId: 'u3',
+        status: 'succeeded',
+        dominantExpression: '',
+        framesAnalyzed: 0,
+        error: '',
+        fileName: 'clip.mp4',
+        durationMs: 1000,
+        people: 0,
+      },
       { subject: 'u3' },
     );
     await waitFor(() => deadLetters.length === 1, { what: 'dead letter' });

@@ -104,12 +104,28 @@ export const en = {
   videoAnalyzed: {
     subjectSucceeded: 'Your video analysis is ready',
     subjectFailed: 'Your video analysis failed',
-    preview: 'Video analysis {jobId}.',
+    preview: 'Video analysis of {file}.',
     headingSucceeded: 'Video analysis ready',
     headingFailed: 'Video analysis failed',
-    bodySucceeded: 'We analysed {frames} frame(s) of your video. The dominant expression was: {expression}.',
-    bodyFailed: 'We could not analyse your video.',
-    error: 'Error',
+    quotedName: '“{name}”',
+    unnamed: 'your video',
+    bodySucceeded:
+      'We analysed {file} and saw {people} person(s) in {seconds} s of video. The dominant expression was: {expression}.',
+    bodyNoPeople: 'We analysed {file} ({seconds} s of video) and saw no faces in it.',
+    bodyFailed: 'We could not analyse {file}.',
+    reasons: {
+      CORRUPT_VIDEO:
+        'The file could not be decoded: it may be damaged or incomplete. Export it again and upload the new copy.',
+      VIDEO_TOO_LONG: 'The video is longer than we can analyse. Trim it and upload the shorter copy.',
+      UNSUPPORTED_FORMAT:
+        'This type of video file is not supported. Convert it to another format and upload it again.',
+    },
+    reasonOther: 'Something went wrong on our side. Please try again later.',
+    viewResults: 'See the full results',
+    viewVideo: 'Open the video in Guardian',
+    fileName: 'File',
+    frames: 'Frames analysed',
+    error: 'Error code',
     job: 'Job',
     expressions: {
       neutral: 'neutral',

@@ -103,13 +103,29 @@ export const es: Catalogue = {
   videoAnalyzed: {
     subjectSucceeded: 'El análisis de tu vídeo está listo',
     subjectFailed: 'El análisis de tu vídeo falló',
-    preview: 'Análisis de vídeo {jobId}.',
+    preview: 'Análisis de vídeo de {file}.',
     headingSucceeded: 'Análisis de vídeo listo',
     headingFailed: 'Error en el análisis de vídeo',
+    quotedName: '«{name}»',
+    unnamed: 'tu vídeo',
     bodySucceeded:
-      'Analizamos {frames} fotograma(s) de tu vídeo. La expresión predominante fue: {expression}.',
-    bodyFailed: 'No pudimos analizar tu vídeo.',
-    error: 'Error',
+      'Analizamos {file} y vimos {people} persona(s) en {seconds} s de vídeo. La expresión predominante fue: {expression}.',
+    bodyNoPeople: 'Analizamos {file} ({seconds} s de vídeo) y no vimos ningún rostro.',
+    bodyFailed: 'No pudimos analizar {file}.',
+    reasons: {
+      CORRUPT_VIDEO:
+        'No se pudo decodificar el archivo: puede estar dañado o incompleto. Vuelve a exportarlo y sube la nueva copia.',
+      VIDEO_TOO_LONG:
+        'El vídeo es más largo de lo que podemos analizar. Recórtalo y sube la copia más corta.',
+      UNSUPPORTED_FORMAT:
+        'Este tipo de archivo de vídeo no es compatible. Conviértelo a otro formato y vuelve a subirlo.',
+    },
+    reasonOther: 'Algo salió mal por nuestra parte. Inténtalo de nuevo más tarde.',
+    viewResults: 'Ver los resultados completos',
+    viewVideo: 'Abrir el vídeo en Guardian',
+    fileName: 'Archivo',
+    frames: 'Fotogramas analizados',
+    error: 'Código de error',
     job: 'Tarea',
     expressions: {
       neutral: 'neutral',

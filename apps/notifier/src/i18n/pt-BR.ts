@@ -102,12 +102,28 @@ export const ptBR: Catalogue = {
   videoAnalyzed: {
     subjectSucceeded: 'A análise do seu vídeo está pronta',
     subjectFailed: 'A análise do seu vídeo falhou',
-    preview: 'Análise de vídeo {jobId}.',
+    preview: 'Análise de vídeo de {file}.',
     headingSucceeded: 'Análise de vídeo pronta',
     headingFailed: 'Falha na análise de vídeo',
-    bodySucceeded: 'Analisamos {frames} quadro(s) do seu vídeo. A expressão predominante foi: {expression}.',
-    bodyFailed: 'Não conseguimos analisar seu vídeo.',
-    error: 'Erro',
+    quotedName: '“{name}”',
+    unnamed: 'seu vídeo',
+    bodySucceeded:
+      'Analisamos {file} e vimos {people} pessoa(s) em {seconds} s de vídeo. A expressão predominante foi: {expression}.',
+    bodyNoPeople: 'Analisamos {file} ({seconds} s de vídeo) e não vimos nenhum rosto.',
+    bodyFailed: 'Não conseguimos analisar {file}.',
+    reasons: {
+      CORRUPT_VIDEO:
+        'Não foi possível decodificar o arquivo: ele pode estar danificado ou incompleto. Exporte-o de novo e envie a nova cópia.',
+      VIDEO_TOO_LONG: 'O vídeo é mais longo do que conseguimos analisar. Corte-o e envie a cópia mais curta.',
+      UNSUPPORTED_FORMAT:
+        'Este tipo de arquivo de vídeo não é suportado. Converta-o para outro formato e envie de novo.',
+    },
+    reasonOther: 'Algo deu errado do nosso lado. Tente novamente mais tarde.',
+    viewResults: 'Ver os resultados completos',
+    viewVideo: 'Abrir o vídeo no Guardian',
+    fileName: 'Arquivo',
+    frames: 'Quadros analisados',
+    error: 'Código de erro',
     job: 'Tarefa',
     expressions: {
       neutral: 'neutra',

@@ -147,8 +147,109 @@ describe('planNotification', () => {
     });
   });
 
+  describe('video analysis', () => {
+    const known = { contact: makeContact(), preferences: undefined };
+    // A trailing slash on the configured base must not double the slash in the link.
+    const options = { dashboardUrl: 'https://guardian.example/app/' };
+
+    it('mails a finished analysis with the file, people, duration and a link to its page', () => {
+      const event = makeEvent('media.video.analyzed', {
+        userId: 'u1',
+        jobId: 'j1',
+        status: 'succeeded',
+        dominantExpression: 'happy',
+        framesAnalyzed: 9,
+        fileName: 'party.mp4',
+        durationMs: 4_600,
+        people: 2,
+      });
+      expect(planNotification(event, known, options)).toEqual({
+        kind: 'send',
+        userId: 'u1',
+        template: 'video_analyzed',
+        locale: 'pt-BR',
+        to: 'maria@example.com',
+        digest: false,
+        data: {
+          template: 'video_analyzed',
+          name: 'Maria Souza',
+          jobId: 'j1',
+          fileName: 'party.mp4',
+          status: 'succeeded',
+          dominantExpression: 'happy',
+          framesAnalyzed: 9,
+          durationMs: 4_600,
+          people: 2,
+          reason: '',
+          resultUrl: 'https://guardian.example/app/videos/j1',
+        },
+      });
+    });
+
+    it('mails a failed analysis with the same template, its reason and the link', () => {
+      const event = makeEvent('media.video.failed', {
+        userId: 'u1',
+        jobId: 'j2',
+        fileName: 'broken.mov',
+        reason: 'CORRUPT_VIDEO',
+      });
+      expect(planNotification(event, known, options)).toMatchObject({
+        kind: 'send',
+        template: 'video_analyzed',
+        data: {
+          template: 'video_analyzed',
+          status: 'failed',
+          jobId: 'j2',
+          fileName: 'broken.mov',
+          reason: 'CORRUPT_VIDEO',
+          people: 0,
+          resultUrl: 'https://guardian.example/app/videos/j2',
+        },
+      });
+    });
+
+    it('reads an analyzed event that does not say "succeeded" as a failure', () => {
+      const event = makeEvent('media.video.analyzed', { userId: 'u1', jobId: 'j3', status: 'failed' });
+      expect(planNotification(event, known, options)).toMatchObject({
+        kind: 'send',
+        data: { status: 'failed', reason: '' },
+      });
+    });
+
+    it('puts the job id into the link as one path segment', () => {
+      const event = makeEvent('media.video.failed', { userId: 'u1', jobId: 'a/b?c#d' });
+      expect(planNotification(event, known, options)).toMatchObject({
+        data: { resultUrl: 'https://guardian.example/app/videos/a%2Fb%3Fc%23d' },
+      });
+    });
+
+    it('leaves the link out without a dashboard URL or a job id', () => {
+      const withoutBase = planNotification(
+        makeEvent('media.video.failed', { userId: 'u1', jobId: 'j4' }),
+        known,
+      );
+      expect(withoutBase).toMatchObject({ kind: 'send', data: { resultUrl: undefined } });
+      const withoutJob = planNotification(makeEvent('media.video.failed', { userId: 'u1' }), known, options);
+      expect(withoutJob).toMatchObject({ kind: 'send', data: { resultUrl: undefined } });
+    });
+
+    it('ignores the submitted job (the queue message) and outcomes without a user', () => {
+      const submitted = makeEvent('media.video.submitted', { userId: 'u1', jobId: 'j5' });
+      expect(planNotification(submitted, known, options)).toEqual({
+        kind: 'ignore',
+        reason: 'no e-mail for media.video.submitted',
+      });
+      for (const event of [
+        makeEvent('media.video.analyzed', { userId: '', jobId: 'j6', status: 'succeeded' }),
+        makeEvent('media.video.failed', { userId: '', jobId: 'j6', reason: 'ANALYSIS_FAILED' }),
+      ]) {
+        expect(planNotification(event, known, options)).toEqual({ kind: 'ignore', reason: 'no user' });
+      }
+    });
+  });
+
   describe('other events', () => {
-    it('sends document and video results', () => {
+    it('sends document results', () => {
       const doc = makeEvent('verification.document.reviewed', {
         userId: 'u1',
         decision: 'rejected',
@@ -158,16 +259,6 @@ describe('planNotification', () => {
       expect(planNotification(doc, { contact: makeContact(), preferences: undefined })).toMatchObject({
         kind: 'send',
         data: { template: 'document_reviewed', decision: 'rejected', reason: 'blurred', documentType: 'cnh' },
-      });
-      const video = makeEvent('media.video.analyzed', {
-        userId: 'u1',
-        jobId: 'j1',
-        status: 'succeeded',
-        framesAnalyzed: 9,
-      });
-      expect(planNotification(video, { contact: makeContact(), preferences: undefined })).toMatchObject({
-        kind: 'send',
-        data: { template: 'video_analyzed', status: 'succeeded', framesAnalyzed: 9 },
       });
     });
 

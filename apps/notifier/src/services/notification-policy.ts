@@ -35,8 +35,20 @@ const client = (info: { ip: string; userAgent: string } | undefined): ClientView
 
 type Draft = { userId: string; data: TemplateData; digest?: boolean } | { ignore: string };
 
+/** What the policy takes from the configuration. */
+export interface PolicyOptions {
+  /** The web dashboard's base URL (`NOTIFIER_DASHBOARD_URL`); without it video mails carry no link. */
+  dashboardUrl?: string;
+}
+
+/** The video's result page in the dashboard (the configured base may end in a slash). */
+function videoPage({ dashboardUrl }: PolicyOptions, jobId: string): string | undefined {
+  if (!dashboardUrl || !jobId) return undefined;
+  return `${dashboardUrl.replace(/\/+$/, '')}/videos/${encodeURIComponent(jobId)}`;
+}
+
 /** Event -> template data (before recipient, locale and preferences are considered). */
-function draft(event: GuardianEvent, name: string): Draft {
+function draft(event: GuardianEvent, name: string, options: PolicyOptions): Draft {
   switch (event.type) {
     case 'identity.login.succeeded': {
       const d = event.data as GuardianEvent<'identity.login.succeeded'>['data'];
@@ -143,10 +155,35 @@ function draft(event: GuardianEvent, name: string): Draft {
           template: 'video_analyzed',
           name,
           jobId: d.jobId,
+          fileName: d.fileName,
+          // Failures now come as media.video.failed; an older analyzed event may still say "failed".
           status: d.status === 'succeeded' ? 'succeeded' : 'failed',
           dominantExpression: d.dominantExpression,
           framesAnalyzed: d.framesAnalyzed,
-          error: d.error,
+          durationMs: d.durationMs,
+          people: d.people,
+          reason: d.status === 'succeeded' ? '' : d.error,
+          resultUrl: videoPage(options, d.jobId),
+        },
+      };
+    }
+    case 'media.video.failed': {
+      const d = event.data as GuardianEvent<'media.video.failed'>['data'];
+      if (!d.userId) return { ignore: 'no user' };
+      return {
+        userId: d.userId,
+        data: {
+          template: 'video_analyzed',
+          name,
+          jobId: d.jobId,
+          fileName: d.fileName,
+          status: 'failed',
+          dominantExpression: '',
+          framesAnalyzed: 0,
+          durationMs: 0,
+          people: 0,
+          reason: d.reason,
+          resultUrl: videoPage(options, d.jobId),
         },
       };
     }
@@ -156,6 +193,7 @@ function draft(event: GuardianEvent, name: string): Draft {
     case 'identity.session.revoked':
     case 'biometric.auth.succeeded': // identity.login.succeeded (method face) already covers it
     case 'verification.document.submitted':
+    case 'media.video.submitted': // the analysis job queue; its outcome is mailed
       return { ignore: `no e-mail for ${event.type}` };
     case 'biometric.liveness.failed':
       // A sign-in capture that did not pass is also a biometric.auth.failed (reason MOVE_NOT_SEEN,
@@ -179,6 +217,7 @@ export function recipientOf(event: GuardianEvent): string | undefined {
 export function planNotification(
   event: GuardianEvent,
   known: { contact: Contact | undefined; preferences: Preferences | undefined },
+  options: PolicyOptions = {},
 ): Plan {
   const { contact } = known;
   const preferences = known.preferences ?? DEFAULT_PREFERENCES;
@@ -206,7 +245,7 @@ export function planNotification(
     };
   }
 
-  const drafted = draft(event, contact?.name ?? '');
+  const drafted = draft(event, contact?.name ?? '', options);
   if ('ignore' in drafted) return { kind: 'ignore', reason: drafted.ignore };
   const { userId, data } = drafted;
   const template = data.template;

@@ -17,6 +17,7 @@ const options: DispatcherOptions = {
   backoff: { baseMs: 100, maxMs: 1000 },
   noAddressRetries: 2,
   noAddressDelayMs: 50,
+  dashboardUrl: 'https://guardian.example',
 };
 
 /** Hand-made in-memory fakes of the repositories, the transport and the dead-letter publisher. */
@@ -148,6 +149,20 @@ describe('NotificationDispatcher', () => {
       await dispatcher.handle(event, { deliveryCount: 1 });
       expect(records.get(event.id)).toMatchObject({ status: 'suppressed', suppressedReason: 'user_deleted' });
       expect(sent).toHaveLength(0);
+    });
+
+    it("mails a video's outcome with a link to its dashboard page, and nothing for its submission", async () => {
+      const { dispatcher, sent, records } = setup();
+      const submitted = makeEvent('media.video.submitted', { userId: 'u1', jobId: 'j1' });
+      expect(await dispatcher.handle(submitted, { deliveryCount: 1 })).toEqual({ kind: 'ack' });
+      expect(records.has(submitted.id)).toBe(false);
+
+      const failed = makeEvent('media.video.failed', { userId: 'u1', jobId: 'j1', reason: 'VIDEO_TOO_LONG' });
+      expect(await dispatcher.handle(failed, { deliveryCount: 1 })).toEqual({ kind: 'ack' });
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatchObject({ template: 'video_analyzed', locale: 'pt-BR' });
+      expect(sent[0]?.text).toContain('https://guardian.example/videos/j1');
+      expect(sent[0]?.html).toContain('href="https://guardian.example/videos/j1"');
     });
 
     it('digests failed logins handled concurrently for one user', async () => {

@@ -41,6 +41,8 @@ export interface DispatcherOptions {
   /** An event for a user whose address has not arrived yet is retried this many times, then suppressed. */
   noAddressRetries: number;
   noAddressDelayMs: number;
+  /** The web dashboard's base URL, for links to a user's results; without it mails carry no link. */
+  dashboardUrl?: string;
 }
 
 /**
@@ -81,7 +83,11 @@ export class NotificationDispatcher {
     const [contact, preferences] = userId
       ? await Promise.all([ports.contacts.get(userId), ports.preferences.get(userId)])
       : [undefined, undefined];
-    const plan = planNotification(event, { contact, preferences });
+    const plan = planNotification(
+      event,
+      { contact, preferences },
+      { dashboardUrl: this.options.dashboardUrl },
+    );
     if (plan.kind === 'ignore') return ack();
 
     const init: NewNotification = {

@@ -198,17 +198,33 @@ function documentReviewed(d: DocumentReviewedData, { t }: Ctx): Composed {
 function videoAnalyzed(d: VideoAnalyzedData, { t }: Ctx): Composed {
   const m = t.videoAnalyzed;
   const ok = d.status === 'succeeded';
+  const fileName = d.fileName.trim();
+  const file = fileName === '' ? m.unnamed : format(m.quotedName, { name: fileName });
+  const seconds = Math.round(d.durationMs / 1000);
   const expression = lookup(m.expressions, d.dominantExpression, d.dominantExpression || t.common.unknown);
-  const details: Detail[] = [{ label: m.job, value: d.jobId }];
-  if (!ok && d.error) details.push({ label: m.error, value: d.error });
+  // A failure is told in words (a sentence per known reason code, a generic one otherwise): the code
+  // alone means nothing to the user, so it only follows as a detail, for support.
+  const paragraphs = ok
+    ? [
+        d.people > 0
+          ? format(m.bodySucceeded, { file, people: d.people, seconds, expression })
+          : format(m.bodyNoPeople, { file, seconds }),
+      ]
+    : [format(m.bodyFailed, { file }), lookup(m.reasons, d.reason, m.reasonOther)];
+  const details: Detail[] = [];
+  if (fileName !== '') details.push({ label: m.fileName, value: fileName });
+  if (ok) details.push({ label: m.frames, value: String(d.framesAnalyzed) });
+  else if (d.reason) details.push({ label: m.error, value: d.reason });
+  details.push({ label: m.job, value: d.jobId });
   return {
     subject: ok ? m.subjectSucceeded : m.subjectFailed,
     view: {
-      preview: format(m.preview, { jobId: d.jobId }),
+      preview: format(m.preview, { file }),
       heading: ok ? m.headingSucceeded : m.headingFailed,
       greeting: greeting(t, d.name),
-      paragraphs: [ok ? format(m.bodySucceeded, { frames: d.framesAnalyzed, expression }) : m.bodyFailed],
+      paragraphs,
       details,
+      ...(d.resultUrl ? { action: { label: ok ? m.viewResults : m.viewVideo, href: d.resultUrl } } : {}),
     },
   };
 }

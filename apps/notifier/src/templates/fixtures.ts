@@ -47,10 +47,14 @@ export function sampleTemplateData(
           template,
           name,
           jobId: 'job-42',
+          fileName: 'birthday.mp4',
           status: 'succeeded',
           dominantExpression: 'happy',
           framesAnalyzed: 120,
-          error: '',
+          durationMs: 61_400,
+          people: 3,
+          reason: '',
+          resultUrl: 'https://guardian.example/videos/job-42',
         };
     }
   })();

@@ -21,6 +21,16 @@ const HOSTILE = [
   '  spaces around  ',
 ];
 
+// Links as a frame must reproduce them, and ones React rewrites (javascript:) rather than escapes.
+const HREFS = [
+  'https://guardian.example/videos/job-42',
+  'http://localhost:8080/videos/a%2Fb?x=1&y="<2>"',
+  'HTTPS://guardian.example/\u{E000}0\u{E001}',
+  'javascript:alert(1)',
+  ' jav\tascript:alert(1)',
+  '/relative',
+];
+
 /** A small deterministic generator, so a failure names a case that can be rerun. */
 function* views(count: number): Generator<EmailView> {
   let seed = 42;
@@ -36,12 +46,15 @@ function* views(count: number): Generator<EmailView> {
     const details = next() % 5;
     if (details > 0 || next() % 2)
       view.details = Array.from({ length: details }, () => ({ label: text(), value: text() }));
+    if (next() % 2) view.action = { label: text(), href: HREFS[next() % HREFS.length]! };
     if (next() % 2) view.callout = text();
     if (next() % 2) view.note = text();
     if (next() % 2) view.security = true;
     yield view;
   }
 }
+
+const SIMPLE: EmailView = { preview: 'p', heading: 'h', greeting: 'g', paragraphs: ['a'] };
 
 describe('layoutHtml', () => {
   it.each(TEMPLATE_NAMES.flatMap((template) => LOCALES.map((locale) => [template, locale] as const)))(
@@ -65,6 +78,14 @@ describe('layoutHtml', () => {
       }
     }
     expect(compared).toBe(900);
+  });
+
+  it('leaves a javascript: link to React, which blocks it', () => {
+    const t = messagesFor('en');
+    const view = { ...SIMPLE, action: { label: 'Open', href: 'javascript:alert(1)' } };
+    const html = layoutHtml(view, 'en', t);
+    expect(html).not.toContain('href="javascript:alert(1)"');
+    expect(html).toBe(renderLayoutWithReact(view, 'en', t));
   });
 
   it("fills a frame it built for another e-mail of the same shape with this e-mail's texts", () => {

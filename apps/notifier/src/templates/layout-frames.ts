@@ -22,6 +22,7 @@ function textsOf(view: EmailView): string[] {
     view.greeting,
     ...view.paragraphs,
     ...(view.details ?? []).flatMap((d) => [d.label, d.value]),
+    ...(view.action ? [view.action.label, view.action.href] : []),
     ...(view.callout ? [view.callout] : []),
     ...(view.note ? [view.note] : []),
   ];
@@ -41,6 +42,7 @@ function markedView(view: EmailView): EmailView {
     greeting: next(),
     paragraphs: view.paragraphs.map(next),
     ...(view.details ? { details: view.details.map(() => ({ label: next(), value: next() })) } : {}),
+    ...(view.action ? { action: { label: next(), href: next() } } : {}),
     ...(view.callout ? { callout: next() } : {}),
     ...(view.note ? { note: next() } : {}),
     ...(view.security ? { security: true } : {}),
@@ -53,6 +55,7 @@ const shapeOf = (view: EmailView, locale: Locale) =>
     locale,
     view.paragraphs.length,
     view.details?.length ?? 0,
+    view.action ? 1 : 0,
     view.callout ? 1 : 0,
     view.note ? 1 : 0,
     view.security ? 1 : 0,
@@ -115,6 +118,9 @@ const frames = new Map<string, Frame>();
  * texts. Rendering the whole tree per e-mail was most of the notifier's CPU per event.
  */
 export function layoutHtml(view: EmailView, locale: Locale, t: Messages): string {
+  // React rewrites a javascript: href (and the like) instead of escaping it; a frame would not, so
+  // anything but http(s) takes React's own path. Our links are http(s) (the config checks the base).
+  if (view.action && !/^https?:/i.test(view.action.href)) return renderLayoutWithReact(view, locale, t);
   const shape = shapeOf(view, locale);
   let frame = frames.get(shape);
   if (!frame) {

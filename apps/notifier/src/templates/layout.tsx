@@ -1,4 +1,15 @@
-import { Body, Container, Head, Heading, Hr, Html, Preview, Section, Text } from '@react-email/components';
+import {
+  Body,
+  Container,
+  Head,
+  Heading,
+  Hr,
+  Html,
+  Link,
+  Preview,
+  Section,
+  Text,
+} from '@react-email/components';
 import type { Locale } from '../i18n/locale.js';
 import type { Messages } from '../i18n/messages.js';
 
@@ -28,6 +39,16 @@ const styles = {
     fontSize: '14px',
     padding: '12px 16px',
   },
+  // A link drawn as a button; white on this blue is well above WCAG AA contrast.
+  action: {
+    backgroundColor: '#1f4fd1',
+    borderRadius: '6px',
+    color: '#ffffff',
+    display: 'inline-block',
+    fontSize: '15px',
+    fontWeight: 700,
+    padding: '10px 18px',
+  },
   note: { color: '#6b7280', fontSize: '12px', lineHeight: '18px', margin: '12px 0 0' },
   footer: { color: '#9ca3af', fontSize: '12px', lineHeight: '18px', margin: '8px 0 0' },
 } as const;
@@ -37,6 +58,13 @@ export interface Detail {
   value: string;
 }
 
+/** A link to follow from the e-mail. The label says where it goes: screen readers list links out of context. */
+export interface Action {
+  label: string;
+  /** An absolute http(s) URL. */
+  href: string;
+}
+
 /** What one e-mail says, independent of HTML or text. */
 export interface EmailView {
   preview: string;
@@ -44,6 +72,8 @@ export interface EmailView {
   greeting: string;
   paragraphs: readonly string[];
   details?: readonly Detail[];
+  /** Shown as a button after the details; the text part gives the URL. */
+  action?: Action;
   /** Shown highlighted (advice on security alerts). */
   callout?: string;
   /** Small print under the body (how to opt out). */
@@ -57,7 +87,10 @@ export interface LayoutProps extends EmailView {
   t: Messages;
 }
 
-/** The frame every Guardian e-mail shares: brand, heading, greeting, paragraphs, a details table, footer. */
+/**
+ * The frame every Guardian e-mail shares: brand, heading, greeting, paragraphs, a details table, an
+ * action link, footer.
+ */
 export function Layout(props: LayoutProps) {
   const { t } = props;
   return (
@@ -91,6 +124,13 @@ export function Layout(props: LayoutProps) {
               </table>
             </Section>
           ) : null}
+          {props.action ? (
+            <Text style={styles.text}>
+              <Link href={props.action.href} style={styles.action}>
+                {props.action.label}
+              </Link>
+            </Text>
+          ) : null}
           {props.callout ? <Text style={styles.callout}>{props.callout}</Text> : null}
           {props.note ? <Text style={styles.note}>{props.note}</Text> : null}
           <Hr />
@@ -111,6 +151,7 @@ export function viewToText(view: EmailView, t: Messages): string {
     for (const d of view.details) lines.push(`- ${d.label}: ${d.value}`);
     lines.push('');
   }
+  if (view.action) lines.push(`${view.action.label}: ${view.action.href}`, '');
   if (view.callout) lines.push(`> ${view.callout}`, '');
   if (view.note) lines.push(view.note, '');
   lines.push('--');

@@ -66,6 +66,115 @@ describe('renderEmail', () => {
   });
 });
 
+describe('video analysis e-mail', () => {
+  const link = 'https://guardian.example/videos/job-42';
+  const succeeded = (overrides: object = {}) =>
+    sampleTemplateData('video_analyzed', { resultUrl: link, ...overrides } as never);
+  const failed = (reason: string, overrides: object = {}) =>
+    succeeded({ status: 'failed', reason, dominantExpression: '', people: 0, durationMs: 0, ...overrides });
+
+  it.each([
+    [
+      'en',
+      'We analysed “birthday.mp4” and saw 3 person(s) in 61 s of video.',
+      'happy',
+      'See the full results',
+    ],
+    [
+      'pt-BR',
+      'Analisamos “birthday.mp4” e vimos 3 pessoa(s) em 61 s de vídeo.',
+      'feliz',
+      'Ver os resultados completos',
+    ],
+  ] as const)(
+    '%s: names the file, people, duration and expression, and links the result',
+    (locale, sentence, expression, label) => {
+      const email = renderEmail(succeeded(), locale);
+      expect(email.subject).toBe(catalogues[locale].videoAnalyzed.subjectSucceeded);
+      for (const part of [email.html, email.text]) {
+        expect(part).toContain('birthday.mp4');
+        expect(part).toContain(sentence);
+        expect(part).toContain(`${expression}.`);
+      }
+      expect(email.html).toContain(`<a href="${link}"`);
+      expect(email.html).toContain(`>${label}</a>`);
+      expect(email.text).toContain(`${label}: ${link}`);
+    },
+  );
+
+  it.each([
+    [
+      'en',
+      'We could not analyse “birthday.mp4”.',
+      'The file could not be decoded',
+      'Open the video in Guardian',
+    ],
+    [
+      'pt-BR',
+      'Não conseguimos analisar “birthday.mp4”.',
+      'Não foi possível decodificar o arquivo',
+      'Abrir o vídeo no Guardian',
+    ],
+  ] as const)(
+    '%s: explains a failure in words, with the code as a detail, and links the video',
+    (locale, sentence, reason, label) => {
+      const email = renderEmail(failed('CORRUPT_VIDEO'), locale);
+      expect(email.subject).toBe(catalogues[locale].videoAnalyzed.subjectFailed);
+      for (const part of [email.html, email.text]) {
+        expect(part).toContain(sentence);
+        expect(part).toContain(reason);
+      }
+      expect(email.text).toContain(`- ${catalogues[locale].videoAnalyzed.error}: CORRUPT_VIDEO`);
+      expect(email.html).toContain(`<a href="${link}"`);
+      expect(email.html).toContain(`>${label}</a>`);
+      expect(email.text).toContain(`${label}: ${link}`);
+    },
+  );
+
+  it.each([
+    ['CORRUPT_VIDEO', 'The file could not be decoded: it may be damaged or incomplete.'],
+    ['VIDEO_TOO_LONG', 'The video is longer than we can analyse.'],
+    ['UNSUPPORTED_FORMAT', 'This type of video file is not supported.'],
+    ['ANALYSIS_FAILED', 'Something went wrong on our side. Please try again later.'],
+    ['DECODER_UNAVAILABLE', 'Something went wrong on our side. Please try again later.'],
+    ['', 'Something went wrong on our side. Please try again later.'],
+  ])('says what %s means', (reason, words) => {
+    expect(renderEmail(failed(reason), 'en').text).toContain(words);
+  });
+
+  it('says no faces were seen rather than "0 person(s)"', () => {
+    const email = renderEmail(succeeded({ people: 0, dominantExpression: '', durationMs: 2_400 }), 'en');
+    expect(email.text).toContain('We analysed “birthday.mp4” (2 s of video) and saw no faces in it.');
+    expect(email.text).not.toContain('person(s)');
+  });
+
+  it('reads "your video" for a file without a name', () => {
+    const email = renderEmail(failed('VIDEO_TOO_LONG', { fileName: '  ' }), 'en');
+    expect(email.text).toContain('We could not analyse your video.');
+    expect(email.text).not.toContain('File:');
+  });
+
+  it('has no link when the data has none', () => {
+    const email = renderEmail(succeeded({ resultUrl: undefined }), 'en');
+    expect(email.html).not.toContain('<a ');
+    expect(email.text).not.toContain('/videos/');
+  });
+
+  it('escapes the file name and the link in HTML', () => {
+    const email = renderEmail(
+      succeeded({
+        fileName: '<img src=x>&"q".mp4',
+        resultUrl: 'https://guardian.example/videos/a?x=1&y="2"',
+      }),
+      'en',
+    );
+    expect(email.html).not.toContain('<img src=x>');
+    expect(email.html).toContain('&lt;img src=x&gt;&amp;&quot;q&quot;.mp4');
+    expect(email.html).toContain('href="https://guardian.example/videos/a?x=1&amp;y=&quot;2&quot;"');
+    expect(email.text).toContain('<img src=x>&"q".mp4'); // plain text is not HTML
+  });
+});
+
 describe('renderEmail HTML', () => {
   it.each(TEMPLATE_NAMES)('is the document @react-email/render produces for %s', async (template) => {
     const data = sampleTemplateData(template);

@@ -74,13 +74,24 @@ export interface DocumentReviewedData extends Base {
   decision: 'approved' | 'rejected';
   reason: string;
 }
+/** A video analysis that finished (`succeeded`) or could not (`failed`). */
 export interface VideoAnalyzedData extends Base {
   template: 'video_analyzed';
   jobId: string;
+  /** The name the user uploaded the file under; may be empty. */
+  fileName: string;
   status: 'succeeded' | 'failed';
+  // Succeeded:
   dominantExpression: string;
   framesAnalyzed: number;
-  error: string;
+  durationMs: number;
+  /** People (face tracks) seen in the video. */
+  people: number;
+  // Failed:
+  /** The reason code (`CORRUPT_VIDEO`, `VIDEO_TOO_LONG`, ...); anything unknown reads as a generic failure. */
+  reason: string;
+  /** The video's page in the dashboard; no link without one. */
+  resultUrl: string | undefined;
 }
 
 export type TemplateData =

@@ -102,6 +102,14 @@ export async function analyze(faceapi: FaceApi, req: AnalyzeRequest): Promise<An
         genderProbability: f.genderProbability,
       }));
     }
+    if (req.withDescriptors) {
+      const found = await task.withFaceDescriptors();
+      return limit(found, req).map((f) => ({
+        ...baseFace(f.detection, f.landmarks, scale),
+        expressions: expressionsOf(f.expressions),
+        descriptor: f.descriptor,
+      }));
+    }
     const found = await task;
     return limit(found, req).map((f) => ({
       ...baseFace(f.detection, f.landmarks, scale),

@@ -51,6 +51,8 @@ export interface AnalyzeRequest extends DetectionOptions {
   image: RawImage;
   /** Also run the age/gender net (default false). */
   withAgeGender?: boolean;
+  /** Also compute each face's 128-d descriptor (video tracks link faces by it). Not with age/gender. */
+  withDescriptors?: boolean;
 }
 
 export interface Box {
@@ -87,6 +89,7 @@ export interface AnalyzedFace extends DetectedFace {
   age?: number;
   gender?: 'male' | 'female';
   genderProbability?: number;
+  descriptor?: Float32Array;
 }
 
 export interface InferenceMeta {

@@ -11,19 +11,50 @@ export const protobufPackage = "guardian.events.v1";
 
 export const protobufFileName = "guardian/events/v1/media.proto";
 
-/** media.video.analyzed */
+/** media.video.analyzed: an analysis finished. */
 export interface VideoAnalyzed {
   jobId: string;
   userId: string;
-  /** "succeeded" or "failed". */
+  /** "succeeded" (failures are media.video.failed). */
   status: string;
   dominantExpression: string;
   framesAnalyzed: number;
   error: string;
+  fileName: string;
+  durationMs: number;
+  people: number;
+}
+
+/** media.video.failed: an analysis could not finish (a cancelled one emits nothing). */
+export interface VideoFailed {
+  jobId: string;
+  userId: string;
+  fileName: string;
+  /** The reason code (CORRUPT_VIDEO, ANALYSIS_FAILED, ...). */
+  reason: string;
+}
+
+/**
+ * media.video.submitted: an upload was finalized and its analysis is queued. biometrics' shared
+ * durable consumer is the job queue: any replica takes it (docs/video.md).
+ */
+export interface VideoSubmitted {
+  jobId: string;
+  userId: string;
 }
 
 function createBaseVideoAnalyzed(): VideoAnalyzed {
-  return { jobId: "", userId: "", status: "", dominantExpression: "", framesAnalyzed: 0, error: "" };
+  return {
+    jobId: "",
+    userId: "",
+    status: "",
+    dominantExpression: "",
+    framesAnalyzed: 0,
+    error: "",
+    fileName: "",
+    durationMs: 0,
+    people: 0,
+  };
 }
 
 export const VideoAnalyzed: MessageFns<VideoAnalyzed> = {
@@ -45,6 +76,15 @@ export const VideoAnalyzed: MessageFns<VideoAnalyzed> = {
     }
     if (message.error !== "") {
       writer.uint32(50).string(message.error);
+    }
+    if (message.fileName !== "") {
+      writer.uint32(58).string(message.fileName);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(64).int64(message.durationMs);
+    }
+    if (message.people !== 0) {
+      writer.uint32(72).int32(message.people);
     }
     return writer;
   },
@@ -110,6 +150,30 @@ export const VideoAnalyzed: MessageFns<VideoAnalyzed> = {
             message.error = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fileName = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.durationMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.people = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -146,6 +210,17 @@ export const VideoAnalyzed: MessageFns<VideoAnalyzed> = {
         ? globalThis.Number(object.frames_analyzed)
         : 0,
       error: isSet(object.error) ? globalThis.String(object.error) : "",
+      fileName: isSet(object.fileName)
+        ? globalThis.String(object.fileName)
+        : isSet(object.file_name)
+        ? globalThis.String(object.file_name)
+        : "",
+      durationMs: isSet(object.durationMs)
+        ? globalThis.Number(object.durationMs)
+        : isSet(object.duration_ms)
+        ? globalThis.Number(object.duration_ms)
+        : 0,
+      people: isSet(object.people) ? globalThis.Number(object.people) : 0,
     };
   },
 
@@ -169,6 +244,15 @@ export const VideoAnalyzed: MessageFns<VideoAnalyzed> = {
     if (message.error !== "") {
       obj.error = message.error;
     }
+    if (message.fileName !== "") {
+      obj.fileName = message.fileName;
+    }
+    if (message.durationMs !== 0) {
+      obj.durationMs = Math.round(message.durationMs);
+    }
+    if (message.people !== 0) {
+      obj.people = Math.round(message.people);
+    }
     return obj;
   },
 
@@ -183,6 +267,231 @@ export const VideoAnalyzed: MessageFns<VideoAnalyzed> = {
     message.dominantExpression = object.dominantExpression ?? "";
     message.framesAnalyzed = object.framesAnalyzed ?? 0;
     message.error = object.error ?? "";
+    message.fileName = object.fileName ?? "";
+    message.durationMs = object.durationMs ?? 0;
+    message.people = object.people ?? 0;
+    return message;
+  },
+};
+
+function createBaseVideoFailed(): VideoFailed {
+  return { jobId: "", userId: "", fileName: "", reason: "" };
+}
+
+export const VideoFailed: MessageFns<VideoFailed> = {
+  encode(message: VideoFailed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.fileName !== "") {
+      writer.uint32(26).string(message.fileName);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoFailed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoFailed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fileName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VideoFailed {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      fileName: isSet(object.fileName)
+        ? globalThis.String(object.fileName)
+        : isSet(object.file_name)
+        ? globalThis.String(object.file_name)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: VideoFailed): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.fileName !== "") {
+      obj.fileName = message.fileName;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VideoFailed>): VideoFailed {
+    return VideoFailed.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VideoFailed>): VideoFailed {
+    const message = createBaseVideoFailed();
+    message.jobId = object.jobId ?? "";
+    message.userId = object.userId ?? "";
+    message.fileName = object.fileName ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseVideoSubmitted(): VideoSubmitted {
+  return { jobId: "", userId: "" };
+}
+
+export const VideoSubmitted: MessageFns<VideoSubmitted> = {
+  encode(message: VideoSubmitted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoSubmitted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoSubmitted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VideoSubmitted {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+    };
+  },
+
+  toJSON(message: VideoSubmitted): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VideoSubmitted>): VideoSubmitted {
+    return VideoSubmitted.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VideoSubmitted>): VideoSubmitted {
+    const message = createBaseVideoSubmitted();
+    message.jobId = object.jobId ?? "";
+    message.userId = object.userId ?? "";
     return message;
   },
 };
@@ -195,6 +504,17 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
