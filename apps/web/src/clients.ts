@@ -1,5 +1,6 @@
 import { createClient, type AsyncClient } from '@guardian/grpc-kit';
 import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import { MediaServiceClient, MediaServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/media';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { UserServiceClient, UserServiceService } from '@guardian/proto/gen/guardian/identity/v1/user';
 import {
@@ -17,6 +18,7 @@ export interface ServiceClients {
   users: AsyncClient<UserServiceClient>;
   verification: AsyncClient<VerificationServiceClient>;
   faces: AsyncClient<FaceServiceClient>;
+  media: AsyncClient<MediaServiceClient>;
   notifications: AsyncClient<NotificationServiceClient>;
   /** The deadline of calls that run face inference (identity's LoginWithFace among them). */
   faceDeadlineMs: number;
@@ -47,6 +49,10 @@ export function createServiceClients(options: {
     deadlineMs: options.faceDeadlineMs ?? 30_000,
     idempotent: ['getJwks', 'getEnrollment', 'getStatus'],
   });
+  const media = createClient(MediaServiceClient, MediaServiceService, options.biometrics, {
+    deadlineMs: options.faceDeadlineMs ?? 30_000,
+    idempotent: ['listVideos', 'getVideo', 'getTimeline'],
+  });
   const notifications = createClient(
     NotificationServiceClient,
     NotificationServiceService,
@@ -61,10 +67,11 @@ export function createServiceClients(options: {
     users,
     verification,
     faces,
+    media,
     notifications,
     faceDeadlineMs: options.faceDeadlineMs ?? 30_000,
     close: () => {
-      for (const client of [auth, users, verification, faces, notifications]) client.close();
+      for (const client of [auth, users, verification, faces, media, notifications]) client.close();
     },
   };
 }

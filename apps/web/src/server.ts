@@ -28,6 +28,7 @@ import {
   TRPC_ROUTE,
 } from './http/security.js';
 import { cookieSession } from './http/session.js';
+import { registerVideoUpload } from './http/video-upload.js';
 import { errorFacts, toTRPCError } from './router/errors.js';
 import { appRouter, PROCEDURE_DEFS, type AppRouter } from './router/root.js';
 import { createContextInner, type Context, type ContextDeps, type RateLimitTier } from './router/trpc.js';
@@ -175,8 +176,10 @@ export async function buildServer(deps: ServerDeps) {
     origin: (origin, callback) =>
       callback(null, origin === undefined ? false : http.corsOrigins.includes(origin)),
     credentials: true,
-    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: [
+      'upload-offset',
+      'tus-resumable',
       'content-type',
       'authorization',
       'x-csrf-token',
@@ -184,7 +187,7 @@ export async function buildServer(deps: ServerDeps) {
       'trpc-accept',
       'last-event-id',
     ],
-    exposedHeaders: ['retry-after', 'x-request-id'],
+    exposedHeaders: ['retry-after', 'x-request-id', 'upload-offset', 'upload-length', 'tus-resumable'],
     maxAge: 600,
   });
 
@@ -318,6 +321,8 @@ export async function buildServer(deps: ServerDeps) {
     maxFileBytes: http.maxUploadBytes,
     verifyBodyToken: deps.verifyEnrollmentToken,
   });
+
+  await registerVideoUpload(app as unknown as FastifyInstance, createContext);
 
   // The dashboard (single-page app): files from the build, index.html for client-side routes.
   const built = existsSync(`${http.dashboardDir}/index.html`);

@@ -25,6 +25,8 @@ export interface Mesh {
   addresses: { identity: string; biometrics: string; notifier: string };
   env: { natsUrl: string; mongoUrl: string; stream: string; prefix: string };
   processes: Map<string, AppProcess>;
+  /** Each process's environment (to start another replica of it, or restart it). */
+  appEnv: Map<string, Record<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,8 @@ export interface Mesh {
 export async function startMesh(
   options: {
     web?: Record<string, string>;
+    /** Extra environment for biometrics. */
+    biometrics?: Record<string, string>;
     withBiometrics?: boolean;
     /** Keep the liveness defaults (required for face sign-in and enrollment); otherwise photos will do. */
     liveness?: boolean;
@@ -95,18 +99,19 @@ export async function startMesh(
     specific.identity.IDENTITY_LIVENESS_SIGN_IN = 'optional';
     specific.biometrics.BIOMETRICS_LIVENESS_ENROLL = 'optional';
   }
+  Object.assign(specific.biometrics, options.biometrics);
+  const appEnv = new Map<string, Record<string, string>>();
   const started = options.withBiometrics === false ? names.filter((n) => n !== 'biometrics') : names;
   for (const name of started) {
-    processes.set(
-      name,
-      startApp(name, {
-        ...common,
-        MONGO_DB: uniqueId(`web_${name}_`),
-        GRPC_PORT: String(ports[name]!.grpc),
-        METRICS_PORT: String(ports[name]!.metrics),
-        ...specific[name],
-      }),
-    );
+    const env = {
+      ...common,
+      MONGO_DB: uniqueId(`web_${name}_`),
+      GRPC_PORT: String(ports[name]!.grpc),
+      METRICS_PORT: String(ports[name]!.metrics),
+      ...specific[name],
+    };
+    appEnv.set(name, env);
+    processes.set(name, startApp(name, env));
   }
   const webPort = await freePort();
   const webMetricsPort = await freePort();
@@ -140,6 +145,7 @@ export async function startMesh(
     addresses,
     env: { natsUrl, mongoUrl, stream, prefix },
     processes,
+    appEnv,
     stop,
   };
 }

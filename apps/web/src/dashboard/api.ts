@@ -27,8 +27,11 @@ function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
-/** fetch for tRPC: sends the CSRF header, renews an expired access cookie once and retries. */
-const sessionFetch: typeof fetch = async (input, init) => {
+/**
+ * fetch for tRPC and the video upload: sends the CSRF header, renews an expired access cookie once
+ * and retries.
+ */
+export const sessionFetch: typeof fetch = async (input, init) => {
   const send = () =>
     fetch(input, {
       ...init,
@@ -59,43 +62,61 @@ export const api = createTRPCClient<AppRouter>({
   ],
 });
 
+/** Human messages for the reason codes the API answers with (`error.data.reason`, a video's `failureReason`). */
+const REASONS: Record<string, string> = {
+  INVALID_CREDENTIALS: 'The username or password is not right.',
+  ACCOUNT_LOCKED: 'This account is locked for a while after too many failed attempts.',
+  TOO_MANY_ATTEMPTS: 'Too many attempts. Wait a moment and try again.',
+  RATE_LIMITED: 'Too many attempts from your network. Wait a moment and try again.',
+  USERNAME_TAKEN: 'That username is already taken.',
+  EMAIL_TAKEN: 'That e-mail address is already in use.',
+  WEAK_PASSWORD: 'Choose a longer, less common password.',
+  NO_FACE: 'No face was found. Keep your face in view, in good light.',
+  MULTIPLE_FACES: 'More than one face is in view. Only you may be in front of the camera.',
+  MOVE_NOT_SEEN: 'The moves were not seen. Follow each prompt with a clear head move, then try again.',
+  WRONG_ORDER: 'The moves were not made in the order asked. Start again and follow the prompts.',
+  DISCONTINUITY: 'The video was interrupted. Keep still in front of the camera and try again.',
+  IDENTITY_CHANGED: 'The face changed during the check. Only you may be in front of the camera.',
+  LIVENESS_EXPIRED: 'The check took too long. Start it again.',
+  LIVENESS_REUSED: 'This check was already used. Start a new one.',
+  LIVENESS_MISMATCH: 'This check was started for another sign-in. Start a new one.',
+  LIVENESS_INVALID: 'The check is not valid. Start a new one.',
+  LIVENESS_REQUIRED: 'A camera check is required. Use "Sign in with the camera".',
+  TOO_FEW_FRAMES: 'Too few pictures reached us. Keep the page open until the check ends.',
+  TOO_MANY_FRAMES: 'Too many pictures were sent. Reload the page and try again.',
+  FRAME_RATE: 'The camera delivered pictures too slowly or too fast. Try again.',
+  CAPTURE_TOO_LONG: 'The check took too long. Start it again.',
+  BAD_FRAME_TIMES: 'The pictures arrived out of order. Try again.',
+  CORRUPT_VIDEO: 'The video could not be read.',
+  VIDEO_DECODER_UNAVAILABLE: 'Videos cannot be read here; the camera check sends pictures instead.',
+  STEP_UP_REQUIRED: 'Sign in again (less than 5 minutes ago) before replacing your face.',
+  FACE_NOT_MATCHED: 'The face was not recognised. Try again, or sign in with your password.',
+  UNSUPPORTED_FORMAT: 'That file type is not supported.',
+  PAYLOAD_TOO_LARGE: 'That file is too large.',
+  CSRF_TOKEN_INVALID: 'Your session expired. Please reload the page.',
+  VIDEO_TOO_LONG: 'That video is too long to analyse.',
+  UPLOAD_INCOMPLETE: 'The upload did not finish. Send the file again.',
+  UPLOAD_OFFSET_MISMATCH: 'The upload got out of step with the server. Send the file again.',
+  UPLOAD_CLOSED: 'This upload is already finished or was cancelled. Start a new one.',
+  UPLOAD_INTERRUPTED:
+    'The connection was lost and the upload could not resume. Check your connection and try again.',
+  VIDEO_NOT_FOUND: 'That video does not exist, or it is not yours.',
+  VIDEO_FINISHED: 'That video has already finished.',
+  DECODER_UNAVAILABLE: 'Videos cannot be analysed on this server right now.',
+  ANALYSIS_FAILED: 'The analysis failed. Try again, or with another file.',
+  PERMISSION_DENIED: 'You are not allowed to do that.',
+  SESSION_EXPIRED: 'Your session expired. Sign in again.',
+};
+
+/** The human message for a reason code (an unknown code is shown as it is). */
+export const describeReason = (reason: string): string =>
+  REASONS[reason] ?? `The request failed (${reason}).`;
+
 /** A message a person understands, from any failure. */
 export function describeError(error: unknown): string {
   if (error instanceof TRPCClientError) {
     const data = error.data as { reason?: string; httpStatus?: number } | undefined;
-    const friendly: Record<string, string> = {
-      INVALID_CREDENTIALS: 'The username or password is not right.',
-      ACCOUNT_LOCKED: 'This account is locked for a while after too many failed attempts.',
-      TOO_MANY_ATTEMPTS: 'Too many attempts. Wait a moment and try again.',
-      RATE_LIMITED: 'Too many attempts from your network. Wait a moment and try again.',
-      USERNAME_TAKEN: 'That username is already taken.',
-      EMAIL_TAKEN: 'That e-mail address is already in use.',
-      WEAK_PASSWORD: 'Choose a longer, less common password.',
-      NO_FACE: 'No face was found. Keep your face in view, in good light.',
-      MULTIPLE_FACES: 'More than one face is in view. Only you may be in front of the camera.',
-      MOVE_NOT_SEEN: 'The moves were not seen. Follow each prompt with a clear head move, then try again.',
-      WRONG_ORDER: 'The moves were not made in the order asked. Start again and follow the prompts.',
-      DISCONTINUITY: 'The video was interrupted. Keep still in front of the camera and try again.',
-      IDENTITY_CHANGED: 'The face changed during the check. Only you may be in front of the camera.',
-      LIVENESS_EXPIRED: 'The check took too long. Start it again.',
-      LIVENESS_REUSED: 'This check was already used. Start a new one.',
-      LIVENESS_MISMATCH: 'This check was started for another sign-in. Start a new one.',
-      LIVENESS_INVALID: 'The check is not valid. Start a new one.',
-      LIVENESS_REQUIRED: 'A camera check is required. Use "Sign in with the camera".',
-      TOO_FEW_FRAMES: 'Too few pictures reached us. Keep the page open until the check ends.',
-      TOO_MANY_FRAMES: 'Too many pictures were sent. Reload the page and try again.',
-      FRAME_RATE: 'The camera delivered pictures too slowly or too fast. Try again.',
-      CAPTURE_TOO_LONG: 'The check took too long. Start it again.',
-      BAD_FRAME_TIMES: 'The pictures arrived out of order. Try again.',
-      CORRUPT_VIDEO: 'The video could not be read.',
-      VIDEO_DECODER_UNAVAILABLE: 'Videos cannot be read here; the camera check sends pictures instead.',
-      STEP_UP_REQUIRED: 'Sign in again (less than 5 minutes ago) before replacing your face.',
-      FACE_NOT_MATCHED: 'The face was not recognised. Try again, or sign in with your password.',
-      UNSUPPORTED_FORMAT: 'That file type is not supported.',
-      PAYLOAD_TOO_LARGE: 'That file is too large.',
-      CSRF_TOKEN_INVALID: 'Your session expired. Please reload the page.',
-    };
-    if (data?.reason && friendly[data.reason]) return friendly[data.reason]!;
+    if (data?.reason && REASONS[data.reason]) return REASONS[data.reason]!;
     if (data?.httpStatus === 503) return 'A service is not reachable right now. Try again in a moment.';
     return error.message;
   }

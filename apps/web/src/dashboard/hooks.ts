@@ -44,3 +44,13 @@ export function useRoute(): string[] {
 export const navigate = (path: string) => {
   window.location.hash = path;
 };
+
+/**
+ * Links from outside the dashboard use paths (the notifier's e-mails link to `/videos/<id>`, which
+ * the BFF answers with index.html); the dashboard routes by hash: `/videos/abc` -> `/#/videos/abc`.
+ */
+export function adoptPathRoute(): void {
+  const { pathname, search, hash } = window.location;
+  if (pathname === '/' || pathname === '' || hash.length > 1) return;
+  window.history.replaceState(null, '', `/${search}#${pathname}`);
+}

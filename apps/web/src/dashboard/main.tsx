@@ -1,7 +1,7 @@
 import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, whenSignedOut } from './api.js';
-import { navigate, useRoute } from './hooks.js';
+import { adoptPathRoute, navigate, useRoute } from './hooks.js';
 import { AccountPage } from './pages/account.js';
 import { EmailsPage } from './pages/emails.js';
 import { LivePage } from './pages/live.js';
@@ -10,6 +10,8 @@ import { SystemPage } from './pages/system.js';
 import { UserPage } from './pages/user.js';
 import { UsersPage } from './pages/users.js';
 import { VerificationPage } from './pages/verification.js';
+import { VideoPage } from './pages/video.js';
+import { VideosPage } from './pages/videos.js';
 import { Loading } from './ui.js';
 import './styles.css';
 
@@ -25,8 +27,16 @@ const ADMIN_NAV = [
   ['live', 'Live logins'],
   ['emails', 'E-mails'],
   ['system', 'System'],
+  ['videos', 'Videos'],
   ['account', 'My account'],
 ] as const;
+const USER_NAV = [
+  ['account', 'My account'],
+  ['videos', 'Videos'],
+] as const;
+
+/** Routes that survive signing in (a link from an e-mail to a video opens it after the sign-in). */
+const KEEP_AFTER_SIGN_IN = /^#\/videos(\/|$)/;
 
 function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -51,10 +61,19 @@ function App() {
   useEffect(() => setMenuOpen(false), [route.join('/')]);
 
   if (me === undefined) return <Loading what="Starting" />;
-  if (me === null) return <LoginPage onSignedIn={() => void loadMe().then(() => navigate('/'))} />;
+  if (me === null)
+    return (
+      <LoginPage
+        onSignedIn={() =>
+          void loadMe().then(() => {
+            if (!KEEP_AFTER_SIGN_IN.test(window.location.hash)) navigate('/');
+          })
+        }
+      />
+    );
 
   const admin = me.role !== 'user';
-  const nav = admin ? ADMIN_NAV : ([['account', 'My account']] as const);
+  const nav = admin ? ADMIN_NAV : USER_NAV;
   const page = route[0] ?? (admin ? 'users' : 'account');
   const logout = async () => {
     await api.auth.logout.mutate().catch(() => undefined);
@@ -63,7 +82,9 @@ function App() {
   };
 
   let content;
-  if (!admin || page === 'account') content = <AccountPage />;
+  if (page === 'videos' && route[1]) content = <VideoPage videoId={route[1]} me={me} />;
+  else if (page === 'videos') content = <VideosPage me={me} />;
+  else if (!admin || page === 'account') content = <AccountPage />;
   else if (page === 'users' && route[1]) content = <UserPage userId={route[1]} me={me} />;
   else if (page === 'users') content = <UsersPage />;
   else if (page === 'verification') content = <VerificationPage />;
@@ -98,6 +119,7 @@ function App() {
   );
 }
 
+adoptPathRoute();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

@@ -8,7 +8,7 @@ import { json } from './json.js';
 import { statusName } from './me.js';
 import { idSchema, localeSchema, pageSchema, passwordSchema, roleSchema } from './schemas.js';
 import { systemStatus } from './system.js';
-import { adminProcedure, callOptions, router, type Context } from './trpc.js';
+import { adminProcedure, callOptions, router, streamLifetime, type Context } from './trpc.js';
 
 type AdminContext = Context & { claims: AccessClaims };
 
@@ -390,29 +390,6 @@ export const visibleTo =
 
 /** The caller as the role rules (@guardian/auth `can`) name an actor. */
 const actorOf = (claims: { userId: string; role: Role }) => ({ id: claims.userId, role: claims.role });
-
-/**
- * An AbortSignal that fires when the request ends, the caller's session is revoked or its token
- * expires: a live stream lasts no longer than the right to read it.
- */
-function streamLifetime(
-  ctx: AdminContext,
-  signal: AbortSignal | undefined,
-): { signal: AbortSignal; end(): void } {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  signal?.addEventListener('abort', stop, { once: true });
-  const unwatch = ctx.sessions.watch(ctx.claims.sessionId, stop);
-  const timer = setTimeout(stop, Math.max(0, ctx.claims.expiresAt.getTime() - Date.now()));
-  return {
-    signal: controller.signal,
-    end: () => {
-      clearTimeout(timer);
-      unwatch();
-      signal?.removeEventListener('abort', stop);
-    },
-  };
-}
 
 async function* liveLoginAttempts(
   ctx: AdminContext,

@@ -2,6 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { adminRouter } from './admin.js';
 import { authRouter } from './auth.js';
 import { biometricsRouter } from './biometrics.js';
+import { mediaRouter } from './media.js';
 import { meRouter } from './me.js';
 import { systemRouter } from './system.js';
 import { createCallerFactory, router, type ProcedureMeta } from './trpc.js';
@@ -14,6 +15,7 @@ export const appRouter = router({
   biometrics: biometricsRouter,
   verification: verificationRouter,
   admin: adminRouter,
+  media: mediaRouter,
 });
 
 export type AppRouter = typeof appRouter;

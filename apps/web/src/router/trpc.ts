@@ -177,3 +177,26 @@ export const callOptions = (
   requestId: ctx.requestId,
   ...(signal ? { signal } : {}),
 });
+
+/**
+ * An AbortSignal that fires when the request ends, the caller's session is revoked or its token
+ * expires: a live stream lasts no longer than the right to read it.
+ */
+export function streamLifetime(
+  ctx: Pick<Context, 'sessions'> & { claims: AccessClaims },
+  signal: AbortSignal | undefined,
+): { signal: AbortSignal; end(): void } {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  signal?.addEventListener('abort', stop, { once: true });
+  const unwatch = ctx.sessions.watch(ctx.claims.sessionId, stop);
+  const timer = setTimeout(stop, Math.max(0, ctx.claims.expiresAt.getTime() - Date.now()));
+  return {
+    signal: controller.signal,
+    end: () => {
+      clearTimeout(timer);
+      unwatch();
+      signal?.removeEventListener('abort', stop);
+    },
+  };
+}

@@ -176,6 +176,8 @@ export class VideoAnalysis {
       ? (JSON.parse(job.checkpoint) as TrackerState)
       : emptyTracker();
     const start = job.framesDone;
+    if (start > 0)
+      this.deps.logger.info({ videoId: job._id, frame: start }, 'analysis resumed from its last stored page');
     await fenced({
       runStartedAt: new Date(),
       runStartFrame: start,
