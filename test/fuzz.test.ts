@@ -17,6 +17,9 @@ import {
   credentials,
   type Client,
 } from '@grpc/grpc-js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { connect, headers as natsHeaders } from 'nats';
 import sharp from 'sharp';
@@ -24,7 +27,9 @@ import { CATALOGUE, type EventType } from '@guardian/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MASTER, newUser, startMesh, type Mesh } from '../apps/web/test/harness.js';
 import { PROCEDURE_DEFS } from '../apps/web/src/router/root.js';
+import { makeVideo } from '../apps/biometrics/test/fixtures/video.js';
 import { FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import { MediaServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/media';
 import { AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import { UserServiceService } from '@guardian/proto/gen/guardian/identity/v1/user';
 import { VerificationServiceService } from '@guardian/proto/gen/guardian/identity/v1/verification';
@@ -248,7 +253,7 @@ describe('fuzzing the public surfaces', () => {
         address: () => mesh.addresses.identity,
         definitions: [AuthServiceService, UserServiceService, VerificationServiceService],
       },
-      { address: () => mesh.addresses.biometrics, definitions: [FaceServiceService] },
+      { address: () => mesh.addresses.biometrics, definitions: [FaceServiceService, MediaServiceService] },
       { address: () => mesh.addresses.notifier, definitions: [NotificationServiceService] },
     ];
     const methods: { client: Client; path: string; encode: (value: unknown) => Buffer }[] = [];
@@ -374,6 +379,61 @@ describe('fuzzing the public surfaces', () => {
             body: JSON.stringify(target.body(mutated.toString('base64'))),
           });
           await check(response, `${target.path} with ${mutated.length} mutated bytes`);
+        },
+      ),
+      params,
+    );
+  }, 600_000);
+
+  it('videos: mutated MP4 / WebM bytes and hostile offsets through the upload URL and finalize answer with a reason', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'guardian-fuzz-video-'));
+    const seeds = await Promise.all(
+      ['mp4', 'webm'].map(async (ext) =>
+        readFile(
+          await makeVideo(join(dir, `seed.${ext}`), [{ seconds: 1 }], { width: 160, height: 120, fps: 4 }),
+        ),
+      ),
+    );
+    await rm(dir, { recursive: true, force: true });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: 10_000 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
+        fc.option(fc.nat()),
+        fc.oneof(fc.constant('right'), hostileString),
+        fc.constantFrom('application/offset+octet-stream', 'application/json', 'text/plain', ''),
+        async (which, flips, cut, offset, contentType) => {
+          const bytes = Buffer.from(seeds[which % seeds.length]!);
+          for (const [at, value] of flips) bytes[at % bytes.length] = value;
+          const video = cut === null ? bytes : bytes.subarray(0, Math.max(1, cut % (bytes.length + 1)));
+          const json = { 'content-type': 'application/json', authorization: tokens.user };
+          const init = await fetch(`${mesh.baseUrl}/api/videos/upload/initialize`, {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ fileName: 'fuzz.mp4', sizeBytes: video.length }),
+          });
+          expect(init.status).toBe(201);
+          const { uploadUrl, video: created } = (await init.json()) as {
+            uploadUrl: string;
+            video: { id: string };
+          };
+          const headers: Record<string, string> = { authorization: tokens.user };
+          if (contentType) headers['content-type'] = contentType;
+          headers['upload-offset'] = offset === 'right' ? '0' : offset.replace(/[^\t\x20-\x7e]/g, '');
+          const sent = await fetch(`${mesh.baseUrl}${uploadUrl}`, { method: 'PATCH', headers, body: video });
+          await check(sent, `PATCH ${uploadUrl} offset ${headers['upload-offset']} ${contentType}`);
+          const finalize = await fetch(`${mesh.baseUrl}/api/videos/upload/finalize`, {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ videoId: created.id }),
+          });
+          await check(finalize, `finalize ${video.length} mutated bytes`);
+          // Whatever it was, it is gone after a delete (no job left running on junk).
+          const removed = await fetch(`${mesh.baseUrl}/api/videos/${created.id}`, {
+            method: 'DELETE',
+            headers: json,
+          });
+          await check(removed, `delete ${created.id}`);
         },
       ),
       params,
