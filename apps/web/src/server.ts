@@ -29,6 +29,8 @@ import {
 } from './http/security.js';
 import { cookieSession } from './http/session.js';
 import { registerVideoUpload } from './http/video-upload.js';
+import { registerCompat } from './compat/kit.js';
+import { COMPAT_PROFILES } from './compat/index.js';
 import { errorFacts, toTRPCError } from './router/errors.js';
 import { appRouter, PROCEDURE_DEFS, type AppRouter } from './router/root.js';
 import { createContextInner, type Context, type ContextDeps, type RateLimitTier } from './router/trpc.js';
@@ -274,9 +276,11 @@ export async function buildServer(deps: ServerDeps) {
     return undefined;
   });
 
-  const createContext = (request: FastifyRequest, reply: FastifyReply): Context => {
-    const header = bearerToken(request.headers.authorization);
-    const cookie = header ? undefined : request.cookies[COOKIE.access];
+  /** `accessToken`: a token the route read itself (compatibility profiles' header forms); no cookie then. */
+  const createContext = (request: FastifyRequest, reply: FastifyReply, accessToken?: string): Context => {
+    const header =
+      accessToken === undefined ? bearerToken(request.headers.authorization) : accessToken || undefined;
+    const cookie = header || accessToken !== undefined ? undefined : request.cookies[COOKIE.access];
     return createContextInner({
       ...deps.context,
       accessToken: header ?? cookie,
@@ -323,6 +327,7 @@ export async function buildServer(deps: ServerDeps) {
   });
 
   await registerVideoUpload(app as unknown as FastifyInstance, createContext);
+  await registerCompat(app as unknown as FastifyInstance, createContext, COMPAT_PROFILES);
 
   // The dashboard (single-page app): files from the build, index.html for client-side routes.
   const built = existsSync(`${http.dashboardDir}/index.html`);

@@ -1,8 +1,10 @@
-import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPCError } from '@trpc/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { compatOpenApiPaths } from '../compat/kit.js';
+import { COMPAT_PROFILES } from '../compat/index.js';
+import { readMultipart } from './multipart.js';
 import { errorFacts, inputIssues, publicMessage } from '../router/errors.js';
 import { createCaller, PROCEDURE_DEFS } from '../router/root.js';
 import type { RestOperation } from '../router/rest-meta.js';
@@ -40,44 +42,6 @@ function procedureOf(caller: unknown, path: string): Procedure {
   let node: unknown = caller;
   for (const key of path.split('.')) node = (node as Record<string, unknown>)[key];
   return node as Procedure;
-}
-
-/**
- * Reads a multipart body: text fields as strings, files as Buffers (stream stops at the size
- * limit). `beforeFiles` runs on the fields read so far when the first file arrives, before any of
- * it is buffered.
- */
-async function readMultipart(
-  request: FastifyRequest,
-  files: Record<string, string>,
-  beforeFiles?: (fields: Raw) => Promise<void>,
-): Promise<Raw> {
-  let checked = !beforeFiles;
-  const raw: Raw = {};
-  const add = (key: string, value: unknown, many: boolean) => {
-    if (many) raw[key] = [...((raw[key] as unknown[] | undefined) ?? []), value];
-    else raw[key] = value;
-  };
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      const file = part as MultipartFile;
-      const target = files[file.fieldname];
-      if (!target) {
-        file.file.resume();
-        throw new TRPCError({ code: 'BAD_REQUEST', message: `unexpected file field "${file.fieldname}"` });
-      }
-      if (!checked) {
-        await beforeFiles!(raw);
-        checked = true;
-      }
-      const buffer = await file.toBuffer();
-      add(target.replace('[]', ''), buffer, target.endsWith('[]'));
-    } else {
-      const field = part as MultipartValue<string>;
-      add(field.fieldname, field.value, false);
-    }
-  }
-  return raw;
 }
 
 export function restError(reply: FastifyReply, error: unknown, log: FastifyRequest['log']) {
@@ -293,6 +257,7 @@ export function openApiDocument(options: { serverUrl?: string } = {}) {
     }
     (paths[oaPath] ??= {})[route.method.toLowerCase()] = operation;
   }
+  const compat = compatOpenApiPaths(COMPAT_PROFILES);
   return {
     openapi: '3.1.0',
     info: {
@@ -302,7 +267,8 @@ export function openApiDocument(options: { serverUrl?: string } = {}) {
         'REST mirror of the tRPC procedures (/trpc), public and admin, generated from their declarations. Authenticate with `Authorization: Bearer <accessToken>` from /api/auth/login. Errors: `{"error":{"status","code","reason","message"}}` with the services\' reason codes; 429 answers carry Retry-After.',
     },
     servers: [{ url: options.serverUrl ?? '/' }],
-    paths,
+    paths: { ...paths, ...compat.paths },
+    tags: compat.tags,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: {

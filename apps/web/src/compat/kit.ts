@@ -1,0 +1,184 @@
+/**
+ * Compatibility profiles: the documented APIs of the systems Guardian replaces
+ * (`../shared/origins/`), each under `/compat/<profile>/`, as thin adapters over the same
+ * procedures the REST mirror calls (`createCaller`): no rule is implemented twice. A profile owns
+ * only its paths, field names, envelope, status codes, messages and auth-header form; where its
+ * origin was unsafe, the procedure's answer wins and the profile's README says how it differs.
+ */
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { isDomainError } from '@guardian/domain';
+import { TRPCError } from '@trpc/server';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { readMultipart } from '../http/multipart.js';
+import { bearerToken } from '../http/security.js';
+import { errorFacts, publicMessage, toTRPCError } from '../router/errors.js';
+import { createCaller } from '../router/root.js';
+import type { Context } from '../router/trpc.js';
+
+export type Caller = ReturnType<typeof createCaller>;
+export type Body = Record<string, unknown>;
+
+export interface CompatCall {
+  body: Body;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  /** The token the origin's auth header carried (see `CompatProfile.auth`). */
+  token: string | undefined;
+  /** Guardian's procedures, as the caller (with that token). */
+  caller: Caller;
+  /** A caller with another token (e.g. the one a sign-in just issued). */
+  callerWith(token: string): Caller;
+}
+
+export interface CompatAnswer {
+  status?: number;
+  body: unknown;
+}
+
+export interface CompatRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Below the profile's prefix, fastify syntax (`/users/:id`). */
+  path: string;
+  summary: string;
+  /** The procedure whose rate-limit tier applies (sign-in procedures: the signIn tier). */
+  procedure: string;
+  /** Multipart file fields this route takes: field name -> body key (`[]`: a list). */
+  files?: Record<string, string>;
+  handle(call: CompatCall): Promise<CompatAnswer>;
+}
+
+/** Guardian's refusal as a profile sees it: the HTTP status, the reason code and the message. */
+export interface Refusal {
+  status: number;
+  reason: string;
+  message: string;
+}
+
+export interface CompatProfile {
+  /** The URL segment: `/compat/<name>/...`. */
+  name: string;
+  /** One line for the OpenAPI tag. */
+  title: string;
+  /**
+   * How the origin's clients send their token: `bearer` (`Authorization: Bearer <jwt>`) or `raw`
+   * (`Authorization: <jwt>`; `Bearer <jwt>` is accepted too).
+   */
+  auth: 'bearer' | 'raw';
+  routes: CompatRoute[];
+  /** The origin's error answer for a refusal (its envelope, status and language). */
+  error(refusal: Refusal): CompatAnswer;
+}
+
+/** A refusal a profile raises itself (an origin's own validation, in its words). */
+export class CompatError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Any error as a refusal: Guardian's status and reason; internal errors keep their text inside. */
+export function refusalOf(error: unknown): Refusal {
+  if (error instanceof CompatError)
+    return { status: error.status, reason: error.reason, message: error.message };
+  const trpc =
+    error instanceof TRPCError
+      ? error
+      : isDomainError(error)
+        ? toTRPCError(error)
+        : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error });
+  return {
+    status: getHTTPStatusCodeFromError(trpc),
+    reason: errorFacts(trpc).reason,
+    message: publicMessage(trpc),
+  };
+}
+
+function tokenOf(request: FastifyRequest, auth: CompatProfile['auth']): string | undefined {
+  const header = request.headers.authorization;
+  const bearer = bearerToken(header);
+  if (bearer) return bearer;
+  if (auth === 'raw' && typeof header === 'string' && /^[\w-]+\.[\w-]+\.[\w-]+$/.test(header.trim()))
+    return header.trim();
+  return undefined;
+}
+
+type CreateContext = (request: FastifyRequest, reply: FastifyReply, accessToken?: string) => Context;
+
+export const compatPrefix = (profile: Pick<CompatProfile, 'name'>) => `/compat/${profile.name}`;
+
+export async function registerCompat(
+  app: FastifyInstance,
+  createContext: CreateContext,
+  profiles: readonly CompatProfile[],
+): Promise<void> {
+  await app.register(async (scope) => {
+    // Multipart is parsed in this scope only (the REST mirror registers its own).
+    await scope.register((await import('@fastify/multipart')).default, {
+      limits: { fileSize: 10 * 1024 * 1024, files: 5, fields: 20, parts: 30, fieldSize: 64 * 1024 },
+    });
+    for (const profile of profiles)
+      for (const route of profile.routes) {
+        scope.route({
+          method: route.method,
+          url: `${compatPrefix(profile)}${route.path}`,
+          config: { procedure: route.procedure },
+          handler: async (request, reply) => {
+            try {
+              const token = tokenOf(request, profile.auth);
+              let body: Body = {};
+              if (request.isMultipart()) body = await readMultipart(request, route.files ?? {});
+              else if (request.body && typeof request.body === 'object') body = { ...(request.body as Body) };
+              const callerWith = (t: string | undefined) =>
+                createCaller(createContext(request, reply, t ?? ''));
+              const answer = await route.handle({
+                body,
+                params: { ...(request.params as Record<string, string>) },
+                query: { ...(request.query as Record<string, string>) },
+                token,
+                caller: callerWith(token),
+                callerWith,
+              });
+              return reply.code(answer.status ?? 200).send(answer.body);
+            } catch (error) {
+              const refusal = refusalOf(error);
+              if (refusal.status >= 500) request.log.error({ err: error }, 'compat operation failed');
+              const answer = profile.error(refusal);
+              return reply.code(answer.status ?? refusal.status).send(answer.body);
+            }
+          },
+        });
+      }
+  });
+}
+
+/** The profiles' operations for the OpenAPI document, each profile under its own tag. */
+export function compatOpenApiPaths(profiles: readonly CompatProfile[]) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const profile of profiles)
+    for (const route of profile.routes) {
+      const path = `${compatPrefix(profile)}${route.path}`.replace(/:(\w+)/g, '{$1}');
+      (paths[path] ??= {})[route.method.toLowerCase()] = {
+        operationId: `compat_${profile.name}_${route.method}_${route.path}`.replace(/[^\w]+/g, '_'),
+        summary: route.summary,
+        tags: [`compat: ${profile.name}`],
+        parameters: [...route.path.matchAll(/:(\w+)/g)].map((m) => ({
+          name: m[1],
+          in: 'path',
+          required: true,
+          schema: { type: 'string' },
+        })),
+        ...(route.method === 'GET' || route.method === 'DELETE'
+          ? {}
+          : { requestBody: { content: { 'application/json': { schema: { type: 'object' } } } } }),
+        responses: { default: { description: `The ${profile.title} envelope` } },
+      };
+    }
+  return {
+    paths,
+    tags: profiles.map((p) => ({ name: `compat: ${p.name}`, description: p.title })),
+  };
+}
