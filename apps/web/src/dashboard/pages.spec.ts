@@ -8,6 +8,8 @@ import { LoginPage } from './pages/login.js';
 import { SystemPage } from './pages/system.js';
 import { UsersPage } from './pages/users.js';
 import { VerificationPage } from './pages/verification.js';
+import { VideoPage } from './pages/video.js';
+import { VideosPage } from './pages/videos.js';
 
 /** First render of every page (no effects run on the server): what a person sees while data loads. */
 describe('dashboard pages', () => {
@@ -31,6 +33,18 @@ describe('dashboard pages', () => {
 
     it('renders the e-mail log in its loading state', () => {
       expect(renderToString(createElement(EmailsPage, { eventId: undefined }))).toContain('Loading e-mails');
+    });
+
+    const me = { userId: 'u1', role: 'user', username: 'ana' } as const;
+    it('renders the videos page: the upload form, the list loading', () => {
+      const html = renderToString(createElement(VideosPage, { me }));
+      expect(html).toContain('Video file');
+      expect(html).toContain('Upload and analyse');
+      expect(html).toContain('Loading videos');
+    });
+
+    it('renders a video page in its loading state', () => {
+      expect(renderToString(createElement(VideoPage, { videoId: 'v1', me }))).toContain('Loading the video');
     });
   });
 });

@@ -72,6 +72,15 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
+/** ffprobe's container names ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm") as people know them. */
+export function containerName(container: string): string {
+  const names = container.split(',');
+  if (names.includes('mp4')) return 'MP4 / MOV';
+  if (names.includes('webm')) return 'WebM / MKV';
+  if (names.includes('avi')) return 'AVI';
+  return names[0]!.toUpperCase();
+}
+
 /** `m:ss` (or `h:mm:ss`); '—' before the length is known. */
 export function formatDuration(ms: number): string {
   if (!ms) return '—';

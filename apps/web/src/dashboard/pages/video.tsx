@@ -1,8 +1,7 @@
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useId, useRef, useState } from 'react';
 import { api, describeError, describeReason } from '../api.js';
 import { navigate } from '../hooks.js';
 import type { Me } from '../main.js';
-import { ExpressionChart } from '../timeline-chart.js';
 import { Empty, ErrorNote, Loading, Section, when } from '../ui.js';
 import {
   EXPRESSION_COLOURS,
@@ -14,10 +13,16 @@ import {
   seconds,
   VideoProgress,
   VideoState,
+  containerName,
   type TimelineFrame,
   type Track,
   type Video,
 } from '../video-ui.js';
+
+/** The chart (uPlot) is loaded with the first result page that needs it. */
+const ExpressionChart = lazy(() =>
+  import('../timeline-chart.js').then((module) => ({ default: module.ExpressionChart })),
+);
 
 /** Frames per timeline page (the API's maximum). */
 const TIMELINE_PAGE = 500;
@@ -138,7 +143,7 @@ function Summary({ video }: { video: Video }) {
   const distribution = summary.distribution;
   return (
     <div className="two-columns">
-      <dl className="facts" data-testid="video-summary">
+      <dl className="facts summary-facts" data-testid="video-summary">
         <dt>Dominant expression</dt>
         <dd data-summary="dominant">{summary.people ? summary.dominantExpression : '—'}</dd>
         <dt>People</dt>
@@ -235,6 +240,7 @@ function TimelineSection({ video, tracks }: { video: Video; tracks: { track: Tra
   const { timeline, loaded, error, reload } = useTimeline(video.id, video.state === 'done');
   const [selected, setSelected] = useState<number | undefined>(tracks[0]?.track.id);
   const chartSection = useRef<HTMLDivElement>(null);
+  const selectId = useId();
   const current = tracks.find((t) => t.track.id === selected) ?? tracks[0];
 
   const show = (trackId: number) => {
@@ -265,16 +271,20 @@ function TimelineSection({ video, tracks }: { video: Video; tracks: { track: Tra
         <Section
           title="Expressions over time"
           actions={
-            <label className="inline-field">
-              Person
-              <select value={current?.track.id} onChange={(e) => setSelected(Number(e.target.value))}>
+            <span className="inline-field">
+              <label htmlFor={selectId}>Person</label>
+              <select
+                id={selectId}
+                value={current?.track.id}
+                onChange={(e) => setSelected(Number(e.target.value))}
+              >
                 {tracks.map(({ track, label }) => (
                   <option key={track.id} value={track.id}>
                     {label} ({seconds(track.firstMs)} – {seconds(track.lastMs)})
                   </option>
                 ))}
               </select>
-            </label>
+            </span>
           }
         >
           <div ref={chartSection}>
@@ -295,7 +305,9 @@ function TimelineSection({ video, tracks }: { video: Video; tracks: { track: Tra
               </p>
             )}
             {timeline && current && (
-              <ExpressionChart frames={timeline.frames} track={current.track} label={current.label} />
+              <Suspense fallback={<Loading what="Loading the chart" />}>
+                <ExpressionChart frames={timeline.frames} track={current.track} label={current.label} />
+              </Suspense>
             )}
           </div>
         </Section>
@@ -374,7 +386,8 @@ export function VideoPage({ videoId: rawId, me }: { videoId: string; me: Me }) {
             <VideoState state={video.state} />
             {!isFinal(video) && (
               <span className="live-state" data-state={feed === 'live' ? 'live' : 'idle'}>
-                <span className="dot" /> {feed === 'polling' ? 'checking every 2 s' : 'live'}
+                <span className="dot" />{' '}
+                {feed === 'live' ? 'live' : feed === 'polling' ? 'checking every 2 s' : 'connecting'}
               </span>
             )}
           </dd>
@@ -407,7 +420,7 @@ export function VideoPage({ videoId: rawId, me }: { videoId: string; me: Me }) {
               <dt>Picture</dt>
               <dd>
                 {video.width} × {video.height}
-                {video.container ? ` · ${video.container}` : ''}
+                {video.container ? ` · ${containerName(video.container)}` : ''}
               </dd>
             </>
           )}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { api, describeError } from '../api.js';
 import { navigate } from '../hooks.js';
 import type { Me } from '../main.js';
@@ -26,7 +26,7 @@ function UploadForm({ onCreated }: { onCreated: () => void }) {
   const [phase, setPhase] = useState<'idle' | 'uploading' | 'checking'>('idle');
   const [error, setError] = useState<string>();
   const controller = useRef<AbortController | undefined>(undefined);
-  const fileInput = useRef<HTMLInputElement>(null);
+  const ids = { file: useId(), rate: useId() };
 
   // Leaving the page stops the upload (the video is cancelled on the server).
   useEffect(() => () => controller.current?.abort(), []);
@@ -65,10 +65,10 @@ function UploadForm({ onCreated }: { onCreated: () => void }) {
   return (
     <form className="upload-form" onSubmit={(e) => void submit(e)} aria-label="Upload a video">
       <div className="grid-form">
-        <label className="field">
-          Video file
+        <div className="field">
+          <label htmlFor={ids.file}>Video file</label>
           <input
-            ref={fileInput}
+            id={ids.file}
             name="video"
             type="file"
             accept="video/mp4,video/webm,video/quicktime,video/x-matroska,video/x-msvideo,.mp4,.webm,.mov,.mkv,.avi"
@@ -78,10 +78,11 @@ function UploadForm({ onCreated }: { onCreated: () => void }) {
               setError(undefined);
             }}
           />
-        </label>
-        <label className="field">
-          Frames analysed
+        </div>
+        <div className="field">
+          <label htmlFor={ids.rate}>Frames analysed</label>
           <select
+            id={ids.rate}
             name="sampleFps"
             value={sampleFps}
             disabled={busy}
@@ -93,7 +94,7 @@ function UploadForm({ onCreated }: { onCreated: () => void }) {
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <div className="row-actions">
           <button type="submit" disabled={busy || !file}>
             {busy ? 'Uploading…' : 'Upload and analyse'}
