@@ -52,6 +52,8 @@ export interface Refusal {
   status: number;
   reason: string;
   message: string;
+  /** Raised by the profile itself (`CompatError`): the message is already in the origin's words. */
+  own?: true;
 }
 
 export interface CompatProfile {
@@ -83,7 +85,7 @@ export class CompatError extends Error {
 /** Any error as a refusal: Guardian's status and reason; internal errors keep their text inside. */
 export function refusalOf(error: unknown): Refusal {
   if (error instanceof CompatError)
-    return { status: error.status, reason: error.reason, message: error.message };
+    return { status: error.status, reason: error.reason, message: error.message, own: true };
   const trpc =
     error instanceof TRPCError
       ? error

@@ -3,6 +3,7 @@
  * tRPC or the REST mirror's JSON bodies. It speaks the core of tus 1.0 (https://tus.io/protocols/resumable-upload):
  *
  * - `HEAD /api/videos/uploads/:videoId` -> `Upload-Offset` (bytes stored) and `Upload-Length`;
+ * - `PUT` sends the whole file from byte 0 (a pre-signed-URL client's way);
  * - `PATCH` with `Upload-Offset` and `Content-Type: application/offset+octet-stream` appends the body
  *   there -> 204 with the new `Upload-Offset`; a wrong offset is 409 UPLOAD_OFFSET_MISMATCH with the
  *   right one in `Upload-Offset`.
@@ -53,10 +54,49 @@ function fail(request: FastifyRequest, reply: FastifyReply, error: unknown) {
   return restError(reply, isDomainError(error) ? toTRPCError(error) : error, request.log);
 }
 
+/** Streams the request body to biometrics from `offset` in pieces; 204 with the new offset. */
+async function receive(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: Context,
+  videoId: string,
+  offset: number,
+) {
+  let at = offset;
+  const append = async (chunk: Buffer) => {
+    await ctx.clients.media.appendUpload({ videoId, offset: at, chunk }, callOptions(ctx));
+    at += chunk.length;
+  };
+  let pending: Buffer[] = [];
+  let size = 0;
+  try {
+    try {
+      for await (const data of request.body as Readable) {
+        pending.push(data as Buffer);
+        size += (data as Buffer).length;
+        while (size >= PIECE_BYTES) {
+          const joined = Buffer.concat(pending);
+          await append(joined.subarray(0, PIECE_BYTES));
+          pending = [joined.subarray(PIECE_BYTES)];
+          size = joined.length - PIECE_BYTES;
+        }
+      }
+    } catch (error) {
+      // The connection dropped: what arrived is kept (below); the client resumes from HEAD.
+      request.log.info({ err: error, videoId, at }, 'video upload interrupted');
+    }
+    if (size > 0) await append(Buffer.concat(pending));
+  } catch (error) {
+    return fail(request, reply, error);
+  }
+  return reply.code(204).header('tus-resumable', TUS_VERSION).header('upload-offset', String(at)).send();
+}
+
 export async function registerVideoUpload(app: FastifyInstance, createContext: CreateContext): Promise<void> {
   await app.register(async (scope) => {
-    // The body stays a stream: the handler pulls it piece by piece.
-    scope.addContentTypeParser(OFFSET_CONTENT_TYPE, (_request, payload, done) => done(null, payload));
+    // Every body stays a stream here (the handlers pull it piece by piece; PATCH checks its type).
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
     scope.route({
       method: 'HEAD',
@@ -109,38 +149,19 @@ export async function registerVideoUpload(app: FastifyInstance, createContext: C
               'Upload-Offset must be the number of bytes already sent.',
             ),
           );
-        let at = offset;
-        const append = async (chunk: Buffer) => {
-          await ctx.clients.media.appendUpload({ videoId, offset: at, chunk }, callOptions(ctx));
-          at += chunk.length;
-        };
-        let pending: Buffer[] = [];
-        let size = 0;
-        try {
-          try {
-            for await (const data of request.body as Readable) {
-              pending.push(data as Buffer);
-              size += (data as Buffer).length;
-              while (size >= PIECE_BYTES) {
-                const joined = Buffer.concat(pending);
-                await append(joined.subarray(0, PIECE_BYTES));
-                pending = [joined.subarray(PIECE_BYTES)];
-                size = joined.length - PIECE_BYTES;
-              }
-            }
-          } catch (error) {
-            // The connection dropped: what arrived is kept (below); the client resumes from HEAD.
-            request.log.info({ err: error, videoId, at }, 'video upload interrupted');
-          }
-          if (size > 0) await append(Buffer.concat(pending));
-        } catch (error) {
-          return fail(request, reply, error);
-        }
-        return reply
-          .code(204)
-          .header('tus-resumable', TUS_VERSION)
-          .header('upload-offset', String(at))
-          .send();
+        return receive(request, reply, ctx, videoId, offset);
+      },
+    });
+
+    // The whole file in one request from byte 0, any content type: what clients of pre-signed PUT
+    // URLs do (compat profile deepemotion).
+    scope.route({
+      method: 'PUT',
+      url: UPLOAD_ROUTE,
+      handler: async (request, reply) => {
+        const ctx = await signedIn(request, reply, createContext);
+        if (!ctx) return reply;
+        return receive(request, reply, ctx, (request.params as { videoId: string }).videoId, 0);
       },
     });
   });
