@@ -31,6 +31,7 @@ import { decodeClip } from './repositories/clip-decoder.js';
 import { decoderVersion, ffprobeBeside } from './repositories/video-decoder.js';
 import { videoJobModel, VideoJobRepository } from './repositories/video-job.repository.js';
 import { GridFsVideoStore } from './repositories/video-store.js';
+import { sweepVideoTempDirs } from './repositories/video-temp.js';
 import { faceAttemptModel, FaceAttemptRepository } from './repositories/face-attempt.repository.js';
 import { livenessCheckModel, LivenessCheckRepository } from './repositories/liveness-check.repository.js';
 import { grpcAccountDirectory, type AccountDirectory } from './repositories/account-directory.repository.js';
@@ -245,6 +246,8 @@ export async function setupBiometrics(
     ...(identifyFpir ? { identifyFpir } : {}),
   });
 
+  const swept = await sweepVideoTempDirs();
+  if (swept.length) logger.info({ dirs: swept }, 'deleted video copies left by a stopped process');
   const decoder = { ffmpeg: config.BIOMETRICS_FFMPEG, ffprobe: ffprobeBeside(config.BIOMETRICS_FFMPEG) };
   const videoJobs = new VideoJobRepository(videoJobModel(mongo), mongo, announce);
   const videoStore = new GridFsVideoStore(mongo);

@@ -14,8 +14,8 @@
  *    bytes unless retention is on.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DomainError, isDomainError } from '@guardian/domain';
 import { ack, pendingEvent, retry, type Decision, type DeliveryInfo } from '@guardian/events';
@@ -35,6 +35,7 @@ import {
   type VideoJobRepository,
 } from '../../repositories/video-job.repository.js';
 import type { VideoStore } from '../../repositories/video-store.js';
+import { videoTempDir } from '../../repositories/video-temp.js';
 import {
   dominantOf,
   emptyTracker,
@@ -111,7 +112,7 @@ export class VideoAnalysis {
       void jobs.update(jobId, owner, { leaseUntil: new Date(Date.now() + leaseMs) }).catch(() => undefined);
     }, leaseMs / 3);
     this.running++;
-    const dir = await mkdtemp(join(tmpdir(), 'guardian-analysis-'));
+    const dir = await videoTempDir();
     try {
       await this.analyse(job, owner, join(dir, 'video'), stop.signal);
       return ack();

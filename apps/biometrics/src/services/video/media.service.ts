@@ -4,8 +4,7 @@
  * by whichever replica takes the job's queue message.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { can, type AccessClaims, type Action } from '@guardian/auth';
 import { conflict, DomainError, invalid, notFound } from '@guardian/domain';
@@ -19,6 +18,7 @@ import {
   type VideoJobRepository,
 } from '../../repositories/video-job.repository.js';
 import type { VideoStore } from '../../repositories/video-store.js';
+import { videoTempDir } from '../../repositories/video-temp.js';
 
 export const DEFAULT_SAMPLE_FPS = 2;
 export const MAX_SAMPLE_FPS = 10;
@@ -226,7 +226,7 @@ export class MediaService {
   }
 
   private async withLocalCopy<T>(job: VideoJobRecord, use: (file: string) => Promise<T>): Promise<T> {
-    const dir = await mkdtemp(join(tmpdir(), 'guardian-video-'));
+    const dir = await videoTempDir();
     try {
       const file = join(dir, 'video');
       await this.deps.store.copyTo(job._id, job.sizeBytes, file);
