@@ -4,9 +4,10 @@ import { isDuplicateKey } from './errors.js';
 
 type Doc = { _id: string };
 
-/** The one method used: a driver collection and a mongoose model's `collection` both have it. */
+/** The methods used: a driver collection and a mongoose model's `collection` both have them. */
 export interface InsertManyTarget {
   insertMany(docs: readonly object[], options: { ordered: false }): Promise<unknown>;
+  find(filter: object, options: { projection: { _id: 1 } }): { toArray(): Promise<Array<{ _id: unknown }>> };
 }
 
 export type InsertOutcome = 'inserted' | 'duplicate';
@@ -59,13 +60,41 @@ export class InsertBatcher<T extends Doc> {
     this.writing = false;
   }
 
+  /**
+   * Which of `batch` are stored, read back from the server. Used whenever the answer leaves it open:
+   * a bulk error (its `insertedIds` lists what the driver sent, not what was written) or a success
+   * that counts fewer documents than were sent. Unreadable (the database is away): reject, so the
+   * caller retries; a document that was written after all is then an orphan, never a lost write.
+   */
+  private async settleByReading(batch: Waiting<T>[], error: unknown): Promise<void> {
+    let stored: Set<string>;
+    try {
+      const rows = await this.collection
+        .find({ _id: { $in: batch.map((w) => w.doc._id) } }, { projection: { _id: 1 } })
+        .toArray();
+      stored = new Set(rows.map((row) => String(row._id)));
+    } catch {
+      for (const w of batch) w.reject(error);
+      return;
+    }
+    for (const w of batch)
+      if (stored.has(w.doc._id)) w.resolve('inserted');
+      else w.reject(error);
+  }
+
   private async write(batch: Waiting<T>[]): Promise<void> {
     try {
-      await this.collection.insertMany(
+      const result = (await this.collection.insertMany(
         batch.map((w) => w.doc),
         { ordered: false },
-      );
-      for (const w of batch) w.resolve('inserted');
+      )) as { insertedCount?: number } | undefined;
+      const count = result?.insertedCount;
+      if (typeof count === 'number' && count < batch.length)
+        await this.settleByReading(
+          batch,
+          new Error(`the server wrote ${count} of ${batch.length} documents`),
+        );
+      else for (const w of batch) w.resolve('inserted');
     } catch (error) {
       if (!(error instanceof mongo.MongoBulkWriteError)) {
         for (const w of batch) w.reject(error);
@@ -74,15 +103,16 @@ export class InsertBatcher<T extends Doc> {
       const failed = new Map<number, { code: number | undefined }>();
       const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
       for (const e of writeErrors) if (e) failed.set(e.index, { code: e.code });
-      // Only what the server reports inserted is inserted: a bulk error can also end a batch whose
-      // rest never reached the server (the connection dropped), and those must not count as written.
-      const inserted = new Set(Object.keys(error.insertedIds ?? {}).map(Number));
+      const open: Waiting<T>[] = [];
       batch.forEach((w, index) => {
         const failure = failed.get(index);
         if (failure && isDuplicateKey(failure)) w.resolve('duplicate');
-        else if (!failure && inserted.has(index)) w.resolve('inserted');
-        else w.reject(error);
+        else if (failure) w.reject(error);
+        else open.push(w);
       });
+      // A bulk error can also end a batch whose rest never reached the server (the connection
+      // dropped): the others are written only if the server has them.
+      if (open.length) await this.settleByReading(open, error);
     }
   }
 }

@@ -71,9 +71,51 @@ describe('InsertBatcher (real FerretDB/MongoDB)', () => {
       insertMany: async () => {
         throw cut;
       },
+      // The server has only the first one.
+      find: () => ({ toArray: async () => [{ _id: 'a' }] }),
     });
     const outcomes = await Promise.allSettled(['a', 'b', 'c'].map((id, n) => batcher.insert({ _id: id, n })));
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
     expect(outcomes[0]).toMatchObject({ value: 'inserted' });
+  });
+
+  it("believes neither a bulk error's insertedIds nor a short success: it reads back what is stored (npm run chaos, mongo-restart)", async () => {
+    // The driver's insertedIds name every document it sent, written or not.
+    const cut = Object.defineProperties(Object.create(mongo.MongoBulkWriteError.prototype) as Error, {
+      message: { value: 'connection closed' },
+      writeErrors: { value: [] },
+      insertedIds: { value: { 0: 'a', 1: 'b', 2: 'c' } },
+    });
+    const stored = (ids: string[]) => () => ({ toArray: async () => ids.map((_id) => ({ _id })) });
+    const cutShort = new InsertBatcher<Row>({
+      insertMany: async () => {
+        throw cut;
+      },
+      find: stored(['b']),
+    });
+    const afterCut = await Promise.allSettled(
+      ['a', 'b', 'c'].map((id, n) => cutShort.insert({ _id: id, n })),
+    );
+    expect(afterCut.map((o) => o.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
+    // A success that counts fewer documents than were sent.
+    const short = new InsertBatcher<Row>({
+      insertMany: async () => ({ insertedCount: 1 }),
+      find: stored(['c']),
+    });
+    const afterShort = await Promise.allSettled(['a', 'b', 'c'].map((id, n) => short.insert({ _id: id, n })));
+    expect(afterShort.map((o) => o.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+    // Nothing readable (the database is away): nobody is told their document was written.
+    const away = new InsertBatcher<Row>({
+      insertMany: async () => {
+        throw cut;
+      },
+      find: () => ({
+        toArray: async () => {
+          throw new Error('connection refused');
+        },
+      }),
+    });
+    const afterAway = await Promise.allSettled(['a', 'b'].map((id, n) => away.insert({ _id: id, n })));
+    expect(afterAway.map((o) => o.status)).toEqual(['rejected', 'rejected']);
   });
 });
