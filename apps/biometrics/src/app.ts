@@ -193,6 +193,22 @@ export async function setupBiometrics(
     },
   });
   new Gauge({
+    name: 'biometrics_inference_dropped_total',
+    help: 'Inference requests whose caller left (or whose deadline passed) before a worker took them: never run',
+    registers: [registry],
+    collect() {
+      this.set(pool.stats().droppedBeforeRun);
+    },
+  });
+  new Gauge({
+    name: 'biometrics_inference_dispatched_total',
+    help: 'Inference requests handed to a worker',
+    registers: [registry],
+    collect() {
+      this.set(pool.stats().dispatched);
+    },
+  });
+  new Gauge({
     name: 'biometrics_face_index_templates',
     help: 'Templates in the in-memory 1:N index',
     registers: [registry],
