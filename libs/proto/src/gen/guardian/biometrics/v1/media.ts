@@ -88,7 +88,10 @@ export interface GetTimelineRequest {
 
 export interface GetTimelineResponse {
   frames: TimelineFrame[];
-  /** Empty when no further frames are stored yet. */
+  /**
+   * Where the next page starts (also while the analysis runs and nothing new is stored yet); empty
+   * after the last frame of an analysis that ended.
+   */
   nextCursor: string;
   /** True on the last page of a finished analysis. */
   complete: boolean;
