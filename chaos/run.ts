@@ -17,12 +17,22 @@
  *    Afterwards every account the client was told exists has exactly one welcome e-mail, every
  *    session the client got exists in identity, no event is left pending, and clients saw only
  *    retryable errors (UNAVAILABLE), never a wrong answer.
+ *  - inference-saturation: 48 clients call biometrics' Detect for 60 s (2 workers, queue 8), every
+ *    4th giving up after 1 s: refusals are all INFERENCE_QUEUE_FULL with retry advice, resident
+ *    memory stays flat, the queued requests of callers that left never run, biometrics stays up.
+ *  - notifier-paused: the notifier frozen (SIGSTOP) for 5 minutes under the load (with wrong
+ *    passwords for every 4th user), then resumed: the stream holds what it did not take and drains
+ *    to zero; e-mails exactly once; each failed-login digest has one alert and the rest pending.
+ * `--scale` shortens the load and the faults together (the outage, the saturation and the pause).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@guardian/grpc-kit';
+import { FaceServiceClient, FaceServiceService } from '@guardian/proto/gen/guardian/biometrics/v1/face';
+import { facePhoto } from '../apps/web/test/faces.js';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import {
   freePort,
@@ -35,6 +45,7 @@ import {
   type RestartableServer,
 } from '@guardian/testkit';
 import { closeMongo, connectMongo } from '@guardian/mongo';
+import { connect } from 'nats';
 
 const args = process.argv.slice(2);
 const scaleArg = args.indexOf('--scale');
@@ -54,9 +65,13 @@ interface Row {
 }
 
 /** identity + notifier on their own NATS, MongoDB-wire server, databases and ports. */
-async function startMesh(nats: RestartableServer, mongo: RestartableServer) {
+async function startMesh(
+  nats: RestartableServer,
+  mongo: RestartableServer,
+  options: { biometrics?: boolean } = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), 'guardian-chaos-'));
-  const ports = { identity: await freePort(), notifier: await freePort() };
+  const ports = { identity: await freePort(), notifier: await freePort(), biometrics: await freePort() };
   const common = {
     NATS_URL: nats.url,
     MONGO_URL: mongo.url,
@@ -75,7 +90,7 @@ async function startMesh(nats: RestartableServer, mongo: RestartableServer) {
       IDENTITY_BOOTSTRAP_MASTER_USERNAME: 'chaos-master',
       IDENTITY_BOOTSTRAP_MASTER_EMAIL: 'chaos-master@example.com',
       IDENTITY_BOOTSTRAP_MASTER_PASSWORD: `Chaos master ${randomBytes(6).toString('hex')}`,
-      IDENTITY_BIOMETRICS_ADDRESS: '127.0.0.1:1',
+      IDENTITY_BIOMETRICS_ADDRESS: `127.0.0.1:${ports.biometrics}`,
       IDENTITY_IP_DELAY_BASE_MS: '0',
       IDENTITY_IP_DELAY_AFTER: '1000000',
       IDENTITY_IP_LOCK_AFTER: '1000000',
@@ -90,16 +105,33 @@ async function startMesh(nats: RestartableServer, mongo: RestartableServer) {
       NOTIFIER_RETRY_BASE_MS: '200',
       NOTIFIER_NO_ADDRESS_DELAY_MS: '200',
     },
+    biometrics: {
+      ...common,
+      MONGO_DB: uniqueId('chaos_biometrics_'),
+      GRPC_PORT: String(ports.biometrics),
+      METRICS_PORT: String(await freePort()),
+      BIOMETRICS_IDENTITY_ADDRESS: `127.0.0.1:${ports.identity}`,
+      BIOMETRICS_INFERENCE_BACKEND: 'wasm',
+      BIOMETRICS_INFERENCE_WORKERS: '2',
+      BIOMETRICS_DEV_KEY_FILE: join(dir, 'biometrics-keys.json'),
+      BIOMETRICS_DEV_TEMPLATE_KEY_FILE: join(dir, 'biometrics-template.key'),
+    },
   };
-  const metrics = { identity: env.identity.METRICS_PORT, notifier: env.notifier.METRICS_PORT };
-  const processes = new Map<'identity' | 'notifier', AppProcess>();
-  const launch = async (name: 'identity' | 'notifier') => {
+  type App = 'identity' | 'notifier' | 'biometrics';
+  const metrics = {
+    identity: env.identity.METRICS_PORT,
+    notifier: env.notifier.METRICS_PORT,
+    biometrics: env.biometrics.METRICS_PORT,
+  };
+  const processes = new Map<App, AppProcess>();
+  const launch = async (name: App) => {
     const p = startApp(name, env[name]);
     processes.set(name, p);
     await p.waitForLog(new RegExp(`"msg":"${name} ready"`), 120_000);
   };
   await launch('identity');
   await launch('notifier');
+  if (options.biometrics) await launch('biometrics');
   const identity = createClient(AuthServiceClient, AuthServiceService, `127.0.0.1:${ports.identity}`, {
     deadlineMs: 20_000,
   });
@@ -113,12 +145,33 @@ async function startMesh(nats: RestartableServer, mongo: RestartableServer) {
     identityDb: db,
     notifierDb: db.useDb(env.notifier.MONGO_DB),
     /** The app's readiness probe: true when /readyz answers 200. */
-    ready: async (name: 'identity' | 'notifier') =>
+    biometricsAddress: `127.0.0.1:${ports.biometrics}`,
+    /** The notifier's durable consumer: messages not yet delivered plus delivered and not acked. */
+    streamInfo: async () => {
+      const nc = await connect({ servers: nats.url });
+      try {
+        const info = await (await nc.jetstreamManager()).consumers.info(common.EVENTS_STREAM, 'notifier');
+        return { consumer: info.name, pending: info.num_pending + info.num_ack_pending };
+      } finally {
+        await nc.close();
+      }
+    },
+    /** The app's Prometheus text. */
+    metrics: async (name: App) => (await fetch(`http://127.0.0.1:${metrics[name]}/metrics`)).text(),
+    /** Resident memory of the app's process, MiB (from /proc). */
+    rssMiB: (name: App) => {
+      const pid = processes.get(name)!.child.pid;
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      return kb / 1024;
+    },
+    /** SIGSTOP / SIGCONT: the process stays, does nothing (a consumer that stalls). */
+    freeze: (name: App, frozen: boolean) => processes.get(name)!.child.kill(frozen ? 'SIGSTOP' : 'SIGCONT'),
+    ready: async (name: App) =>
       (await fetch(`http://127.0.0.1:${metrics[name]}/readyz`).catch(() => undefined))?.status === 200,
     /** Whether the app's process is the one started (never exited). */
-    alive: (name: 'identity' | 'notifier') => processes.get(name)!.child.exitCode === null,
+    alive: (name: App) => processes.get(name)!.child.exitCode === null,
     /** SIGKILL and start again. */
-    kill: async (name: 'identity' | 'notifier') => {
+    kill: async (name: App) => {
       await processes.get(name)!.stop('SIGKILL');
       await launch(name);
     },
@@ -136,11 +189,18 @@ interface Outcome {
   registered: Map<string, string>; // username -> user id
   sessions: string[];
   errors: Map<string, number>;
+  /** The users `perUser` ran for. */
+  extra: string[];
 }
 
 /** N registrations, each followed by its sign-in, CONCURRENCY at a time; `during` runs alongside. */
-async function load(mesh: Mesh, during: (done: () => number) => Promise<void>): Promise<Outcome> {
-  const outcome: Outcome = { registered: new Map(), sessions: [], errors: new Map() };
+async function load(
+  mesh: Mesh,
+  during: (done: () => number) => Promise<void>,
+  /** More calls for every 4th user after its sign-in. */
+  perUser?: (username: string, client: { ip: string; userAgent: string }) => Promise<void>,
+): Promise<Outcome> {
+  const outcome: Outcome = { registered: new Map(), sessions: [], errors: new Map(), extra: [] };
   const count = (error: unknown) => {
     const reason = (error as { reason?: string }).reason ?? (error as Error).message.slice(0, 40);
     outcome.errors.set(reason, (outcome.errors.get(reason) ?? 0) + 1);
@@ -182,6 +242,10 @@ async function load(mesh: Mesh, during: (done: () => number) => Promise<void>): 
           mesh.identity.login({ identifier: username, password, client }),
         );
         outcome.sessions.push(tokens!.sessionId);
+        if (perUser && i % 4 === 0) {
+          await perUser(username, client);
+          outcome.extra.push(user!.id);
+        }
       } catch (error) {
         // A registration retried after a kill may find its own first try done: USERNAME_TAKEN is
         // then the truth, not a failure; anything else is.
@@ -260,11 +324,12 @@ async function scenario(
   name: string,
   fault: string,
   body: (ctx: { mesh: Mesh; nats: RestartableServer; mongo: RestartableServer; row: Row }) => Promise<void>,
+  options: { biometrics?: boolean; load?: string } = {},
 ): Promise<Row> {
   const started = Date.now();
   const row: Row = {
     scenario: name,
-    load: `${N} registrations + ${N} sign-ins, ${CONCURRENCY} at a time`,
+    load: options.load ?? `${N} registrations + ${N} sign-ins, ${CONCURRENCY} at a time`,
     fault,
     invariants: [],
     failures: [],
@@ -272,7 +337,7 @@ async function scenario(
   };
   const nats = await startNats();
   const mongo = await startMongo();
-  const mesh = await startMesh(nats, mongo);
+  const mesh = await startMesh(nats, mongo, options);
   try {
     await body({ mesh, nats, mongo, row });
   } finally {
@@ -358,7 +423,171 @@ const mongoRestart = () =>
     },
   );
 
+/** A signed-in user's access token (registered and signed in through identity). */
+async function signedIn(mesh: Mesh): Promise<string> {
+  const username = `chaos_${randomBytes(4).toString('hex')}`;
+  const password = `Chaos passphrase ${randomBytes(8).toString('hex')}`;
+  const client = { ip: '198.51.100.1', userAgent: 'chaos' };
+  await mesh.identity.register({
+    username,
+    email: `${username}@example.com`,
+    password,
+    fullName: 'Chaos',
+    locale: 'en',
+    client,
+  });
+  const { tokens } = await mesh.identity.login({ identifier: username, password, client });
+  return tokens!.accessToken;
+}
+
+const metric = (text: string, name: string) =>
+  Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+
+const SATURATION_MS = Math.max(10_000, Math.round(60_000 * Math.min(1, SCALE * 4)));
+const SATURATION_CLIENTS = 48;
+/** Long enough to get a place in the queue, shorter than the wait there. */
+const IMPATIENT_MS = 1_000;
+const saturation = () =>
+  scenario(
+    'inference-saturation',
+    `inference queue saturated for ${SATURATION_MS / 1000} s (2 workers, queue 8); every 4th caller gives up after ${IMPATIENT_MS} ms`,
+    async ({ mesh, row }) => {
+      const token = await signedIn(mesh);
+      const faces = createClient(FaceServiceClient, FaceServiceService, mesh.biometricsAddress, {
+        deadlineMs: 30_000,
+      });
+      const photo = await readFile((await facePhoto('alice')).file);
+      const image = { source: { $case: 'data' as const, value: photo } };
+      const tally = { ok: 0, advised: 0, unadvised: 0, gaveUp: 0, other: new Map<string, number>() };
+      const rss: number[] = [];
+      const sampler = setInterval(() => rss.push(mesh.rssMiB('biometrics')), 1_000);
+      const end = Date.now() + SATURATION_MS;
+      const client = async (c: number) => {
+        for (let i = 0; Date.now() < end; i++) {
+          const impatient = (c + i) % 4 === 0;
+          try {
+            await faces.detect(
+              { image, withAgeGender: false },
+              { accessToken: token, ...(impatient ? { deadlineMs: IMPATIENT_MS } : {}) },
+            );
+            tally.ok++;
+          } catch (error) {
+            const { reason = '', retryAfterMs = 0 } = error as { reason?: string; retryAfterMs?: number };
+            if (reason === 'INFERENCE_QUEUE_FULL') {
+              if (retryAfterMs > 0) tally.advised++;
+              else tally.unadvised++;
+            } else if (impatient && /DEADLINE|CANCELLED/.test(reason)) tally.gaveUp++;
+            else tally.other.set(reason, (tally.other.get(reason) ?? 0) + 1);
+          }
+        }
+      };
+      const before = await mesh.metrics('biometrics');
+      await Promise.all(Array.from({ length: SATURATION_CLIENTS }, (_, c) => client(c)));
+      clearInterval(sampler);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const after = await mesh.metrics('biometrics');
+      faces.close();
+      const delta = (name: string) => metric(after, name) - metric(before, name);
+      row.load = `${SATURATION_CLIENTS} clients calling Detect for ${SATURATION_MS / 1000} s: ${tally.ok} answered, ${tally.advised} refused with retry advice, ${tally.gaveUp} callers gave up`;
+      row.invariants.push(
+        'every refusal is RESOURCE_EXHAUSTED INFERENCE_QUEUE_FULL with retry advice; no other error',
+      );
+      if (tally.unadvised || tally.other.size || tally.advised === 0)
+        row.failures.push(
+          `refusals: ${tally.advised} advised, ${tally.unadvised} without advice, other ${JSON.stringify(Object.fromEntries(tally.other))}`,
+        );
+      const third = Math.max(1, Math.floor(rss.length / 3));
+      const early = Math.max(...rss.slice(0, third));
+      const late = Math.max(...rss.slice(-third));
+      row.invariants.push(
+        `resident memory flat: max of the last third ${late.toFixed(0)} MiB vs first third ${early.toFixed(0)} MiB (within 10%)`,
+      );
+      if (late > early * 1.1)
+        row.failures.push(`RSS grew from ${early.toFixed(0)} to ${late.toFixed(0)} MiB`);
+      const dropped = delta('biometrics_inference_dropped_total');
+      const dispatched = delta('biometrics_inference_dispatched_total');
+      row.invariants.push(
+        `queued work of callers that left is dropped (${dropped} never ran; ${dispatched} ran for ${tally.ok} answers)`,
+      );
+      if (!(dropped > 0)) row.failures.push('no queued request of a departed caller was dropped');
+      row.invariants.push('biometrics stayed up');
+      if (!mesh.alive('biometrics')) row.failures.push('biometrics exited');
+    },
+    { biometrics: true, load: 'Detect calls' },
+  );
+
+const PAUSE_MS = Math.max(10_000, Math.round(300_000 * Math.min(1, SCALE)));
+const FAILURES_PER_USER = 3;
+const notifierPaused = () =>
+  scenario(
+    'notifier-paused',
+    `notifier frozen (SIGSTOP) for ${PAUSE_MS / 1000} s under load, then resumed`,
+    async ({ mesh, row }) => {
+      const stream = (await mesh.streamInfo()).consumer;
+      let pendingWhilePaused = 0;
+      let failedLogins = 0;
+      const outcome = await load(
+        mesh,
+        async (done) => {
+          await until(async () => done() >= N * 0.1, 600_000);
+          mesh.freeze('notifier', true);
+          await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+          pendingWhilePaused = (await mesh.streamInfo()).pending;
+          mesh.freeze('notifier', false);
+        },
+        async (username, client) => {
+          // Some wrong passwords too: the failed-login digest must come out right after the stall.
+          for (let f = 0; f < FAILURES_PER_USER; f++) {
+            await mesh.identity
+              .login({ identifier: username, password: 'not the password at all', client })
+              .catch(() => failedLogins++);
+          }
+        },
+      );
+      row.invariants.push(
+        `the stream held what the frozen notifier did not take (${pendingWhilePaused} pending at the end of the pause, consumer ${stream})`,
+      );
+      if (!(pendingWhilePaused > 0)) row.failures.push('nothing was pending while the notifier was frozen');
+      const drained = await until(async () => (await mesh.streamInfo()).pending === 0, 600_000);
+      row.invariants.push('then drained to zero');
+      if (!drained) row.failures.push(`still pending: ${(await mesh.streamInfo()).pending}`);
+      await settleAndCheck(mesh, outcome, row, [...outcome.registered.values()]);
+      const withFailures = outcome.extra;
+      const alerts = await mesh.notifierDb
+        .collection('notifications')
+        .aggregate<{ _id: string; n: number }>([
+          // The failures folded into a digest are kept as `suppressed` records.
+          {
+            $match: {
+              template: 'login_failed',
+              status: { $ne: 'suppressed' },
+              userId: { $in: withFailures },
+            },
+          },
+          { $group: { _id: '$userId', n: { $sum: 1 } } },
+        ])
+        .toArray();
+      const digests = await mesh.notifierDb
+        .collection('login_digests')
+        .find({ _id: { $in: withFailures as never[] } })
+        .toArray();
+      row.invariants.push(
+        `failed-login digest: one alert per user with ${FAILURES_PER_USER} failures in its window, the other ${FAILURES_PER_USER - 1} pending (${withFailures.length} users)`,
+      );
+      const wrongAlerts = withFailures.length - alerts.filter((a) => a.n === 1).length;
+      const wrongPending =
+        withFailures.length - digests.filter((d) => d.pending === FAILURES_PER_USER - 1).length;
+      if (wrongAlerts || wrongPending)
+        row.failures.push(
+          `digests: ${wrongAlerts} users with a wrong alert count, ${wrongPending} with a wrong pending count`,
+        );
+      row.invariants.push(`${failedLogins} wrong passwords refused`);
+    },
+  );
+
 const SCENARIOS: Record<string, () => Promise<Row>> = {
+  'inference-saturation': saturation,
+  'notifier-paused': notifierPaused,
   'nats-outage': natsOutage,
   sigkill,
   'mongo-restart': mongoRestart,
