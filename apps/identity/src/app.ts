@@ -18,6 +18,7 @@ import { AuthAttemptRepository, authAttemptModel } from './repositories/auth-att
 import { biometricsFaceMatcher } from './repositories/face-matcher.js';
 import { LivenessSessions } from './services/liveness.service.js';
 import { DocumentRepository, documentModel } from './repositories/document.repository.js';
+import { Sequences } from './repositories/sequence.repository.js';
 import { SessionRepository, sessionModel } from './repositories/session.repository.js';
 import { UsedAssertionRepository } from './repositories/used-assertion.repository.js';
 import { UserRepository, userModel, type UserRecord } from './repositories/user.repository.js';
@@ -103,7 +104,7 @@ export async function setupIdentity(
   // Per-replica read caches; every write is announced so the other replicas drop their copy.
   const userCache = replicatedCache<UserRecord>(bus, 'identity.users', config.IDENTITY_USER_CACHE_TTL_MS);
   const sessionCache = replicatedCache<true>(bus, 'identity.sessions', config.IDENTITY_SESSION_CACHE_TTL_MS);
-  const users = new UserRepository(userModel(mongo), locks, userCache, announce);
+  const users = new UserRepository(userModel(mongo), locks, userCache, announce, new Sequences(mongo));
   const sessions = new SessionRepository(sessionModel(mongo), locks, announce);
   const throttle = throttlePolicies(config);
   const attempts = new AuthAttemptRepository(
@@ -181,6 +182,9 @@ export async function setupIdentity(
   const biometric = new BiometricSummaryService(users, events);
 
   await ensureIndexes(mongo);
+  // Accounts from before account numbers existed get theirs (once; a no-op afterwards).
+  const numbered = await users.numberUnnumbered();
+  if (numbered > 0) logger.info({ numbered }, 'numbered the accounts created before account numbers');
   const master = await userService.bootstrapMaster(
     {
       username: config.IDENTITY_BOOTSTRAP_MASTER_USERNAME,

@@ -12,6 +12,7 @@ export function toUser(user: UserRecord, now: Date = new Date()): User {
   const locked = user.lockedUntil && user.lockedUntil > now ? user.lockedUntil : undefined;
   return {
     id: user._id,
+    number: user.number ?? 0,
     username: user.username,
     email: user.email,
     fullName: user.fullName,

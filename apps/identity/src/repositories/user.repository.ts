@@ -5,6 +5,7 @@ import { ReplicatedCache } from '@guardian/events';
 import { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
 import type { Role } from '@guardian/auth';
 import type { AccountStatus } from '../services/verification-status.js';
+import type { Sequences } from './sequence.repository.js';
 
 export interface ProfileFields {
   phone: string;
@@ -24,6 +25,8 @@ export interface BiometricState {
 
 export interface UserRecord {
   _id: string;
+  /** Sequential, given once at creation (or by the start-up backfill), never reused: the integer id. */
+  number?: number;
   username: string;
   usernameLower: string;
   email: string;
@@ -49,6 +52,8 @@ export interface UserRecord {
 const userSchema = new Schema<UserRecord>(
   {
     _id: { type: String, required: true },
+    // Sparse: accounts from before numbering have none until the start-up backfill numbers them.
+    number: { type: Number, unique: true, sparse: true },
     username: { type: String, required: true },
     usernameLower: { type: String, required: true, unique: true },
     email: { type: String, required: true, unique: true },
@@ -107,6 +112,12 @@ export interface UserListFilter {
   pendingUserIds?: string[];
 }
 
+/** A user id written as an account number (clients of the older systems address accounts by integer). */
+const NUMBER_ID = /^[0-9]{1,15}$/;
+
+/** How many times an insert takes another number after a collision before giving up. */
+const NUMBER_ATTEMPTS = 8;
+
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -120,17 +131,97 @@ export class UserRepository {
     private readonly locks: DocumentLocks = new DocumentLocks(),
     private readonly byId = new ReplicatedCache<UserRecord>(),
     private readonly announce: Announce = announceNothing,
+    private readonly numbers?: Sequences,
   ) {}
 
+  /** Stores a new account under the next account number; returns it with its number. */
   async insert(user: Omit<UserRecord, 'pendingEvents'>, events: PendingEvent[]): Promise<UserRecord> {
-    try {
-      await this.model.create({ ...user, pendingEvents: events });
-    } catch (error) {
-      translateDuplicate(error);
+    for (let attempt = 1; ; attempt++) {
+      const number = await this.nextNumber();
+      try {
+        await this.model.create({ ...user, ...(number ? { number } : {}), pendingEvents: events });
+      } catch (error) {
+        if (attempt < NUMBER_ATTEMPTS && (await this.collidedOnNumber(error, user))) continue;
+        translateDuplicate(error);
+      }
+      if (events.length > 0)
+        this.announce({ collection: this.model.collection.collectionName, ids: [user._id], events });
+      return { ...user, ...(number ? { number } : {}) } as UserRecord;
     }
-    if (events.length > 0)
-      this.announce({ collection: this.model.collection.collectionName, ids: [user._id], events });
-    return user as UserRecord;
+  }
+
+  private nextNumber(): Promise<number | undefined> {
+    return this.numbers ? this.numbers.next('users') : Promise.resolve(undefined);
+  }
+
+  /**
+   * Whether a duplicate key was the account number (another replica was handed the same one):
+   * MongoDB names the index; FerretDB does not, so then it was the number unless the username or
+   * e-mail is taken now.
+   */
+  private async collidedOnNumber(error: unknown, user: Pick<UserRecord, 'usernameLower' | 'email'>) {
+    if (!isDuplicateKey(error) || !this.numbers) return false;
+    if (error.keyPattern) return 'number' in error.keyPattern;
+    return (
+      !(await this.exists({ usernameLower: user.usernameLower })) &&
+      !(await this.exists({ email: user.email }))
+    );
+  }
+
+  /**
+   * The id of the account a user id names: an id as it is, or an account number (decimal digits)
+   * as the id of the account that has it (deleted ones included: the caller's lookup by id then
+   * finds nothing). A number no account has stays as it is, to be refused like an unknown id.
+   */
+  async idOf(userId: string): Promise<string> {
+    if (!NUMBER_ID.test(userId)) return userId;
+    const found = await this.model
+      .findOne({ number: Number(userId) })
+      .select({ _id: 1 })
+      .lean<Pick<UserRecord, '_id'>>()
+      .exec();
+    return found?._id ?? userId;
+  }
+
+  /**
+   * Numbers the accounts that have no number yet (created before numbering), oldest first, after
+   * moving the counter past every number in use. Safe on several replicas at once: an account
+   * numbered by another replica meanwhile keeps that number; a number handed out twice loses to the
+   * unique index and the account takes the next. Returns how many accounts it numbered.
+   */
+  async numberUnnumbered(): Promise<number> {
+    if (!this.numbers) return 0;
+    const highest = await this.model
+      .findOne({ number: { $exists: true } })
+      .sort({ number: -1 })
+      .select({ number: 1 })
+      .lean<Pick<UserRecord, 'number'>>()
+      .exec();
+    if (highest?.number) await this.numbers.atLeast('users', highest.number);
+    const unnumbered = await this.model
+      .find({ number: { $exists: false } })
+      .sort({ createdAt: 1, _id: 1 })
+      .select({ _id: 1 })
+      .lean<Pick<UserRecord, '_id'>[]>()
+      .exec();
+    let numbered = 0;
+    for (const { _id } of unnumbered) if (await this.giveNumber(_id)) numbered++;
+    return numbered;
+  }
+
+  private async giveNumber(id: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      const number = await this.numbers!.next('users');
+      try {
+        const { matchedCount } = await this.locks.run(`users:${id}`, () =>
+          this.model.updateOne({ _id: id, number: { $exists: false } }, { $set: { number } }).exec(),
+        );
+        this.byId.dropEverywhere(id);
+        return matchedCount > 0;
+      } catch (error) {
+        if (!isDuplicateKey(error) || attempt >= NUMBER_ATTEMPTS) throw error;
+      }
+    }
   }
 
   async findById(id: string): Promise<UserRecord | null> {

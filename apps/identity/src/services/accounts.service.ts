@@ -120,8 +120,8 @@ export class AccountService {
       id,
       requestId,
     );
-    await this.deps.users.insert(user, [event]);
-    return user as UserRecord;
+    // The stored account, with the number the repository gave it.
+    return this.deps.users.insert(user, [event]);
   }
 
   async assertAvailable(username: string, email: string): Promise<void> {

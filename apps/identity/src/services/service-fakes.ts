@@ -52,6 +52,8 @@ export function fakeUsers(initial: UserRecord[] = []) {
       ),
     findById: async (id: string) => byId.get(id) ?? null,
     findByIdWithHash: async (id: string) => byId.get(id) ?? null,
+    idOf: async (id: string) =>
+      /^[0-9]+$/.test(id) ? ([...byId.values()].find((u) => u.number === Number(id))?._id ?? id) : id,
     findByIdentifierWithHash: async (identifier: string) =>
       [...byId.values()].find((u) => u.usernameLower === identifier || u.email === identifier) ?? null,
     update: async (id: string, update: { $set?: Partial<UserRecord> }, events: PendingEvent[] = []) => {

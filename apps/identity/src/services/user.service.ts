@@ -36,7 +36,11 @@ export const nextPageToken = (page: Page, returned: number, total: number): stri
 
 const USER_STATUSES = ['active', 'pending_enrollment', 'disabled'] as const;
 
-/** Accounts and profiles under the role rules (@guardian/auth `can`). */
+/**
+ * Accounts and profiles under the role rules (@guardian/auth `can`). Every `userId` a caller gives
+ * may also be the account's number (decimal digits): it becomes the account's id before any rule
+ * looks at it, so a plain user naming themselves by number is still themselves.
+ */
 export class UserService {
   constructor(
     private readonly users: UserRepository,
@@ -65,7 +69,8 @@ export class UserService {
    * Whose sessions and sign-in attempts the caller reads or revokes: their own (empty `userId`), or
    * those of a user they manage (admins: users; masters: anyone).
    */
-  async activityOwner(claims: AccessClaims, userId: string): Promise<string> {
+  async activityOwner(claims: AccessClaims, userIdOrNumber: string): Promise<string> {
+    const userId = await this.users.idOf(userIdOrNumber);
     if (!userId || userId === claims.userId) return claims.userId;
     const actor = await this.actor(claims);
     // A plain user is refused before learning whether the account exists.
@@ -76,7 +81,7 @@ export class UserService {
   }
 
   async get(claims: AccessClaims, userId: string): Promise<UserRecord> {
-    const id = userId || claims.userId;
+    const id = (await this.users.idOf(userId)) || claims.userId;
     if (id === claims.userId) return this.target(id);
     const actor = await this.actor(claims);
     assertCan(actor, 'user.read', { id });
@@ -145,7 +150,7 @@ export class UserService {
     requestId?: string,
   ): Promise<UserRecord> {
     const actor = await this.actor(claims);
-    const target = await this.target(input.userId || claims.userId);
+    const target = await this.target((await this.users.idOf(input.userId)) || claims.userId);
     const ref = { id: target._id, role: target.role };
     assertCan(actor, 'user.update', ref);
     const set: Record<string, unknown> = {};
@@ -224,7 +229,7 @@ export class UserService {
   async setRole(claims: AccessClaims, userId: string, role: string, requestId?: string): Promise<UserRecord> {
     if (!isRole(role)) throw invalid('INVALID_ROLE', 'Unknown role.');
     const actor = await this.actor(claims);
-    const target = await this.target(userId);
+    const target = await this.target(await this.users.idOf(userId));
     assertCan(actor, 'user.set_role', { id: target._id, role: target.role, newRole: role });
     if (target.role === role) return target;
     const updated = await this.applyChange(target, { role }, requestId);
@@ -235,7 +240,7 @@ export class UserService {
 
   async unlock(claims: AccessClaims, userId: string, requestId?: string): Promise<UserRecord> {
     const actor = await this.actor(claims);
-    const target = await this.target(userId);
+    const target = await this.target(await this.users.idOf(userId));
     assertCan(actor, 'user.unlock', { id: target._id, role: target.role });
     const now = this.clock();
     const event = this.events.make(
@@ -264,7 +269,7 @@ export class UserService {
 
   async delete(claims: AccessClaims, userId: string, requestId?: string): Promise<void> {
     const actor = await this.actor(claims);
-    const target = await this.target(userId);
+    const target = await this.target(await this.users.idOf(userId));
     assertCan(actor, 'user.delete', { id: target._id, role: target.role });
     const now = this.clock();
     const event = this.events.make(

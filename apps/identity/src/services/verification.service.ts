@@ -151,8 +151,9 @@ export class VerificationService {
     return reviewed;
   }
 
+  /** The user whose documents are read: the caller (empty id), or another by id or account number. */
   private async readable(claims: AccessClaims, userId: string): Promise<UserRecord> {
-    const id = userId || claims.userId;
+    const id = (await this.users.idOf(userId)) || claims.userId;
     if (id !== claims.userId) assertCan(await this.actor(claims), 'verification.read', { id });
     const user = await this.users.findById(id);
     if (!user) throw notFound('USER_NOT_FOUND', 'No such user.');

@@ -52,10 +52,21 @@ export interface User {
   /** Set while a brute-force lock is in force. */
   lockedUntil?: Date | undefined;
   createdAt?: Date | undefined;
-  updatedAt?: Date | undefined;
+  updatedAt?:
+    | Date
+    | undefined;
+  /**
+   * A stable sequential number (1, 2, ...) given once when the account is created and never reused,
+   * for clients that address accounts by an integer (the compatibility profiles). Every user_id of
+   * UserService, of AuthService's ListSessions, RevokeSession and ListLoginAttempts, and of
+   * VerificationService's ListDocuments and GetStatus also accepts it in decimal digits. 0 only for
+   * an account that start-up has not numbered yet.
+   */
+  number: number;
 }
 
 export interface GetUserRequest {
+  /** The account's id or its number (decimal digits); empty: yourself. */
   userId: string;
 }
 
@@ -291,6 +302,7 @@ function createBaseUser(): User {
     lockedUntil: undefined,
     createdAt: undefined,
     updatedAt: undefined,
+    number: 0,
   };
 }
 
@@ -337,6 +349,9 @@ export const User: MessageFns<User> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(114).fork()).join();
+    }
+    if (message.number !== 0) {
+      writer.uint32(120).int64(message.number);
     }
     return writer;
   },
@@ -466,6 +481,14 @@ export const User: MessageFns<User> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.number = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -518,6 +541,7 @@ export const User: MessageFns<User> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      number: isSet(object.number) ? globalThis.Number(object.number) : 0,
     };
   },
 
@@ -565,6 +589,9 @@ export const User: MessageFns<User> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.number !== 0) {
+      obj.number = Math.round(message.number);
+    }
     return obj;
   },
 
@@ -589,6 +616,7 @@ export const User: MessageFns<User> = {
     message.lockedUntil = object.lockedUntil ?? undefined;
     message.createdAt = object.createdAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.number = object.number ?? 0;
     return message;
   },
 };
@@ -2526,6 +2554,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {
