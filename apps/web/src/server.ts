@@ -327,7 +327,9 @@ export async function buildServer(deps: ServerDeps) {
   });
 
   await registerVideoUpload(app as unknown as FastifyInstance, createContext);
-  await registerCompat(app as unknown as FastifyInstance, createContext, COMPAT_PROFILES);
+  await registerCompat(app as unknown as FastifyInstance, createContext, COMPAT_PROFILES, {
+    cookieSecure: http.cookieSecure,
+  });
 
   // The dashboard (single-page app): files from the build, index.html for client-side routes.
   const built = existsSync(`${http.dashboardDir}/index.html`);

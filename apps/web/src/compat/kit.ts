@@ -5,15 +5,16 @@
  * only its paths, field names, envelope, status codes, messages and auth-header form; where its
  * origin was unsafe, the procedure's answer wins and the profile's README says how it differs.
  */
+import { randomBytes } from 'node:crypto';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { isDomainError } from '@guardian/domain';
 import { TRPCError } from '@trpc/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readMultipart } from '../http/multipart.js';
-import { bearerToken } from '../http/security.js';
+import { bearerToken, csrfViolation } from '../http/security.js';
 import { errorFacts, publicMessage, toTRPCError } from '../router/errors.js';
 import { createCaller } from '../router/root.js';
-import type { Context } from '../router/trpc.js';
+import { noSession, type Context, type SessionStore } from '../router/trpc.js';
 
 export type Caller = ReturnType<typeof createCaller>;
 export type Body = Record<string, unknown>;
@@ -28,6 +29,11 @@ export interface CompatCall {
   caller: Caller;
   /** A caller with another token (e.g. the one a sign-in just issued). */
   callerWith(token: string): Caller;
+  /**
+   * The profile's session cookie (`CompatProfile.sessionCookie`): `set` keeps a sign-in's access
+   * token in it and answers the CSRF token, `clear` empties it. Does nothing without one.
+   */
+  session: SessionStore;
 }
 
 export interface CompatAnswer {
@@ -44,6 +50,11 @@ export interface CompatRoute {
   procedure: string;
   /** Multipart file fields this route takes: field name -> body key (`[]`: a list). */
   files?: Record<string, string>;
+  /**
+   * A sign-in: the session cookie only tells it the client is signed in already (it changes
+   * nothing with it), so a write here is not asked for the cookie's CSRF proof.
+   */
+  sessionReadOnly?: boolean;
   handle(call: CompatCall): Promise<CompatAnswer>;
 }
 
@@ -66,6 +77,14 @@ export interface CompatProfile {
    * (`Authorization: <jwt>`; `Bearer <jwt>` is accepted too).
    */
   auth: 'bearer' | 'raw';
+  /**
+   * The origin kept signed-in clients in a cookie (they replay a cookie jar): the name of an
+   * HttpOnly cookie, SameSite=Strict and scoped to the profile's prefix, that carries the access
+   * token when no auth header does (`call.session` fills and clears it). A write it authenticates
+   * needs the CSRF proof the dashboard's cookies need: the `<name>_csrf` cookie echoed in
+   * `x-csrf-token` (security.ts `csrfViolation`); a Bearer header needs none.
+   */
+  sessionCookie?: string;
   routes: CompatRoute[];
   /** The origin's error answer for a refusal (its envelope, status and language). */
   error(refusal: Refusal): CompatAnswer;
@@ -99,13 +118,63 @@ export function refusalOf(error: unknown): Refusal {
   };
 }
 
-function tokenOf(request: FastifyRequest, auth: CompatProfile['auth']): string | undefined {
+function headerTokenOf(request: FastifyRequest, auth: CompatProfile['auth']): string | undefined {
   const header = request.headers.authorization;
   const bearer = bearerToken(header);
   if (bearer) return bearer;
   if (auth === 'raw' && typeof header === 'string' && /^[\w-]+\.[\w-]+\.[\w-]+$/.test(header.trim()))
     return header.trim();
   return undefined;
+}
+
+const csrfCookieOf = (sessionCookie: string) => `${sessionCookie}_csrf`;
+
+/** The profile's session cookie as a SessionStore (only the access token: it lives as long as it). */
+function profileSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  profile: CompatProfile,
+  cookieSecure: boolean,
+): SessionStore {
+  const name = profile.sessionCookie;
+  if (!name) return noSession;
+  const base = {
+    path: compatPrefix(profile),
+    sameSite: 'strict' as const,
+    secure: cookieSecure || request.protocol === 'https',
+  };
+  return {
+    refreshToken: undefined,
+    set(tokens) {
+      const csrfToken = randomBytes(24).toString('base64url');
+      const until = tokens.accessTokenExpiresAt;
+      const maxAge = until ? Math.max(1, Math.floor((until.getTime() - Date.now()) / 1000)) : 900;
+      reply.setCookie(name, tokens.accessToken, { ...base, httpOnly: true, maxAge });
+      reply.setCookie(csrfCookieOf(name), csrfToken, { ...base, httpOnly: false, maxAge });
+      return { csrfToken };
+    },
+    // The session cookie last: curl 7.88 drops only the last of the cookies one answer expires from
+    // its jar (a stale CSRF cookie there is harmless, a session cookie is not).
+    clear() {
+      reply.clearCookie(csrfCookieOf(name), base);
+      reply.clearCookie(name, { ...base, httpOnly: true });
+    },
+  };
+}
+
+/** The token of a request: the auth header's, or the profile's session cookie (then CSRF-checked). */
+function tokenOf(request: FastifyRequest, profile: CompatProfile, route: CompatRoute): string | undefined {
+  const header = headerTokenOf(request, profile.auth);
+  const name = profile.sessionCookie;
+  if (header || !name || !request.cookies[name]) return header;
+  const names = { session: [name], csrf: csrfCookieOf(name) };
+  if (!route.sessionReadOnly && csrfViolation(request, names))
+    throw new CompatError(
+      403,
+      'CSRF_TOKEN_INVALID',
+      `A write signed in by cookie must echo the ${names.csrf} cookie in x-csrf-token (or send the token as Authorization: Bearer).`,
+    );
+  return request.cookies[name];
 }
 
 type CreateContext = (request: FastifyRequest, reply: FastifyReply, accessToken?: string) => Context;
@@ -116,6 +185,8 @@ export async function registerCompat(
   app: FastifyInstance,
   createContext: CreateContext,
   profiles: readonly CompatProfile[],
+  /** WEB_COOKIE_SECURE: session cookies are Secure even when the request came in over http. */
+  options: { cookieSecure: boolean } = { cookieSecure: false },
 ): Promise<void> {
   await app.register(async (scope) => {
     // Multipart is parsed in this scope only (the REST mirror registers its own).
@@ -130,7 +201,7 @@ export async function registerCompat(
           config: { procedure: route.procedure },
           handler: async (request, reply) => {
             try {
-              const token = tokenOf(request, profile.auth);
+              const token = tokenOf(request, profile, route);
               let body: Body = {};
               if (request.isMultipart()) body = await readMultipart(request, route.files ?? {});
               else if (request.body && typeof request.body === 'object') body = { ...(request.body as Body) };
@@ -143,6 +214,7 @@ export async function registerCompat(
                 token,
                 caller: callerWith(token),
                 callerWith,
+                session: profileSession(request, reply, profile, options.cookieSecure),
               });
               return reply.code(answer.status ?? 200).send(answer.body);
             } catch (error) {

@@ -37,18 +37,25 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 
+/** Which cookies hold a session and which its CSRF token (the dashboard's, or a compatibility profile's). */
+export interface CsrfCookies {
+  session: readonly string[];
+  csrf: string;
+}
+const DASHBOARD_COOKIES: CsrfCookies = { session: [COOKIE.access, COOKIE.refresh], csrf: COOKIE.csrf };
+
 /**
  * Double-submit CSRF check: a state-changing request that authenticates with the dashboard's
  * cookies (and not with a Bearer token) must echo the CSRF cookie in `x-csrf-token`. Only a Bearer
  * token skips it: a browser never adds one by itself, while it may send other Authorization forms
  * (Basic credentials it remembers) along with the cookies.
  */
-export function csrfViolation(request: FastifyRequest): boolean {
+export function csrfViolation(request: FastifyRequest, names: CsrfCookies = DASHBOARD_COOKIES): boolean {
   if (SAFE_METHODS.includes(request.method)) return false;
   if (bearerToken(request.headers.authorization)) return false;
   const cookies = request.cookies;
-  if (!cookies[COOKIE.access] && !cookies[COOKIE.refresh]) return false;
-  const expected = cookies[COOKIE.csrf];
+  if (!names.session.some((name) => cookies[name])) return false;
+  const expected = cookies[names.csrf];
   const sent = request.headers[CSRF_HEADER];
   return !expected || typeof sent !== 'string' || !safeEqual(expected, sent);
 }

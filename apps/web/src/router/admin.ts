@@ -83,18 +83,20 @@ const usersRouter = router({
     .query(async ({ ctx, input }) => {
       const options = callOptions(ctx);
       const { user } = await ctx.clients.users.getUser({ userId: input.userId }, options);
+      // The id identity resolved (the input may be the account's number): the other services know ids.
+      const userId = user!.id;
       const [verification, enrollment, notifications, sessions, attempts, liveness] = await Promise.all([
-        optional(ctx.clients.verification.getStatus({ userId: input.userId }, options)),
-        optional(ctx.clients.faces.getEnrollment({ userId: input.userId }, options)),
+        optional(ctx.clients.verification.getStatus({ userId }, options)),
+        optional(ctx.clients.faces.getEnrollment({ userId }, options)),
         optional(
           ctx.clients.notifications.list(
-            { userId: input.userId, statuses: [], templates: [], pageSize: 10, pageToken: '' },
+            { userId, statuses: [], templates: [], pageSize: 10, pageToken: '' },
             options,
           ),
         ),
-        optional(ctx.clients.auth.listSessions({ userId: input.userId }, options)),
-        optional(ctx.clients.auth.listLoginAttempts({ userId: input.userId, limit: 20 }, options)),
-        optional(ctx.clients.faces.listLivenessChecks({ userId: input.userId, limit: 20 }, options)),
+        optional(ctx.clients.auth.listSessions({ userId }, options)),
+        optional(ctx.clients.auth.listLoginAttempts({ userId, limit: 20 }, options)),
+        optional(ctx.clients.faces.listLivenessChecks({ userId, limit: 20 }, options)),
       ]);
       return {
         user: json(user!),
