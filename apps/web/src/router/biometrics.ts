@@ -1,3 +1,4 @@
+import { isDomainError } from '@guardian/domain';
 import { z } from 'zod';
 import { imageOf, readImage, readLiveness } from '../services/uploads.js';
 import { json } from './json.js';
@@ -109,6 +110,52 @@ export const biometricsRouter = router({
         threshold: r.threshold,
         thresholdConfidence: r.thresholdConfidence,
         face: json(r.face),
+      };
+    }),
+
+  /**
+   * 1:N: which enrolled users does the face in the photo match (nearest first)? biometrics decides
+   * who may search every face (`face.identify`: admins and masters); each candidate comes with its
+   * account.
+   */
+  identify: protectedProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/api/face/identify',
+        summary:
+          'Which enrolled users match the face in the photo? (admins; multipart `image` or base64; `topK` 1-50, default 5)',
+        tag: 'face',
+        files: { image: 'image' },
+        adapt: (raw) => {
+          const adapted = single('image')(raw);
+          return typeof adapted.topK === 'string' ? { ...adapted, topK: Number(adapted.topK) } : adapted;
+        },
+      },
+    })
+    .meta({ rateLimit: 'upload' })
+    .input(z.object({ image: imageSchema, topK: z.number().int().min(1).max(50).default(5) }))
+    .mutation(async ({ ctx, input }) => {
+      const image = readImage(input.image, ctx.limits.imageBytes);
+      const options = callOptions(ctx);
+      const found = await ctx.clients.faces.identify({ image: imageOf(image), topK: input.topK }, options);
+      // A candidate whose account is gone (its template not erased yet) comes back without one.
+      const users = await Promise.all(
+        found.candidates.map((candidate) =>
+          ctx.clients.users.getUser({ userId: candidate.userId }, options).then(
+            ({ user }) => (user ? json(user) : null),
+            (error: unknown) => {
+              if (isDomainError(error) && error.kind === 'not_found') return null;
+              throw error;
+            },
+          ),
+        ),
+      );
+      return {
+        recognised: found.recognised,
+        threshold: found.threshold,
+        face: json(found.face),
+        candidates: found.candidates.map((candidate, i) => ({ ...json(candidate), user: users[i] ?? null })),
       };
     }),
 
