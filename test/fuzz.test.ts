@@ -166,13 +166,26 @@ describe('fuzzing the public surfaces', () => {
     expect(text, what).not.toMatch(INTERNAL);
     if (response.status >= 400 && (response.headers.get('content-type') ?? '').includes('json')) {
       const body = JSON.parse(text) as { error?: { reason?: string; data?: { reason?: string } } };
-      const reason = body.error?.reason ?? body.error?.data?.reason;
+      // Guardian's envelopes carry it in error.reason (REST) or error.data.reason (tRPC); the
+      // compatibility profiles in their origin's envelope, under the origin's key (a reason code).
+      const reason = what.includes('/compat/')
+        ? reasonCodeIn(body)
+        : (body.error?.reason ?? body.error?.data?.reason);
       expect(
         typeof reason === 'string' && reason.length > 0,
         `${what}: no reason in ${text.slice(0, 300)}`,
       ).toBe(true);
     }
   }
+
+  /** A reason code (UPPER_SNAKE) among a body's values, two levels deep. */
+  const reasonCodeIn = (body: unknown): string | undefined => {
+    const values = Object.values((body ?? {}) as Record<string, unknown>);
+    const nested = values.flatMap((v) => (v && typeof v === 'object' ? Object.values(v) : []));
+    return [...values, ...nested].find(
+      (v): v is string => typeof v === 'string' && /^[A-Z][A-Z0-9_]{2,}$/.test(v),
+    );
+  };
 
   it('REST: every operation answers hostile bodies, paths, queries and headers with a reasoned 4xx (or success)', async () => {
     const caseArb = fc.record({
