@@ -54,13 +54,18 @@ import {
 import { GridFsVideoStore } from '../apps/biometrics/src/repositories/video-store.js';
 import { EVENT_SOURCE } from '../apps/biometrics/src/services/face.service.js';
 import { VideoAnalysis } from '../apps/biometrics/src/services/video/analysis.js';
-import { faceThumbnail, poolAnalyzer } from '../apps/biometrics/src/services/video/frames.js';
+import {
+  faceThumbnail,
+  frameRow,
+  poolAnalyzer,
+  trackFrame,
+} from '../apps/biometrics/src/services/video/frames.js';
 import {
   DEFAULT_SAMPLE_FPS,
   MAX_CHUNK_BYTES,
   MediaService,
 } from '../apps/biometrics/src/services/video/media.service.js';
-import { dominantOf, emptyTracker, linkFrame } from '../apps/biometrics/src/services/video/tracks.js';
+import { emptyTracker } from '../apps/biometrics/src/services/video/tracks.js';
 import { loadFixtures } from '../apps/biometrics/test/fixtures/faces.js';
 import { makeVideo } from '../apps/biometrics/test/fixtures/video.js';
 import { startMongo } from '../libs/testkit/src/servers.js';
@@ -229,7 +234,6 @@ try {
     frames.push(frame);
   const inFlight = pool.stats().workers;
   const scale = facts.width / frames[0]!.width;
-  const round = (n: number) => Math.round(n * 10) / 10;
 
   /** analysis.ts's frame loop and commit, without the database writes: seconds and faces found. */
   const service = async (list: RawFrame[]) => {
@@ -241,41 +245,8 @@ try {
     const commit = async (frame: RawFrame, found: Promise<AnalyzedFace[]>) => {
       const result = await found;
       faces += result.length;
-      const ids = linkFrame(
-        tracker,
-        frame.index,
-        frame.tMs,
-        result.map((f) => ({
-          score: f.score,
-          box: f.box,
-          expressions: f.expressions,
-          descriptor: f.descriptor ?? [],
-        })),
-      );
-      for (const [i, face] of result.entries()) {
-        const track = tracker.tracks.find((t) => t.id === ids[i]);
-        if (track && face.score > track.bestScore) {
-          track.bestScore = face.score;
-          track.bestMs = frame.tMs;
-          track.thumbnail = await faceThumbnail(frame, face.box);
-        }
-      }
-      page.push({
-        index: frame.index,
-        tMs: frame.tMs,
-        faces: result.map((f, i) => ({
-          trackId: ids[i]!,
-          score: Math.round(f.score * 1000) / 1000,
-          box: {
-            x: round(f.box.x * scale),
-            y: round(f.box.y * scale),
-            width: round(f.box.width * scale),
-            height: round(f.box.height * scale),
-          },
-          expressions: f.expressions,
-          dominantExpression: dominantOf(f.expressions),
-        })),
-      });
+      const ids = await trackFrame(tracker, frame, result, faceThumbnail);
+      page.push(frameRow(frame, result, ids, scale));
       if (page.length === FRAMES_PER_PAGE) page = [];
     };
     const started = performance.now();

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import type { AppRouter } from '../src/router/root.js';
@@ -40,4 +42,17 @@ export async function failure(
     throw error;
   }
   throw new Error('expected the call to fail');
+}
+
+const run = promisify(execFile);
+
+/** Runs real curl (as the documents' users do); the HTTP status and the parsed JSON body. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function curl(args: string[]): Promise<{ status: number; body: any }> {
+  const { stdout } = await run('curl', ['-sS', '-w', '\n%{http_code}', ...args], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const cut = stdout.lastIndexOf('\n');
+  const text = stdout.slice(0, cut);
+  return { status: Number(stdout.slice(cut + 1)), body: text ? JSON.parse(text) : undefined };
 }

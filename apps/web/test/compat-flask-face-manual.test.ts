@@ -4,33 +4,20 @@
  * and names and e-mails made unique), each documented error case, and what Guardian answers where
  * it differs (see apps/web/src/compat/flask-face-manual/README.md).
  */
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DomainError } from '@guardian/domain';
+import { curl } from './client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flaskFaceManualProfile as profile } from '../src/compat/flask-face-manual/profile.js';
 import { refusalOf } from '../src/compat/kit.js';
 import { facePhoto, photoWithoutFace } from './faces.js';
 import { MASTER, startMesh, type Mesh } from './harness.js';
 
-const run = promisify(execFile);
-
 /** A JSON body as tests read it (shapes are asserted, not typed). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Body = any;
-
-/** Runs real curl, as the manual's section 9 does; returns the HTTP status and the parsed JSON body. */
-async function curl(args: string[]): Promise<{ status: number; body: Body }> {
-  const { stdout } = await run('curl', ['-sS', '-w', '\n%{http_code}', ...args], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const cut = stdout.lastIndexOf('\n');
-  const text = stdout.slice(0, cut);
-  return { status: Number(stdout.slice(cut + 1)), body: text ? JSON.parse(text) : undefined };
-}
 
 let counter = 0;
 /** A suffix that keeps the manual's fixed names and e-mails unique across runs. */

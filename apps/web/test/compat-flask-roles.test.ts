@@ -4,30 +4,19 @@
  * URL changed), every documented call and error case, and what Guardian answers where it differs
  * (see apps/web/src/compat/flask-roles/README.md).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DomainError } from '@guardian/domain';
+import { curl } from './client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flaskRolesProfile as profile } from '../src/compat/flask-roles/profile.js';
 import { CompatError, refusalOf } from '../src/compat/kit.js';
 import { MASTER, startMesh, type Mesh } from './harness.js';
 
-const run = promisify(execFile);
-
 /** A JSON body as tests read it (shapes are asserted, not typed). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Body = any;
-
-/** Runs real curl, as the document's "Testando a API" does; returns the HTTP status and the JSON body. */
-async function curl(args: string[]): Promise<{ status: number; body: Body }> {
-  const { stdout } = await run('curl', ['-sS', '-w', '\n%{http_code}', ...args]);
-  const cut = stdout.lastIndexOf('\n');
-  const text = stdout.slice(0, cut);
-  return { status: Number(stdout.slice(cut + 1)), body: text ? JSON.parse(text) : undefined };
-}
 
 /** A cookie's value in curl's jar (Netscape format; HttpOnly cookies carry a `#HttpOnly_` prefix). */
 async function jarCookie(jar: string, name: string): Promise<string | undefined> {

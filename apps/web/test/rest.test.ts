@@ -1,27 +1,10 @@
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { curl } from './client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { facePhoto, photoWithoutFace } from './faces.js';
 import { MASTER, newUser, startMesh, type Mesh } from './harness.js';
-
-const run = promisify(execFile);
-
-/** A JSON body as tests read it (shapes are asserted, not typed). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Body = any;
-
-/** Runs real curl; returns the HTTP status and the parsed JSON body. */
-async function curl(args: string[]): Promise<{ status: number; body: Body }> {
-  const { stdout } = await run('curl', ['-sS', '-w', '\n%{http_code}', ...args], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const cut = stdout.lastIndexOf('\n');
-  const text = stdout.slice(0, cut);
-  return { status: Number(stdout.slice(cut + 1)), body: text ? JSON.parse(text) : undefined };
-}
 
 describe('REST mirror (curl)', () => {
   let mesh: Mesh;

@@ -36,14 +36,8 @@ import {
 } from '../../repositories/video-job.repository.js';
 import type { VideoStore } from '../../repositories/video-store.js';
 import { videoTempDir } from '../../repositories/video-temp.js';
-import {
-  dominantOf,
-  emptyTracker,
-  linkFrame,
-  summarizeTrack,
-  summarizeVideo,
-  type TrackerState,
-} from './tracks.js';
+import { frameRow, trackFrame } from './frames.js';
+import { emptyTracker, summarizeTrack, summarizeVideo, type TrackerState } from './tracks.js';
 
 export const CANCEL_POLL_MS = 250;
 
@@ -70,8 +64,6 @@ export interface VideoAnalysisDeps {
 
 /** Why a run stopped before the end: not a failure of the job. */
 class Stopped extends Error {}
-
-const round = (n: number) => Math.round(n * 10) / 10;
 
 export class VideoAnalysis {
   private readonly replica = `${hostname()}:${process.pid}`;
@@ -201,41 +193,8 @@ export class VideoAnalysis {
     const commit = async (frame: RawFrame, found: Promise<AnalyzedFace[]>) => {
       const faces = await found;
       if (signal.aborted) throw new Stopped();
-      const ids = linkFrame(
-        tracker,
-        frame.index,
-        frame.tMs,
-        faces.map((f) => ({
-          score: f.score,
-          box: f.box,
-          expressions: f.expressions,
-          descriptor: f.descriptor ?? [],
-        })),
-      );
-      for (const [i, face] of faces.entries()) {
-        const track = tracker.tracks.find((t) => t.id === ids[i]);
-        if (track && face.score > track.bestScore) {
-          track.bestScore = face.score;
-          track.bestMs = frame.tMs;
-          track.thumbnail = await this.deps.thumbnail(frame, face.box);
-        }
-      }
-      page.push({
-        index: frame.index,
-        tMs: frame.tMs,
-        faces: faces.map((f, i) => ({
-          trackId: ids[i]!,
-          score: Math.round(f.score * 1000) / 1000,
-          box: {
-            x: round(f.box.x * scale),
-            y: round(f.box.y * scale),
-            width: round(f.box.width * scale),
-            height: round(f.box.height * scale),
-          },
-          expressions: f.expressions,
-          dominantExpression: dominantOf(f.expressions),
-        })),
-      });
+      const ids = await trackFrame(tracker, frame, faces, this.deps.thumbnail);
+      page.push(frameRow(frame, faces, ids, scale));
       if (page.length === FRAMES_PER_PAGE) await flush(frame.index + 1);
     };
 

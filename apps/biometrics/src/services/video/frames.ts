@@ -12,6 +12,8 @@ import type {
   RawImage,
 } from '../../repositories/inference/index.js';
 import type { RawFrame } from '../../repositories/video-decoder.js';
+import type { StoredFrame } from '../../repositories/video-job.repository.js';
+import { dominantOf, linkFrame, type TrackerState } from './tracks.js';
 
 const THUMBNAIL_PX = 96;
 
@@ -51,4 +53,58 @@ export async function faceThumbnail(frame: RawFrame, box: Box): Promise<string> 
     .jpeg({ quality: 80 })
     .toBuffer();
   return jpeg.toString('base64');
+}
+
+/**
+ * One analysed frame into the tracks: links its faces (in frame order), and where a face is its
+ * track's best so far, keeps its thumbnail. Returns each face's track id.
+ */
+export async function trackFrame(
+  tracker: TrackerState,
+  frame: RawFrame,
+  faces: AnalyzedFace[],
+  thumbnail: (frame: RawFrame, box: Box) => Promise<string>,
+): Promise<number[]> {
+  const ids = linkFrame(
+    tracker,
+    frame.index,
+    frame.tMs,
+    faces.map((f) => ({
+      score: f.score,
+      box: f.box,
+      expressions: f.expressions,
+      descriptor: f.descriptor ?? [],
+    })),
+  );
+  for (const [i, face] of faces.entries()) {
+    const track = tracker.tracks.find((t) => t.id === ids[i]);
+    if (track && face.score > track.bestScore) {
+      track.bestScore = face.score;
+      track.bestMs = frame.tMs;
+      track.thumbnail = await thumbnail(frame, face.box);
+    }
+  }
+  return ids;
+}
+
+const tenth = (n: number) => Math.round(n * 10) / 10;
+
+/** A frame's stored row: its faces with their track, score, box in video pixels (`scale`: video / frame width) and scores. */
+export function frameRow(frame: RawFrame, faces: AnalyzedFace[], ids: number[], scale: number): StoredFrame {
+  return {
+    index: frame.index,
+    tMs: frame.tMs,
+    faces: faces.map((f, i) => ({
+      trackId: ids[i]!,
+      score: Math.round(f.score * 1000) / 1000,
+      box: {
+        x: tenth(f.box.x * scale),
+        y: tenth(f.box.y * scale),
+        width: tenth(f.box.width * scale),
+        height: tenth(f.box.height * scale),
+      },
+      expressions: f.expressions,
+      dominantExpression: dominantOf(f.expressions),
+    })),
+  };
 }
