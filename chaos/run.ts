@@ -577,6 +577,22 @@ const notifierPaused = () =>
       const wrongAlerts = withFailures.length - alerts.filter((a) => a.n === 1).length;
       const wrongPending =
         withFailures.length - digests.filter((d) => d.pending === FAILURES_PER_USER - 1).length;
+      const histogram = (values: number[]) =>
+        JSON.stringify(values.reduce<Record<number, number>>((h, v) => ({ ...h, [v]: (h[v] ?? 0) + 1 }), {}));
+      if (wrongAlerts || wrongPending)
+        console.log(
+          `digest details: alerts per user ${histogram(alerts.map((a) => a.n))} (users without any: ${withFailures.length - alerts.length}); pending per user ${histogram(digests.map((d) => Number(d.pending)))}; failure records per user ${histogram(
+            (
+              await mesh.notifierDb
+                .collection('notifications')
+                .aggregate<{ n: number }>([
+                  { $match: { template: 'login_failed', userId: { $in: withFailures } } },
+                  { $group: { _id: '$userId', n: { $sum: 1 } } },
+                ])
+                .toArray()
+            ).map((r) => r.n),
+          )}`,
+        );
       if (wrongAlerts || wrongPending)
         row.failures.push(
           `digests: ${wrongAlerts} users with a wrong alert count, ${wrongPending} with a wrong pending count`,

@@ -8,7 +8,7 @@
  * SOAK_MASTER_USERNAME / SOAK_MASTER_PASSWORD admin reads 2. Face captures are rendered from a
  * face-api demo photo (apps/biometrics/test/fixtures/liveness.ts); challenges asking for a blink are
  * put aside (the renderer cannot shut eyes). RSS is read from /proc for the processes running
- * apps/<app>/src/main.ts. Ends with the RSS slope per process (least squares, MiB per minute).
+ * apps/<app>/src/main.ts that descend from `npm start` (`--all-processes`: any). Ends with the RSS slope per process (least squares, MiB per minute).
  * A refusal with Retry-After (web's per-IP limits: from one IP, 30 sign-in-tier calls a minute by
  * default) is waited out as a client would; raise WEB_AUTH_RATE_LIMIT to soak the sign-in mix harder.
  */
@@ -28,6 +28,8 @@ const MINUTES = Number(arg('minutes', '5'));
 const BASE = arg('url', process.env.SOAK_URL ?? 'http://127.0.0.1:8080');
 const CONCURRENCY = Number(arg('concurrency', '4'));
 const UA = 'guardian-soak/1.0';
+/** Count only the processes `npm start` started (default); `--all-processes` counts every Guardian app process. */
+const ONLY_START_SCRIPT = !args.includes('--all-processes');
 
 type Op =
   'sign-up' | 'password sign-in' | 'profile' | 'document' | 'face enroll' | 'face sign-in' | 'admin reads';
@@ -174,13 +176,25 @@ const MIX: [Op, number, () => Promise<unknown>][] = [
 ];
 
 /** Resident memory (MiB) of each Guardian app process on this machine. */
+/** Whether `pid` descends from `npm start` (scripts/start.sh): other Guardian processes (tests, chaos) do not count. */
+function startedByStartScript(pid: string): boolean {
+  for (let current = pid, hops = 0; current !== '0' && current !== '1' && hops < 12; hops++) {
+    const cmd = readFileSync(`/proc/${current}/cmdline`, 'utf8');
+    if (cmd.includes('scripts/start.sh')) return true;
+    // The parent pid is the field after the command name (which may hold spaces) in /proc/<pid>/stat.
+    const stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+    current = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '0';
+  }
+  return false;
+}
+
 function rss(): Record<string, number> {
   const out: Record<string, number> = {};
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       const app = /apps\/(identity|biometrics|notifier|web)\/(?:src\/main\.ts|dist)/.exec(cmd)?.[1];
-      if (!app) continue;
+      if (!app || (ONLY_START_SCRIPT && !startedByStartScript(pid))) continue;
       const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
       out[app] = (out[app] ?? 0) + kb / 1024;
     } catch {
