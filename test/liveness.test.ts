@@ -125,19 +125,39 @@ describe('liveness across the mesh (default policy)', () => {
     expect(JSON.stringify(still.body)).not.toMatch(/score|yaw|distance/i);
   }, 60_000);
 
+  /**
+   * A genuine face sign-in, as a user makes it: a second challenge when the first capture was judged
+   * `retry` or `fail` (the rendered captures are refused on some random challenges, like real people
+   * are: docs/liveness.md, BPCER). The refusal and its challenge are kept for the message.
+   */
+  async function genuineSignIn(start: Record<string, unknown>, body: Record<string, unknown>) {
+    const refused: string[] = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let actions: LivenessAction[] = [];
+      const liveness = await performed(start, (drawn) => {
+        actions = drawn;
+        return performCapture(face, drawn);
+      });
+      const answer = await call('POST', '/api/auth/face-login', { ...body, liveness });
+      if (answer.status === 200 || !['fail', 'retry'].includes(answer.body?.error?.metadata?.decision))
+        return { answer, liveness, refused };
+      refused.push(`${actions.join('>')}: ${answer.body.error.reason}`);
+    }
+    throw new Error(`a genuine capture was refused twice: ${refused.join('; ')}`);
+  }
+
   it('signs the user in when they follow the challenge, by name and without one; a session is used once', async () => {
-    const liveness = await performed({ username: person.username }, (actions) =>
-      performCapture(face, actions),
+    const { answer: named, liveness } = await genuineSignIn(
+      { username: person.username },
+      { username: person.username },
     );
-    const named = await call('POST', '/api/auth/face-login', { username: person.username, liveness });
     expect(named.status, JSON.stringify(named.body)).toBe(200);
     expect(named.body).toMatchObject({ tokenType: 'Bearer', user: { id: userId } });
 
     const again = await call('POST', '/api/auth/face-login', { username: person.username, liveness });
     expect(again.body.error.reason).toBe('LIVENESS_REUSED');
 
-    const nameless = await performed({}, (actions) => performCapture(face, actions));
-    const found = await call('POST', '/api/auth/face-login', { liveness: nameless });
+    const { answer: found } = await genuineSignIn({}, {});
     expect(found.status, JSON.stringify(found.body)).toBe(200);
     expect(found.body.user.id).toBe(userId);
 
