@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { REPO_ROOT } from '@guardian/testkit';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildDashboard } from './dashboard-build.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFixtures } from '../../biometrics/test/fixtures/faces.js';
 import { facePhoto } from './faces.js';
@@ -23,33 +22,6 @@ const FLAGS = [
   '--disable-sync',
 ];
 const SHOTS = join(REPO_ROOT, '.test-output', 'screenshots');
-
-/** Builds the dashboard the way `npm run build -w @guardian/web` does (typecheck + vite). */
-async function buildDashboard(): Promise<void> {
-  const run = promisify(execFile);
-  await run(
-    process.execPath,
-    [
-      join(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      'apps/web/src/dashboard/tsconfig.json',
-      '--noEmit',
-    ],
-    { cwd: REPO_ROOT },
-  );
-  await run(
-    process.execPath,
-    [
-      join(REPO_ROOT, 'node_modules/vite/bin/vite.js'),
-      'build',
-      '--config',
-      'apps/web/src/dashboard/vite.config.ts',
-      '--logLevel',
-      'warn',
-    ],
-    { cwd: REPO_ROOT },
-  );
-}
 
 /** A browser with a fresh profile (its own cookie jar), as a separate person would have. */
 async function browser(

@@ -6,14 +6,13 @@
  * summary, two people and the expression chart. The e-mail link form (`/videos/<id>`) opens the same
  * page; the video is deleted at the end.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { REPO_ROOT } from '@guardian/testkit';
 import { chromium, type BrowserContext, type Page, type Route } from 'playwright-core';
+import { buildDashboard } from './dashboard-build.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFixtures } from '../../biometrics/test/fixtures/faces.js';
 import { makeVideo } from '../../biometrics/test/fixtures/video.js';
@@ -31,39 +30,6 @@ const FLAGS = [
   '--disable-sync',
 ];
 const SHOTS = join(REPO_ROOT, '.test-output', 'screenshots');
-
-/**
- * Typecheck + vite build of the dashboard into `outDir` (its own directory: e2e.test.ts builds into
- * apps/web/dist at the same time when the files run in parallel).
- */
-async function buildDashboard(outDir: string): Promise<void> {
-  const run = promisify(execFile);
-  await run(
-    process.execPath,
-    [
-      join(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      'apps/web/src/dashboard/tsconfig.json',
-      '--noEmit',
-    ],
-    { cwd: REPO_ROOT },
-  );
-  await run(
-    process.execPath,
-    [
-      join(REPO_ROOT, 'node_modules/vite/bin/vite.js'),
-      'build',
-      '--config',
-      'apps/web/src/dashboard/vite.config.ts',
-      '--outDir',
-      outDir,
-      '--emptyOutDir',
-      '--logLevel',
-      'warn',
-    ],
-    { cwd: REPO_ROOT },
-  );
-}
 
 /** What the checks read of an image and a canvas in the page (this tsconfig has no DOM types). */
 interface PageImage {
