@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { DomainError } from '@guardian/domain';
+import { videoContainer } from './video-decoder.js';
 
 export interface ClipDecodeOptions {
   /** ffmpeg executable (a path, or a name looked up on PATH). */
@@ -25,11 +26,10 @@ export interface ClipFrame {
 const unsupported = () =>
   new DomainError('unsupported', 'UNSUPPORTED_FORMAT', 'a liveness clip must be WebM or MP4');
 
+/** A liveness clip's container by its first bytes: WebM/Matroska or MP4/MOV (not AVI). */
 export function clipContainer(bytes: Uint8Array): 'webm' | 'mp4' | undefined {
-  if (bytes.length >= 4 && bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3)
-    return 'webm';
-  if (bytes.length >= 12 && Buffer.from(bytes.subarray(4, 8)).toString('latin1') === 'ftyp') return 'mp4';
-  return undefined;
+  const container = videoContainer(bytes);
+  return container === 'matroska' ? 'webm' : container === 'mp4' ? 'mp4' : undefined;
 }
 
 /** Splits a Motion-JPEG byte stream into images. */

@@ -335,10 +335,6 @@ export class VideoJobRepository {
     return result.modifiedCount === 1;
   }
 
-  async setBytesRetained(id: string, retained: boolean): Promise<void> {
-    await this.model.collection.updateOne({ _id: id } as never, { $set: { bytesRetained: retained } });
-  }
-
   async remove(id: string): Promise<void> {
     await this.pages.deleteMany({ videoId: id }).exec();
     // Events not yet published go with it: nobody is told about a video that no longer exists.

@@ -177,6 +177,24 @@ function tokenOf(request: FastifyRequest, profile: CompatProfile, route: CompatR
   return request.cookies[name];
 }
 
+/**
+ * Runs a handler and answers its refusals with `answer` (for a profile that words refusals per
+ * call). Guardian's own 5xx (a service down, a bug) go on to the kit, which logs them before the
+ * profile's `error` words them; a profile's own refusal (`CompatError`) is answered whatever its status.
+ */
+export async function answeringWith(
+  answer: (refusal: Refusal) => CompatAnswer,
+  run: () => Promise<CompatAnswer>,
+): Promise<CompatAnswer> {
+  try {
+    return await run();
+  } catch (error) {
+    const refusal = refusalOf(error);
+    if (refusal.status >= 500 && !refusal.own) throw error;
+    return answer(refusal);
+  }
+}
+
 type CreateContext = (request: FastifyRequest, reply: FastifyReply, accessToken?: string) => Context;
 
 export const compatPrefix = (profile: Pick<CompatProfile, 'name'>) => `/compat/${profile.name}`;

@@ -205,7 +205,7 @@ export class MediaService {
       }
       throw error;
     }
-    const facts_ = {
+    const queued = {
       container: facts.format,
       durationMs: facts.durationMs,
       width: facts.width,
@@ -217,12 +217,12 @@ export class MediaService {
       { jobId: job._id, userId: job.userId },
       { source: this.deps.source, subject: job._id },
     );
-    if (!(await this.deps.jobs.queue(job._id, facts_, event))) {
+    if (!(await this.deps.jobs.queue(job._id, queued, event))) {
       const now = await this.deps.jobs.get(job._id);
       if (!now) throw videoNotFound();
       return now;
     }
-    return { ...job, ...facts_, state: 'queued' };
+    return { ...job, ...queued, state: 'queued' };
   }
 
   private async withLocalCopy<T>(job: VideoJobRecord, use: (file: string) => Promise<T>): Promise<T> {

@@ -1,8 +1,8 @@
 /** Origin 002 (`../shared/origins/002-*`): see ./README.md for every call and how Guardian answers it. */
 import { unverifiedClaims } from '@guardian/auth';
 import {
+  answeringWith,
   CompatError,
-  refusalOf,
   type Body,
   type Caller,
   type CompatAnswer,
@@ -14,20 +14,9 @@ import { failure, translate, SUCCESS, VALIDATION, type Operation } from './messa
 type Liveness = Parameters<Caller['auth']['faceLogin']>[0]['liveness'];
 type Photo = NonNullable<Parameters<Caller['auth']['faceOnlyEnroll']>[0]['images']>[number];
 
-/**
- * Runs a call and answers its refusals in Spanish. Guardian's own 5xx (a service down, a bug) go on
- * to the kit, which logs them before `error` words them.
- */
-async function answering(operation: Operation, run: () => Promise<CompatAnswer>): Promise<CompatAnswer> {
-  try {
-    return await run();
-  } catch (error) {
-    const refusal = refusalOf(error);
-    if (error instanceof CompatError) return failure(refusal);
-    if (refusal.status >= 500) throw error;
-    return failure(translate(refusal, operation));
-  }
-}
+/** Runs a call and answers its refusals in the origin's words, for this operation. */
+const answering = (operation: Operation, run: () => Promise<CompatAnswer>) =>
+  answeringWith((refusal) => failure(refusal.own ? refusal : translate(refusal, operation)), run);
 
 const isPhoto = (value: unknown): value is Photo =>
   (typeof value === 'string' && value !== '') || value instanceof Uint8Array;

@@ -1,6 +1,7 @@
 /** Origin 001 (`../shared/origins/001-*`): see ./README.md for every call and how Guardian answers it. */
 import { createHash } from 'node:crypto';
 import {
+  answeringWith,
   CompatError,
   refusalOf,
   type Body,
@@ -20,23 +21,9 @@ type Rectangle = { left: number; top: number; width: number; height: number } | 
 type Status = Awaited<ReturnType<Caller['verification']['status']>>['status'];
 type User = Awaited<ReturnType<Caller['admin']['verifiedUsers']>>['users'][number];
 
-/**
- * Runs a call and answers its refusals in the origin's words and envelope. Guardian's own 5xx (a
- * service down, a bug) go on to the kit, which logs them before `error` words them.
- */
-async function answering(
-  operation: Operation | undefined,
-  run: () => Promise<CompatAnswer>,
-): Promise<CompatAnswer> {
-  try {
-    return await run();
-  } catch (error) {
-    const refusal = refusalOf(error);
-    if (error instanceof CompatError) return failure(refusal);
-    if (refusal.status >= 500) throw error;
-    return failure(translate(refusal, operation));
-  }
-}
+/** Runs a call and answers its refusals in the origin's words, for this operation. */
+const answering = (operation: Operation | undefined, run: () => Promise<CompatAnswer>) =>
+  answeringWith((refusal) => failure(refusal.own ? refusal : translate(refusal, operation)), run);
 
 /** One of the document's rows for `operation`, raised by the profile itself. */
 const row = (operation: Operation, status: number, reason: string) =>
