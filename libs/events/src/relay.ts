@@ -89,6 +89,13 @@ export type Announce = (...where: QueuedAt[]) => void;
 /** For repositories used without a relay (unit tests): nothing to tell. */
 export const announceNothing: Announce = () => undefined;
 
+/** An event waiting in a document, to publish. */
+interface Due {
+  model: AnyModel;
+  id: unknown;
+  event: StoredPendingEvent;
+}
+
 /**
  * A pending event exactly as mongoose stores it (schema field order, BSON Binary data), which is
  * what FerretDB 1.x's `$pull` needs to find it.
@@ -186,18 +193,19 @@ export class PendingEventsRelay {
       try {
         do {
           this.again = false;
+          const due: Due[] = [];
           for (const [model, documents] of [...this.targeted]) {
             this.targeted.delete(model);
             for (const [id, events] of documents) {
-              published += events
-                ? await this.publishFrom(model, { _id: id, pendingEvents: events.map(asStored) })
-                : await this.publishDocument(model, id);
+              const stored = events ? events.map(asStored) : await this.pendingOf(model, id);
+              for (const event of stored) due.push({ model, id, event });
             }
           }
           if (this.fullSweepDue) {
             this.fullSweepDue = false;
-            for (const model of this.models) published += await this.sweepModel(model);
+            for (const model of this.models) due.push(...(await this.pendingIn(model)));
           }
+          published += await this.publishInOrder(due);
         } while ((this.again || this.targeted.size > 0 || this.fullSweepDue) && !this.stopped);
       } catch (error) {
         this.logger.warn({ err: error }, 'relay could not publish pending events; will retry');
@@ -209,8 +217,8 @@ export class PendingEventsRelay {
     return this.running;
   }
 
-  private async sweepModel(model: AnyModel): Promise<number> {
-    let published = 0;
+  /** The pending events of a model's documents (a batch of documents). */
+  private async pendingIn(model: AnyModel): Promise<Due[]> {
     // The raw driver, not mongoose: the element must go back to $pull exactly as stored, because
     // FerretDB 1.x's $pull only removes elements equal to the given value (no query conditions).
     const docs = await model.collection
@@ -219,32 +227,32 @@ export class PendingEventsRelay {
         { projection: { _id: 1, pendingEvents: 1 }, limit: this.options.batchSize ?? 500 },
       )
       .toArray();
-    for (const doc of docs) published += await this.publishFrom(model, doc);
-    return published;
+    return docs.flatMap((doc) => doc.pendingEvents.map((event) => ({ model, id: doc._id, event })));
   }
 
-  private async publishDocument(model: AnyModel, id: unknown): Promise<number> {
+  private async pendingOf(model: AnyModel, id: unknown): Promise<StoredPendingEvent[]> {
     const doc = await model.collection.findOne<{ _id: unknown; pendingEvents?: StoredPendingEvent[] }>(
       { _id: id } as never,
       { projection: { _id: 1, pendingEvents: 1 } },
     );
-    return doc?.pendingEvents?.length ? this.publishFrom(model, doc) : 0;
+    return doc?.pendingEvents ?? [];
   }
 
-  private async publishFrom(
-    model: AnyModel,
-    doc: { _id: unknown; pendingEvents?: StoredPendingEvent[] },
-  ): Promise<number> {
-    let published = 0;
-    for (const stored of doc.pendingEvents ?? []) {
-      await this.bus.publishEncoded(fromStored(stored));
-      await model.collection.updateOne(
-        { _id: doc._id } as never,
-        { $pull: { pendingEvents: stored } } as never,
-      );
-      published++;
+  /**
+   * Publishes in the order the events happened, whatever collection holds them (a user's
+   * registration before the sign-in that followed it, though sessions were announced first), then
+   * removes each from its document. One event met twice (announced and swept) goes out once.
+   */
+  private async publishInOrder(due: Due[]): Promise<number> {
+    const seen = new Set<string>();
+    const ordered = due
+      .filter(({ event }) => !seen.has(event.id) && seen.add(event.id))
+      .sort((a, b) => new Date(a.event.time).getTime() - new Date(b.event.time).getTime());
+    for (const { model, id, event } of ordered) {
+      await this.bus.publishEncoded(fromStored(event));
+      await model.collection.updateOne({ _id: id } as never, { $pull: { pendingEvents: event } } as never);
     }
-    return published;
+    return ordered.length;
   }
 
   async stop(): Promise<void> {

@@ -308,6 +308,48 @@ describe('PendingEventsRelay', () => {
     }
   });
 
+  it('publishes in the order the events happened, across collections, whatever order they were announced in', async () => {
+    // A user's registration (one collection) and the sign-in that followed it (another): announced
+    // sign-in first, as a busy relay can meet them. A consumer must get the registration first.
+    const Registration = relayedModel('Registration');
+    const SignIn = relayedModel('SignIn');
+    const bus = await busFor(testServers().natsUrl);
+    const relay = new PendingEventsRelay(bus, [SignIn, Registration], logger, { intervalMs: 60_000 });
+    const event = (id: string, at: number) => ({
+      ...pendingEvent(
+        'identity.user.deleted',
+        { userId: id, deletedBy: 'test' },
+        { source: 'guardian/test', subject: id },
+      ),
+      time: new Date(at),
+    });
+    try {
+      const now = Date.now();
+      const [registered1, registered2] = [event('u1', now - 3_000), event('u2', now - 1_000)];
+      const [signedIn1, signedIn2] = [event('u1', now - 2_000), event('u2', now)];
+      await SignIn.create({ _id: 's1', pendingEvents: [signedIn1] });
+      await SignIn.create({ _id: 's2', pendingEvents: [signedIn2] });
+      await Registration.create({ _id: 'r1', pendingEvents: [registered1] });
+      await Registration.create({ _id: 'r2', pendingEvents: [registered2] });
+      relay.kick(
+        { collection: SignIn.collection.collectionName, ids: ['s1'], events: [signedIn1] },
+        { collection: SignIn.collection.collectionName, ids: ['s2'] },
+        { collection: Registration.collection.collectionName, ids: ['r2'], events: [registered2] },
+        { collection: Registration.collection.collectionName, ids: ['r1'] },
+      );
+      await waitFor(async () => (await bus.jsm.streams.info(bus.options.stream)).state.messages === 4, {
+        what: 'all four published',
+      });
+      const order = [];
+      for (let seq = 1; seq <= 4; seq++)
+        order.push((await bus.jsm.streams.getMessage(bus.options.stream, { seq })).header.get('ce-id'));
+      expect(order).toEqual([registered1.id, signedIn1.id, registered2.id, signedIn2.id]);
+    } finally {
+      await relay.stop();
+      await bus.drain();
+    }
+  });
+
   it('made before the models it watches, announced to with nothing to do yet, publishes once it starts', async () => {
     const Draft = relayedModel('Draft');
     const bus = await busFor(testServers().natsUrl);
