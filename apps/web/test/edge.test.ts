@@ -98,6 +98,51 @@ describe('web edge: the attacks that must fail', () => {
     );
   });
 
+  it('answers multipart bodies it cannot read with a reason, in the mirror and in a compat profile (found by test/fuzz.test.ts)', async () => {
+    const boundary = 'edgeBoundary';
+    const part = (name: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\nnot a photo\r\n`;
+    const bodies = [
+      // No boundary in the content type.
+      {
+        type: 'multipart/form-data',
+        body: `${part('image')}--${boundary}--\r\n`,
+        status: 400,
+        reason: 'MALFORMED_MULTIPART',
+      },
+      // Cut off inside a part.
+      {
+        type: `multipart/form-data; boundary=${boundary}`,
+        body: part('image').slice(0, 60),
+        status: 400,
+        reason: 'MALFORMED_MULTIPART',
+      },
+      // More parts than the limit (30).
+      {
+        type: `multipart/form-data; boundary=${boundary}`,
+        body: `${Array.from({ length: 40 }, (_, i) => `--${boundary}\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nx\r\n`).join('')}--${boundary}--\r\n`,
+        status: 413,
+        reason: 'TOO_MANY_PARTS',
+      },
+    ];
+    let ip = 40;
+    for (const { type, body, status, reason } of bodies)
+      for (const [path, reasonOf] of [
+        ['/api/auth/face-login', (b: { error: { reason: string } }) => b.error.reason],
+        ['/compat/flask-face-rest/autenticacion', (b: { codigo: string }) => b.codigo],
+      ] as const) {
+        const response = await fetch(`${mesh.baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': type, ...viaProxy(`203.0.${ip++}.7`) },
+          body,
+        });
+        const text = await response.text();
+        expect(response.status, `${path} ${type}: ${text}`).toBe(status);
+        expect(reasonOf(JSON.parse(text) as never), text).toBe(reason);
+        expect(text).not.toMatch(/Boundary not found|Unexpected end|FST_/i);
+      }
+  });
+
   it('refuses sign-in procedures inside a tRPC batch (item 4)', async () => {
     const body = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [String(i), wrong()]));
     const names = Array.from({ length: 5 }, () => 'auth.login').join(',');

@@ -1,6 +1,8 @@
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
+import { DomainError, isDomainError } from '@guardian/domain';
 import { TRPCError } from '@trpc/server';
 import type { FastifyRequest } from 'fastify';
+import { toTRPCError } from '../router/errors.js';
 
 type Raw = Record<string, unknown>;
 
@@ -10,6 +12,53 @@ type Raw = Record<string, unknown>;
  * it is buffered.
  */
 export async function readMultipart(
+  request: FastifyRequest,
+  files: Record<string, string>,
+  beforeFiles?: (fields: Raw) => Promise<void>,
+): Promise<Raw> {
+  try {
+    return await readParts(request, files, beforeFiles);
+  } catch (error) {
+    // The answer goes out now; the rest of the body is read and dropped meanwhile (away from the
+    // parser, which stalls with nobody taking its parts), so a client still sending gets the answer
+    // instead of a reset connection.
+    request.raw.unpipe();
+    request.raw.resume();
+    throw multipartRefusal(error);
+  }
+}
+
+/** fastify-multipart's limit codes: too much of something, 413. */
+const LIMITS: Record<string, string> = {
+  FST_REQ_FILE_TOO_LARGE: 'The file is too large.',
+  FST_PARTS_LIMIT: 'The body has too many parts.',
+  FST_FILES_LIMIT: 'The body has too many files.',
+  FST_FIELDS_LIMIT: 'The body has too many fields.',
+};
+
+/**
+ * What a client is told when its multipart body cannot be read: over a limit (413 with the limit's
+ * reason), or broken (no boundary, cut short, a malformed part header: 400 MALFORMED_MULTIPART),
+ * in our words, never the parser's. Refusals already decided (TRPCError, DomainError) pass.
+ */
+function multipartRefusal(error: unknown): unknown {
+  if (error instanceof TRPCError) return error;
+  if (isDomainError(error)) return toTRPCError(error);
+  const code = (error as { code?: string }).code ?? '';
+  if (LIMITS[code])
+    return toTRPCError(
+      new DomainError(
+        'too_large',
+        code === 'FST_REQ_FILE_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'TOO_MANY_PARTS',
+        LIMITS[code],
+      ),
+    );
+  return toTRPCError(
+    new DomainError('invalid', 'MALFORMED_MULTIPART', 'The multipart body could not be read.'),
+  );
+}
+
+async function readParts(
   request: FastifyRequest,
   files: Record<string, string>,
   beforeFiles?: (fields: Raw) => Promise<void>,

@@ -48,11 +48,9 @@ export function restError(reply: FastifyReply, error: unknown, log: FastifyReque
   const trpcError =
     error instanceof TRPCError
       ? error
-      : (error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE'
-        ? new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: 'The file is too large.' })
-        : (error as { statusCode?: number }).statusCode && (error as { statusCode: number }).statusCode < 500
-          ? new TRPCError({ code: 'BAD_REQUEST', message: (error as Error).message })
-          : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error });
+      : (error as { statusCode?: number }).statusCode && (error as { statusCode: number }).statusCode < 500
+        ? new TRPCError({ code: 'BAD_REQUEST', message: (error as Error).message })
+        : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error });
   const status = getHTTPStatusCodeFromError(trpcError);
   const facts = errorFacts(trpcError);
   if (status >= 500 && trpcError.code === 'INTERNAL_SERVER_ERROR')
