@@ -92,7 +92,27 @@ interface Operation {
   path: string;
   fields: string[];
   query: string[];
+  /** The multipart body's fields where the operation takes one (files and text), else empty. */
+  multipart: string[];
 }
+
+/** Small image and document files to mutate, and a PNG whose header declares 60000 x 60000 pixels. */
+const imageSeeds = async () => {
+  const base = await sharp({
+    create: { width: 96, height: 96, channels: 3, background: { r: 200, g: 150, b: 120 } },
+  })
+    .jpeg()
+    .toBuffer();
+  return [
+    base,
+    await sharp(base).png().toBuffer(),
+    await sharp(base).webp().toBuffer(),
+    await sharp(base).gif().toBuffer(),
+    Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'),
+    // A decompression bomb's first bytes.
+    Buffer.from(await sharp(base).png().toBuffer()).fill(0xea, 16, 24),
+  ];
+};
 
 describe('fuzzing the public surfaces', () => {
   let mesh: Mesh;
@@ -130,6 +150,19 @@ describe('fuzzing the public surfaces', () => {
       body: JSON.stringify(person),
     });
     tokens.user = await login(person.username, person.password);
+    // Warm up the paths the cases take (image decoding, inference, documents), then the baseline.
+    const photo = (await imageSeeds())[0]!.toString('base64');
+    for (const [path, body] of [
+      ['/api/face/detect', { image: photo }],
+      ['/api/face/compare', { image1: photo, image2: photo }],
+      ['/api/verification/documents', { type: 'id_card', content: photo }],
+    ] as const)
+      await fetch(`${mesh.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: tokens.user },
+        body: JSON.stringify(body),
+      });
+    baseline = await memory();
     const doc = (await (await fetch(`${mesh.baseUrl}/api/openapi.json`)).json()) as {
       paths: Record<
         string,
@@ -148,6 +181,7 @@ describe('fuzzing the public surfaces', () => {
         path,
         fields: Object.keys(Object.values(op.requestBody?.content ?? {})[0]?.schema?.properties ?? {}),
         query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+        multipart: Object.keys(op.requestBody?.content['multipart/form-data']?.schema?.properties ?? {}),
       })),
     );
   }, 300_000);
@@ -155,6 +189,35 @@ describe('fuzzing the public surfaces', () => {
   afterAll(async () => {
     await mesh?.stop();
   });
+
+  /**
+   * Each process's resident memory and V8 heap in use, MiB, from its /metrics. The heap is the least
+   * of a few samples a second apart: garbage not yet collected is not memory kept.
+   */
+  const memory = async () => {
+    const urls = {
+      identity: `http://127.0.0.1:${mesh.appEnv.get('identity')!.METRICS_PORT}`,
+      biometrics: `http://127.0.0.1:${mesh.appEnv.get('biometrics')!.METRICS_PORT}`,
+      notifier: `http://127.0.0.1:${mesh.appEnv.get('notifier')!.METRICS_PORT}`,
+      web: mesh.metricsUrl,
+    };
+    const read = (text: string, name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]) / 2 ** 20;
+    const result: Record<string, { rss: number; heap: number }> = {};
+    for (const [name, url] of Object.entries(urls)) {
+      const samples = [];
+      for (let i = 0; i < 5; i++) {
+        samples.push(await (await fetch(`${url}/metrics`)).text());
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+      result[name] = {
+        rss: read(samples.at(-1)!, 'process_resident_memory_bytes'),
+        heap: Math.min(...samples.map((t) => read(t, 'nodejs_heap_size_used_bytes'))),
+      };
+    }
+    return result;
+  };
+  let baseline: Awaited<ReturnType<typeof memory>>;
 
   /** A session-ending operation would spend the tokens the other cases use: anonymous there. */
   const ends = (op: Operation) => /logout|password|\/sessions\//.test(op.path);
@@ -351,21 +414,16 @@ describe('fuzzing the public surfaces', () => {
     }
   }, 600_000);
 
+  /** Mutated bytes of one of the image / document seeds: `flips` overwrite bytes, `cut` truncates. */
+  const mutate = (seed: Buffer, flips: [number, number][], cut: number | null) => {
+    const bytes = Buffer.from(seed);
+    for (const [at, value] of flips) bytes[at % bytes.length] = value;
+    return cut === null ? bytes : bytes.subarray(0, cut % (bytes.length + 1));
+  };
+  const mutations = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 12 });
+
   it('decoders: mutated JPEG / PNG / WebP / GIF / PDF bytes, truncations and huge declared sizes answer with a reason', async () => {
-    const base = await sharp({
-      create: { width: 96, height: 96, channels: 3, background: { r: 200, g: 150, b: 120 } },
-    })
-      .jpeg()
-      .toBuffer();
-    const seeds = [
-      base,
-      await sharp(base).png().toBuffer(),
-      await sharp(base).webp().toBuffer(),
-      await sharp(base).gif().toBuffer(),
-      Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'),
-      // A PNG header declaring 60000 x 60000 pixels (a decompression bomb's first bytes).
-      Buffer.from(await sharp(base).png().toBuffer()).fill(0xea, 16, 24),
-    ];
+    const seeds = await imageSeeds();
     const targets = [
       { path: '/api/face/detect', body: (b64: string) => ({ image: b64 }) },
       { path: '/api/face/compare', body: (b64: string) => ({ image1: b64, image2: b64 }) },
@@ -379,12 +437,10 @@ describe('fuzzing the public surfaces', () => {
       fc.asyncProperty(
         fc.nat({ max: 10_000 }),
         fc.nat({ max: 10_000 }),
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
+        mutations,
         fc.option(fc.nat()),
         async (which, where, flips, cut) => {
-          const bytes = Buffer.from(seeds[which % seeds.length]!);
-          for (const [at, value] of flips) bytes[at % bytes.length] = value;
-          const mutated = cut === null ? bytes : bytes.subarray(0, cut % (bytes.length + 1));
+          const mutated = mutate(seeds[which % seeds.length]!, flips, cut);
           const target = targets[where % targets.length]!;
           const response = await fetch(`${mesh.baseUrl}${target.path}`, {
             method: 'POST',
@@ -392,6 +448,108 @@ describe('fuzzing the public surfaces', () => {
             body: JSON.stringify(target.body(mutated.toString('base64'))),
           });
           await check(response, `${target.path} with ${mutated.length} mutated bytes`);
+        },
+      ),
+      params,
+    );
+  }, 600_000);
+
+  it('multipart: hostile parts, names, file names, part headers, limits and broken framing answer with a reason', async () => {
+    const seeds = await imageSeeds();
+    const multipart = operations.filter((op) => op.multipart.length);
+    expect(multipart.length).toBeGreaterThan(5);
+    const part = fc.record({
+      file: fc.boolean(),
+      // One of the operation's own fields most of the time, else anything.
+      name: fc.oneof(fc.nat({ max: 100 }), hostileString),
+      filename: fc.option(hostileString),
+      type: fc.option(
+        fc.constantFrom(
+          'image/jpeg',
+          'image/png',
+          'application/pdf',
+          'application/octet-stream',
+          'text/plain; charset=utf-16',
+          'multipart/mixed; boundary=inner',
+          '../../x',
+          '',
+        ),
+      ),
+      content: fc.oneof(
+        fc.record({ seed: fc.nat(), flips: mutations, cut: fc.option(fc.nat()) }),
+        hostileString,
+        fc.constantFrom('empty', 'over-field-limit'),
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: 10_000 }),
+        fc.constantFrom('none', 'user', 'master', 'garbage'),
+        fc.array(part, { maxLength: 6 }),
+        // Enough copies of the last part to pass the 30-part limit, sometimes.
+        fc.option(fc.integer({ min: 20, max: 40 }), { freq: 8 }),
+        fc.constantFrom(
+          'ok',
+          'truncated',
+          'no-closing',
+          'other-boundary',
+          'no-boundary',
+          'lf-only',
+          'preamble',
+          'quoted-boundary',
+        ),
+        async (index, who, parts, repeat, framing) => {
+          const op = multipart[index % multipart.length]!;
+          const boundary = 'fuzzBoundary7MA4YWxkTrZu0gW';
+          const chunks: Buffer[] = [];
+          const eol = framing === 'lf-only' ? '\n' : '\r\n';
+          if (framing === 'preamble') chunks.push(Buffer.from(`junk before the first part${eol}`));
+          const all = repeat && parts.length ? [...parts, ...Array(repeat).fill(parts.at(-1)!)] : parts;
+          for (const p of all) {
+            const name = typeof p.name === 'number' ? op.multipart[p.name % op.multipart.length]! : p.name;
+            let content: Buffer;
+            if (typeof p.content === 'string')
+              content =
+                p.content === 'empty'
+                  ? Buffer.alloc(0)
+                  : p.content === 'over-field-limit'
+                    ? Buffer.alloc(70 * 1024, 0x41)
+                    : Buffer.from(p.content);
+            else content = mutate(seeds[p.content.seed % seeds.length]!, p.content.flips, p.content.cut);
+            const disposition = `form-data; name="${name}"${
+              p.file ? `; filename="${p.filename ?? 'photo.jpg'}"` : ''
+            }`;
+            chunks.push(
+              Buffer.from(
+                `--${boundary}${eol}Content-Disposition: ${disposition}${eol}${
+                  p.type === null ? '' : `Content-Type: ${p.type}${eol}`
+                }${eol}`,
+              ),
+              content,
+              Buffer.from(eol),
+            );
+          }
+          if (framing !== 'no-closing' && framing !== 'truncated')
+            chunks.push(Buffer.from(`--${boundary}--${eol}`));
+          let body = Buffer.concat(chunks);
+          if (framing === 'truncated') body = body.subarray(0, Math.floor(body.length / 2));
+          const contentType =
+            {
+              'other-boundary': 'multipart/form-data; boundary=somethingElse',
+              'no-boundary': 'multipart/form-data',
+              'quoted-boundary': `multipart/form-data; boundary="${boundary}"`,
+            }[framing as string] ?? `multipart/form-data; boundary=${boundary}`;
+          const headers: Record<string, string> = { 'content-type': contentType };
+          const auth = ends(op) ? '' : tokens[who as keyof typeof tokens];
+          if (auth) headers.authorization = auth;
+          const path = op.path.replace(/\{(\w+)\}/g, 'x');
+          const response = await fetch(`${mesh.baseUrl}${path}`, { method: op.method, headers, body });
+          await check(
+            response,
+            `${op.method} ${path} multipart (${framing}, ${all.length} parts: ${parts
+              .map((p) => `${p.file ? 'file' : 'field'} ${JSON.stringify(p.name)}`)
+              .join(', ')})`,
+          );
         },
       ),
       params,
@@ -530,4 +688,27 @@ describe('fuzzing the public surfaces', () => {
     });
     expect(users.status).toBe(200);
   });
+
+  it('memory returns to its baseline after the run', async () => {
+    const after = await memory();
+    const rows = Object.entries(after).map(([name, m]) => {
+      const before = baseline[name]!;
+      return {
+        name,
+        before,
+        after: m,
+        kept: m.heap <= before.heap * 1.25 + 24 && m.rss <= before.rss * 1.25 + 100,
+      };
+    });
+    console.log(
+      `memory after ${RUNS} cases per surface (MiB, baseline -> after): ${rows
+        .map(
+          (r) =>
+            `${r.name} heap ${r.before.heap.toFixed(0)} -> ${r.after.heap.toFixed(0)}, RSS ${r.before.rss.toFixed(0)} -> ${r.after.rss.toFixed(0)}`,
+        )
+        .join('; ')}`,
+    );
+    // Heap within a quarter (+24 MiB of caches that fill once), RSS within a quarter (+100 MiB).
+    expect(rows.filter((r) => !r.kept).map((r) => r.name)).toEqual([]);
+  }, 60_000);
 });

@@ -247,6 +247,23 @@ export async function registerCompat(
   });
 }
 
+/** A compat route's request body: JSON, and multipart with its file fields where it takes files. */
+const compatContent = (files: Record<string, string> | undefined) => ({
+  'application/json': { schema: { type: 'object' } },
+  ...(files
+    ? {
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            properties: Object.fromEntries(
+              Object.keys(files).map((field) => [field, { type: 'string', format: 'binary' }]),
+            ),
+          },
+        },
+      }
+    : {}),
+});
+
 /** The profiles' operations for the OpenAPI document, each profile under its own tag. */
 export function compatOpenApiPaths(profiles: readonly CompatProfile[]) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -265,7 +282,7 @@ export function compatOpenApiPaths(profiles: readonly CompatProfile[]) {
         })),
         ...(route.method === 'GET' || route.method === 'DELETE'
           ? {}
-          : { requestBody: { content: { 'application/json': { schema: { type: 'object' } } } } }),
+          : { requestBody: { content: compatContent(route.files) } }),
         responses: { default: { description: `The ${profile.title} envelope` } },
       };
     }
