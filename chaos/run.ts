@@ -17,6 +17,11 @@
  *    Afterwards every account the client was told exists has exactly one welcome e-mail, every
  *    session the client got exists in identity, no event is left pending, and clients saw only
  *    retryable errors (UNAVAILABLE), never a wrong answer.
+ *  - sigkill-web-biometrics: the whole mesh with web; N/4 users through web's REST API register, sign
+ *    in, enroll a face from a photo and sign in with it, while web and biometrics are SIGKILLed
+ *    alternately and restarted. Clients retry only connection failures, 502-504 and 429; every other
+ *    answer must be the right one (a face sign-in signs in its own user). Afterwards the shared
+ *    checks, one whole template per acknowledged enrollment, and identity knowing each of them.
  *  - inference-saturation: 48 clients call biometrics' Detect for 60 s (2 workers, queue 8), every
  *    4th giving up after 1 s: refusals are all INFERENCE_QUEUE_FULL with retry advice, resident
  *    memory stays flat, the queued requests of callers that left never run, biometrics stays up.
@@ -27,7 +32,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@guardian/grpc-kit';
@@ -68,10 +73,17 @@ interface Row {
 async function startMesh(
   nats: RestartableServer,
   mongo: RestartableServer,
-  options: { biometrics?: boolean } = {},
+  options: { biometrics?: boolean; web?: boolean } = {},
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'guardian-chaos-'));
-  const ports = { identity: await freePort(), notifier: await freePort(), biometrics: await freePort() };
+  const ports = {
+    identity: await freePort(),
+    notifier: await freePort(),
+    biometrics: await freePort(),
+    web: await freePort(),
+  };
+  // identity's credential toward biometrics for face sign-in, as a deployment configures it.
+  const serviceToken = randomBytes(32).toString('hex');
   const common = {
     NATS_URL: nats.url,
     MONGO_URL: mongo.url,
@@ -95,6 +107,10 @@ async function startMesh(
       IDENTITY_IP_DELAY_AFTER: '1000000',
       IDENTITY_IP_LOCK_AFTER: '1000000',
       IDENTITY_RELAY_INTERVAL_MS: '200',
+      IDENTITY_BIOMETRICS_SERVICE_TOKEN: serviceToken,
+      // Photos sign in (the load is about faults, not liveness).
+      IDENTITY_LIVENESS_SIGN_IN: 'optional',
+      IDENTITY_ACCOUNT_DELAY_BASE_MS: '0',
     },
     notifier: {
       ...common,
@@ -115,13 +131,30 @@ async function startMesh(
       BIOMETRICS_INFERENCE_WORKERS: '2',
       BIOMETRICS_DEV_KEY_FILE: join(dir, 'biometrics-keys.json'),
       BIOMETRICS_DEV_TEMPLATE_KEY_FILE: join(dir, 'biometrics-template.key'),
+      BIOMETRICS_SIGN_IN_CALLERS: `identity=${serviceToken}`,
+      BIOMETRICS_LIVENESS_ENROLL: 'optional',
+      BIOMETRICS_FACE_USER_DELAY_BASE_MS: '0',
+      BIOMETRICS_FACE_IP_DELAY_BASE_MS: '0',
+    },
+    web: {
+      ...common,
+      WEB_HOST: '127.0.0.1',
+      WEB_HTTP_PORT: String(ports.web),
+      METRICS_PORT: String(await freePort()),
+      WEB_IDENTITY_ADDRESS: `127.0.0.1:${ports.identity}`,
+      WEB_BIOMETRICS_ADDRESS: `127.0.0.1:${ports.biometrics}`,
+      WEB_NOTIFIER_ADDRESS: `127.0.0.1:${ports.notifier}`,
+      WEB_AUTH_RATE_LIMIT: '1000000',
+      WEB_UPLOAD_RATE_LIMIT: '1000000',
+      WEB_READ_RATE_LIMIT: '1000000',
     },
   };
-  type App = 'identity' | 'notifier' | 'biometrics';
+  type App = 'identity' | 'notifier' | 'biometrics' | 'web';
   const metrics = {
     identity: env.identity.METRICS_PORT,
     notifier: env.notifier.METRICS_PORT,
     biometrics: env.biometrics.METRICS_PORT,
+    web: env.web.METRICS_PORT,
   };
   const processes = new Map<App, AppProcess>();
   const launch = async (name: App) => {
@@ -131,7 +164,8 @@ async function startMesh(
   };
   await launch('identity');
   await launch('notifier');
-  if (options.biometrics) await launch('biometrics');
+  if (options.biometrics || options.web) await launch('biometrics');
+  if (options.web) await launch('web');
   const identity = createClient(AuthServiceClient, AuthServiceService, `127.0.0.1:${ports.identity}`, {
     deadlineMs: 20_000,
   });
@@ -144,6 +178,9 @@ async function startMesh(
     identity,
     identityDb: db,
     notifierDb: db.useDb(env.notifier.MONGO_DB),
+    biometricsDb: db.useDb(env.biometrics.MONGO_DB),
+    /** http://127.0.0.1:<port> of web, when it runs. */
+    webUrl: `http://127.0.0.1:${ports.web}`,
     /** The app's readiness probe: true when /readyz answers 200. */
     biometricsAddress: `127.0.0.1:${ports.biometrics}`,
     /** The notifier's durable consumer: messages not yet delivered plus delivered and not acked. */
@@ -168,6 +205,8 @@ async function startMesh(
     freeze: (name: App, frozen: boolean) => processes.get(name)!.child.kill(frozen ? 'SIGSTOP' : 'SIGCONT'),
     ready: async (name: App) =>
       (await fetch(`http://127.0.0.1:${metrics[name]}/readyz`).catch(() => undefined))?.status === 200,
+    /** What the app's process wrote (its JSON log lines). */
+    output: (name: App) => processes.get(name)!.output(),
     /** Whether the app's process is the one started (never exited). */
     alive: (name: App) => processes.get(name)!.child.exitCode === null,
     /** SIGKILL and start again. */
@@ -273,16 +312,20 @@ async function settleAndCheck(mesh: Mesh, outcome: Outcome, row: Row, welcomeFor
   const ids = [...outcome.registered.values()];
   await until(
     async () =>
-      (await notifications.countDocuments({ template: 'welcome', userId: { $in: ids } })) >=
+      (await notifications.countDocuments({ template: 'welcome', status: 'sent', userId: { $in: ids } })) >=
         welcomeFor.length &&
-      (await notifications.countDocuments({ template: 'login_succeeded', userId: { $in: ids } })) >=
-        outcome.sessions.length,
+      (await notifications.countDocuments({
+        template: 'login_succeeded',
+        status: 'sent',
+        userId: { $in: ids },
+      })) >= outcome.sessions.length,
     240_000,
   );
   const perUser = async (template: string) => {
     const rows = await notifications
       .aggregate<{ _id: string; n: number }>([
-        { $match: { template, userId: { $in: ids } } },
+        // Sent, not merely recorded: a suppressed record is an e-mail nobody got.
+        { $match: { template, status: 'sent', userId: { $in: ids } } },
         { $group: { _id: '$userId', n: { $sum: 1 } } },
       ])
       .toArray();
@@ -294,11 +337,32 @@ async function settleAndCheck(mesh: Mesh, outcome: Outcome, row: Row, welcomeFor
   row.invariants.push(`welcome e-mail exactly once for ${welcomeFor.length} accounts`);
   if (missing || doubled) row.failures.push(`welcome: ${missing} missing, ${doubled} doubled`);
 
+  // A sign-in whose answer was lost to a kill still made its session: identity's sessions are the
+  // truth for the e-mails, and every session a client got must be among them.
   const signIns = await perUser('login_succeeded');
   const sentSignIns = [...signIns.values()].reduce((a, b) => a + b, 0);
-  row.invariants.push(`sign-in e-mail exactly once for ${outcome.sessions.length} sign-ins`);
-  if (sentSignIns !== outcome.sessions.length || [...signIns.values()].some((n) => n > 1))
-    row.failures.push(`sign-in e-mails: ${sentSignIns} for ${outcome.sessions.length} sign-ins`);
+  const made = new Map(
+    (
+      await mesh.identityDb
+        .collection('sessions')
+        .aggregate<{ _id: string; n: number }>([
+          { $match: { userId: { $in: ids } } },
+          { $group: { _id: '$userId', n: { $sum: 1 } } },
+        ])
+        .toArray()
+    ).map((r) => [r._id, r.n]),
+  );
+  const madeTotal = [...made.values()].reduce((a, b) => a + b, 0);
+  const mismatched = [...new Set([...made.keys(), ...signIns.keys()])].filter(
+    (id) => (made.get(id) ?? 0) !== (signIns.get(id) ?? 0),
+  ).length;
+  row.invariants.push(
+    `sign-in e-mail exactly once per session identity made (${madeTotal} for ${outcome.sessions.length} sign-ins answered)`,
+  );
+  if (mismatched)
+    row.failures.push(
+      `sign-in e-mails: ${sentSignIns} for ${madeTotal} sessions (${mismatched} users differ)`,
+    );
 
   const sessions = await mesh.identityDb
     .collection('sessions')
@@ -324,7 +388,7 @@ async function scenario(
   name: string,
   fault: string,
   body: (ctx: { mesh: Mesh; nats: RestartableServer; mongo: RestartableServer; row: Row }) => Promise<void>,
-  options: { biometrics?: boolean; load?: string } = {},
+  options: { biometrics?: boolean; web?: boolean; load?: string } = {},
 ): Promise<Row> {
   const started = Date.now();
   const row: Row = {
@@ -389,6 +453,158 @@ const sigkill = () =>
         row.failures.push(`non-retryable errors: ${JSON.stringify(Object.fromEntries(outcome.errors))}`);
       await settleAndCheck(mesh, outcome, row, [...outcome.registered.values()]);
     },
+  );
+
+/** An answer from web, or the connection failing (web away). */
+interface Answer {
+  status: number;
+  reason: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * N/4 users through web's REST API, CONCURRENCY at a time: register, password sign-in, face
+ * enrollment from a photo, face sign-in. A client retries what it is told to retry (the connection
+ * refused or cut, 502/503/504, 429 with Retry-After), as a real one does; anything else it counts.
+ */
+async function loadThroughWeb(mesh: Mesh, during: (done: () => number) => Promise<void>) {
+  const users = Math.max(10, Math.round(N / 4));
+  const photo = (await readFile((await facePhoto('alice')).file)).toString('base64');
+  const outcome: Outcome & { enrolled: string[]; faceSignIns: number; retried: Map<string, number> } = {
+    registered: new Map(),
+    sessions: [],
+    errors: new Map(),
+    extra: [],
+    enrolled: [],
+    faceSignIns: 0,
+    retried: new Map(),
+  };
+  const tally = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+  const post = async (path: string, body: unknown, token?: string): Promise<Answer> => {
+    for (let attempt = 0; ; attempt++) {
+      let answer: Answer;
+      try {
+        const response = await fetch(`${mesh.webUrl}${path}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(60_000),
+        });
+        const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+        const error = json.error as { reason?: string } | undefined;
+        answer = { status: response.status, reason: error?.reason ?? '', body: json };
+      } catch (error) {
+        answer = { status: 0, reason: `connection: ${(error as Error).name}`, body: {} };
+      }
+      const retryable = answer.status === 0 || answer.status === 429 || answer.status >= 502;
+      if (!retryable || attempt >= 40) return answer;
+      tally(outcome.retried, `${answer.status} ${answer.reason}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
+  let next = 0;
+  let finished = 0;
+  const wrong = (step: string, answer: Answer) =>
+    tally(
+      outcome.errors,
+      `${step}: ${answer.status} ${answer.reason || JSON.stringify(answer.body).slice(0, 80)}`,
+    );
+  const one = async (i: number) => {
+    const username = `chaos_${i}_${randomBytes(3).toString('hex')}`;
+    const password = `Chaos passphrase ${randomBytes(8).toString('hex')}`;
+    const registered = await post('/api/auth/register', {
+      username,
+      email: `${username}@example.com`,
+      password,
+      fullName: `Chaos ${i}`,
+    });
+    // A registration retried after a kill may find its first try done: the truth, if our
+    // password then signs in.
+    if (registered.status !== 201 && registered.reason !== 'USERNAME_TAKEN')
+      return wrong('register', registered);
+    const login = await post('/api/auth/login', { identifier: username, password });
+    if (login.status !== 200) return wrong('login', login);
+    const user = login.body.user as { id: string };
+    outcome.registered.set(username, user.id);
+    outcome.sessions.push(String(login.body.sessionId));
+    const enrolled = await post(
+      '/api/user/face/register',
+      { images: [photo] },
+      String(login.body.accessToken),
+    );
+    if (enrolled.status !== 201 && enrolled.status !== 200) return wrong('enroll', enrolled);
+    outcome.enrolled.push(user.id);
+    const face = await post('/api/auth/face-login', { username, image: photo });
+    if (face.status !== 200 || (face.body.user as { id?: string })?.id !== user.id)
+      return wrong('face sign-in', face);
+    outcome.sessions.push(String(face.body.sessionId));
+    outcome.faceSignIns++;
+  };
+  const worker = async () => {
+    while (next < users) {
+      await one(next++);
+      finished++;
+    }
+  };
+  await Promise.all([...Array.from({ length: CONCURRENCY }, worker), during(() => finished)]);
+  return { ...outcome, users };
+}
+
+const edgeKill = () =>
+  scenario(
+    'sigkill-web-biometrics',
+    `SIGKILL of web and biometrics, ${KILLS} times at random moments, each restarted`,
+    async ({ mesh, row }) => {
+      let kills = 0;
+      const outcome = await loadThroughWeb(mesh, async (done) => {
+        const users = Math.max(10, Math.round(N / 4));
+        for (let k = 0; k < KILLS; k++) {
+          const at = users * ((k + 1) / (KILLS + 1)) * (0.8 + Math.random() * 0.4);
+          await until(async () => done() >= at, 600_000);
+          await mesh.kill(k % 2 === 0 ? 'biometrics' : 'web');
+          kills++;
+        }
+      });
+      const retried = [...outcome.retried.values()].reduce((a, b) => a + b, 0);
+      row.load = `${outcome.users} users through web: register, sign in, enroll a face, face sign-in (${outcome.faceSignIns} face sign-ins), ${CONCURRENCY} at a time`;
+      row.fault = `SIGKILL of web and biometrics alternately, ${kills} times at random moments, each restarted`;
+      row.invariants.push(
+        `clients saw only retryable answers (${retried} retried: ${JSON.stringify(Object.fromEntries(outcome.retried))}), never a wrong one`,
+      );
+      if (outcome.errors.size)
+        row.failures.push(`wrong answers: ${JSON.stringify(Object.fromEntries(outcome.errors))}`);
+      row.invariants.push('every user finished all four steps');
+      if (outcome.faceSignIns !== outcome.users)
+        row.failures.push(`${outcome.faceSignIns} of ${outcome.users} users finished`);
+      await settleAndCheck(mesh, outcome, row, [...outcome.registered.values()]);
+      // Templates: whole (sealed template and key id), one per enrolled user, and identity agrees.
+      const templates = await mesh.biometricsDb
+        .collection('face_templates')
+        .find({ _id: { $in: outcome.enrolled as never[] } })
+        .toArray();
+      const whole = templates.filter(
+        (t) => t.template && t.keyId && !t.removedAt && t.sampleCount === 1 && !t.pendingEvents?.length,
+      ).length;
+      row.invariants.push(
+        `every acknowledged enrollment has one whole template, its event sent (${whole} of ${outcome.enrolled.length})`,
+      );
+      if (whole !== outcome.enrolled.length)
+        row.failures.push(`templates: ${whole} whole of ${outcome.enrolled.length} enrolled`);
+      const agreed = await until(
+        async () =>
+          (await mesh.identityDb.collection('users').countDocuments({
+            _id: { $in: outcome.enrolled as never[] },
+            'biometric.enrolled': true,
+          })) === outcome.enrolled.length,
+        60_000,
+      );
+      row.invariants.push('identity knows every enrolled face (no template in one place and not the other)');
+      if (!agreed) row.failures.push('identity does not know every enrollment');
+    },
+    { web: true, load: 'web' },
   );
 
 const MONGO_OUTAGE_MS = Math.round(OUTAGE_MS / 2);
@@ -593,6 +809,34 @@ const notifierPaused = () =>
             ).map((r) => r.n),
           )}`,
         );
+      if (wrongAlerts || wrongPending) {
+        // The story of a few users whose digest is wrong: their records, contact and the log lines.
+        const wrongUsers = withFailures
+          .filter((id) => !alerts.some((a) => a._id === id && a.n === 1))
+          .slice(0, 5);
+        const story = [];
+        for (const id of wrongUsers)
+          story.push({
+            id,
+            records: await mesh.notifierDb
+              .collection('notifications')
+              .find({ userId: id })
+              .project({ template: 1, status: 1, reason: 1, eventId: 1, createdAt: 1, updatedAt: 1 })
+              .toArray(),
+            contact: await mesh.notifierDb.collection('contacts').findOne({ _id: id as never }),
+            digest: await mesh.notifierDb.collection('login_digests').findOne({ _id: id as never }),
+          });
+        const file = join(tmpdir(), `chaos-notifier-paused-${Date.now()}.log`);
+        await writeFile(
+          file,
+          `${JSON.stringify(story, null, 1)}\n\n${mesh
+            .output('notifier')
+            .split('\n')
+            .filter((line) => wrongUsers.some((id) => line.includes(id)) || /warn|error|retried/i.test(line))
+            .join('\n')}`,
+        );
+        console.log(`digest story of ${wrongUsers.length} users and the notifier's log lines: ${file}`);
+      }
       if (wrongAlerts || wrongPending)
         row.failures.push(
           `digests: ${wrongAlerts} users with a wrong alert count, ${wrongPending} with a wrong pending count`,
@@ -606,6 +850,7 @@ const SCENARIOS: Record<string, () => Promise<Row>> = {
   'notifier-paused': notifierPaused,
   'nats-outage': natsOutage,
   sigkill,
+  'sigkill-web-biometrics': edgeKill,
   'mongo-restart': mongoRestart,
 };
 const names = chosen.length ? chosen : Object.keys(SCENARIOS);

@@ -85,9 +85,22 @@ interface Account {
   username: string;
   password: string;
   token: string;
+  /** When `token` was issued. */
+  at: number;
   enrolled: boolean;
 }
 const accounts: Account[] = [];
+
+/** Access tokens last 15 minutes: a client signs in again a little before (not counted as an operation). */
+const TOKEN_REFRESH_MS = 12 * 60_000;
+async function tokenOf(a: Account): Promise<string> {
+  if (Date.now() - a.at > TOKEN_REFRESH_MS) {
+    a.token = (await call('POST', '/api/auth/login', { identifier: a.username, password: a.password }))
+      .accessToken as string;
+    a.at = Date.now();
+  }
+  return a.token;
+}
 
 /** A challenge without a blink and the capture that performs it, captured in real time. */
 async function capture(start: Record<string, unknown>, token?: string) {
@@ -116,10 +129,10 @@ async function signUp() {
     fullName: 'Soak User',
   });
   const login = await call('POST', '/api/auth/login', { identifier: username, password });
-  accounts.push({ username, password, token: login.accessToken as string, enrolled: false });
+  accounts.push({ username, password, token: login.accessToken as string, at: Date.now(), enrolled: false });
 }
 
-let masterToken: string | undefined;
+let master: Account | undefined;
 const MIX: [Op, number, () => Promise<unknown>][] = [
   ['sign-up', 2, signUp],
   [
@@ -129,18 +142,19 @@ const MIX: [Op, number, () => Promise<unknown>][] = [
       const a = pick(accounts);
       a.token = (await call('POST', '/api/auth/login', { identifier: a.username, password: a.password }))
         .accessToken as string;
+      a.at = Date.now();
     },
   ],
-  ['profile', 4, () => call('GET', '/api/user/profile', undefined, pick(accounts).token)],
+  ['profile', 4, async () => call('GET', '/api/user/profile', undefined, await tokenOf(pick(accounts)))],
   [
     'document',
     1,
-    () =>
+    async () =>
       call(
         'POST',
         '/api/verification/documents',
         { type: 'id_card', content: document },
-        pick(accounts).token,
+        await tokenOf(pick(accounts)),
       ),
   ],
   [
@@ -148,8 +162,9 @@ const MIX: [Op, number, () => Promise<unknown>][] = [
     1,
     async () => {
       const a = pick(accounts.filter((x) => !x.enrolled).concat(accounts[0]!));
-      const liveness = await capture({ purpose: 'enroll' }, a.token);
-      await call('POST', '/api/user/face/register', { liveness }, a.token);
+      const token = await tokenOf(a);
+      const liveness = await capture({ purpose: 'enroll' }, token);
+      await call('POST', '/api/user/face/register', { liveness }, token);
       a.enrolled = true;
     },
   ],
@@ -168,9 +183,10 @@ const MIX: [Op, number, () => Promise<unknown>][] = [
     'admin reads',
     2,
     async () => {
-      if (!masterToken) return SKIPPED;
-      await call('GET', '/api/admin/users?pageSize=20', undefined, masterToken);
-      await call('GET', '/api/admin/login-attempts?limit=20', undefined, masterToken);
+      if (!master) return SKIPPED;
+      const token = await tokenOf(master);
+      await call('GET', '/api/admin/users?pageSize=20', undefined, token);
+      await call('GET', '/api/admin/login-attempts?limit=20', undefined, token);
     },
   ],
 ];
@@ -232,13 +248,16 @@ const face: SourceFace = await sourceFace(
   photo,
   (detected.faces as { landmarks: { x: number; y: number }[] }[])[0]!.landmarks,
 );
-if (process.env.SOAK_MASTER_USERNAME && process.env.SOAK_MASTER_PASSWORD)
-  masterToken = (
-    await call('POST', '/api/auth/login', {
-      identifier: process.env.SOAK_MASTER_USERNAME,
-      password: process.env.SOAK_MASTER_PASSWORD,
-    })
-  ).accessToken as string;
+if (process.env.SOAK_MASTER_USERNAME && process.env.SOAK_MASTER_PASSWORD) {
+  master = {
+    username: process.env.SOAK_MASTER_USERNAME,
+    password: process.env.SOAK_MASTER_PASSWORD,
+    token: '',
+    at: 0,
+    enrolled: false,
+  };
+  await tokenOf(master);
+}
 
 console.log(
   `soak against ${BASE} for ${MINUTES} min, ${CONCURRENCY} clients; RSS at start ${JSON.stringify(rss())}`,
