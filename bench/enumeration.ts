@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { facePhoto, photoWithoutFace } from '../apps/web/test/faces.js';
 import { startApp } from '../libs/testkit/src/processes.js';
-import { freePort, startMongo, startNats } from '../libs/testkit/src/servers.js';
+import { freePort, meshPorts, startMongo, startNats, webEnv } from '../libs/testkit/src/servers.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,12 +37,7 @@ const quantile = (values: number[], q: number) => {
 async function main() {
   const [nats, mongo] = await Promise.all([startNats(), startMongo()]);
   const dir = mkdtempSync(join(tmpdir(), 'enumeration-bench-'));
-  const ports = {
-    identity: await freePort(),
-    biometrics: await freePort(),
-    notifier: await freePort(),
-    web: await freePort(),
-  };
+  const ports = await meshPorts();
   const token = randomBytes(32).toString('hex');
   const common = { LOG_LEVEL: 'info', MONGO_URL: mongo.url, NATS_URL: nats.url, GRPC_HOST: '127.0.0.1' };
   const identity = startApp('identity', {
@@ -76,18 +71,7 @@ async function main() {
     BIOMETRICS_FACE_IP_DELAY_AFTER: FAR,
     BIOMETRICS_FACE_IP_LOCK_AFTER: FAR,
   });
-  const web = startApp('web', {
-    ...common,
-    WEB_HOST: '127.0.0.1',
-    WEB_HTTP_PORT: String(ports.web),
-    METRICS_PORT: String(await freePort()),
-    WEB_IDENTITY_ADDRESS: `127.0.0.1:${ports.identity}`,
-    WEB_BIOMETRICS_ADDRESS: `127.0.0.1:${ports.biometrics}`,
-    WEB_NOTIFIER_ADDRESS: `127.0.0.1:${ports.notifier}`,
-    WEB_AUTH_RATE_LIMIT: FAR,
-    WEB_UPLOAD_RATE_LIMIT: FAR,
-    WEB_READ_RATE_LIMIT: FAR,
-  });
+  const web = startApp('web', { ...common, ...(await webEnv(ports)) });
   const apps = { identity, biometrics, web };
   try {
     await Promise.all(

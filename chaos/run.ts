@@ -41,6 +41,8 @@ import { facePhoto } from '../apps/web/test/faces.js';
 import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guardian/identity/v1/auth';
 import {
   freePort,
+  meshPorts,
+  webEnv,
   startApp,
   testLogger,
   startMongo,
@@ -76,12 +78,7 @@ async function startMesh(
   options: { biometrics?: boolean; web?: boolean } = {},
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'guardian-chaos-'));
-  const ports = {
-    identity: await freePort(),
-    notifier: await freePort(),
-    biometrics: await freePort(),
-    web: await freePort(),
-  };
+  const ports = await meshPorts();
   // identity's credential toward biometrics for face sign-in, as a deployment configures it.
   const serviceToken = randomBytes(32).toString('hex');
   const common = {
@@ -136,18 +133,7 @@ async function startMesh(
       BIOMETRICS_FACE_USER_DELAY_BASE_MS: '0',
       BIOMETRICS_FACE_IP_DELAY_BASE_MS: '0',
     },
-    web: {
-      ...common,
-      WEB_HOST: '127.0.0.1',
-      WEB_HTTP_PORT: String(ports.web),
-      METRICS_PORT: String(await freePort()),
-      WEB_IDENTITY_ADDRESS: `127.0.0.1:${ports.identity}`,
-      WEB_BIOMETRICS_ADDRESS: `127.0.0.1:${ports.biometrics}`,
-      WEB_NOTIFIER_ADDRESS: `127.0.0.1:${ports.notifier}`,
-      WEB_AUTH_RATE_LIMIT: '1000000',
-      WEB_UPLOAD_RATE_LIMIT: '1000000',
-      WEB_READ_RATE_LIMIT: '1000000',
-    },
+    web: { ...common, ...(await webEnv(ports)) },
   };
   type App = 'identity' | 'notifier' | 'biometrics' | 'web';
   const metrics = {

@@ -31,6 +31,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A free port for each Guardian app of a mesh started by hand (benchmarks, chaos). */
+export async function meshPorts(): Promise<Record<'identity' | 'biometrics' | 'notifier' | 'web', number>> {
+  return {
+    identity: await freePort(),
+    biometrics: await freePort(),
+    notifier: await freePort(),
+    web: await freePort(),
+  };
+}
+
+/** web's environment in a mesh started by hand: on `ports.web`, the others' addresses, per-IP limits lifted. */
+export async function webEnv(ports: Awaited<ReturnType<typeof meshPorts>>) {
+  return {
+    WEB_HOST: '127.0.0.1',
+    WEB_HTTP_PORT: String(ports.web),
+    METRICS_PORT: String(await freePort()),
+    WEB_IDENTITY_ADDRESS: `127.0.0.1:${ports.identity}`,
+    WEB_BIOMETRICS_ADDRESS: `127.0.0.1:${ports.biometrics}`,
+    WEB_NOTIFIER_ADDRESS: `127.0.0.1:${ports.notifier}`,
+    WEB_AUTH_RATE_LIMIT: '1000000000',
+    WEB_UPLOAD_RATE_LIMIT: '1000000000',
+    WEB_READ_RATE_LIMIT: '1000000000',
+  };
+}
+
 export async function waitForPort(
   port: number,
   timeoutMs: number,
