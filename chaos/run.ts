@@ -390,6 +390,27 @@ async function scenario(
   const mesh = await startMesh(nats, mongo, options);
   try {
     await body({ mesh, nats, mongo, row });
+    if (row.failures.length) {
+      // What the apps logged as errors, to tell what a failure was.
+      const file = join(tmpdir(), `chaos-${name}-${Date.now()}-errors.log`);
+      const apps = ['identity', 'notifier', 'biometrics', 'web'] as const;
+      await writeFile(
+        file,
+        apps
+          .flatMap((app) => {
+            try {
+              return mesh
+                .output(app)
+                .split('\n')
+                .filter((line) => /"level":"(error|fatal)"/.test(line));
+            } catch {
+              return []; // not started in this scenario
+            }
+          })
+          .join('\n'),
+      );
+      console.log(`${name}: the apps' error log lines are in ${file}`);
+    }
   } finally {
     await mesh.stop();
     await nats.stop();

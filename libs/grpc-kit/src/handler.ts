@@ -63,7 +63,9 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
  */
 /**
  * The MongoDB driver's and mongoose's errors for a database that cannot be reached (by name: this
- * kit does not depend on the driver), the error itself or its cause.
+ * kit does not depend on the driver), the error itself or what it wraps: its cause, or the
+ * `errorResponse` of a bulk write cut short (MongoBulkWriteError over a pool cleared by a dropped
+ * connection, as InsertBatcher passes it on when it cannot tell what was written).
  */
 const UNREACHABLE = new Set([
   'MongoNetworkError',
@@ -76,14 +78,16 @@ const UNREACHABLE = new Set([
 ]);
 export function databaseUnreachable(error: unknown): boolean {
   for (
-    let e = error as { name?: string; message?: string; cause?: unknown } | undefined, depth = 0;
-    e && depth < 3;
+    let e = error as
+        { name?: string; message?: string; cause?: unknown; errorResponse?: unknown } | undefined,
+      depth = 0;
+    e && typeof e === 'object' && depth < 3;
     depth++
   ) {
     if (e.name && UNREACHABLE.has(e.name)) return true;
     // mongoose queues operations while disconnected and gives up after bufferTimeoutMS.
     if (e.name === 'MongooseError' && /buffering timed out/.test(e.message ?? '')) return true;
-    e = e.cause as typeof e;
+    e = (e.cause ?? e.errorResponse) as typeof e;
   }
   return false;
 }
