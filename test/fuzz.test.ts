@@ -643,7 +643,7 @@ describe('fuzzing the public surfaces', () => {
               await js.publish(`${mesh.env.prefix}${type}`, body, { headers: hdrs });
           },
         ),
-        { ...params, numRuns: Math.min(RUNS, 300) },
+        params,
       );
     } finally {
       await nats.drain();
