@@ -462,6 +462,9 @@ const sigkill = () =>
     },
   );
 
+/** Users driven through web by sigkill-web-biometrics (each makes four calls, two with inference). */
+const WEB_USERS = Math.max(10, Math.round(N / 4));
+
 /** An answer from web, or the connection failing (web away). */
 interface Answer {
   status: number;
@@ -475,7 +478,7 @@ interface Answer {
  * refused or cut, 502/503/504, 429 with Retry-After), as a real one does; anything else it counts.
  */
 async function loadThroughWeb(mesh: Mesh, during: (done: () => number) => Promise<void>) {
-  const users = Math.max(10, Math.round(N / 4));
+  const users = WEB_USERS;
   const photo = (await readFile((await facePhoto('alice')).file)).toString('base64');
   const outcome: Outcome & { enrolled: string[]; faceSignIns: number; retried: Map<string, number> } = {
     registered: new Map(),
@@ -567,7 +570,7 @@ const edgeKill = () =>
     async ({ mesh, row }) => {
       let kills = 0;
       const outcome = await loadThroughWeb(mesh, async (done) => {
-        const users = Math.max(10, Math.round(N / 4));
+        const users = WEB_USERS;
         for (let k = 0; k < KILLS; k++) {
           const at = users * ((k + 1) / (KILLS + 1)) * (0.8 + Math.random() * 0.4);
           await until(async () => done() >= at, 600_000);
