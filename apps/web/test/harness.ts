@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   freePort,
+  INSPECTABLE,
   startApp,
   testServers,
   uniqueId,
@@ -43,6 +44,8 @@ export async function startMesh(
     withBiometrics?: boolean;
     /** Keep the liveness defaults (required for face sign-in and enrollment); otherwise photos will do. */
     liveness?: boolean;
+    /** Open each process's inspector on loopback, for `collectGarbage` (memory measurements). */
+    inspectable?: boolean;
   } = {},
 ): Promise<Mesh> {
   const { natsUrl, mongoUrl } = testServers();
@@ -50,6 +53,7 @@ export async function startMesh(
   const stream = uniqueId('WEB');
   const prefix = uniqueSubjectPrefix();
   const common = {
+    ...(options.inspectable ? INSPECTABLE : {}),
     NATS_URL: natsUrl,
     MONGO_URL: mongoUrl,
     EVENTS_STREAM: stream,

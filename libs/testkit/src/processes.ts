@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import WebSocket from 'ws';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -76,4 +77,42 @@ export function startApp(app: string, env: Record<string, string>): AppProcess {
       return code;
     },
   };
+}
+
+/**
+ * Environment that opens a process's inspector on a free loopback port (tests only), so that
+ * `collectGarbage` can reach it.
+ */
+export const INSPECTABLE = { NODE_OPTIONS: '--inspect=127.0.0.1:0' } as const;
+
+/**
+ * Runs a full garbage collection in a process started with `INSPECTABLE` (the DevTools protocol's
+ * HeapProfiler.collectGarbage), so that a heap measured right after is what the process keeps,
+ * not garbage an idle process has had no reason to collect.
+ */
+export async function collectGarbage(app: AppProcess, timeoutMs = 30_000): Promise<void> {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(app.output())?.[1];
+  if (!url) throw new Error('the process was not started with an inspector (INSPECTABLE)');
+  const socket = new WebSocket(url);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no garbage collection within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      socket.once('error', reject);
+      socket.once('open', () =>
+        socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })),
+      );
+      socket.on('message', (data) => {
+        const reply = JSON.parse(String(data)) as { id?: number; error?: { message: string } };
+        if (reply.id !== 1) return;
+        clearTimeout(timer);
+        if (reply.error) reject(new Error(reply.error.message));
+        else resolve();
+      });
+    });
+  } finally {
+    socket.close();
+  }
 }
