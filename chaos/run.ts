@@ -103,7 +103,6 @@ async function startMesh(
       IDENTITY_IP_DELAY_BASE_MS: '0',
       IDENTITY_IP_DELAY_AFTER: '1000000',
       IDENTITY_IP_LOCK_AFTER: '1000000',
-      IDENTITY_RELAY_INTERVAL_MS: '200',
       IDENTITY_BIOMETRICS_SERVICE_TOKEN: serviceToken,
       // Photos sign in (the load is about faults, not liveness).
       IDENTITY_LIVENESS_SIGN_IN: 'optional',

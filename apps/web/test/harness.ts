@@ -82,7 +82,6 @@ export async function startMesh(
       IDENTITY_BOOTSTRAP_MASTER_PASSWORD: MASTER.password,
       IDENTITY_ACCOUNT_DELAY_BASE_MS: '0',
       IDENTITY_IP_DELAY_BASE_MS: '0',
-      IDENTITY_RELAY_INTERVAL_MS: '200',
     },
     biometrics: {
       BIOMETRICS_DEV_KEY_FILE: join(dataDir, 'biometrics-keys.json'),
