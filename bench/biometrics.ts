@@ -21,14 +21,11 @@ import { decodeImage, type DecodedImage } from '../apps/biometrics/src/services/
 import { loadFixtures } from '../apps/biometrics/test/fixtures/faces.js';
 import { startBiometricsService } from './lib/biometrics-service.js';
 import { startRawFaceApi, type RawFaceApi } from './lib/raw-face-api.js';
+import { numberArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const WORKERS = arg('workers', availableParallelism());
-const REQUESTS = arg('requests', 48);
-const ROUNDS = arg('rounds', 4);
+const WORKERS = numberArg('workers', availableParallelism());
+const REQUESTS = numberArg('requests', 48);
+const ROUNDS = numberArg('rounds', 4);
 const CONCURRENCY = [1, 2, 4, 8];
 const DETECTOR = 'tiny' as const;
 

@@ -10,11 +10,8 @@
  */
 import mongoose from 'mongoose';
 import { startMongo } from '../libs/testkit/src/servers.js';
+import { arg } from './lib/args.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const SIZES = arg('sizes', '1000,5000,20000').split(',').map(Number);
 
 const median = async (run: () => Promise<unknown>) => {

@@ -20,13 +20,10 @@ import { join } from 'node:path';
 import { facePhoto, photoWithoutFace } from '../apps/web/test/faces.js';
 import { startApp } from '../libs/testkit/src/processes.js';
 import { freePort, meshPorts, startMongo, startNats, webEnv } from '../libs/testkit/src/servers.js';
+import { numberArg } from './lib/args.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
-const ROUNDS = Number(arg('rounds', '1000'));
-const FACE_ROUNDS = Number(arg('face-rounds', '100'));
+const ROUNDS = numberArg('rounds', 1000);
+const FACE_ROUNDS = numberArg('face-rounds', 100);
 /**
  * The throttles with their production thresholds and window sizes, but waits of zero: every attempt
  * is checked against a real window and goes ahead. (Lifting the thresholds instead would make the

@@ -16,14 +16,11 @@ import {
   seededRandom,
   vectorAtDistance,
 } from '../apps/biometrics/src/services/matching-testkit.js';
+import { arg, numberArg } from './lib/args.js';
 
 const MODEL = 'faceapi-1.7.15/facerecognitionnet';
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
-};
 const sizes = arg('sizes', '10000,100000,1000000').split(',').map(Number);
-const queries = Number(arg('queries', '60'));
+const queries = numberArg('queries', 60);
 const PLANTED = 20;
 
 const pct = (xs: number[], p: number) => {

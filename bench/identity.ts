@@ -19,14 +19,11 @@ import { UserServiceClient, UserServiceService } from '@guardian/proto/gen/guard
 import { OWASP_ARGON2ID } from '../apps/identity/src/services/password-hasher.js';
 import { startApp } from '../libs/testkit/src/processes.js';
 import { freePort, startMongo, startNats } from '../libs/testkit/src/servers.js';
+import { numberArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const CALLS = arg('calls', 4000);
-const LOGINS = arg('logins', 200);
-const LOGIN_CONCURRENCY = arg('login-concurrency', 8);
+const CALLS = numberArg('calls', 4000);
+const LOGINS = numberArg('logins', 200);
+const LOGIN_CONCURRENCY = numberArg('login-concurrency', 8);
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

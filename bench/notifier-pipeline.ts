@@ -22,15 +22,12 @@ import type { MailTransport, OutgoingEmail } from '../apps/notifier/src/services
 import { DEFAULT_PREFERENCES } from '../apps/notifier/src/services/notification-policy.js';
 import { NotificationDispatcher } from '../apps/notifier/src/services/notification.service.js';
 import { startNats } from '../libs/testkit/src/servers.js';
+import { numberArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const EVENTS = arg('events', 10_000);
-const USERS = arg('users', 1_000);
-const RATE = arg('rate', 1_000);
-const CONCURRENCY = arg('concurrency', 32);
+const EVENTS = numberArg('events', 10_000);
+const USERS = numberArg('users', 1_000);
+const RATE = numberArg('rate', 1_000);
+const CONCURRENCY = numberArg('concurrency', 32);
 const UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const percentile = (sorted: number[], p: number) =>

@@ -25,17 +25,14 @@ import { closeMongo, connectMongo } from '@guardian/mongo';
 
 import { startApp } from '../libs/testkit/src/processes.js';
 import { freePort, startMongo, startNats } from '../libs/testkit/src/servers.js';
+import { numberArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const EVENTS = arg('events', 10_000);
-const USERS = arg('users', 1_000);
-const RATE = arg('rate', 1_000);
-const PACED_EVENTS = arg('paced-events', 10_000);
+const EVENTS = numberArg('events', 10_000);
+const USERS = numberArg('users', 1_000);
+const RATE = numberArg('rate', 1_000);
+const PACED_EVENTS = numberArg('paced-events', 10_000);
 // The outbox transport has no rate limit to respect (README: NOTIFIER_CONCURRENCY).
-const CONCURRENCY = arg('concurrency', 128);
+const CONCURRENCY = numberArg('concurrency', 128);
 
 const UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';

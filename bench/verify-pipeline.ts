@@ -10,13 +10,10 @@ import { InferencePool, type DetectorKind } from '../apps/biometrics/src/reposit
 import { decodeImage, type DecodedImage } from '../apps/biometrics/src/services/image-intake.js';
 import { loadFixtures } from '../apps/biometrics/test/fixtures/faces.js';
 import { startRawFaceApi, type RawFaceApi } from './lib/raw-face-api.js';
+import { numberArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const WORKERS = arg('workers', availableParallelism());
-const REQUESTS = arg('requests', 24);
+const WORKERS = numberArg('workers', availableParallelism());
+const REQUESTS = numberArg('requests', 24);
 const CONCURRENCY = [1, 2, 4, 8];
 
 const fx = await loadFixtures();

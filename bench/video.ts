@@ -69,15 +69,12 @@ import { emptyTracker } from '../apps/biometrics/src/services/video/tracks.js';
 import { loadFixtures } from '../apps/biometrics/test/fixtures/faces.js';
 import { makeVideo } from '../apps/biometrics/test/fixtures/video.js';
 import { startMongo } from '../libs/testkit/src/servers.js';
+import { numberArg } from './lib/args.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const MINUTES_SHORT = arg('minutes-short', 1);
-const MINUTES_LONG = arg('minutes-long', 10);
-const ROUNDS = arg('rounds', 3);
-const WORKERS = arg('workers', availableParallelism());
+const MINUTES_SHORT = numberArg('minutes-short', 1);
+const MINUTES_LONG = numberArg('minutes-long', 10);
+const ROUNDS = numberArg('rounds', 3);
+const WORKERS = numberArg('workers', availableParallelism());
 const FPS = DEFAULT_SAMPLE_FPS;
 
 const run = promisify(execFile);

@@ -18,12 +18,9 @@ import { AuthServiceClient, AuthServiceService } from '@guardian/proto/gen/guard
 import { UserServiceClient, UserServiceService } from '@guardian/proto/gen/guardian/identity/v1/user';
 import { startApp } from '../libs/testkit/src/processes.js';
 import { freePort, startMongo, startNats } from '../libs/testkit/src/servers.js';
+import { arg, numberArg } from './lib/args.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
-const CALLS = Number(arg('calls', '3000'));
+const CALLS = numberArg('calls', 3000);
 const LOG_LEVEL = arg('log-level', 'info');
 
 const percentile = (sorted: number[], p: number) =>

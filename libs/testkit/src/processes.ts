@@ -94,12 +94,10 @@ export async function collectGarbage(app: AppProcess, timeoutMs = 30_000): Promi
   const url = /Debugger listening on (ws:\/\/\S+)/.exec(app.output())?.[1];
   if (!url) throw new Error('the process was not started with an inspector (INSPECTABLE)');
   const socket = new WebSocket(url);
+  let timer: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no garbage collection within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      timer = setTimeout(() => reject(new Error(`no garbage collection within ${timeoutMs} ms`)), timeoutMs);
       socket.once('error', reject);
       socket.once('open', () =>
         socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })),
@@ -107,12 +105,12 @@ export async function collectGarbage(app: AppProcess, timeoutMs = 30_000): Promi
       socket.on('message', (data) => {
         const reply = JSON.parse(String(data)) as { id?: number; error?: { message: string } };
         if (reply.id !== 1) return;
-        clearTimeout(timer);
         if (reply.error) reject(new Error(reply.error.message));
         else resolve();
       });
     });
   } finally {
+    clearTimeout(timer);
     socket.close();
   }
 }
